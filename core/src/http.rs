@@ -1,0 +1,266 @@
+//! The framework-neutral router (DESIGN §3): `Request{method, path, headers, body}` in,
+//! `Response{status, headers, body}` out. Every binding's adapters (Express, Fetch, FastAPI,
+//! net/http, C) only translate to and from these, so routes, status codes, cookies and error bodies
+//! are the same in every language.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::kavach::{Authenticated, Kavach, unauthorized};
+use crate::passkey::RegisterOptionsRequest;
+use crate::session;
+
+/// Bodies larger than this are refused before any parsing.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// An HTTP request, as any server framework can express it.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// `GET`, `POST`, ... (case-insensitive).
+    pub method: String,
+    /// The full path, optionally with a query string (ignored), e.g. `/auth/passkey/credentials`.
+    pub path: String,
+    /// Header names are matched case-insensitively.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+/// An HTTP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Headers, in order; `Set-Cookie` may appear.
+    pub headers: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A request with no headers or body.
+    pub fn new(method: &str, path: &str) -> Self {
+        Self { method: method.to_owned(), path: path.to_owned(), ..Self::default() }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json(mut self, body: &Value) -> Self {
+        self.body = body.to_string().into_bytes();
+        self.header("content-type", "application/json")
+    }
+
+    /// The first value of a header.
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+impl Response {
+    /// The body parsed as JSON (`Null` if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The first value of a header.
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn ok(body: &impl Serialize) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => Self { status: 200, headers: json_headers(), body: bytes },
+            Err(err) => Self::error(&Error::internal(err)),
+        }
+    }
+
+    /// The error body `{"error": message, "code": CODE}` with the error's status.
+    pub fn error(err: &Error) -> Self {
+        let body = json!({ "error": err.message(), "code": err.code().as_str() });
+        Self { status: err.status(), headers: json_headers(), body: body.to_string().into_bytes() }
+    }
+
+    fn with_header(mut self, name: &str, value: String) -> Self {
+        self.headers.push((name.to_owned(), value));
+        self
+    }
+}
+
+fn json_headers() -> Vec<(String, String)> {
+    // Ceremony options and session data must never be cached by a proxy or the browser.
+    vec![
+        ("content-type".to_owned(), "application/json; charset=utf-8".to_owned()),
+        ("cache-control".to_owned(), "no-store".to_owned()),
+    ]
+}
+
+/// The routes, relative to `basePath`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    RegisterOptions,
+    RegisterVerify,
+    AuthenticateOptions,
+    AuthenticateVerify,
+    Credentials,
+    Credential,
+    Session,
+    SignOut,
+}
+
+impl Route {
+    /// Resolves a path (relative to basePath) to a route and its `:id` parameter.
+    fn resolve(path: &str) -> Option<(Self, Option<&str>)> {
+        let route = match path {
+            "/passkey/register/options" => Self::RegisterOptions,
+            "/passkey/register/verify" => Self::RegisterVerify,
+            "/passkey/authenticate/options" => Self::AuthenticateOptions,
+            "/passkey/authenticate/verify" => Self::AuthenticateVerify,
+            "/passkey/credentials" => Self::Credentials,
+            "/session" => Self::Session,
+            "/sign-out" => Self::SignOut,
+            _ => {
+                let id = path.strip_prefix("/passkey/credentials/")?;
+                return (!id.is_empty() && !id.contains('/')).then_some((Self::Credential, Some(id)));
+            }
+        };
+        Some((route, None))
+    }
+
+    fn methods(self) -> &'static [&'static str] {
+        match self {
+            Self::Credentials | Self::Session => &["GET"],
+            Self::Credential => &["DELETE", "PATCH"],
+            _ => &["POST"],
+        }
+    }
+}
+
+impl Kavach {
+    /// Handles one request. Never panics: an unexpected panic inside becomes a 500 `INTERNAL`.
+    pub fn handle(&self, request: &Request) -> Response {
+        match catch_unwind(AssertUnwindSafe(|| self.route(request))) {
+            Ok(Ok(response)) => response,
+            Ok(Err(err)) => Response::error(&err),
+            Err(_) => Response::error(&Error::internal("panic while handling a request")),
+        }
+    }
+
+    fn route(&self, request: &Request) -> Result<Response> {
+        if request.body.len() > MAX_BODY_BYTES {
+            return Err(Error::new(ErrorCode::PayloadTooLarge, "request body is larger than 64 KiB"));
+        }
+        let path = request.path.split(['?', '#']).next().unwrap_or_default();
+        let relative = path
+            .strip_prefix(self.settings.base_path.as_str())
+            .filter(|rest| rest.starts_with('/'))
+            .ok_or_else(not_found)?;
+        let (route, id) = Route::resolve(relative).ok_or_else(not_found)?;
+        let method = request.method.to_ascii_uppercase();
+        if !route.methods().contains(&method.as_str()) {
+            let allow = route.methods().join(", ");
+            return Ok(Response::error(&Error::new(ErrorCode::MethodNotAllowed, "method not allowed on this route"))
+                .with_header("allow", allow));
+        }
+        if method != "GET" {
+            self.check_origin_header(request)?;
+        }
+
+        let id = id.unwrap_or_default();
+        match route {
+            Route::AuthenticateOptions => {
+                let body = json_body(request)?;
+                let email = match body.get("email") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(email)) => Some(email.as_str()),
+                    Some(_) => return Err(Error::invalid_request("email must be a string")),
+                };
+                Ok(Response::ok(&self.authenticate_options(email)?))
+            }
+            Route::AuthenticateVerify => {
+                let sign_in = self.authenticate_verify(&json_body(request)?)?;
+                Ok(Response::ok(&sign_in).with_header("set-cookie", sign_in.session.set_cookie))
+            }
+            _ => {
+                let auth = self.request_session(request)?;
+                self.route_signed_in(route, id, request, &auth)
+            }
+        }
+    }
+
+    fn route_signed_in(&self, route: Route, id: &str, request: &Request, auth: &Authenticated) -> Result<Response> {
+        match route {
+            Route::RegisterOptions => {
+                let options: RegisterOptionsRequest = serde_json::from_value(json_body(request)?)
+                    .map_err(|_| Error::invalid_request("body must be {} or {name?, authenticatorAttachment?}"))?;
+                Ok(Response::ok(&self.register_options(auth, &options)?))
+            }
+            Route::RegisterVerify => {
+                let credential = self.register_verify(auth, &json_body(request)?)?;
+                Ok(Response::ok(&json!({ "verified": true, "credential": credential })))
+            }
+            Route::Credentials => Ok(Response::ok(&json!({ "credentials": self.list_credentials(auth)? }))),
+            Route::Credential if request.method.eq_ignore_ascii_case("DELETE") => {
+                self.delete_credential(auth, id)?;
+                Ok(Response::ok(&json!({ "deleted": true })))
+            }
+            Route::Credential => {
+                let body = json_body(request)?;
+                let name = body
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| Error::invalid_request("name is required"))?;
+                Ok(Response::ok(&json!({ "credential": self.rename_credential(auth, id, name)? })))
+            }
+            Route::Session => Ok(Response::ok(&json!({
+                "user": auth.user(),
+                "session": { "id": auth.session.id, "expiresAt": auth.session().expires_at },
+            }))),
+            Route::SignOut => {
+                self.revoke_session(&auth.session.id)?;
+                Ok(Response::ok(&json!({ "signedOut": true }))
+                    .with_header("set-cookie", session::clearing_cookie(self.settings.secure_cookies)))
+            }
+            Route::AuthenticateOptions | Route::AuthenticateVerify => Err(Error::internal("unreachable route")),
+        }
+    }
+
+    fn request_session(&self, request: &Request) -> Result<Authenticated> {
+        let token = session::token_from_headers(request.header_value("authorization"), request.header_value("cookie"))
+            .ok_or_else(unauthorized)?;
+        self.session_for_token(&token)?.ok_or_else(unauthorized)
+    }
+
+    /// Cross-site request forgery defence for state-changing routes: a browser always sends
+    /// `Origin` on cross-origin POST/PATCH/DELETE, so when present it must be one of ours.
+    /// Non-browser clients that send none are not refused (they hold a bearer token or nothing).
+    fn check_origin_header(&self, request: &Request) -> Result<()> {
+        match request.header_value("origin") {
+            Some(origin) if !self.settings.request_origins.iter().any(|allowed| allowed == origin) => {
+                Err(Error::new(ErrorCode::ForbiddenOrigin, "requests from this origin are not allowed"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The body as a JSON object; an empty body is `{}`.
+fn json_body(request: &Request) -> Result<Value> {
+    if request.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    let value: Value =
+        serde_json::from_slice(&request.body).map_err(|_| Error::invalid_request("body is not valid JSON"))?;
+    if value.is_object() { Ok(value) } else { Err(Error::invalid_request("body must be a JSON object")) }
+}
+
+fn not_found() -> Error {
+    Error::new(ErrorCode::NotFound, "no such route")
+}

@@ -1,0 +1,88 @@
+//! Listing, renaming and deleting the signed-in user's passkeys.
+
+use serde::Serialize;
+
+use crate::aaguid;
+use crate::base64url;
+use crate::error::{Error, ErrorCode, Result};
+use crate::kavach::{Authenticated, Kavach, validate_display_name};
+use crate::store::{CredentialRecord, DeleteOutcome};
+use crate::time;
+
+/// A passkey as the API shows it (DESIGN §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Credential {
+    /// The WebAuthn credential ID, base64url: one identifier everywhere.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// ISO-8601 UTC.
+    pub created_at: String,
+    /// ISO-8601 UTC; null until first use.
+    pub last_used_at: Option<String>,
+    /// `multiDevice` (synced, BE flag) or `singleDevice`.
+    pub device_type: &'static str,
+    /// BS flag at the last ceremony.
+    pub backed_up: bool,
+    /// Transport hints.
+    pub transports: Vec<String>,
+    /// Authenticator model, dashed lowercase.
+    pub aaguid: String,
+}
+
+impl From<&CredentialRecord> for Credential {
+    fn from(record: &CredentialRecord) -> Self {
+        Self {
+            id: base64url::encode(&record.credential_id),
+            name: record.name.clone(),
+            created_at: time::iso8601(record.created_at),
+            last_used_at: record.last_used_at.map(time::iso8601),
+            device_type: if record.backup_eligible { "multiDevice" } else { "singleDevice" },
+            backed_up: record.backup_state,
+            transports: record.transports.clone(),
+            aaguid: aaguid::format(&record.aaguid),
+        }
+    }
+}
+
+impl Kavach {
+    /// `GET /passkey/credentials`: the user's passkeys, newest first.
+    pub fn list_credentials(&self, auth: &Authenticated) -> Result<Vec<Credential>> {
+        Ok(self.store.credentials_of_user(&auth.user.id)?.iter().map(Credential::from).collect())
+    }
+
+    /// `PATCH /passkey/credentials/:id`: renames one of the user's passkeys.
+    pub fn rename_credential(&self, auth: &Authenticated, id: &str, name: &str) -> Result<Credential> {
+        let name = validate_display_name(name, "name")?;
+        let credential_id = decode_id(id)?;
+        self.store
+            .rename_credential(&auth.user.id, &credential_id, &name)?
+            .as_ref()
+            .map(Credential::from)
+            .ok_or_else(not_found)
+    }
+
+    /// `DELETE /passkey/credentials/:id`. Another user's credential is "not found": the answer
+    /// does not reveal that it exists. The last passkey is kept unless the host allows otherwise.
+    pub fn delete_credential(&self, auth: &Authenticated, id: &str) -> Result<()> {
+        let credential_id = decode_id(id)?;
+        let allow_last = self.settings.allow_deleting_last_passkey || auth.user.has_other_sign_in;
+        match self.store.delete_credential(&auth.user.id, &credential_id, allow_last)? {
+            DeleteOutcome::Deleted => Ok(()),
+            DeleteOutcome::NotFound => Err(not_found()),
+            DeleteOutcome::LastCredential => Err(Error::new(
+                ErrorCode::LastCredential,
+                "this is your only passkey: add another way to sign in before removing it",
+            )),
+        }
+    }
+}
+
+fn decode_id(id: &str) -> Result<Vec<u8>> {
+    base64url::decode_canonical(id, "credential id")
+}
+
+fn not_found() -> Error {
+    Error::new(ErrorCode::CredentialNotFound, "no such passkey")
+}

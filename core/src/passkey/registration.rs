@@ -1,0 +1,111 @@
+//! Adding a passkey to the signed-in user (WebAuthn §7.1).
+
+use serde::Deserialize;
+
+use super::{CeremonyState, Credential, unwrap_response};
+use crate::aaguid;
+use crate::base64url;
+use crate::error::{Error, Result};
+use crate::kavach::{Authenticated, Kavach, validate_display_name};
+use crate::store::{ChallengeKind, CredentialRecord};
+use crate::verify::{RegistrationExpectations, verify_registration_response};
+use crate::webauthn::CoseAlgorithm;
+use crate::webauthn::options::{
+    AuthenticatorAttachment, AuthenticatorSelection, CreationExtensions, CreationOptions, CredentialDescriptor,
+    PubKeyCredParam, RelyingParty, UserEntity,
+};
+
+/// Optional body of `register/options`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegisterOptionsRequest {
+    /// A name for the new passkey.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Ask for a platform or a roaming authenticator.
+    #[serde(default)]
+    pub authenticator_attachment: Option<AuthenticatorAttachment>,
+}
+
+impl Kavach {
+    /// `POST /passkey/register/options`: creation options for the signed-in user.
+    pub fn register_options(&self, auth: &Authenticated, request: &RegisterOptionsRequest) -> Result<CreationOptions> {
+        let user = &auth.user;
+        let name = request.name.as_deref().map(|n| validate_display_name(n, "name")).transpose()?;
+        let exclude_credentials = self
+            .store
+            .credentials_of_user(&user.id)?
+            .into_iter()
+            .map(|c| CredentialDescriptor::new(base64url::encode(&c.credential_id), c.transports))
+            .collect();
+        let state = CeremonyState { name, ..CeremonyState::default() };
+        let challenge = self.issue_challenge(ChallengeKind::Registration, Some(&user.id), &state)?;
+        Ok(CreationOptions {
+            rp: RelyingParty { name: self.settings.rp_name.clone(), id: self.settings.rp_id.clone() },
+            user: UserEntity {
+                id: base64url::encode(&user.webauthn_user_id),
+                name: user.email.clone(),
+                display_name: user.name.clone().unwrap_or_else(|| user.email.clone()),
+            },
+            challenge,
+            pub_key_cred_params: PubKeyCredParam::all(),
+            timeout: self.settings.timeout_ms,
+            exclude_credentials,
+            authenticator_selection: AuthenticatorSelection {
+                authenticator_attachment: request.authenticator_attachment,
+                resident_key: "preferred",
+                require_resident_key: false,
+                user_verification: self.settings.user_verification,
+            },
+            attestation: self.settings.attestation,
+            extensions: CreationExtensions { cred_props: true },
+        })
+    }
+
+    /// `POST /passkey/register/verify`: verifies the attestation and stores the credential for
+    /// the signed-in user. Nothing in the body can name another user: the challenge is bound to
+    /// the session's user when it is issued.
+    pub fn register_verify(&self, auth: &Authenticated, body: &serde_json::Value) -> Result<Credential> {
+        let (response, wrapper) = unwrap_response(body)?;
+        let requested_name = match wrapper.and_then(|w| w.get("name")) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(name)) => Some(validate_display_name(name, "name")?),
+            Some(_) => return Err(Error::invalid_request("name must be a string")),
+        };
+        let (challenge, state) = self.consume_challenge(response, ChallengeKind::Registration, Some(&auth.user.id))?;
+        let verified = verify_registration_response(
+            response,
+            &RegistrationExpectations {
+                challenge: &challenge.challenge,
+                origins: &self.settings.origins,
+                rp_id: &self.settings.rp_id,
+                require_user_verification: self.requires_user_verification(),
+                algorithms: &CoseAlgorithm::ALL,
+                allow_cross_origin: false,
+                top_origins: &[],
+            },
+        )?;
+
+        let now = self.now();
+        let record = CredentialRecord {
+            credential_id: verified.credential_id,
+            user_id: auth.user.id.clone(),
+            name: requested_name
+                .or(state.name)
+                .unwrap_or_else(|| aaguid::authenticator_name(&verified.aaguid).to_owned()),
+            public_key: verified.public_key,
+            algorithm: verified.algorithm.id(),
+            counter: verified.counter,
+            aaguid: verified.aaguid,
+            backup_eligible: verified.flags.backup_eligible,
+            backup_state: verified.flags.backed_up,
+            transports: verified.transports,
+            attestation_format: verified.attestation_format,
+            attestation_trust: verified.attestation_trust.as_str().to_owned(),
+            created_at: now,
+            last_used_at: None,
+        };
+        self.store.insert_credential(&record)?;
+        Ok(Credential::from(&record))
+    }
+}

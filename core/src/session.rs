@@ -1,0 +1,129 @@
+//! Session tokens and the session cookie (DESIGN §3, §6).
+//!
+//! A token is 256 random bits, handed to the client once (cookie or bearer) and stored only as
+//! its SHA-256: a copy of the database holds nothing that signs anyone in. Tokens are opaque
+//! random values, not signed data, so there is nothing for a secret to sign.
+
+use crate::base64url;
+use crate::webauthn::sha256;
+
+/// The cookie name.
+pub const COOKIE_NAME: &str = "kavach_session";
+
+/// Length of an encoded token: 32 bytes in unpadded base64url.
+const TOKEN_LEN: usize = 43;
+
+/// A fresh token and its hash.
+pub(crate) fn new_token() -> (String, [u8; 32]) {
+    let token = base64url::encode(&random_bytes::<32>());
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+/// SHA-256 of the token's string form.
+pub(crate) fn hash_token(token: &str) -> [u8; 32] {
+    sha256(token.as_bytes())
+}
+
+/// `Set-Cookie` value that stores the session.
+pub fn session_cookie(token: &str, max_age: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}")
+}
+
+/// `Set-Cookie` value that removes the session cookie.
+pub fn clearing_cookie(secure: bool) -> String {
+    session_cookie("", 0, secure)
+}
+
+/// The token from a request's `Authorization: Bearer` or `Cookie` headers. Bearer wins: a
+/// non-browser client that sends one means it.
+pub(crate) fn token_from_headers(authorization: Option<&str>, cookie: Option<&str>) -> Option<String> {
+    authorization.and_then(bearer_token).or_else(|| cookie.and_then(cookie_token))
+}
+
+/// A token given directly, as `Bearer <token>`, or as a `Cookie` header value.
+pub(crate) fn token_from_any(value: &str) -> Option<String> {
+    let value = value.trim();
+    if is_token_shaped(value) {
+        return Some(value.to_owned());
+    }
+    bearer_token(value).or_else(|| cookie_token(value))
+}
+
+fn bearer_token(header: &str) -> Option<String> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && is_token_shaped(token.trim())).then(|| token.trim().to_owned())
+}
+
+fn cookie_token(header: &str) -> Option<String> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.trim_matches('"'))
+        .filter(|value| is_token_shaped(value))
+        .map(str::to_owned)
+}
+
+/// Cheap shape check before any hashing or database work.
+fn is_token_shaped(value: &str) -> bool {
+    value.len() == TOKEN_LEN && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `N` bytes from the system CSPRNG.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    // The system RNG failing is not recoverable and not something to paper over with weaker
+    // randomness: aws-lc aborts internally in that case rather than returning here.
+    aws_lc_rs::rand::fill(&mut bytes).expect("system random number generator failed");
+    bytes
+}
+
+/// A random (version 4) UUID string, used for user and session ids.
+pub(crate) fn new_uuid() -> String {
+    let mut b = random_bytes::<16>();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_bit_and_found_in_cookie_or_bearer() {
+        let (token, hash) = new_token();
+        assert_eq!(token.len(), TOKEN_LEN);
+        assert_eq!(hash, hash_token(&token));
+        let cookie = format!("theme=dark; {COOKIE_NAME}={token}; other=1");
+        assert_eq!(token_from_headers(None, Some(&cookie)), Some(token.clone()));
+        assert_eq!(token_from_headers(Some(&format!("Bearer {token}")), None), Some(token.clone()));
+        assert_eq!(token_from_any(&token), Some(token.clone()));
+        assert_eq!(token_from_any(&cookie), Some(token));
+    }
+
+    #[test]
+    fn malformed_tokens_are_ignored() {
+        assert_eq!(token_from_headers(Some("Bearer short"), Some("kavach_session=../../etc")), None);
+        assert_eq!(token_from_headers(Some("Basic abc"), None), None);
+    }
+
+    #[test]
+    fn cookie_has_the_documented_attributes() {
+        assert_eq!(
+            session_cookie("t", 60, true),
+            "kavach_session=t; HttpOnly; SameSite=Lax; Path=/; Max-Age=60; Secure"
+        );
+        assert!(clearing_cookie(false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn uuids_are_version_4() {
+        let id = new_uuid();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+    }
+}

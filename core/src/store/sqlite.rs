@@ -1,0 +1,1271 @@
+//! The SQLite [`Store`]: one file, WAL, versioned migrations, every trait method one atomic unit.
+//!
+//! Connections: one writer connection behind a mutex (every write is a `BEGIN IMMEDIATE`
+//! transaction on it, so writes inside this process never race for SQLite's write lock and never
+//! hit a lock-upgrade deadlock) and a few read-only reader connections, each behind its own mutex
+//! (in WAL mode readers never block the writer nor each other). Other processes sharing the file
+//! are serialized by SQLite's own locking, with `busy_timeout` to wait instead of failing.
+//!
+//! An in-memory database (`:memory:`) is private to a connection, so it uses the writer
+//! connection for reads as well.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use parking_lot::{Mutex, MutexGuard};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, ffi, params};
+
+use super::{
+    ChallengeKind, ChallengeRecord, CredentialRecord, DeleteOutcome, SessionRecord, SignInUpdate, Store, UserRecord,
+};
+use crate::error::{Error, ErrorCode, Result};
+
+/// Reader connections for a file database.
+const READERS: usize = 4;
+/// How long a statement waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
+/// At most this many expired challenges (and, separately, sessions) are removed per new challenge.
+const SWEEP_PER_INSERT: u32 = 16;
+/// `touch_session` skips the write unless the stored `last_seen_at` is older than this.
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+/// Prepared-statement cache per connection (there are fewer distinct statements than this).
+const STATEMENT_CACHE: usize = 64;
+
+/// Schema migrations, in order. Migration `i` (0-based) brings the schema to version `i + 1`.
+/// Never edit or reorder an entry that has shipped: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: initial schema (DESIGN §5).
+    r#"
+    CREATE TABLE kavach_users (
+        id                TEXT    PRIMARY KEY NOT NULL,
+        email             TEXT    NOT NULL,
+        -- trim + Unicode lowercase of email, computed by the engine so that every engine agrees
+        -- (SQLite's lower() folds ASCII only).
+        email_key         TEXT    NOT NULL UNIQUE,
+        name              TEXT,
+        webauthn_user_id  BLOB    NOT NULL UNIQUE,
+        has_other_sign_in INTEGER NOT NULL DEFAULT 0,
+        created_at        INTEGER NOT NULL
+    );
+
+    CREATE TABLE kavach_sessions (
+        id           TEXT    PRIMARY KEY NOT NULL,
+        token_hash   BLOB    NOT NULL UNIQUE,
+        user_id      TEXT    NOT NULL REFERENCES kavach_users(id) ON DELETE CASCADE,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+    );
+    CREATE INDEX kavach_sessions_expires_at ON kavach_sessions(expires_at);
+    CREATE INDEX kavach_sessions_user_id ON kavach_sessions(user_id);
+
+    CREATE TABLE kavach_passkey_credentials (
+        credential_id      BLOB    PRIMARY KEY NOT NULL,
+        user_id            TEXT    NOT NULL REFERENCES kavach_users(id) ON DELETE CASCADE,
+        name               TEXT    NOT NULL,
+        public_key         BLOB    NOT NULL,
+        algorithm          INTEGER NOT NULL,
+        counter            INTEGER NOT NULL CHECK (counter BETWEEN 0 AND 4294967295),
+        aaguid             BLOB    NOT NULL CHECK (length(aaguid) = 16),
+        backup_eligible    INTEGER NOT NULL,
+        backup_state       INTEGER NOT NULL,
+        transports         TEXT    NOT NULL DEFAULT '[]',
+        attestation_format TEXT    NOT NULL,
+        attestation_trust  TEXT    NOT NULL,
+        created_at         INTEGER NOT NULL,
+        last_used_at       INTEGER
+    );
+    CREATE INDEX kavach_passkey_credentials_user_id ON kavach_passkey_credentials(user_id);
+
+    CREATE TABLE kavach_passkey_challenges (
+        challenge  TEXT    PRIMARY KEY NOT NULL,
+        kind       TEXT    NOT NULL CHECK (kind IN ('registration', 'authentication')),
+        user_id    TEXT,
+        state      TEXT    NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX kavach_passkey_challenges_expires_at ON kavach_passkey_challenges(expires_at);
+    "#,
+];
+
+const USER_COLS: &str = "id, email, name, webauthn_user_id, has_other_sign_in, created_at";
+const CREDENTIAL_COLS: &str = "credential_id, user_id, name, public_key, algorithm, counter, aaguid, \
+     backup_eligible, backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at";
+
+/// SQLite implementation of [`Store`].
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// Empty for an in-memory database: reads then go to the writer.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("readers", &self.readers.len()).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database and runs pending migrations.
+    ///
+    /// `url` is `file:path.db` (an SQLite URI, query parameters allowed), `sqlite:path.db`,
+    /// `sqlite://path.db`, a plain path, or `:memory:` (a private database, for tests).
+    /// A database that cannot be opened or migrated is `INVALID_CONFIG`, naming the path.
+    pub fn open(url: &str) -> Result<SqliteStore> {
+        let target = parse_url(url)?;
+        let cannot_open = |e: rusqlite::Error| Error::config(format!("database: cannot open {}: {e}", target.display));
+        let writer = retry_busy(|| open_connection(&target, false)).map_err(cannot_open)?;
+        retry_busy(|| migrate(&writer))
+            .map_err(|e| Error::config(format!("database: cannot migrate {}: {e}", target.display)))?;
+        let mut readers = Vec::new();
+        if !target.memory {
+            for _ in 0..READERS {
+                readers.push(Mutex::new(retry_busy(|| open_connection(&target, true)).map_err(cannot_open)?));
+            }
+        }
+        Ok(SqliteStore { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
+    }
+
+    /// A connection for a single read statement: a free reader if any, else waits for one.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let n = self.readers.len();
+        if n == 0 {
+            return self.writer.lock();
+        }
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed) % n;
+        for i in 0..n {
+            if let Some(guard) = self.readers[(start + i) % n].try_lock() {
+                return guard;
+            }
+        }
+        self.readers[start].lock()
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer; commits if it returns `Ok`,
+    /// rolls back otherwise.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+struct Target {
+    /// What is passed to `sqlite3_open_v2` (URI filenames are enabled).
+    name: String,
+    /// What error messages show.
+    display: String,
+    memory: bool,
+}
+
+fn parse_url(url: &str) -> Result<Target> {
+    let trimmed = url.trim();
+    let name = if let Some(rest) = trimmed.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = trimmed.strip_prefix("sqlite:") {
+        rest
+    } else {
+        trimmed
+    };
+    if name.is_empty() || name == "file:" {
+        return Err(Error::config("database: empty path"));
+    }
+    let memory = name == ":memory:" || name.starts_with("file::memory:") || name.contains("mode=memory");
+    // A plain path containing '?' or '#' would be misread as a URI only if it started with
+    // "file:"; plain paths are passed through unchanged.
+    Ok(Target { name: name.to_owned(), display: name.to_owned(), memory })
+}
+
+/// Runs `f`, retrying while SQLite reports the database busy or locked, for up to
+/// [`BUSY_TIMEOUT`]. Needed at start-up only: when several processes open a new file at once,
+/// switching to WAL and reading the schema can answer `SQLITE_BUSY` without calling the busy
+/// handler (SQLite does so where waiting could deadlock, e.g. during WAL recovery).
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ffi::ErrorCode::DatabaseBusy | ffi::ErrorCode::DatabaseLocked)
+                ) && start.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn open_connection(target: &Target, reader: bool) -> rusqlite::Result<Connection> {
+    let flags = if reader {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(&target.name, flags)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if !reader {
+        // WAL: readers and the writer do not block each other; the setting is persistent in the
+        // file. (An in-memory database answers "memory", which is fine.) This is also the first
+        // statement that reads the file, so a file that is not a database fails here.
+        let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    }
+    // Why FULL and not NORMAL: in WAL mode NORMAL never corrupts the database but can lose the last
+    // committed transactions on power loss or an OS crash. Losing a counter update would re-open
+    // a cloned-authenticator window and losing a credential would lose a user's passkey, so we pay
+    // the fsync per commit (writes here are rare: sign-ups, sign-ins, challenges).
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    if reader {
+        // Defence in depth: a reader connection can never write.
+        conn.pragma_update(None, "query_only", "ON")?;
+    }
+    // Touch the schema so that a non-database file is reported now, not at the first request.
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get::<_, i64>(0))?;
+    Ok(conn)
+}
+
+/// Applies pending migrations, each in its own `BEGIN IMMEDIATE` transaction that re-reads the
+/// version first: two processes opening at once serialize on the write lock, and the second sees
+/// the first's work and does nothing.
+fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let latest = MIGRATIONS.len() as i64;
+    for (index, sql) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS kavach_schema_version (
+                 version    INTEGER PRIMARY KEY NOT NULL,
+                 applied_at INTEGER NOT NULL
+             )",
+        )?;
+        let current: i64 =
+            tx.query_row("SELECT coalesce(max(version), 0) FROM kavach_schema_version", [], |row| row.get(0))?;
+        if current > latest {
+            return Err(rusqlite::Error::SqliteFailure(
+                ffi::Error::new(ffi::SQLITE_ERROR),
+                Some(format!("schema version {current} is newer than this build supports ({latest}); upgrade kavach")),
+            ));
+        }
+        if current < version {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO kavach_schema_version (version, applied_at) VALUES (?1, ?2)",
+                params![version, unix_millis()],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn unix_millis() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The case-insensitive key an email is unique by.
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// The extended result code of a constraint violation, if `err` is one.
+fn constraint_code(err: &rusqlite::Error) -> Option<i32> {
+    match err {
+        rusqlite::Error::SqliteFailure(e, _) if e.code == ffi::ErrorCode::ConstraintViolation => Some(e.extended_code),
+        _ => None,
+    }
+}
+
+fn conversion_error(index: usize, err: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(err))
+}
+
+fn user_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: row.get(at)?,
+        email: row.get(at + 1)?,
+        name: row.get(at + 2)?,
+        webauthn_user_id: row.get(at + 3)?,
+        has_other_sign_in: row.get(at + 4)?,
+        created_at: row.get(at + 5)?,
+    })
+}
+
+fn session_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: row.get(at)?,
+        token_hash: row.get(at + 1)?,
+        user_id: row.get(at + 2)?,
+        created_at: row.get(at + 3)?,
+        expires_at: row.get(at + 4)?,
+        last_seen_at: row.get(at + 5)?,
+    })
+}
+
+fn credential_from_row(row: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
+    let transports: String = row.get(9)?;
+    let transports: Vec<String> = serde_json::from_str(&transports).map_err(|e| conversion_error(9, e))?;
+    Ok(CredentialRecord {
+        credential_id: row.get(0)?,
+        user_id: row.get(1)?,
+        name: row.get(2)?,
+        public_key: row.get(3)?,
+        algorithm: row.get(4)?,
+        // u32 and [u8; 16] conversions are range/length checked: a bad row is an error (INTERNAL).
+        counter: row.get(5)?,
+        aaguid: row.get(6)?,
+        backup_eligible: row.get(7)?,
+        backup_state: row.get(8)?,
+        transports,
+        attestation_format: row.get(10)?,
+        attestation_trust: row.get(11)?,
+        created_at: row.get(12)?,
+        last_used_at: row.get(13)?,
+    })
+}
+
+#[derive(Debug)]
+struct UnknownKind(String);
+
+impl std::fmt::Display for UnknownKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown challenge kind {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownKind {}
+
+fn challenge_from_row(row: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
+    let kind: String = row.get(1)?;
+    let kind = match kind.as_str() {
+        "registration" => ChallengeKind::Registration,
+        "authentication" => ChallengeKind::Authentication,
+        _ => return Err(conversion_error(1, UnknownKind(kind))),
+    };
+    Ok(ChallengeRecord {
+        challenge: row.get(0)?,
+        kind,
+        user_id: row.get(2)?,
+        state: row.get(3)?,
+        expires_at: row.get(4)?,
+    })
+}
+
+/// Deletes at most `limit` expired challenges and `limit` expired sessions. Bounded, and uses the
+/// `expires_at` indexes, so its cost does not grow with the table.
+fn sweep(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<u64> {
+    if limit == 0 {
+        return Ok(0);
+    }
+    let challenges = conn
+        .prepare_cached(
+            "DELETE FROM kavach_passkey_challenges WHERE rowid IN \
+             (SELECT rowid FROM kavach_passkey_challenges WHERE expires_at <= ?1 LIMIT ?2)",
+        )?
+        .execute(params![now, limit])?;
+    let sessions = conn
+        .prepare_cached(
+            "DELETE FROM kavach_sessions WHERE rowid IN \
+             (SELECT rowid FROM kavach_sessions WHERE expires_at <= ?1 LIMIT ?2)",
+        )?
+        .execute(params![now, limit])?;
+    Ok((challenges + sessions) as u64)
+}
+
+impl Store for SqliteStore {
+    fn insert_user(&self, user: &UserRecord) -> Result<()> {
+        let key = email_key(&user.email);
+        self.write(|tx| {
+            // Checked first (inside the write transaction, so no one can slip in between) so that a
+            // duplicate email is told apart from an id or user-handle collision without parsing
+            // SQLite's message.
+            let taken = tx.prepare_cached("SELECT 1 FROM kavach_users WHERE email_key = ?1")?.exists(params![key])?;
+            if taken {
+                return Err(Error::new(ErrorCode::UserExists, "a user with this email already exists"));
+            }
+            tx.prepare_cached(&format!(
+                "INSERT INTO kavach_users ({USER_COLS}, email_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            ))?
+            .execute(params![
+                user.id,
+                user.email,
+                user.name,
+                user.webauthn_user_id,
+                user.has_other_sign_in,
+                user.created_at,
+                key
+            ])?;
+            Ok(())
+        })
+    }
+
+    fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
+        let conn = self.reader();
+        let user = conn
+            .prepare_cached(&format!("SELECT {USER_COLS} FROM kavach_users WHERE id = ?1"))?
+            .query_row(params![id], |row| user_from_row(row, 0))
+            .optional()?;
+        Ok(user)
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        let conn = self.reader();
+        let user = conn
+            .prepare_cached(&format!("SELECT {USER_COLS} FROM kavach_users WHERE email_key = ?1"))?
+            .query_row(params![email_key(email)], |row| user_from_row(row, 0))
+            .optional()?;
+        Ok(user)
+    }
+
+    fn set_has_other_sign_in(&self, user_id: &str, value: bool) -> Result<bool> {
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached("UPDATE kavach_users SET has_other_sign_in = ?2 WHERE id = ?1")?
+                .execute(params![user_id, value])?;
+            Ok(changed > 0)
+        })
+    }
+
+    fn insert_session(&self, session: &SessionRecord) -> Result<()> {
+        self.write(|tx| insert_session(tx, session))
+    }
+
+    fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached(
+                "SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at, s.last_seen_at, \
+                        u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at \
+                 FROM kavach_sessions s JOIN kavach_users u ON u.id = s.user_id \
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+            )?
+            .query_row(params![&token_hash[..], now], |row| Ok((session_from_row(row, 0)?, user_from_row(row, 6)?)))
+            .optional()?;
+        Ok(found)
+    }
+
+    fn touch_session(&self, session_id: &str, now: i64) -> Result<()> {
+        let threshold = now.saturating_sub(TOUCH_INTERVAL_MS);
+        // Read first, on a reader: most requests then cost no write (and no write lock) at all.
+        let stale = {
+            let conn = self.reader();
+            conn.prepare_cached("SELECT 1 FROM kavach_sessions WHERE id = ?1 AND last_seen_at < ?2")?
+                .exists(params![session_id, threshold])?
+        };
+        if stale {
+            self.write(|tx| {
+                // Re-checked in the UPDATE: last_seen_at never moves backwards under concurrency.
+                tx.prepare_cached("UPDATE kavach_sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?3")?
+                    .execute(params![session_id, now, threshold])?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    fn delete_session(&self, session_id: &str) -> Result<bool> {
+        self.write(|tx| {
+            let deleted =
+                tx.prepare_cached("DELETE FROM kavach_sessions WHERE id = ?1")?.execute(params![session_id])?;
+            Ok(deleted > 0)
+        })
+    }
+
+    fn insert_challenge(&self, challenge: &ChallengeRecord, now: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO kavach_passkey_challenges (challenge, kind, user_id, state, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                challenge.challenge,
+                challenge.kind.as_str(),
+                challenge.user_id,
+                challenge.state,
+                challenge.expires_at
+            ])?;
+            sweep(tx, now, SWEEP_PER_INSERT)?;
+            Ok(())
+        })
+    }
+
+    fn take_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>> {
+        // One statement: whoever's DELETE removes the row gets it; any other caller (thread or
+        // process) finds nothing. An expired row is removed too, but not returned.
+        let taken = self.write(|tx| {
+            Ok(tx
+                .prepare_cached(
+                    "DELETE FROM kavach_passkey_challenges WHERE challenge = ?1 \
+                     RETURNING challenge, kind, user_id, state, expires_at",
+                )?
+                .query_row(params![challenge], challenge_from_row)
+                .optional()?)
+        })?;
+        Ok(taken.filter(|c| c.expires_at > now))
+    }
+
+    fn insert_credential(&self, credential: &CredentialRecord) -> Result<()> {
+        let transports = serde_json::to_string(&credential.transports).map_err(Error::internal)?;
+        self.write(|tx| {
+            let inserted = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO kavach_passkey_credentials ({CREDENTIAL_COLS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                ))?
+                .execute(params![
+                    credential.credential_id,
+                    credential.user_id,
+                    credential.name,
+                    credential.public_key,
+                    credential.algorithm,
+                    credential.counter,
+                    &credential.aaguid[..],
+                    credential.backup_eligible,
+                    credential.backup_state,
+                    transports,
+                    credential.attestation_format,
+                    credential.attestation_trust,
+                    credential.created_at,
+                    credential.last_used_at
+                ]);
+            match inserted {
+                Ok(_) => Ok(()),
+                // credential_id is the table's only PRIMARY KEY / UNIQUE constraint.
+                Err(e)
+                    if matches!(
+                        constraint_code(&e),
+                        Some(ffi::SQLITE_CONSTRAINT_PRIMARYKEY | ffi::SQLITE_CONSTRAINT_UNIQUE)
+                    ) =>
+                {
+                    Err(Error::new(ErrorCode::CredentialExists, "this passkey is already registered"))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    fn credential_by_id(&self, credential_id: &[u8]) -> Result<Option<CredentialRecord>> {
+        let conn = self.reader();
+        let credential = conn
+            .prepare_cached(&format!(
+                "SELECT {CREDENTIAL_COLS} FROM kavach_passkey_credentials WHERE credential_id = ?1"
+            ))?
+            .query_row(params![credential_id], credential_from_row)
+            .optional()?;
+        Ok(credential)
+    }
+
+    fn credentials_of_user(&self, user_id: &str) -> Result<Vec<CredentialRecord>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {CREDENTIAL_COLS} FROM kavach_passkey_credentials WHERE user_id = ?1 \
+             ORDER BY created_at DESC, rowid DESC"
+        ))?;
+        let credentials = stmt.query_map(params![user_id], credential_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(credentials)
+    }
+
+    fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<()> {
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE kavach_passkey_credentials SET counter = ?3, backup_state = ?4, last_used_at = ?5 \
+                     WHERE credential_id = ?1 AND counter = ?2",
+                )?
+                .execute(params![
+                    update.credential_id,
+                    update.expected_counter,
+                    update.new_counter,
+                    update.backup_state,
+                    update.now
+                ])?;
+            if changed == 0 {
+                // Returning Err drops the transaction: rolled back, nothing written.
+                let exists = tx
+                    .prepare_cached("SELECT 1 FROM kavach_passkey_credentials WHERE credential_id = ?1")?
+                    .exists(params![update.credential_id])?;
+                return Err(if exists {
+                    Error::new(
+                        ErrorCode::CounterRegression,
+                        "signature counter did not increase: possible cloned authenticator",
+                    )
+                } else {
+                    // Deleted while the assertion was being verified.
+                    Error::new(ErrorCode::CredentialNotFound, "this passkey is no longer registered")
+                });
+            }
+            insert_session(tx, update.session)
+        })
+    }
+
+    fn rename_credential(&self, user_id: &str, credential_id: &[u8], name: &str) -> Result<Option<CredentialRecord>> {
+        self.write(|tx| {
+            Ok(tx
+                .prepare_cached(&format!(
+                    "UPDATE kavach_passkey_credentials SET name = ?3 WHERE user_id = ?1 AND credential_id = ?2 \
+                     RETURNING {CREDENTIAL_COLS}"
+                ))?
+                .query_row(params![user_id, credential_id, name], credential_from_row)
+                .optional()?)
+        })
+    }
+
+    fn delete_credential(&self, user_id: &str, credential_id: &[u8], allow_last: bool) -> Result<DeleteOutcome> {
+        // One IMMEDIATE transaction: the count cannot change between the check and the delete,
+        // in this process or any other.
+        self.write(|tx| {
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM kavach_passkey_credentials WHERE user_id = ?1 AND credential_id = ?2")?
+                .exists(params![user_id, credential_id])?;
+            if !exists {
+                return Ok(DeleteOutcome::NotFound);
+            }
+            let count: i64 = tx
+                .prepare_cached("SELECT count(*) FROM kavach_passkey_credentials WHERE user_id = ?1")?
+                .query_row(params![user_id], |row| row.get(0))?;
+            if count <= 1 && !allow_last {
+                return Ok(DeleteOutcome::LastCredential);
+            }
+            tx.prepare_cached("DELETE FROM kavach_passkey_credentials WHERE user_id = ?1 AND credential_id = ?2")?
+                .execute(params![user_id, credential_id])?;
+            Ok(DeleteOutcome::Deleted)
+        })
+    }
+
+    fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {
+        self.write(|tx| Ok(sweep(tx, now, limit)?))
+    }
+}
+
+fn insert_session(conn: &Connection, session: &SessionRecord) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO kavach_sessions (id, token_hash, user_id, created_at, expires_at, last_seen_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        session.id,
+        &session.token_hash[..],
+        session.user_id,
+        session.created_at,
+        session.expires_at,
+        session.last_seen_at
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::atomic::AtomicU64;
+
+    use super::*;
+
+    /// A unique directory under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new() -> Self {
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+            let dir = std::env::temp_dir().join(format!(
+                "kavach-store-test-{}-{}-{nanos}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+
+        fn db(&self) -> String {
+            self.0.join("kavach.db").to_str().unwrap().to_owned()
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn memory() -> SqliteStore {
+        SqliteStore::open(":memory:").unwrap()
+    }
+
+    fn user(id: &str, email: &str) -> UserRecord {
+        let mut handle = [0u8; 32];
+        handle[..id.len().min(32)].copy_from_slice(&id.as_bytes()[..id.len().min(32)]);
+        UserRecord {
+            id: id.to_owned(),
+            email: email.to_owned(),
+            name: Some(format!("{id} name")),
+            webauthn_user_id: handle.to_vec(),
+            has_other_sign_in: false,
+            created_at: 1_000,
+        }
+    }
+
+    fn credential(id: &[u8], user_id: &str, created_at: i64) -> CredentialRecord {
+        CredentialRecord {
+            credential_id: id.to_vec(),
+            user_id: user_id.to_owned(),
+            name: "YubiKey 5".to_owned(),
+            public_key: vec![0xa5, 1, 2, 3],
+            algorithm: -7,
+            counter: 5,
+            aaguid: [7; 16],
+            backup_eligible: true,
+            backup_state: false,
+            transports: vec!["usb".to_owned(), "nfc".to_owned()],
+            attestation_format: "packed".to_owned(),
+            attestation_trust: "self".to_owned(),
+            created_at,
+            last_used_at: None,
+        }
+    }
+
+    fn session(id: &str, user_id: &str, hash_byte: u8, expires_at: i64) -> SessionRecord {
+        SessionRecord {
+            id: id.to_owned(),
+            token_hash: [hash_byte; 32],
+            user_id: user_id.to_owned(),
+            created_at: 1_000,
+            expires_at,
+            last_seen_at: 1_000,
+        }
+    }
+
+    fn challenge(value: &str, expires_at: i64) -> ChallengeRecord {
+        ChallengeRecord {
+            challenge: value.to_owned(),
+            kind: ChallengeKind::Authentication,
+            user_id: None,
+            state: r#"{"uv":"required"}"#.to_owned(),
+            expires_at,
+        }
+    }
+
+    fn count(store: &SqliteStore, table: &str) -> i64 {
+        store.writer.lock().query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap()
+    }
+
+    #[test]
+    fn store_is_send_and_sync() {
+        fn assert_store<T: Store + Send + Sync + 'static>() {}
+        assert_store::<SqliteStore>();
+    }
+
+    #[test]
+    fn url_forms_are_accepted() {
+        let dir = TempDir::new();
+        let path = dir.db();
+        for url in [format!("file:{path}"), format!("sqlite:{path}"), format!("sqlite://{path}"), path.clone()] {
+            let store = SqliteStore::open(&url).unwrap();
+            let id = format!("u{}", url.len());
+            store.insert_user(&user(&id, &format!("{}@example.com", url.len()))).unwrap();
+        }
+        // All forms named the same file.
+        assert_eq!(count(&SqliteStore::open(&path).unwrap(), "kavach_users"), 4);
+        assert_eq!(count(&memory(), "kavach_users"), 0);
+        assert_eq!(SqliteStore::open("sqlite::memory:").unwrap().readers.len(), 0);
+    }
+
+    #[test]
+    fn unopenable_path_is_invalid_config() {
+        let dir = TempDir::new();
+        let missing = dir.0.join("no-such-dir").join("kavach.db");
+        let err = SqliteStore::open(missing.to_str().unwrap()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidConfig);
+        assert!(err.message().starts_with("database: cannot open"), "{}", err.message());
+
+        // A directory is not a database file either.
+        let err = SqliteStore::open(dir.0.to_str().unwrap()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidConfig);
+
+        assert_eq!(SqliteStore::open("").unwrap_err().code(), ErrorCode::InvalidConfig);
+    }
+
+    #[test]
+    fn file_that_is_not_a_database_is_invalid_config() {
+        let dir = TempDir::new();
+        let path = dir.db();
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidConfig);
+    }
+
+    #[test]
+    fn file_database_uses_wal_and_pragmas() {
+        let dir = TempDir::new();
+        let store = SqliteStore::open(&dir.db()).unwrap();
+        let conn = store.writer.lock();
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!(sync, 2, "FULL");
+        drop(conn);
+        assert_eq!(store.readers.len(), READERS);
+        let reader = store.reader();
+        assert!(reader.execute("DELETE FROM kavach_users", []).is_err(), "readers are query-only");
+    }
+
+    #[test]
+    fn migrations_are_idempotent_on_reopen() {
+        let dir = TempDir::new();
+        let path = dir.db();
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store.insert_user(&user("u1", "a@example.com")).unwrap();
+        }
+        for _ in 0..3 {
+            let store = SqliteStore::open(&path).unwrap();
+            assert_eq!(count(&store, "kavach_schema_version"), MIGRATIONS.len() as i64);
+            assert!(store.user_by_id("u1").unwrap().is_some());
+        }
+    }
+
+    #[test]
+    fn concurrent_opens_migrate_once() {
+        let dir = TempDir::new();
+        let path = dir.db();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| SqliteStore::open(&path).map(|_| ()))).collect();
+            for handle in handles {
+                handle.join().unwrap().unwrap();
+            }
+        });
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(count(&store, "kavach_schema_version"), MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = TempDir::new();
+        let path = dir.db();
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store
+                .writer
+                .lock()
+                .execute("INSERT INTO kavach_schema_version (version, applied_at) VALUES (999, 0)", [])
+                .unwrap();
+        }
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidConfig);
+        assert!(err.message().contains("newer"), "{}", err.message());
+    }
+
+    #[test]
+    fn users_round_trip_and_lookup_by_email_is_case_insensitive() {
+        let store = memory();
+        let u = user("u1", "Alice@Example.com");
+        store.insert_user(&u).unwrap();
+        assert_eq!(store.user_by_id("u1").unwrap(), Some(u.clone()));
+        assert_eq!(store.user_by_email("alice@example.COM").unwrap(), Some(u.clone()));
+        assert_eq!(store.user_by_email("bob@example.com").unwrap(), None);
+        assert_eq!(store.user_by_id("nobody").unwrap(), None);
+
+        assert!(store.set_has_other_sign_in("u1", true).unwrap());
+        assert!(store.user_by_id("u1").unwrap().unwrap().has_other_sign_in);
+        assert!(!store.set_has_other_sign_in("nobody", true).unwrap());
+    }
+
+    #[test]
+    fn duplicate_email_is_user_exists_case_insensitive() {
+        let store = memory();
+        store.insert_user(&user("u1", "alice@example.com")).unwrap();
+        let err = store.insert_user(&user("u2", "ALICE@example.com")).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::UserExists);
+        assert_eq!(err.message(), "a user with this email already exists");
+        // Non-ASCII case folding too (SQLite's lower() would miss this one).
+        store.insert_user(&user("u3", "élodie@example.com")).unwrap();
+        let err = store.insert_user(&user("u4", "ÉLODIE@example.com")).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::UserExists);
+        assert_eq!(count(&store, "kavach_users"), 2);
+    }
+
+    #[test]
+    fn duplicate_user_id_or_handle_is_internal_not_user_exists() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        let err = store.insert_user(&user("u1", "b@example.com")).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Internal);
+        assert_eq!(err.message(), "internal error", "no SQLite text reaches the client");
+    }
+
+    #[test]
+    fn credentials_round_trip_newest_first() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_user(&user("u2", "b@example.com")).unwrap();
+        let old = credential(b"old", "u1", 1_000);
+        let new = credential(b"new", "u1", 2_000);
+        let same_time_later = credential(b"same", "u1", 2_000);
+        store.insert_credential(&old).unwrap();
+        store.insert_credential(&new).unwrap();
+        store.insert_credential(&same_time_later).unwrap();
+        store.insert_credential(&credential(b"other", "u2", 3_000)).unwrap();
+
+        assert_eq!(store.credential_by_id(b"old").unwrap(), Some(old.clone()));
+        assert_eq!(store.credential_by_id(b"missing").unwrap(), None);
+        assert_eq!(store.credentials_of_user("u1").unwrap(), vec![same_time_later, new, old]);
+        assert!(store.credentials_of_user("nobody").unwrap().is_empty());
+    }
+
+    #[test]
+    fn counter_above_i32_round_trips() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        let mut c = credential(b"c", "u1", 1);
+        c.counter = u32::MAX;
+        c.transports = vec![];
+        store.insert_credential(&c).unwrap();
+        assert_eq!(store.credential_by_id(b"c").unwrap(), Some(c));
+    }
+
+    #[test]
+    fn corrupt_aaguid_is_internal() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_credential(&credential(b"c", "u1", 1)).unwrap();
+        {
+            let conn = store.writer.lock();
+            conn.execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+            conn.execute("UPDATE kavach_passkey_credentials SET aaguid = x'0102'", []).unwrap();
+        }
+        assert_eq!(store.credential_by_id(b"c").unwrap_err().code(), ErrorCode::Internal);
+    }
+
+    #[test]
+    fn duplicate_credential_id_across_users_is_credential_exists() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_user(&user("u2", "b@example.com")).unwrap();
+        store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+        for owner in ["u1", "u2"] {
+            let err = store.insert_credential(&credential(b"cred", owner, 2)).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::CredentialExists);
+            assert_eq!(err.message(), "this passkey is already registered");
+        }
+        assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().user_id, "u1");
+    }
+
+    #[test]
+    fn credential_for_unknown_user_is_internal() {
+        let store = memory();
+        let err = store.insert_credential(&credential(b"cred", "ghost", 1)).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Internal);
+    }
+
+    #[test]
+    fn rename_credential_only_for_its_owner() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_user(&user("u2", "b@example.com")).unwrap();
+        store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+        assert_eq!(store.rename_credential("u2", b"cred", "mine now").unwrap(), None);
+        let renamed = store.rename_credential("u1", b"cred", "Work key").unwrap().unwrap();
+        assert_eq!(renamed.name, "Work key");
+        assert_eq!(store.credential_by_id(b"cred").unwrap(), Some(renamed));
+        assert_eq!(store.rename_credential("u1", b"missing", "x").unwrap(), None);
+    }
+
+    #[test]
+    fn take_challenge_is_single_use() {
+        let store = memory();
+        let c = challenge("abc", 10_000);
+        store.insert_challenge(&c, 1_000).unwrap();
+        assert_eq!(store.take_challenge("abc", 2_000).unwrap(), Some(c));
+        assert_eq!(store.take_challenge("abc", 2_000).unwrap(), None);
+        assert_eq!(store.take_challenge("never-issued", 2_000).unwrap(), None);
+    }
+
+    #[test]
+    fn challenge_kind_and_user_round_trip() {
+        let store = memory();
+        let c = ChallengeRecord {
+            challenge: "reg".to_owned(),
+            kind: ChallengeKind::Registration,
+            user_id: Some("u1".to_owned()),
+            state: "{}".to_owned(),
+            expires_at: 10_000,
+        };
+        store.insert_challenge(&c, 1_000).unwrap();
+        assert_eq!(store.take_challenge("reg", 1_000).unwrap(), Some(c));
+    }
+
+    #[test]
+    fn expired_challenge_is_not_returned() {
+        let store = memory();
+        store.insert_challenge(&challenge("abc", 10_000), 1_000).unwrap();
+        // At the expiry instant it is already expired.
+        assert_eq!(store.take_challenge("abc", 10_000).unwrap(), None);
+        // And it was consumed: an earlier clock does not bring it back.
+        assert_eq!(store.take_challenge("abc", 1_000).unwrap(), None);
+        assert_eq!(count(&store, "kavach_passkey_challenges"), 0);
+    }
+
+    #[test]
+    fn concurrent_take_gives_exactly_one() {
+        let dir = TempDir::new();
+        let store = SqliteStore::open(&dir.db()).unwrap();
+        for round in 0..10 {
+            let name = format!("challenge-{round}");
+            store.insert_challenge(&challenge(&name, 10_000), 1_000).unwrap();
+            let winners = std::thread::scope(|s| {
+                let handles: Vec<_> =
+                    (0..10).map(|_| s.spawn(|| store.take_challenge(&name, 2_000).unwrap())).collect();
+                handles.into_iter().filter_map(|h| h.join().unwrap()).count()
+            });
+            assert_eq!(winners, 1, "round {round}");
+        }
+    }
+
+    #[test]
+    fn concurrent_take_across_connections_gives_exactly_one() {
+        // Separate stores on one file behave like separate processes: SQLite's locking decides.
+        let dir = TempDir::new();
+        let path = dir.db();
+        let stores: Vec<_> = (0..10).map(|_| SqliteStore::open(&path).unwrap()).collect();
+        for round in 0..5 {
+            let name = format!("challenge-{round}");
+            stores[0].insert_challenge(&challenge(&name, 10_000), 1_000).unwrap();
+            let winners = std::thread::scope(|s| {
+                let handles: Vec<_> =
+                    stores.iter().map(|store| s.spawn(|| store.take_challenge(&name, 2_000).unwrap())).collect();
+                handles.into_iter().filter_map(|h| h.join().unwrap()).count()
+            });
+            assert_eq!(winners, 1, "round {round}");
+        }
+    }
+
+    #[test]
+    fn insert_challenge_sweeps_expired_rows_boundedly() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        for i in 0..40 {
+            store.insert_challenge(&challenge(&format!("old-{i}"), 500), 0).unwrap();
+        }
+        for i in 0..20u8 {
+            store.insert_session(&session(&format!("s{i}"), "u1", i, 500)).unwrap();
+        }
+        store.insert_session(&session("live", "u1", 200, 99_000)).unwrap();
+        store.insert_challenge(&challenge("live-challenge", 99_000), 0).unwrap();
+
+        store.insert_challenge(&challenge("new", 99_000), 1_000).unwrap();
+        // 16 of the 40 expired challenges went, plus the 2 live ones remain.
+        assert_eq!(count(&store, "kavach_passkey_challenges"), 40 - 16 + 2);
+        assert_eq!(count(&store, "kavach_sessions"), 20 - 16 + 1);
+
+        store.insert_challenge(&challenge("new2", 99_000), 1_000).unwrap();
+        assert_eq!(count(&store, "kavach_passkey_challenges"), 40 - 32 + 3);
+        assert_eq!(count(&store, "kavach_sessions"), 1, "only the live session is left");
+        assert!(store.take_challenge("live-challenge", 1_000).unwrap().is_some());
+    }
+
+    #[test]
+    fn sweep_expired_respects_limit() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        for i in 0..10 {
+            store.insert_challenge(&challenge(&format!("old-{i}"), 500), 0).unwrap();
+        }
+        for i in 0..3u8 {
+            store.insert_session(&session(&format!("s{i}"), "u1", i, 500)).unwrap();
+        }
+        assert_eq!(store.sweep_expired(1_000, 0).unwrap(), 0);
+        assert_eq!(store.sweep_expired(1_000, 4).unwrap(), 4 + 3);
+        assert_eq!(store.sweep_expired(1_000, 100).unwrap(), 6);
+        assert_eq!(store.sweep_expired(1_000, 100).unwrap(), 0);
+    }
+
+    #[test]
+    fn sessions_expire() {
+        let store = memory();
+        let u = user("u1", "a@example.com");
+        store.insert_user(&u).unwrap();
+        let s = session("s1", "u1", 9, 5_000);
+        store.insert_session(&s).unwrap();
+        assert_eq!(store.session_by_token_hash(&[9; 32], 4_999).unwrap(), Some((s.clone(), u)));
+        assert_eq!(store.session_by_token_hash(&[9; 32], 5_000).unwrap(), None);
+        assert_eq!(store.session_by_token_hash(&[8; 32], 1_000).unwrap(), None);
+        assert!(store.delete_session("s1").unwrap());
+        assert!(!store.delete_session("s1").unwrap());
+        assert_eq!(store.session_by_token_hash(&[9; 32], 1_000).unwrap(), None);
+    }
+
+    #[test]
+    fn touch_session_writes_at_most_once_a_minute() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_session(&session("s1", "u1", 1, 1_000_000)).unwrap();
+        let seen = |store: &SqliteStore| store.session_by_token_hash(&[1; 32], 0).unwrap().unwrap().0.last_seen_at;
+        store.touch_session("s1", 1_000 + TOUCH_INTERVAL_MS).unwrap();
+        assert_eq!(seen(&store), 1_000, "exactly 60 s: not yet");
+        store.touch_session("s1", 1_001 + TOUCH_INTERVAL_MS).unwrap();
+        assert_eq!(seen(&store), 1_001 + TOUCH_INTERVAL_MS);
+        store.touch_session("s1", 2_000 + TOUCH_INTERVAL_MS).unwrap();
+        assert_eq!(seen(&store), 1_001 + TOUCH_INTERVAL_MS);
+        store.touch_session("nobody", 999_999).unwrap();
+    }
+
+    #[test]
+    fn complete_sign_in_is_compare_and_set() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+        let first = session("s1", "u1", 1, 99_000);
+        store
+            .complete_sign_in(&SignInUpdate {
+                credential_id: b"cred",
+                expected_counter: 5,
+                new_counter: 6,
+                backup_state: true,
+                now: 7_000,
+                session: &first,
+            })
+            .unwrap();
+        let stored = store.credential_by_id(b"cred").unwrap().unwrap();
+        assert_eq!((stored.counter, stored.backup_state, stored.last_used_at), (6, true, Some(7_000)));
+        assert!(store.session_by_token_hash(&[1; 32], 8_000).unwrap().is_some());
+
+        // A concurrent sign-in that read counter 5 loses, and writes nothing.
+        let second = session("s2", "u1", 2, 99_000);
+        let err = store
+            .complete_sign_in(&SignInUpdate {
+                credential_id: b"cred",
+                expected_counter: 5,
+                new_counter: 7,
+                backup_state: false,
+                now: 8_000,
+                session: &second,
+            })
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::CounterRegression);
+        assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap(), stored);
+        assert_eq!(store.session_by_token_hash(&[2; 32], 8_000).unwrap(), None);
+
+        // A credential deleted meanwhile is not a counter problem.
+        store.delete_credential("u1", b"cred", true).unwrap();
+        let err = store
+            .complete_sign_in(&SignInUpdate {
+                credential_id: b"cred",
+                expected_counter: 6,
+                new_counter: 7,
+                backup_state: false,
+                now: 9_000,
+                session: &second,
+            })
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::CredentialNotFound);
+        assert_eq!(store.session_by_token_hash(&[2; 32], 9_000).unwrap(), None);
+    }
+
+    #[test]
+    fn complete_sign_in_rolls_back_counter_if_session_insert_fails() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+        store.insert_session(&session("dup", "u1", 1, 99_000)).unwrap();
+        let err = store
+            .complete_sign_in(&SignInUpdate {
+                credential_id: b"cred",
+                expected_counter: 5,
+                new_counter: 6,
+                backup_state: false,
+                now: 7_000,
+                session: &session("dup", "u1", 2, 99_000),
+            })
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Internal);
+        assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 5);
+    }
+
+    #[test]
+    fn last_credential_is_refused_unless_allowed() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_user(&user("u2", "b@example.com")).unwrap();
+        store.insert_credential(&credential(b"a", "u1", 1)).unwrap();
+        store.insert_credential(&credential(b"b", "u1", 2)).unwrap();
+
+        assert_eq!(store.delete_credential("u2", b"a", true).unwrap(), DeleteOutcome::NotFound);
+        assert_eq!(store.delete_credential("u1", b"zzz", true).unwrap(), DeleteOutcome::NotFound);
+        assert_eq!(store.delete_credential("u1", b"a", false).unwrap(), DeleteOutcome::Deleted);
+        assert_eq!(store.delete_credential("u1", b"b", false).unwrap(), DeleteOutcome::LastCredential);
+        assert!(store.credential_by_id(b"b").unwrap().is_some());
+        assert_eq!(store.delete_credential("u1", b"b", true).unwrap(), DeleteOutcome::Deleted);
+        assert!(store.credentials_of_user("u1").unwrap().is_empty());
+    }
+
+    #[test]
+    fn concurrent_deletes_never_remove_the_last() {
+        let dir = TempDir::new();
+        let path = dir.db();
+        // Two stores on one file (like two processes), one thread each.
+        let stores = [SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap()];
+        stores[0].insert_user(&user("u1", "a@example.com")).unwrap();
+        for round in 0..20u8 {
+            let (a, b) = ([b'a', round], [b'b', round]);
+            stores[0].insert_credential(&credential(&a, "u1", 1)).unwrap();
+            stores[0].insert_credential(&credential(&b, "u1", 2)).unwrap();
+            let outcomes = std::thread::scope(|s| {
+                let ta = s.spawn(|| stores[0].delete_credential("u1", &a, false).unwrap());
+                let tb = s.spawn(|| stores[1].delete_credential("u1", &b, false).unwrap());
+                [ta.join().unwrap(), tb.join().unwrap()]
+            });
+            let deleted = outcomes.iter().filter(|o| **o == DeleteOutcome::Deleted).count();
+            let refused = outcomes.iter().filter(|o| **o == DeleteOutcome::LastCredential).count();
+            assert_eq!((deleted, refused), (1, 1), "round {round}: {outcomes:?}");
+            let left = stores[1].credentials_of_user("u1").unwrap();
+            assert_eq!(left.len(), 1);
+            stores[0].delete_credential("u1", &left[0].credential_id, true).unwrap();
+        }
+    }
+
+    #[test]
+    fn deleting_user_cascades() {
+        let store = memory();
+        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_user(&user("u2", "b@example.com")).unwrap();
+        store.insert_credential(&credential(b"a", "u1", 1)).unwrap();
+        store.insert_credential(&credential(b"b", "u2", 1)).unwrap();
+        store.insert_session(&session("s1", "u1", 1, 99_000)).unwrap();
+        store.insert_session(&session("s2", "u2", 2, 99_000)).unwrap();
+        store.writer.lock().execute("DELETE FROM kavach_users WHERE id = 'u1'", []).unwrap();
+        assert_eq!(store.credential_by_id(b"a").unwrap(), None);
+        assert_eq!(store.session_by_token_hash(&[1; 32], 0).unwrap(), None);
+        assert!(store.credential_by_id(b"b").unwrap().is_some());
+        assert!(store.session_by_token_hash(&[2; 32], 0).unwrap().is_some());
+    }
+
+    #[test]
+    fn many_threads_share_one_store() {
+        let dir = TempDir::new();
+        let store = SqliteStore::open(&dir.db()).unwrap();
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let store = &store;
+                s.spawn(move || {
+                    let id = format!("u{t}");
+                    store.insert_user(&user(&id, &format!("{id}@example.com"))).unwrap();
+                    for i in 0..20u8 {
+                        store.insert_credential(&credential(&[t, i], &id, i64::from(i))).unwrap();
+                        assert_eq!(store.user_by_id(&id).unwrap().unwrap().id, id);
+                    }
+                    assert_eq!(store.credentials_of_user(&id).unwrap().len(), 20);
+                });
+            }
+        });
+        assert_eq!(count(&store, "kavach_passkey_credentials"), 160);
+    }
+}

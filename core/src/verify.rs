@@ -1,0 +1,209 @@
+//! Stateless verification: the registration (§7.1) and authentication (§7.2) ceremony checks with
+//! every expectation passed in explicitly. The passkey ceremonies use these with stored state;
+//! hosts that keep their own storage call them directly.
+
+use crate::base64url;
+use crate::error::{Error, ErrorCode, Result};
+use crate::webauthn::attestation::{AttestationObject, AttestationTrust};
+use crate::webauthn::client_data::{CeremonyType, ClientData, ClientDataExpectations};
+use crate::webauthn::response::{AuthenticationResponse, RegistrationResponse};
+use crate::webauthn::{AuthenticatorData, Check, CoseAlgorithm, CredentialPublicKey, Flags, sha256};
+
+/// What the relying party expects of a registration response.
+#[derive(Debug, Clone)]
+pub struct RegistrationExpectations<'a> {
+    /// The challenge issued, base64url exactly as it appears in `clientDataJSON`.
+    pub challenge: &'a str,
+    /// Allowed origins (`https://example.com`, `http://localhost:3000`).
+    pub origins: &'a [String],
+    /// The RP ID.
+    pub rp_id: &'a str,
+    /// Fail unless the UV flag is set (`userVerification: 'required'`).
+    pub require_user_verification: bool,
+    /// The algorithms offered in `pubKeyCredParams`; a credential with another one is refused.
+    pub algorithms: &'a [CoseAlgorithm],
+    /// Accept ceremonies run in a cross-origin iframe.
+    pub allow_cross_origin: bool,
+    /// With cross-origin allowed, the allowed top-level origins (empty = any).
+    pub top_origins: &'a [String],
+}
+
+/// What the relying party expects of an authentication response.
+#[derive(Debug, Clone)]
+pub struct AuthenticationExpectations<'a> {
+    /// The challenge issued, base64url exactly as it appears in `clientDataJSON`.
+    pub challenge: &'a str,
+    /// Allowed origins.
+    pub origins: &'a [String],
+    /// The RP ID.
+    pub rp_id: &'a str,
+    /// Fail unless the UV flag is set.
+    pub require_user_verification: bool,
+    /// The stored COSE public key of the credential.
+    pub credential_public_key: &'a [u8],
+    /// The stored signature counter.
+    pub counter: u32,
+    /// Accept ceremonies run in a cross-origin iframe.
+    pub allow_cross_origin: bool,
+    /// With cross-origin allowed, the allowed top-level origins (empty = any).
+    pub top_origins: &'a [String],
+}
+
+/// The facts established by a verified registration.
+#[derive(Debug, Clone)]
+pub struct VerifiedRegistration {
+    /// The credential ID.
+    pub credential_id: Vec<u8>,
+    /// The COSE public key, as the authenticator encoded it (store this).
+    pub public_key: Vec<u8>,
+    /// The key's algorithm.
+    pub algorithm: CoseAlgorithm,
+    /// Signature counter at registration.
+    pub counter: u32,
+    /// Authenticator data flags.
+    pub flags: Flags,
+    /// The authenticator model (all zero if undisclosed).
+    pub aaguid: [u8; 16],
+    /// Attestation statement format.
+    pub attestation_format: String,
+    /// What the attestation established.
+    pub attestation_trust: AttestationTrust,
+    /// Transport hints reported by the client.
+    pub transports: Vec<String>,
+    /// `credProps.rk` if the client reported it: whether the credential is discoverable.
+    pub discoverable: Option<bool>,
+}
+
+/// The facts established by a verified assertion.
+#[derive(Debug, Clone)]
+pub struct VerifiedAuthentication {
+    /// The credential ID.
+    pub credential_id: Vec<u8>,
+    /// The new signature counter (store it).
+    pub counter: u32,
+    /// Authenticator data flags (BS may have changed).
+    pub flags: Flags,
+    /// `userHandle` returned by the authenticator, if any.
+    pub user_handle: Option<Vec<u8>>,
+}
+
+/// Verifies a `RegistrationResponseJSON` (WebAuthn §7.1).
+pub fn verify_registration_response(
+    response: &serde_json::Value,
+    expected: &RegistrationExpectations<'_>,
+) -> Result<VerifiedRegistration> {
+    let response = RegistrationResponse::from_json(response)?;
+    let client_data = ClientData::parse(&response.client_data_json)?;
+    client_data.check(&ClientDataExpectations {
+        ceremony: CeremonyType::Create,
+        challenge: expected.challenge,
+        origins: expected.origins,
+        allow_cross_origin: expected.allow_cross_origin,
+        top_origins: expected.top_origins,
+    })?;
+
+    let attestation = AttestationObject::parse(&response.attestation_object)?;
+    let auth_data = &attestation.auth_data;
+    check_rp_and_user(auth_data, expected.rp_id, expected.require_user_verification)?;
+    let credential = auth_data
+        .attested_credential_data
+        .as_ref()
+        .ok_or_else(|| Error::verification(Check::AuthenticatorData, "no attested credential data"))?;
+    if credential.credential_id != response.credential_id {
+        return Err(Error::verification(Check::CredentialId, "rawId does not match the attested credential ID"));
+    }
+    let algorithm = credential.public_key.algorithm();
+    if !expected.algorithms.contains(&algorithm) {
+        return Err(Error::verification(Check::Algorithm, "credential algorithm was not offered"));
+    }
+    let outcome = attestation.verify(&client_data.hash)?;
+
+    Ok(VerifiedRegistration {
+        credential_id: credential.credential_id.clone(),
+        public_key: credential.public_key_cose.clone(),
+        algorithm,
+        counter: auth_data.sign_count,
+        flags: auth_data.flags,
+        aaguid: credential.aaguid,
+        attestation_format: outcome.format,
+        attestation_trust: outcome.trust,
+        transports: response.transports,
+        discoverable: response.cred_props_rk,
+    })
+}
+
+/// Verifies an `AuthenticationResponseJSON` (WebAuthn §7.2) against a stored credential.
+///
+/// Finding the credential and checking that it belongs to the right user (steps 5-6) need
+/// storage: the passkey ceremonies do them; a host calling this directly must do them too.
+pub fn verify_authentication_response(
+    response: &serde_json::Value,
+    expected: &AuthenticationExpectations<'_>,
+) -> Result<VerifiedAuthentication> {
+    let response = AuthenticationResponse::from_json(response)?;
+    let public_key = CredentialPublicKey::from_cose(expected.credential_public_key)?;
+    verify_assertion(&response, &public_key, expected)
+}
+
+/// The assertion checks with an already parsed key (the ceremonies cache parsed keys).
+pub(crate) fn verify_assertion(
+    response: &AuthenticationResponse,
+    public_key: &CredentialPublicKey,
+    expected: &AuthenticationExpectations<'_>,
+) -> Result<VerifiedAuthentication> {
+    let client_data = ClientData::parse(&response.client_data_json)?;
+    client_data.check(&ClientDataExpectations {
+        ceremony: CeremonyType::Get,
+        challenge: expected.challenge,
+        origins: expected.origins,
+        allow_cross_origin: expected.allow_cross_origin,
+        top_origins: expected.top_origins,
+    })?;
+    let auth_data = AuthenticatorData::parse(&response.authenticator_data)?;
+    check_rp_and_user(&auth_data, expected.rp_id, expected.require_user_verification)?;
+
+    // Step 21: the signature covers authData || SHA-256(clientDataJSON).
+    let mut signed = Vec::with_capacity(response.authenticator_data.len() + 32);
+    signed.extend_from_slice(&response.authenticator_data);
+    signed.extend_from_slice(&client_data.hash);
+    public_key.verify(&signed, &response.signature)?;
+
+    // Step 22: if either counter is non-zero the new one must be greater; both zero means the
+    // authenticator keeps no counter (synced passkeys), which is fine.
+    let counter = auth_data.sign_count;
+    if (counter != 0 || expected.counter != 0) && counter <= expected.counter {
+        return Err(Error::new(
+            ErrorCode::CounterRegression,
+            "signature counter did not increase: possible cloned authenticator",
+        ));
+    }
+
+    Ok(VerifiedAuthentication {
+        credential_id: response.credential_id.clone(),
+        counter,
+        flags: auth_data.flags,
+        user_handle: response.user_handle.clone(),
+    })
+}
+
+/// rpIdHash, UP and (if required) UV: §7.1 steps 13-15, §7.2 steps 15-17.
+fn check_rp_and_user(auth_data: &AuthenticatorData, rp_id: &str, require_uv: bool) -> Result<()> {
+    if auth_data.rp_id_hash != sha256(rp_id.as_bytes()) {
+        return Err(Error::verification(Check::RpIdHash, "rpIdHash does not match the RP ID"));
+    }
+    if !auth_data.flags.user_present {
+        return Err(Error::verification(Check::UserPresence, "user presence flag is not set"));
+    }
+    if require_uv && !auth_data.flags.user_verified {
+        return Err(Error::verification(
+            Check::UserVerification,
+            "user verification is required but was not performed",
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes a base64url COSE key given by a host (e.g. from a binding).
+pub fn decode_public_key(encoded: &str) -> Result<Vec<u8>> {
+    base64url::decode(encoded, "credential.publicKey")
+}

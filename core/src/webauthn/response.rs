@@ -1,0 +1,161 @@
+//! The JSON forms of `PublicKeyCredential` that browsers (and `@simplewebauthn/browser`) send:
+//! `RegistrationResponseJSON` and `AuthenticationResponseJSON` (WebAuthn §5.1.8, `toJSON()`).
+//!
+//! Decoding here is the first line of defence: binary fields must be base64url, `id` must equal
+//! `rawId` in canonical form, and anything malformed is an `INVALID_REQUEST` naming the field.
+
+use serde::Deserialize;
+
+use super::Check;
+use crate::base64url;
+use crate::error::{Error, Result};
+
+/// Transports we record; anything else a client sends is dropped (they are only hints).
+const KNOWN_TRANSPORTS: [&str; 7] = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CredentialJson<R> {
+    id: String,
+    raw_id: String,
+    #[serde(rename = "type")]
+    credential_type: String,
+    response: R,
+    #[serde(default)]
+    client_extension_results: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AttestationResponseJson {
+    #[serde(rename = "clientDataJSON")]
+    client_data_json: String,
+    attestation_object: String,
+    #[serde(default)]
+    transports: Option<Vec<serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AssertionResponseJson {
+    #[serde(rename = "clientDataJSON")]
+    client_data_json: String,
+    authenticator_data: String,
+    signature: String,
+    #[serde(default)]
+    user_handle: Option<String>,
+}
+
+/// A decoded registration response.
+#[derive(Debug, Clone)]
+pub struct RegistrationResponse {
+    /// The credential ID (decoded `rawId`).
+    pub credential_id: Vec<u8>,
+    /// Raw `clientDataJSON` bytes.
+    pub client_data_json: Vec<u8>,
+    /// Raw attestation object (CBOR).
+    pub attestation_object: Vec<u8>,
+    /// Known transports the client reported.
+    pub transports: Vec<String>,
+    /// `clientExtensionResults.credProps.rk`, if reported.
+    pub cred_props_rk: Option<bool>,
+}
+
+/// A decoded authentication response.
+#[derive(Debug, Clone)]
+pub struct AuthenticationResponse {
+    /// The credential ID (decoded `rawId`).
+    pub credential_id: Vec<u8>,
+    /// Raw `clientDataJSON` bytes.
+    pub client_data_json: Vec<u8>,
+    /// Raw authenticator data.
+    pub authenticator_data: Vec<u8>,
+    /// The assertion signature.
+    pub signature: Vec<u8>,
+    /// `userHandle`, if the authenticator returned one (always for discoverable credentials).
+    pub user_handle: Option<Vec<u8>>,
+}
+
+impl RegistrationResponse {
+    /// Decodes `RegistrationResponseJSON`.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let json: CredentialJson<AttestationResponseJson> = deserialize(value, "registration response")?;
+        let credential_id = check_identity(&json.id, &json.raw_id, &json.credential_type)?;
+        let transports = json
+            .response
+            .transports
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| t.as_str())
+            .filter(|t| KNOWN_TRANSPORTS.contains(t))
+            .map(str::to_owned)
+            .collect();
+        let cred_props_rk = json
+            .client_extension_results
+            .as_ref()
+            .and_then(|ext| ext.pointer("/credProps/rk"))
+            .and_then(serde_json::Value::as_bool);
+        Ok(Self {
+            credential_id,
+            client_data_json: base64url::decode(&json.response.client_data_json, "response.clientDataJSON")?,
+            attestation_object: base64url::decode(&json.response.attestation_object, "response.attestationObject")?,
+            transports,
+            cred_props_rk,
+        })
+    }
+}
+
+impl AuthenticationResponse {
+    /// Decodes `AuthenticationResponseJSON`.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let json: CredentialJson<AssertionResponseJson> = deserialize(value, "authentication response")?;
+        let credential_id = check_identity(&json.id, &json.raw_id, &json.credential_type)?;
+        let user_handle = match json.response.user_handle.as_deref() {
+            None | Some("") => None,
+            Some(handle) => Some(base64url::decode(handle, "response.userHandle")?),
+        };
+        Ok(Self {
+            credential_id,
+            client_data_json: base64url::decode(&json.response.client_data_json, "response.clientDataJSON")?,
+            authenticator_data: base64url::decode(&json.response.authenticator_data, "response.authenticatorData")?,
+            signature: base64url::decode(&json.response.signature, "response.signature")?,
+            user_handle,
+        })
+    }
+}
+
+/// Reads just the challenge out of a response's client data, so that a ceremony can find (and
+/// consume) its stored state before verifying anything else.
+pub fn challenge_of(value: &serde_json::Value) -> Result<String> {
+    let encoded = value
+        .pointer("/response/clientDataJSON")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| Error::invalid_request("response.clientDataJSON is missing"))?;
+    let raw = base64url::decode(encoded, "response.clientDataJSON")?;
+    Ok(super::client_data::ClientData::parse(&raw)?.challenge)
+}
+
+fn deserialize<T: serde::de::DeserializeOwned>(value: &serde_json::Value, what: &str) -> Result<T> {
+    T::deserialize(value).map_err(|err| {
+        // serde's message names the missing or mistyped field; cut it short, never echo a body.
+        let mut detail = err.to_string();
+        detail.truncate(120);
+        Error::invalid_request(format!("malformed {what}: {detail}"))
+    })
+}
+
+/// §5.1: `id` is the base64url encoding of `rawId`. Both must be the same canonical string, so a
+/// credential has exactly one spelling everywhere (lookups, storage, the API).
+fn check_identity(id: &str, raw_id: &str, credential_type: &str) -> Result<Vec<u8>> {
+    if credential_type != "public-key" {
+        return Err(Error::verification(Check::CredentialType, "credential type must be public-key"));
+    }
+    let bytes = base64url::decode_canonical(raw_id, "rawId")?;
+    if id != raw_id {
+        return Err(Error::verification(Check::CredentialId, "id does not equal rawId"));
+    }
+    if bytes.is_empty() || bytes.len() > 1023 {
+        return Err(Error::verification(Check::CredentialId, "credential ID length is invalid"));
+    }
+    Ok(bytes)
+}
