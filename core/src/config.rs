@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use url::{Host, Url};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, clipped};
 use crate::webauthn::options::{AttestationConveyance, UserVerification};
 
 /// Configuration as the host writes it.
@@ -178,11 +178,8 @@ const MAX_SESSION_SECONDS: u64 = 400 * 24 * 3600; // browsers cap cookie lifetim
 impl Settings {
     /// Parses and validates a JSON configuration.
     pub fn from_json(json: &str) -> Result<Self> {
-        let config: Config = serde_json::from_str(json).map_err(|err| {
-            let mut detail = err.to_string();
-            detail.truncate(200);
-            Error::config(format!("configuration is not valid: {detail}"))
-        })?;
+        let config: Config = serde_json::from_str(json)
+            .map_err(|err| Error::config(format!("configuration is not valid: {}", clipped(err, 200))))?;
         Self::from_config(config)
     }
 

@@ -190,6 +190,16 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// A message from a library (serde) about client input, cut to at most `max` characters, on a
+/// character boundary: it may quote the client's text, so it must stay short.
+pub(crate) fn clipped(message: impl fmt::Display, max: usize) -> String {
+    let message = message.to_string();
+    match message.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     fn from(err: rusqlite::Error) -> Self {
         Self::internal(format_args!("sqlite: {err}"))

@@ -85,8 +85,8 @@ pub(crate) fn new_uuid() -> String {
     let mut b = random_bytes::<16>();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    // An AAGUID is a UUID too: one formatter for both.
+    crate::aaguid::format(&b)
 }
 
 #[cfg(test)]

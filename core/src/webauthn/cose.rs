@@ -142,7 +142,12 @@ impl CredentialPublicKey {
             }
             CoseAlgorithm::Ps256 | CoseAlgorithm::Rs256 => {
                 expect(kty == KTY_RSA, "RSA algorithm needs an RSA key")?;
-                rsa_public_key_der(bytes(CRV_OR_N)?, bytes(X_OR_E)?)
+                let n = bytes(CRV_OR_N)?;
+                // Parsing does not check the size; verification only accepts 2048..=8192-bit moduli
+                // (below 2048 is breakable, above 8192 a denial-of-service lever). Refusing here
+                // keeps a key that could never sign in from being stored.
+                expect((2048..=8192).contains(&modulus_bits(n)), "RSA modulus must be 2048 to 8192 bits")?;
+                rsa_public_key_der(n, bytes(X_OR_E)?)
             }
         };
         let key = ParsedPublicKey::new(algorithm.verification(), &key_bytes)
@@ -174,6 +179,14 @@ fn bad_key(why: &str) -> Error {
 
 fn expect(condition: bool, why: &str) -> Result<()> {
     if condition { Ok(()) } else { Err(bad_key(why)) }
+}
+
+/// Bit length of a big-endian magnitude.
+fn modulus_bits(n: &[u8]) -> usize {
+    match n.iter().position(|&b| b != 0) {
+        Some(first) => (n.len() - first) * 8 - n[first].leading_zeros() as usize,
+        None => 0,
+    }
 }
 
 /// DER `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017 A.1.1),

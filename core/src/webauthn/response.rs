@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::Check;
 use crate::base64url;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, clipped};
 
 /// Transports we record; anything else a client sends is dropped (they are only hints).
 const KNOWN_TRANSPORTS: [&str; 7] = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"];
@@ -138,9 +138,7 @@ pub fn challenge_of(value: &serde_json::Value) -> Result<String> {
 fn deserialize<T: serde::de::DeserializeOwned>(value: &serde_json::Value, what: &str) -> Result<T> {
     T::deserialize(value).map_err(|err| {
         // serde's message names the missing or mistyped field; cut it short, never echo a body.
-        let mut detail = err.to_string();
-        detail.truncate(120);
-        Error::invalid_request(format!("malformed {what}: {detail}"))
+        Error::invalid_request(format!("malformed {what}: {}", clipped(err, 120)))
     })
 }
 
