@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod aaguid;
+pub mod api;
 pub mod base64url;
 pub mod config;
 mod error;
