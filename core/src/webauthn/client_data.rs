@@ -74,7 +74,10 @@ pub struct ClientDataExpectations<'a> {
 impl ClientData {
     /// Parses the raw `clientDataJSON` bytes.
     pub fn parse(raw: &[u8]) -> Result<Self> {
-        let parsed: RawClientData = serde_json::from_slice(raw)
+        // §7.1 step 5 / §7.2 step 9: "UTF-8 decode", which strips a leading byte order mark. The
+        // hash stays over the raw bytes: that is what the authenticator signed.
+        let json = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+        let parsed: RawClientData = serde_json::from_slice(json)
             .map_err(|_| Error::invalid_request("clientDataJSON is not the expected JSON object"))?;
         Ok(Self {
             ceremony: parsed.ceremony,
