@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The demo: a full passkey registration and sign-in through kavach, on SQLite, printed step by step.
-# (The browser demo with a web page arrives with the Node package: examples/express.)
+# The demo: the Express example on http://localhost:${PORT:-3000}, on SQLite (examples/express/kavach.db).
+# Builds the Node binding and installs the page's dependencies first (about 2 minutes the first time).
+# Sign up, add a passkey, sign out, sign in with it (by email, without one, or by autofill), manage passkeys.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
-exec cargo run --quiet --locked -p kavach-walkthrough
+exec examples/express/run.sh

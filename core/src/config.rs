@@ -294,6 +294,19 @@ impl Settings {
         &self.base_path
     }
 
+    /// Whether kavach serves this request path (query string allowed): it is `basePath` or below.
+    /// Framework adapters use this to pass other requests on (`next()` in Express).
+    pub fn handles_path(&self, path: &str) -> bool {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        path == self.base_path || self.route_path(path).is_some()
+    }
+
+    /// The path relative to `basePath` (always starting with `/`), without the query string.
+    pub(crate) fn route_path<'a>(&self, path: &'a str) -> Option<&'a str> {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        path.strip_prefix(self.base_path.as_str()).filter(|rest| rest.starts_with('/'))
+    }
+
     /// The database.
     pub fn database(&self) -> &Database {
         &self.database

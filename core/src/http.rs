@@ -157,11 +157,7 @@ impl Kavach {
         if request.body.len() > MAX_BODY_BYTES {
             return Err(Error::new(ErrorCode::PayloadTooLarge, "request body is larger than 64 KiB"));
         }
-        let path = request.path.split(['?', '#']).next().unwrap_or_default();
-        let relative = path
-            .strip_prefix(self.settings.base_path.as_str())
-            .filter(|rest| rest.starts_with('/'))
-            .ok_or_else(not_found)?;
+        let relative = self.settings.route_path(&request.path).ok_or_else(not_found)?;
         let (route, id) = Route::resolve(relative).ok_or_else(not_found)?;
         let method = request.method.to_ascii_uppercase();
         if !route.methods().contains(&method.as_str()) {
@@ -198,8 +194,7 @@ impl Kavach {
     fn route_signed_in(&self, route: Route, id: &str, request: &Request, auth: &Authenticated) -> Result<Response> {
         match route {
             Route::RegisterOptions => {
-                let options: RegisterOptionsRequest = serde_json::from_value(json_body(request)?)
-                    .map_err(|_| Error::invalid_request("body must be {} or {name?, authenticatorAttachment?}"))?;
+                let options = RegisterOptionsRequest::from_value(json_body(request)?)?;
                 Ok(Response::ok(&self.register_options(auth, &options)?))
             }
             Route::RegisterVerify => {

@@ -27,6 +27,14 @@ pub struct RegisterOptionsRequest {
     pub authenticator_attachment: Option<AuthenticatorAttachment>,
 }
 
+impl RegisterOptionsRequest {
+    /// From a request body (`{}` or `{name?, authenticatorAttachment?}`).
+    pub fn from_value(body: serde_json::Value) -> Result<Self> {
+        serde_json::from_value(body)
+            .map_err(|_| Error::invalid_request("body must be {} or {name?, authenticatorAttachment?}"))
+    }
+}
+
 impl Kavach {
     /// `POST /passkey/register/options`: creation options for the signed-in user.
     pub fn register_options(&self, auth: &Authenticated, request: &RegisterOptionsRequest) -> Result<CreationOptions> {

@@ -1,0 +1,23 @@
+'use strict';
+// Fetch API adapter: a `Request` becomes a core request, the core response a `Response`.
+// Every path goes to the core, so a path outside basePath gets the core's 404 JSON.
+
+const { readLimited } = require('./body.cjs');
+
+async function fetchHandler(kavach, request) {
+  const url = new URL(request.url);
+  const body = request.body ? await readLimited(request.body) : Buffer.alloc(0);
+  const res = await kavach.handle({
+    method: request.method,
+    path: url.pathname + url.search,
+    headers: request.headers,
+    body,
+  });
+  const headers = new Headers();
+  // append, not set: each Set-Cookie stays its own header (Headers#getSetCookie()).
+  for (const [name, value] of res.headers) headers.append(name, value);
+  const empty = res.status === 204 || res.status === 304;
+  return new Response(empty ? null : res.body, { status: res.status, headers });
+}
+
+module.exports = { fetchHandler };

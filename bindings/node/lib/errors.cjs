@@ -1,0 +1,62 @@
+'use strict';
+// KavachError: the core's stable error (code, HTTP status, safe message) as a JS exception.
+
+const native = require('./native.cjs');
+
+class KavachError extends Error {
+  /**
+   * @param {string} code stable code, e.g. 'CHALLENGE_INVALID'
+   * @param {number} status HTTP status the router answers with
+   * @param {string} message safe, human-readable message
+   */
+  constructor(code, status, message) {
+    super(message);
+    this.name = 'KavachError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** Every stable code and its default status, straight from the core's `ErrorCode::ALL`. */
+KavachError.codes = Object.freeze(native.errorCodes().map(({ code, status }) => Object.freeze({ code, status })));
+
+const statusOf = new Map(KavachError.codes.map(({ code, status }) => [code, status]));
+
+/** A KavachError with the core's default status for `code`. */
+function kavachError(code, message) {
+  return new KavachError(code, statusOf.get(code) ?? 500, message);
+}
+
+/**
+ * A native rejection as a KavachError. Core errors arrive as the JSON
+ * `{"code","status","message"}`; napi's own argument conversion errors are the caller's
+ * mistake (INVALID_REQUEST). Anything else is rethrown untouched.
+ */
+function fromNative(err) {
+  if (err instanceof KavachError) return err;
+  if (err && typeof err.message === 'string' && err.message.startsWith('{')) {
+    try {
+      const { code, status, message } = JSON.parse(err.message);
+      if (typeof code === 'string' && typeof status === 'number') {
+        return new KavachError(code, status, String(message));
+      }
+    } catch {
+      // not one of ours
+    }
+  }
+  if (err && (err.code === 'InvalidArg' || /expected|convert/i.test(String(err.message)))) {
+    return kavachError('INVALID_REQUEST', String(err.message));
+  }
+  return err;
+}
+
+/** Calls a native operation, turning both synchronous throws and rejections into KavachErrors. */
+async function call(fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    throw fromNative(err);
+  }
+}
+
+module.exports = { KavachError, kavachError, fromNative, call };

@@ -1,0 +1,16 @@
+'use strict';
+// Public entry point of `kavachos` (CommonJS; index.mjs re-exports the same objects for ESM).
+
+const { createKavach, Kavach } = require('./kavach.cjs');
+const { KavachError } = require('./errors.cjs');
+const { verifyRegistrationResponse, verifyAuthenticationResponse } = require('./verify.cjs');
+const { passkey } = require('./plugins/passkey.cjs');
+
+module.exports = {
+  createKavach,
+  Kavach,
+  KavachError,
+  verifyRegistrationResponse,
+  verifyAuthenticationResponse,
+  passkey,
+};

@@ -1,0 +1,334 @@
+// Hand-written types of the `kavachos` public API. The napi-generated declarations of the
+// private native module are in ../native/index.d.ts and are not part of this API.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+// ---------------------------------------------------------------- configuration (DESIGN §2)
+
+export type UserVerification = 'required' | 'preferred' | 'discouraged';
+export type AttestationConveyance = 'none' | 'indirect' | 'direct';
+
+export interface PasskeyOptions {
+  /** Shown by the browser when creating a passkey. */
+  rpName: string;
+  /** The RP ID: a registrable suffix of every allowed origin's host (e.g. 'example.com', 'localhost'). */
+  rpId: string;
+  /** Allowed origins; default: the origin of `baseUrl`. */
+  origin?: string | string[];
+  /** Ceremony timeout in milliseconds, 1000..600000. Default 60000. */
+  timeout?: number;
+  /** Default 'none'. */
+  attestation?: AttestationConveyance;
+  /** Default 'preferred'. */
+  userVerification?: UserVerification;
+  /** Let every user delete their last passkey (the host has other ways in). Default false. */
+  allowDeletingLastPasskey?: boolean;
+}
+
+/** What `passkey(...)` returns: the options tagged for `plugins`. */
+export interface PasskeyPlugin extends PasskeyOptions {
+  id: 'passkey';
+}
+
+export interface KavachOptions {
+  /** Default `{ provider: 'sqlite', url: 'file:kavach.db' }`. */
+  database?: { provider?: 'sqlite' | 'postgres'; url?: string };
+  /** At least 32 bytes. */
+  secret: string;
+  /** Public URL of the auth server: default allowed origin; https turns on Secure cookies. */
+  baseUrl: string;
+  /** Route prefix. Default '/auth'. */
+  basePath?: string;
+  /** Session lifetime in seconds (default 7 days). */
+  session?: { maxAge?: number };
+  plugins: PasskeyPlugin[];
+}
+
+// ---------------------------------------------------------------- data shapes (DESIGN §3)
+
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+}
+
+export interface Session {
+  id: string;
+  userId: string;
+  /** ISO-8601 UTC. */
+  expiresAt: string;
+}
+
+export interface NewSession {
+  /** The bearer token (also inside `setCookie`); shown only here. */
+  token: string;
+  /** The `Set-Cookie` header value. */
+  setCookie: string;
+  session: Session;
+}
+
+export interface Credential {
+  /** WebAuthn credential ID, base64url. */
+  id: string;
+  name: string;
+  /** ISO-8601 UTC. */
+  createdAt: string;
+  /** ISO-8601 UTC; null until first use. */
+  lastUsedAt: string | null;
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  transports: string[];
+  aaguid: string;
+}
+
+export interface PublicKeyCredentialDescriptorJSON {
+  id: string;
+  type: 'public-key';
+  transports?: string[];
+}
+
+/** The options `startRegistration({ optionsJSON })` takes. */
+export interface PublicKeyCredentialCreationOptionsJSON {
+  rp: { name: string; id: string };
+  user: { id: string; name: string; displayName: string };
+  challenge: string;
+  pubKeyCredParams: { type: 'public-key'; alg: number }[];
+  timeout: number;
+  excludeCredentials: PublicKeyCredentialDescriptorJSON[];
+  authenticatorSelection: {
+    authenticatorAttachment?: 'platform' | 'cross-platform';
+    residentKey: string;
+    requireResidentKey: boolean;
+    userVerification: UserVerification;
+  };
+  attestation: AttestationConveyance;
+  extensions: { credProps: boolean };
+}
+
+/** The options `startAuthentication({ optionsJSON })` takes. */
+export interface PublicKeyCredentialRequestOptionsJSON {
+  challenge: string;
+  timeout: number;
+  rpId: string;
+  allowCredentials: PublicKeyCredentialDescriptorJSON[];
+  userVerification: UserVerification;
+}
+
+/** What `startRegistration` returns (passed through to the core as is). */
+export interface RegistrationResponseJSON {
+  id: string;
+  rawId: string;
+  type: 'public-key';
+  response: {
+    clientDataJSON: string;
+    attestationObject: string;
+    transports?: string[];
+    [key: string]: unknown;
+  };
+  clientExtensionResults?: Record<string, unknown>;
+  authenticatorAttachment?: string | null;
+}
+
+/** What `startAuthentication` returns (passed through to the core as is). */
+export interface AuthenticationResponseJSON {
+  id: string;
+  rawId: string;
+  type: 'public-key';
+  response: {
+    clientDataJSON: string;
+    authenticatorData: string;
+    signature: string;
+    userHandle?: string | null;
+  };
+  clientExtensionResults?: Record<string, unknown>;
+  authenticatorAttachment?: string | null;
+}
+
+export interface RegisterOptionsBody {
+  /** A name for the new passkey. */
+  name?: string;
+  authenticatorAttachment?: 'platform' | 'cross-platform';
+}
+
+export interface SignIn {
+  userId: string;
+  sessionId: string;
+  /** The new session's bearer token. */
+  token: string;
+  /** The `Set-Cookie` header value for the new session. */
+  setCookie: string;
+  /** ISO-8601 UTC. */
+  expiresAt: string;
+}
+
+// ---------------------------------------------------------------- stateless verifiers
+
+export interface VerifyRegistrationOptions {
+  response: RegistrationResponseJSON;
+  expectedChallenge: string;
+  expectedOrigin: string | string[];
+  expectedRPID: string;
+  requireUserVerification?: boolean;
+}
+
+export interface AuthenticatorFlags {
+  userPresent: boolean;
+  userVerified: boolean;
+  backupEligible: boolean;
+  backedUp: boolean;
+}
+
+export interface VerifiedRegistration {
+  credentialId: string;
+  /** COSE public key, base64url: store it. */
+  publicKey: string;
+  /** COSE algorithm id, e.g. -7 (ES256). */
+  algorithm: number;
+  counter: number;
+  flags: AuthenticatorFlags;
+  aaguid: string;
+  attestationFormat: string;
+  attestationTrust: string;
+  transports: string[];
+  discoverable: boolean | null;
+  deviceType: 'singleDevice' | 'multiDevice';
+}
+
+export interface VerifyAuthenticationOptions {
+  response: AuthenticationResponseJSON;
+  expectedChallenge: string;
+  expectedOrigin: string | string[];
+  expectedRPID: string;
+  requireUserVerification?: boolean;
+  /** The stored credential: COSE public key (base64url), last counter, optionally its id. */
+  credential: { publicKey: string; counter: number; id?: string; transports?: string[] };
+}
+
+export interface VerifiedAuthentication {
+  credentialId: string;
+  /** Store this as the credential's new counter. */
+  counter: number;
+  flags: AuthenticatorFlags;
+  userHandle: string | null;
+}
+
+export function verifyRegistrationResponse(options: VerifyRegistrationOptions): Promise<VerifiedRegistration>;
+export function verifyAuthenticationResponse(options: VerifyAuthenticationOptions): Promise<VerifiedAuthentication>;
+
+// ---------------------------------------------------------------- errors
+
+export type ErrorCode =
+  | 'UNAUTHORIZED'
+  | 'INVALID_REQUEST'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'CHALLENGE_INVALID'
+  | 'VERIFICATION_FAILED'
+  | 'COUNTER_REGRESSION'
+  | 'CREDENTIAL_EXISTS'
+  | 'CREDENTIAL_NOT_FOUND'
+  | 'LAST_CREDENTIAL'
+  | 'FORBIDDEN_ORIGIN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'USER_EXISTS'
+  | 'USER_NOT_FOUND'
+  | 'INVALID_CONFIG'
+  | 'INTERNAL';
+
+/** Every failure of kavach: a stable code, the HTTP status, a message safe to show. */
+export class KavachError extends Error {
+  constructor(code: ErrorCode | string, status: number, message: string);
+  readonly name: 'KavachError';
+  /** Stable machine-readable code; branch on this. */
+  code: ErrorCode;
+  /** The HTTP status the router answers this error with. */
+  status: number;
+  /** Every code with its default status, from the core. */
+  static readonly codes: ReadonlyArray<{ readonly code: ErrorCode; readonly status: number }>;
+}
+
+// ---------------------------------------------------------------- the instance
+
+/**
+ * `session` arguments take a session token, a `Cookie` header value, or `'Bearer <token>'`.
+ * Every method returns a Promise; the work runs on the libuv thread pool.
+ */
+export type SessionRef = string;
+
+export type HeadersInit = Headers | [string, string][] | Record<string, string | string[] | undefined>;
+
+export interface KavachRequest {
+  method: string;
+  /** Full path including basePath, optionally with a query string. */
+  path: string;
+  headers?: HeadersInit;
+  body?: Buffer | Uint8Array | ArrayBuffer | string | object | null;
+}
+
+export interface KavachResponse {
+  status: number;
+  /** In order; `set-cookie` may repeat. */
+  headers: [string, string][];
+  body: Buffer;
+}
+
+export type NextFunction = (err?: unknown) => void;
+
+export interface Kavach {
+  /** The validated route prefix, e.g. '/auth'. */
+  readonly basePath: string;
+  /** Whether a request path (query string allowed) is kavach's: basePath or below. */
+  handlesPath(path: string): boolean;
+
+  /** The framework-neutral router (DESIGN §3). */
+  handle(request: KavachRequest): Promise<KavachResponse>;
+  /** Fetch API handler (Hono, Next.js, Bun); bound, so it can be passed around. */
+  handler(request: Request): Promise<Response>;
+  /** Express 4/5 or node:http middleware for the paths under basePath (others go to next()). */
+  express(): (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
+
+  users: {
+    create(user: { email: string; name?: string | null }): Promise<User>;
+    get(id: string): Promise<User | null>;
+    findByEmail(email: string): Promise<User | null>;
+    /** Whether the user can sign in another way (then their last passkey may be deleted). */
+    setHasOtherSignIn(id: string, value: boolean): Promise<void>;
+  };
+
+  sessions: {
+    /** Signs a user in (after the host's own sign-up): token + Set-Cookie value. */
+    create(userId: string): Promise<NewSession>;
+    /** Resolves a token, 'Bearer <token>' or a Cookie header value; null when none is live. */
+    get(tokenOrCookieHeader: string): Promise<{ user: User; session: Session } | null>;
+    /** Whether the session existed. */
+    revoke(id: string): Promise<boolean>;
+  };
+
+  registerOptions(
+    session: SessionRef,
+    body?: RegisterOptionsBody | string,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  registerVerify(
+    session: SessionRef,
+    body: RegistrationResponseJSON | { response: RegistrationResponseJSON; name?: string } | string,
+  ): Promise<Credential>;
+  authenticateOptions(options?: { email?: string | null }): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  authenticateVerify(
+    body: AuthenticationResponseJSON | { response: AuthenticationResponseJSON } | string,
+  ): Promise<SignIn>;
+  /** Newest first. */
+  listCredentials(session: SessionRef): Promise<Credential[]>;
+  renameCredential(session: SessionRef, id: string, name: string): Promise<Credential>;
+  deleteCredential(session: SessionRef, id: string): Promise<void>;
+
+  verifyRegistrationResponse(options: VerifyRegistrationOptions): Promise<VerifiedRegistration>;
+  verifyAuthenticationResponse(options: VerifyAuthenticationOptions): Promise<VerifiedAuthentication>;
+}
+
+/**
+ * Validates the configuration and opens the database. Rejects with KavachError
+ * `INVALID_CONFIG` (and the core's message saying which setting is wrong).
+ */
+export function createKavach(options: KavachOptions): Promise<Kavach>;
+
+export { passkey } from './plugins/passkey.cjs';

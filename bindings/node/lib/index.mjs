@@ -1,0 +1,5 @@
+// ESM entry point: the same objects as the CommonJS one (one KavachError class for both).
+import cjs from './index.cjs';
+
+export const { createKavach, Kavach, KavachError, verifyRegistrationResponse, verifyAuthenticationResponse, passkey } =
+  cjs;

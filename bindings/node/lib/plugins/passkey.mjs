@@ -1,0 +1,3 @@
+import cjs from './passkey.cjs';
+
+export const { passkey } = cjs;

@@ -1,0 +1,37 @@
+//! The stateless verifiers (`kavach_core::api`), for hosts that keep their own storage: no
+//! database, no instance.
+
+use kavach_core::api;
+use napi::bindgen_prelude::AsyncTask;
+use napi_derive::napi;
+
+use crate::error::{parse_json, to_json};
+use crate::task::json_task;
+
+json_task! {
+    /// `verifyRegistrationResponse(inputJson)`.
+    VerifyRegistration { input_json: String } => |this| {
+        to_json(&api::verify_registration(&parse_json(&this.input_json, "options")?)?)
+    }
+}
+
+json_task! {
+    /// `verifyAuthenticationResponse(inputJson)`.
+    VerifyAuthentication { input_json: String } => |this| {
+        to_json(&api::verify_authentication(&parse_json(&this.input_json, "options")?)?)
+    }
+}
+
+/// `{response, expectedChallenge, expectedOrigin, expectedRPID, requireUserVerification}` as
+/// JSON; resolves to the verified facts as JSON.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn verify_registration_response(input_json: String) -> AsyncTask<VerifyRegistration> {
+    AsyncTask::new(VerifyRegistration { input_json })
+}
+
+/// The same plus `credential: {publicKey, counter, id?}`; resolves to
+/// `{credentialId, counter, flags, userHandle}` as JSON.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn verify_authentication_response(input_json: String) -> AsyncTask<VerifyAuthentication> {
+    AsyncTask::new(VerifyAuthentication { input_json })
+}

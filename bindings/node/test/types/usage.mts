@@ -1,0 +1,45 @@
+// Compile-only check that the hand-written declarations describe the documented usage (ESM).
+import { createKavach, KavachError, verifyAuthenticationResponse, type Credential, type User } from 'kavachos';
+import { passkey } from 'kavachos/plugins/passkey';
+
+const kavach = await createKavach({
+  database: { provider: 'sqlite', url: 'file:kavach.db' },
+  secret: 'x'.repeat(32),
+  baseUrl: 'https://auth.example.com',
+  basePath: '/auth',
+  session: { maxAge: 604800 },
+  plugins: [
+    passkey({
+      rpName: 'My App',
+      rpId: 'example.com',
+      origin: ['https://app.example.com'],
+      userVerification: 'preferred',
+    }),
+  ],
+});
+const user: User = await kavach.users.create({ email: 'a@example.com', name: 'A' });
+const { token, setCookie } = await kavach.sessions.create(user.id);
+const options = await kavach.registerOptions(token, { name: 'Laptop' });
+const challenge: string = options.challenge;
+const credentials: Credential[] = await kavach.listCredentials(`Bearer ${token}`);
+const res: Response = await kavach.handler(new Request('https://auth.example.com/auth/session'));
+const out = await kavach.handle({ method: 'GET', path: '/auth/session', headers: { cookie: setCookie } });
+const status: number = out.status;
+const middleware = kavach.express();
+try {
+  await verifyAuthenticationResponse({
+    response: {
+      id: '',
+      rawId: '',
+      type: 'public-key',
+      response: { clientDataJSON: '', authenticatorData: '', signature: '' },
+    },
+    expectedChallenge: challenge,
+    expectedOrigin: 'https://app.example.com',
+    expectedRPID: 'example.com',
+    credential: { publicKey: '', counter: 0 },
+  });
+} catch (err) {
+  if (err instanceof KavachError && err.code === 'VERIFICATION_FAILED') console.log(err.status);
+}
+console.log(credentials, res, status, middleware, KavachError.codes[0].code);

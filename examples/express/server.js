@@ -1,0 +1,75 @@
+// The kavach demo on Express 5: the page from examples/web at /, every passkey endpoint under /auth
+// through kavach.express(), and the demo-only POST /demo/signup. Environment (see run.sh):
+// PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import express from 'express';
+import { createKavach, KavachError } from 'kavachos';
+import { passkey } from 'kavachos/plugins/passkey';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webDir = path.resolve(process.env.KAVACH_WEB_DIR ?? path.join(here, '..', 'web'));
+const port = Number(process.env.PORT ?? 3000);
+const origin = `http://localhost:${port}`;
+
+const DEMO_SECRET = 'kavach-demo-secret-not-for-production-use!!';
+if (!process.env.KAVACH_SECRET) {
+  console.warn('KAVACH_SECRET is not set: using a fixed demo secret (never do this in production)');
+}
+
+function database(url) {
+  if (!url) return { provider: 'sqlite', url: `file:${path.join(here, 'kavach.db')}` };
+  if (/^postgres(ql)?:\/\//.test(url)) return { provider: 'postgres', url };
+  return { provider: 'sqlite', url };
+}
+
+const kavach = await createKavach({
+  database: database(process.env.DATABASE_URL),
+  secret: process.env.KAVACH_SECRET ?? DEMO_SECRET,
+  baseUrl: origin,
+  plugins: [
+    passkey({
+      rpName: 'Kavach demo',
+      rpId: 'localhost',
+      origin: [origin],
+      userVerification: process.env.KAVACH_USER_VERIFICATION ?? 'preferred',
+    }),
+  ],
+});
+
+const app = express();
+app.disable('x-powered-by');
+
+// Every route under /auth: kavach answers, with its own status codes, errors and cookies.
+app.use(kavach.express());
+
+// Demo only: a real app creates users through its own sign-up, then starts a session like this.
+app.post('/demo/signup', express.json({ limit: '64kb' }), async (req, res) => {
+  if (req.headers.origin && req.headers.origin !== origin) {
+    throw new KavachError('FORBIDDEN_ORIGIN', 403, 'requests from this origin are not allowed');
+  }
+  const { email, name } = req.body ?? {};
+  if (typeof email !== 'string') throw new KavachError('INVALID_REQUEST', 400, 'email is required');
+  const user = await kavach.users.create({ email, name: typeof name === 'string' && name.trim() ? name : undefined });
+  const session = await kavach.sessions.create(user.id);
+  res.append('Set-Cookie', session.setCookie).set('Cache-Control', 'no-store').json({ user });
+});
+
+app.use('/vendor/simplewebauthn', express.static(path.join(webDir, 'node_modules/@simplewebauthn/browser/esm')));
+app.use(express.static(webDir, { index: 'index.html', dotfiles: 'ignore' }));
+
+// Errors as the core shapes them: {error, code} with the right status, never a stack trace.
+app.use((err, req, res, _next) => {
+  if (err instanceof KavachError) return res.status(err.status).json({ error: err.message, code: err.code });
+  if (err?.type === 'entity.parse.failed') {
+    return res.status(400).json({ error: 'body must be JSON: {email, name?}', code: 'INVALID_REQUEST' });
+  }
+  if (err?.type === 'entity.too.large') {
+    return res.status(413).json({ error: 'request body is larger than 64 KiB', code: 'PAYLOAD_TOO_LARGE' });
+  }
+  console.error(err);
+  res.status(500).json({ error: 'internal error', code: 'INTERNAL' });
+});
+
+app.listen(port, () => console.log(`kavach demo on ${origin} (passkeys under ${origin}/auth)`));

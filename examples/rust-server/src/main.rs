@@ -1,0 +1,180 @@
+//! The kavach demo over a minimal HTTP server: the page from `examples/web/`, the passkey endpoints
+//! under `/auth` through `Kavach::handle`, and the demo-only `POST /demo/signup`.
+//!
+//! It is also the reference for how small an adapter is: the `/auth` branch of `App::serve` hands
+//! the request to `Kavach::handle` and sends back what it returns; that is the whole integration.
+//!
+//! Environment (the contract every example server follows, see `tests/e2e/README.md`):
+//! `PORT` (3000), `DATABASE_URL` (`file:kavach.db` in the working directory; a `postgres://` URL
+//! selects PostgreSQL), `KAVACH_SECRET` (a fixed demo value otherwise, with a warning),
+//! `KAVACH_USER_VERIFICATION` (`preferred`, or `required` / `discouraged`), and `KAVACH_WEB_DIR`
+//! (where the page lives; default `examples/web` of this repository).
+
+mod http1;
+
+use std::net::TcpListener;
+use std::path::{Component, Path, PathBuf};
+
+use kavach_core::http::{MAX_BODY_BYTES, Request, Response};
+use kavach_core::{Error, ErrorCode, Kavach};
+use serde_json::{Value, json};
+
+const DEMO_SECRET: &str = "kavach-demo-secret-not-for-production-use!!";
+const VENDOR_PREFIX: &str = "/vendor/simplewebauthn/";
+
+struct App {
+    kavach: Kavach,
+    origin: String,
+    web_dir: PathBuf,
+    vendor_dir: PathBuf,
+}
+
+fn main() {
+    // `run` only returns if the server could not start.
+    let Err(message) = run();
+    eprintln!("kavach-rust-server: {message}");
+    std::process::exit(1);
+}
+
+fn run() -> Result<std::convert::Infallible, String> {
+    let port: u16 = match std::env::var("PORT") {
+        Ok(port) => port.parse().map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
+        Err(_) => 3000,
+    };
+    let origin = format!("http://localhost:{port}");
+    let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "file:kavach.db".into());
+    let provider = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let secret = std::env::var("KAVACH_SECRET").unwrap_or_else(|_| {
+        eprintln!("warning: KAVACH_SECRET is not set; using a fixed demo secret (never do this in production)");
+        DEMO_SECRET.into()
+    });
+    let user_verification = std::env::var("KAVACH_USER_VERIFICATION").unwrap_or_else(|_| "preferred".into());
+    let config = json!({
+        "database": {"provider": provider, "url": database_url},
+        "secret": secret,
+        "baseUrl": origin,
+        "plugins": [{
+            "id": "passkey",
+            "rpName": "Kavach demo",
+            "rpId": "localhost",
+            "origin": [origin],
+            "userVerification": user_verification,
+        }],
+    });
+    let kavach = Kavach::from_json(&config.to_string()).map_err(|err| err.to_string())?;
+
+    let web_dir = std::env::var_os("KAVACH_WEB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../web"));
+    let vendor_dir = web_dir.join("node_modules/@simplewebauthn/browser/esm");
+    if !vendor_dir.join("index.js").is_file() {
+        eprintln!("warning: {} is missing: run `npm ci` in {}", vendor_dir.display(), web_dir.display());
+    }
+    let app = App { kavach, origin, web_dir, vendor_dir };
+
+    // rpId `localhost` needs the page at http://localhost:PORT (the browser refuses IP literals);
+    // Chromium falls back from ::1 to 127.0.0.1 at once.
+    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|err| format!("cannot listen on {port}: {err}"))?;
+    println!("kavach demo on {} (database {database_url}, userVerification {user_verification})", app.origin);
+    // Reading one byte past the limit lets the core see an oversized body and answer 413.
+    http1::serve(listener, MAX_BODY_BYTES + 1, move |request| app.serve(request))
+}
+
+impl App {
+    fn serve(&self, request: Request) -> Response {
+        let path = request.path.split(['?', '#']).next().unwrap_or_default();
+        if path == "/auth" || path.starts_with("/auth/") {
+            // The whole adapter: this server already speaks the core's Request/Response. A framework
+            // adapter copies method, path, headers and at most 64 KiB + 1 body bytes in, and the
+            // status, headers (Set-Cookie included) and body out.
+            self.kavach.handle(&request)
+        } else if path == "/demo/signup" {
+            self.signup(&request)
+        } else {
+            self.static_file(&request.method, path)
+        }
+    }
+
+    /// Demo only: create the user and sign them in, as a host's own sign-up would.
+    fn signup(&self, request: &Request) -> Response {
+        if request.method != "POST" {
+            return Response::error(&Error::new(ErrorCode::MethodNotAllowed, "use POST"));
+        }
+        if request.header_value("origin").is_some_and(|origin| origin != self.origin) {
+            return Response::error(&Error::new(
+                ErrorCode::ForbiddenOrigin,
+                "requests from this origin are not allowed",
+            ));
+        }
+        if request.body.len() > MAX_BODY_BYTES {
+            return Response::error(&Error::new(ErrorCode::PayloadTooLarge, "request body is larger than 64 KiB"));
+        }
+        let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+            return Response::error(&Error::invalid_request("body must be JSON: {email, name?}"));
+        };
+        let Some(email) = body.get("email").and_then(Value::as_str) else {
+            return Response::error(&Error::invalid_request("email is required"));
+        };
+        let name = body.get("name").and_then(Value::as_str).filter(|name| !name.trim().is_empty());
+        let signed_up = self.kavach.create_user(email, name).and_then(|user| {
+            let session = self.kavach.create_session(&user.id)?;
+            Ok((user, session))
+        });
+        match signed_up {
+            Ok((user, session)) => Response {
+                status: 200,
+                headers: vec![
+                    ("content-type".into(), "application/json; charset=utf-8".into()),
+                    ("cache-control".into(), "no-store".into()),
+                    ("set-cookie".into(), session.set_cookie),
+                ],
+                body: json!({ "user": user }).to_string().into_bytes(),
+            },
+            Err(err) => Response::error(&err),
+        }
+    }
+
+    /// The page and the vendored `@simplewebauthn/browser` ES module build.
+    fn static_file(&self, method: &str, path: &str) -> Response {
+        if method != "GET" && method != "HEAD" {
+            return Response::error(&Error::new(ErrorCode::MethodNotAllowed, "method not allowed"));
+        }
+        let file = match path {
+            "/" | "/index.html" => Some(self.web_dir.join("index.html")),
+            "/app.js" | "/style.css" => Some(self.web_dir.join(&path[1..])),
+            _ => path.strip_prefix(VENDOR_PREFIX).and_then(|rest| safe_join(&self.vendor_dir, rest)),
+        };
+        let Some((body, file)) = file.and_then(|file| Some((std::fs::read(&file).ok()?, file))) else {
+            return Response::error(&Error::new(ErrorCode::NotFound, "not found"));
+        };
+        let headers = [
+            ("content-type", content_type(&file)),
+            ("cache-control", "no-cache"),
+            ("x-content-type-options", "nosniff"),
+            ("content-security-policy", "default-src 'self'; frame-ancestors 'none'"),
+        ];
+        Response { status: 200, headers: headers.map(|(n, v)| (n.to_owned(), v.to_owned())).to_vec(), body }
+    }
+}
+
+/// `rest` below `root`, refusing `..`, absolute paths and hidden files.
+fn safe_join(root: &Path, rest: &str) -> Option<PathBuf> {
+    let relative = Path::new(rest);
+    let plain =
+        relative.components().all(|c| matches!(c, Component::Normal(part) if !part.to_string_lossy().starts_with('.')));
+    (plain && !rest.is_empty()).then(|| root.join(relative))
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|ext| ext.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json" | "map") => "application/json; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}

@@ -1,0 +1,318 @@
+// The demo page in real Chromium with a virtual authenticator, against the example server named by
+// E2E_SERVER_CMD (default: examples/rust-server/run.sh). See README.md for the server contract.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import {
+  U2F_KEY,
+  addPasskey,
+  expectSignedInAs,
+  expectStatus,
+  newEmail,
+  pageFetch,
+  passkeys,
+  signInWithEmail,
+  signOut,
+  signUp,
+  withBrowser,
+} from './browser.js';
+import { startServer } from './server.js';
+
+let server;
+const suiteStarted = Date.now();
+
+before(async () => {
+  server = await startServer();
+});
+
+after(async () => {
+  await server?.stop();
+  console.log(`timing: e2e suite: ${Date.now() - suiteStarted} ms in all (server start included)`);
+});
+
+/** A scenario in a fresh browser with a fresh platform authenticator. */
+function scenario(name, options, body) {
+  if (typeof options === 'function') [options, body] = [{}, options];
+  test(name, async () => {
+    const started = Date.now();
+    try {
+      await withBrowser(server.baseUrl, options, body);
+    } catch (error) {
+      error.message += `\n--- server output (last 2000 chars) ---\n${server.log().slice(-2000)}`;
+      throw error;
+    } finally {
+      console.log(`timing: ${name}: ${Date.now() - started} ms`);
+    }
+  });
+}
+
+scenario('sign-up, then a registered passkey appears in the list', async ({ page, cdp, authenticatorId }) => {
+  const email = newEmail('ada');
+  await signUp(page, email, 'Ada Lovelace');
+  assert.equal(await page.textContent('#current-user'), `Ada Lovelace <${email}>`);
+  assert.ok(await page.isVisible('[data-testid="passkeys-empty"]'));
+
+  const list = await addPasskey(page);
+  assert.equal(list.length, 1);
+  assert.ok(list[0].name.length > 0, 'a default name');
+  assert.ok(['singleDevice', 'multiDevice'].includes(list[0].deviceType));
+  assert.ok(!Number.isNaN(Date.parse(list[0].created)));
+  assert.equal(list[0].lastUsed, null, 'never used yet');
+  assert.ok(!(await page.isVisible('[data-testid="passkeys-empty"]')));
+
+  // The id shown is the credential id the authenticator holds (it reports standard base64).
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  assert.equal(credentials.length, 1);
+  assert.equal(Buffer.from(credentials[0].credentialId, 'base64').toString('base64url'), list[0].id);
+  assert.ok(credentials[0].isResidentCredential);
+});
+
+scenario('sign out, then sign in by email', async ({ page }) => {
+  const email = newEmail('email');
+  await signUp(page, email);
+  await addPasskey(page);
+  await signOut(page);
+  assert.equal((await pageFetch(page, 'GET', '/auth/session')).body.code, 'UNAUTHORIZED');
+
+  await signInWithEmail(page, email);
+  const [passkey] = await passkeys(page);
+  assert.ok(passkey.lastUsed, 'lastUsedAt is set by the sign-in');
+  const { body } = await pageFetch(page, 'GET', '/auth/session');
+  assert.equal(body.user.email, email);
+});
+
+scenario('sign in without an email (usernameless)', async ({ page }) => {
+  const email = newEmail('usernameless');
+  await signUp(page, email);
+  await addPasskey(page);
+  await signOut(page);
+  await expectStatus(page, 'SIGNED_IN', () => page.click('#signin-usernameless-button'));
+  await expectSignedInAs(page, email);
+});
+
+scenario('sign in by autofill (conditional UI)', { autofill: true }, async ({ page }) => {
+  assert.equal(await page.getAttribute('#signin-email', 'autocomplete'), 'username webauthn');
+  assert.ok(await page.evaluate(() => PublicKeyCredential.isConditionalMediationAvailable()));
+  const email = newEmail('autofill');
+  await signUp(page, email);
+  await addPasskey(page);
+  const before = (await pageFetch(page, 'GET', '/auth/session')).body.session.id;
+  // Signing out starts conditional mediation again; the virtual authenticator answers it with
+  // its one resident credential, as a person picking it from the autofill menu would.
+  await expectStatus(page, 'SIGNED_IN', () => page.click('#sign-out-button'));
+  await expectSignedInAs(page, email);
+  const after = (await pageFetch(page, 'GET', '/auth/session')).body.session.id;
+  assert.notEqual(after, before, 'a new session from the autofill sign-in');
+});
+
+scenario('rename a passkey', async ({ page }) => {
+  await signUp(page, newEmail('rename'));
+  const [passkey] = await addPasskey(page, 'First key');
+  assert.equal(passkey.name, 'First key', 'the name given at registration');
+
+  const item = page.locator(`[data-testid="passkey"][data-id="${passkey.id}"]`);
+  await item.locator('[data-testid="rename-input"]').fill('Work laptop');
+  const text = await expectStatus(page, 'RENAMED', () => item.locator('[data-testid="rename-button"]').click());
+  assert.match(text, /Work laptop/);
+  await page.reload();
+  await page.locator('body[data-ready="true"]').waitFor();
+  assert.equal((await passkeys(page))[0].name, 'Work laptop', 'the new name is stored');
+
+  // An empty name is refused by the form; a too-long one (via the API) by the server.
+  const tooLong = await pageFetch(page, 'PATCH', `/auth/passkey/credentials/${passkey.id}`, { name: 'x'.repeat(65) });
+  assert.equal(tooLong.status, 400);
+  assert.equal(tooLong.body.code, 'INVALID_REQUEST');
+});
+
+scenario(
+  'delete a passkey; the last one is refused (LAST_CREDENTIAL)',
+  async ({ page, cdp, authenticatorId, addAuthenticator }) => {
+    await signUp(page, newEmail('delete'));
+    await addPasskey(page, 'Phone');
+
+    // The same authenticator again: excludeCredentials makes the browser refuse.
+    const again = await expectStatus(page, 'InvalidStateError', () => page.click('#add-passkey-button'));
+    assert.match(again, /already holds a passkey/);
+
+    // A second authenticator (the first one unplugged) gives a second passkey.
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    await addAuthenticator();
+    const list = await addPasskey(page, 'Laptop');
+    assert.deepEqual(list.map((p) => p.name).sort(), ['Laptop', 'Phone']);
+
+    const phone = list.find((p) => p.name === 'Phone');
+    const deleteButton = (id) => page.locator(`[data-testid="passkey"][data-id="${id}"] [data-testid="delete-button"]`);
+    await expectStatus(page, 'DELETED', () => deleteButton(phone.id).click());
+    await page.locator(`[data-testid="passkey"][data-id="${phone.id}"]`).waitFor({ state: 'detached' });
+    const [laptop] = await passkeys(page);
+    assert.equal(laptop.name, 'Laptop');
+
+    const refusal = await expectStatus(page, 'LAST_CREDENTIAL', () => deleteButton(laptop.id).click());
+    assert.match(refusal, /only passkey/);
+    assert.equal((await passkeys(page)).length, 1, 'the last passkey is still there');
+  },
+);
+
+scenario("a second user cannot touch the first user's passkeys", async ({ page }) => {
+  const first = newEmail('first');
+  await signUp(page, first);
+  const [firstKey] = await addPasskey(page, 'First user key');
+  await signOut(page);
+
+  await signUp(page, newEmail('second'));
+  await addPasskey(page, 'Second user key');
+  const path = `/auth/passkey/credentials/${firstKey.id}`;
+  for (const [method, body] of [
+    ['DELETE', undefined],
+    ['PATCH', { name: 'stolen' }],
+  ]) {
+    const response = await pageFetch(page, method, path, body);
+    assert.equal(response.status, 404, `${method} of another user's passkey`);
+    assert.equal(response.body.code, 'CREDENTIAL_NOT_FOUND');
+  }
+  const list = await passkeys(page);
+  assert.deepEqual(
+    list.map((p) => p.name),
+    ['Second user key'],
+  );
+
+  // The first user's passkey is untouched and still signs them in.
+  await signOut(page);
+  await signInWithEmail(page, first);
+  const [still] = await passkeys(page);
+  assert.equal(still.id, firstKey.id);
+  assert.equal(still.name, 'First user key');
+});
+
+scenario('a bogus signature is refused (VERIFICATION_FAILED)', async ({ page, cdp, authenticatorId }) => {
+  const email = newEmail('bogus');
+  await signUp(page, email);
+  await addPasskey(page);
+  await signOut(page);
+  await cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId, isBogusSignature: true });
+  const text = await signInWithEmail(page, email, 'VERIFICATION_FAILED');
+  assert.match(text, /signature/);
+  assert.ok(await page.isVisible('#signed-out'), 'still signed out');
+
+  await cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId, isBogusSignature: false });
+  await signInWithEmail(page, email);
+});
+
+scenario('an assertion without user presence is refused', async ({ page, cdp, authenticatorId }) => {
+  const email = newEmail('bad-up');
+  await signUp(page, email);
+  await addPasskey(page);
+  await signOut(page);
+  await cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId, isBadUP: true });
+  const text = await signInWithEmail(page, email, 'VERIFICATION_FAILED');
+  assert.match(text, /user presence/);
+  assert.ok(await page.isVisible('#signed-out'), 'still signed out');
+});
+
+scenario('a replayed assertion is refused (CHALLENGE_INVALID)', async ({ page }) => {
+  const email = newEmail('replay');
+  await signUp(page, email);
+  await addPasskey(page);
+  await signOut(page);
+
+  const [first, second, session] = await page.evaluate(async (email) => {
+    const { startAuthentication } = await import('/vendor/simplewebauthn/index.js');
+    const post = async (path, body) => {
+      const response = await fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const options = await post('/auth/passkey/authenticate/options', { email });
+    const assertion = await startAuthentication({ optionsJSON: options.body });
+    const first = await post('/auth/passkey/authenticate/verify', assertion);
+    const second = await post('/auth/passkey/authenticate/verify', assertion);
+    const session = await fetch('/auth/session').then((r) => r.json());
+    return [first, second, session];
+  }, email);
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  assert.ok(first.body.userId && first.body.sessionId);
+  assert.equal(second.status, 400, JSON.stringify(second.body));
+  assert.equal(second.body.code, 'CHALLENGE_INVALID');
+  assert.equal(session.user.email, email, 'the first verify signed in');
+});
+
+scenario('sign-up with a taken email is refused (USER_EXISTS)', async ({ page }) => {
+  const email = newEmail('taken');
+  await signUp(page, email);
+  await signOut(page);
+  await page.fill('#signup-email', email.toUpperCase());
+  const text = await expectStatus(page, 'USER_EXISTS', () => page.click('#signup-button'));
+  assert.match(text, /already exists/);
+});
+
+test('server contract: errors, limits and the Origin check', async () => {
+  const url = (p) => `http://${server.host}:${server.port}${p}`;
+  const post = (p, body, headers = {}) =>
+    fetch(url(p), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  let response = await fetch(url('/auth/session'));
+  assert.equal(response.status, 401);
+  assert.equal((await response.json()).code, 'UNAUTHORIZED');
+
+  response = await post('/auth/passkey/authenticate/options', '{}', { origin: 'https://evil.example' });
+  assert.equal(response.status, 403);
+  assert.equal((await response.json()).code, 'FORBIDDEN_ORIGIN');
+
+  response = await post('/auth/passkey/authenticate/options', '{}', { origin: server.baseUrl });
+  assert.equal(response.status, 200);
+  assert.ok((await response.json()).challenge);
+
+  response = await post('/auth/passkey/authenticate/verify', 'x'.repeat(65 * 1024));
+  assert.equal(response.status, 413);
+  assert.equal((await response.json()).code, 'PAYLOAD_TOO_LARGE');
+
+  response = await post('/auth/passkey/authenticate/verify', '{not json');
+  assert.equal(response.status, 400);
+  assert.equal((await response.json()).code, 'INVALID_REQUEST');
+
+  response = await fetch(url('/auth/no-such-route'));
+  assert.equal(response.status, 404);
+  assert.equal((await response.json()).code, 'NOT_FOUND');
+
+  response = await post('/demo/signup', JSON.stringify({ email: 'not-an-email' }));
+  assert.equal(response.status, 400);
+  assert.equal((await response.json()).code, 'INVALID_REQUEST');
+
+  response = await post('/demo/signup', JSON.stringify({ email: newEmail('contract') }));
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('set-cookie'), /^kavach_session=[^;]+;.*HttpOnly/i);
+
+  for (const asset of ['/', '/app.js', '/style.css', '/vendor/simplewebauthn/index.js']) {
+    response = await fetch(url(asset));
+    assert.equal(response.status, 200, asset);
+  }
+  assert.match(response.headers.get('content-type'), /javascript/);
+});
+
+test('a U2F security key registers and signs in by email (userVerification discouraged)', async () => {
+  const started = Date.now();
+  const discouraged = await startServer({ userVerification: 'discouraged' });
+  try {
+    await withBrowser(discouraged.baseUrl, { authenticator: U2F_KEY }, async ({ page, cdp, authenticatorId }) => {
+      const email = newEmail('u2f');
+      await signUp(page, email);
+      const [key] = await addPasskey(page, 'Security key');
+      assert.equal(key.deviceType, 'singleDevice');
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      assert.equal(credentials.length, 1);
+      assert.equal(credentials[0].isResidentCredential, false);
+      await signOut(page);
+      await signInWithEmail(page, email);
+    });
+  } catch (error) {
+    error.message += `\n--- server output ---\n${discouraged.log().slice(-2000)}`;
+    throw error;
+  } finally {
+    await discouraged.stop();
+    console.log(`timing: U2F scenario (second server included): ${Date.now() - started} ms`);
+  }
+});
