@@ -41,6 +41,16 @@ status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || { echo "rust tests failed (exit $status); full output in $log" >&2; exit "$status"; }
 
+step "rust core tests on PostgreSQL (scripts/postgres.sh: a throwaway server on loopback)"
+pg_url=$(bash scripts/postgres.sh start)
+trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+set +e
+KAVACH_TEST_POSTGRES_URL="$pg_url" KAVACH_DIFFERENTIAL=required KAVACH_CONFORMANCE_DIR="$conformance" \
+  cargo test -p kavach-core --locked -- --nocapture 2>&1 | tee -a "$log"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { echo "rust core tests on PostgreSQL failed (exit $status); full output in $log" >&2; exit "$status"; }
+
 step "node binding (kavachos): build, generated files, format, tests"
 bash bindings/node/scripts/build.sh
 git diff --exit-code -- bindings/node/native/index.js bindings/node/native/index.d.ts \
@@ -52,8 +62,30 @@ status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || { echo "node tests failed (exit $status)" >&2; exit "$status"; }
 
-step "browser suite (Chromium + virtual authenticator) against the Express and Rust example servers"
-for server in examples/express/run.sh examples/rust-server/run.sh; do
+step "C ABI (libkavach): header check, Rust tests, C tests under ASan/UBSan, C examples"
+set +e
+bash ffi/scripts/test.sh 2>&1 | tee -a "$log"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { echo "C ABI tests failed (exit $status)" >&2; exit "$status"; }
+
+step "Go package: gofmt, go vet, go test -race"
+set +e
+bash bindings/go/scripts/test.sh 2>&1 | tee -a "$log"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { echo "Go tests failed (exit $status)" >&2; exit "$status"; }
+
+step "Python package (kavachos): wheel, pytest, mypy --strict, ruff"
+set +e
+bash bindings/python/scripts/test.sh 2>&1 | tee -a "$log"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { echo "Python tests failed (exit $status)" >&2; exit "$status"; }
+
+step "browser suite (Chromium + virtual authenticator) against every example server"
+for server in examples/express/run.sh examples/fastapi/run.sh examples/rust-server/run.sh examples/go/run.sh \
+  examples/c/run.sh; do
   set +e
   E2E_SERVER_CMD="$server" bash tests/e2e/run.sh 2>&1 | tee -a "$log"
   status=${PIPESTATUS[0]}
@@ -63,4 +95,8 @@ done
 
 awk '/^test result: ok/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "passed;") p += $i }
      /^# pass / { p += $3 }
+     /^--- PASS/ { p += 1 }
+     /^=+ [0-9]+ passed/ { p += $2 }
+     /^[0-9]+ passed in / { p += $1 }
+     /^test_kavach: all [0-9]+ checks passed/ { p += 1 }  # one C test program
      END { printf "\nkavach: %d passed, 0 failed\n", p }' "$log"

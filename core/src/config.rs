@@ -48,13 +48,21 @@ pub struct DatabaseConfig {
     /// `file:kavach.db`, a path, or `:memory:` for SQLite; a `postgres://` URL for PostgreSQL.
     #[serde(default = "default_database_url")]
     pub url: String,
+    /// PostgreSQL: the most connections this instance opens (1 to 100, default 8). SQLite
+    /// ignores it (it uses one writer and a few readers).
+    #[serde(default, rename = "poolSize", alias = "pool_size")]
+    pub pool_size: Option<u32>,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { provider: default_provider(), url: default_database_url() }
+        Self { provider: default_provider(), url: default_database_url(), pool_size: None }
     }
 }
+
+/// Default `database.poolSize`.
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+const POOL_SIZE_RANGE: std::ops::RangeInclusive<u32> = 1..=100;
 
 fn default_provider() -> String {
     "sqlite".into()
@@ -129,8 +137,8 @@ pub enum OneOrMany {
     Many(Vec<String>),
 }
 
-/// Which database.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which database. `Debug` hides a password in the URL.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Database {
     /// SQLite at this location (`file:...`, a path, or `:memory:`).
     Sqlite(String),
@@ -138,10 +146,35 @@ pub enum Database {
     Postgres(String),
 }
 
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(url) => f.debug_tuple("Sqlite").field(url).finish(),
+            Database::Postgres(url) => f.debug_tuple("Postgres").field(&redact_url(url)).finish(),
+        }
+    }
+}
+
+/// A database URL without its password (`postgres://user:***@host/db`); a libpq `key=value`
+/// string has its `password=` value hidden.
+fn redact_url(url: &str) -> String {
+    if let Ok(mut parsed) = Url::parse(url) {
+        if parsed.password().is_some() {
+            let _ = parsed.set_password(Some("***"));
+        }
+        return parsed.to_string();
+    }
+    url.split_whitespace()
+        .map(|pair| if pair.starts_with("password=") { "password=***" } else { pair })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Validated settings. Construct with [`Settings::from_config`].
 #[derive(Clone)]
 pub struct Settings {
     pub(crate) database: Database,
+    pub(crate) pool_size: u32,
     pub(crate) secret: Vec<u8>,
     pub(crate) base_path: String,
     pub(crate) secure_cookies: bool,
@@ -192,6 +225,10 @@ impl Settings {
                 return Err(Error::config(format!("database.provider must be 'sqlite' or 'postgres', not '{other}'")));
             }
         };
+        let pool_size = config.database.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
+        if !POOL_SIZE_RANGE.contains(&pool_size) {
+            return Err(Error::config(format!("database.poolSize must be between 1 and 100 (got {pool_size})")));
+        }
         if config.secret.len() < MIN_SECRET_BYTES {
             return Err(Error::config(format!(
                 "secret must be at least {MIN_SECRET_BYTES} bytes (got {}); generate one with `openssl rand -base64 32`",
@@ -264,6 +301,7 @@ impl Settings {
         }
         Ok(Self {
             database,
+            pool_size,
             secret: config.secret.into_bytes(),
             base_path,
             secure_cookies: base_url.scheme() == "https",
@@ -310,6 +348,11 @@ impl Settings {
     /// The database.
     pub fn database(&self) -> &Database {
         &self.database
+    }
+
+    /// `database.poolSize`: the most connections a PostgreSQL store opens.
+    pub fn database_pool_size(&self) -> u32 {
+        self.pool_size
     }
 }
 

@@ -214,10 +214,8 @@ impl Kavach {
                     .ok_or_else(|| Error::invalid_request("name is required"))?;
                 Ok(Response::ok(&json!({ "credential": self.rename_credential(auth, id, name)? })))
             }
-            Route::Session => Ok(Response::ok(&json!({
-                "user": auth.user(),
-                "session": { "id": auth.session.id, "expiresAt": auth.session().expires_at },
-            }))),
+            // The same shape as the host API's `sessions.get`.
+            Route::Session => Ok(Response::ok(&json!({ "user": auth.user(), "session": auth.session() }))),
             Route::SignOut => {
                 self.revoke_session(&auth.session.id)?;
                 Ok(Response::ok(&json!({ "signedOut": true }))

@@ -87,12 +87,19 @@ impl From<&SessionRecord> for SessionInfo {
 }
 
 impl Kavach {
-    /// Opens the configured database (running migrations) and returns a ready instance.
+    /// Opens the configured database (running migrations) and returns a ready instance. A
+    /// database that cannot be opened, reached or migrated is `INVALID_CONFIG` naming where it is
+    /// (never a password).
     pub fn new(settings: Settings) -> Result<Self> {
         let store: Box<dyn Store> = match settings.database() {
             Database::Sqlite(url) => Box::new(SqliteStore::open(url)?),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(url) => Box::new(crate::store::PostgresStore::open(url, settings.database_pool_size())?),
+            #[cfg(not(feature = "postgres"))]
             Database::Postgres(_) => {
-                return Err(Error::config("database.provider 'postgres' is not available in this build yet"));
+                return Err(Error::config(
+                    "database.provider 'postgres' is not available: kavach-core was built without its `postgres` feature",
+                ));
             }
         };
         Ok(Self::with_store(settings, store))

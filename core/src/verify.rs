@@ -140,13 +140,28 @@ pub fn verify_authentication_response(
     response: &serde_json::Value,
     expected: &AuthenticationExpectations<'_>,
 ) -> Result<VerifiedAuthentication> {
-    let response = AuthenticationResponse::from_json(response)?;
-    let public_key = CredentialPublicKey::from_cose(expected.credential_public_key)?;
+    let response = AuthenticationResponse::from_json(response).map_err(as_authentication_failure)?;
+    let public_key =
+        CredentialPublicKey::from_cose(expected.credential_public_key).map_err(as_authentication_failure)?;
     verify_assertion(&response, &public_key, expected)
+}
+
+/// A failed sign-in is an authentication failure (401), not a malformed request: the same status
+/// whether the stateless API or the ceremony reports it.
+pub(crate) fn as_authentication_failure(err: Error) -> Error {
+    if err.code() == ErrorCode::VerificationFailed { err.with_status(401) } else { err }
 }
 
 /// The assertion checks with an already parsed key (the ceremonies cache parsed keys).
 pub(crate) fn verify_assertion(
+    response: &AuthenticationResponse,
+    public_key: &CredentialPublicKey,
+    expected: &AuthenticationExpectations<'_>,
+) -> Result<VerifiedAuthentication> {
+    check_assertion(response, public_key, expected).map_err(as_authentication_failure)
+}
+
+fn check_assertion(
     response: &AuthenticationResponse,
     public_key: &CredentialPublicKey,
     expected: &AuthenticationExpectations<'_>,

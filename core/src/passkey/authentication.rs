@@ -8,7 +8,7 @@ use crate::base64url;
 use crate::error::{Error, Result};
 use crate::kavach::{Kavach, NewSession};
 use crate::store::{ChallengeKind, SignInUpdate};
-use crate::verify::{AuthenticationExpectations, verify_assertion};
+use crate::verify::{AuthenticationExpectations, as_authentication_failure, verify_assertion};
 use crate::webauthn::options::{CredentialDescriptor, RequestOptions};
 use crate::webauthn::response::AuthenticationResponse;
 use crate::webauthn::{Check, CredentialPublicKey};
@@ -68,10 +68,7 @@ impl Kavach {
 
     /// `POST /passkey/authenticate/verify`: verifies the assertion and starts a fresh session.
     pub fn authenticate_verify(&self, body: &serde_json::Value) -> Result<SignIn> {
-        self.authenticate_verify_inner(body).map_err(|err| {
-            // A failed sign-in is an authentication failure (401), not a malformed request.
-            if err.code() == crate::ErrorCode::VerificationFailed { err.with_status(401) } else { err }
-        })
+        self.authenticate_verify_inner(body).map_err(as_authentication_failure)
     }
 
     fn authenticate_verify_inner(&self, body: &serde_json::Value) -> Result<SignIn> {

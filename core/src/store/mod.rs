@@ -1,12 +1,18 @@
-//! Persistence behind one trait, so that the ceremonies never see SQL and PostgreSQL can follow
-//! SQLite without touching them.
+//! Persistence behind one trait, so that the ceremonies never see SQL: SQLite (one file, the
+//! default) and PostgreSQL (several instances sharing one database) implement it alike.
 //!
 //! Times are Unix milliseconds (UTC). Every method is a complete, atomic unit: a caller never has to
 //! compose two calls into a transaction to keep a security property (single-use challenges,
 //! compare-and-set counters, unique credential IDs, never deleting the last passkey by a race).
 
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
+#[cfg(feature = "postgres")]
+pub use self::postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::error::Result;
@@ -188,4 +194,10 @@ pub trait Store: Send + Sync {
 
     /// Deletes expired challenges and sessions, at most `limit` rows of each. Returns rows removed.
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64>;
+}
+
+/// The case-insensitive key an email is unique by (trim + Unicode lowercase), computed here rather
+/// than by the database so that every engine agrees.
+pub(crate) fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }

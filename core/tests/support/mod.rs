@@ -1,6 +1,11 @@
-//! Test harness: a kavach instance on a temporary SQLite file with a movable clock, driven through
-//! the HTTP-neutral router the way a browser would, with a software authenticator making real
-//! signatures.
+//! Test harness: a kavach instance on a fresh, isolated database with a movable clock, driven
+//! through the HTTP-neutral router the way a browser would, with a software authenticator making
+//! real signatures.
+//!
+//! The database is a temporary SQLite file, or — when `KAVACH_TEST_POSTGRES_URL` is set (see
+//! `scripts/postgres.sh`) — a new PostgreSQL database created on that server for this harness
+//! alone and dropped with it. Every test that builds a [`Harness`] (or a [`TestDatabase`]) so runs
+//! on both engines; `scripts/test.sh` runs the suite once per engine.
 
 #![allow(dead_code)]
 
@@ -17,11 +22,217 @@ pub const ORIGIN: &str = "https://app.example.com";
 pub const RP_ID: &str = "example.com";
 pub const SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 
+/// The PostgreSQL server to test against, if this run is the PostgreSQL one.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("KAVACH_TEST_POSTGRES_URL").ok().filter(|url| !url.trim().is_empty())
+}
+
+/// A fresh database of the engine under test, removed on drop.
+pub enum TestDatabase {
+    Sqlite { dir: tempfile::TempDir, path: std::path::PathBuf },
+    Postgres { server: String, database: String, url: String },
+}
+
+impl TestDatabase {
+    pub fn new() -> Self {
+        match postgres_server() {
+            Some(server) => Self::new_postgres(&server),
+            None => Self::new_sqlite(),
+        }
+    }
+
+    pub fn new_sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kavach.db");
+        Self::Sqlite { dir, path }
+    }
+
+    /// `CREATE DATABASE kavach_test_<random>` on `server`.
+    pub fn new_postgres(server: &str) -> Self {
+        let random: String = (0..16).map(|_| format!("{:02x}", rand_byte())).collect();
+        let database = format!("kavach_test_{random}");
+        let mut admin = postgres::Client::connect(server, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("KAVACH_TEST_POSTGRES_URL: cannot connect: {e}"));
+        admin.batch_execute(&format!("CREATE DATABASE {database}")).unwrap();
+        let mut url = url::Url::parse(server).expect("KAVACH_TEST_POSTGRES_URL must be a postgres:// URL");
+        url.set_path(&format!("/{database}"));
+        Self::Postgres { server: server.to_owned(), database, url: url.to_string() }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres { .. })
+    }
+
+    pub fn provider(&self) -> &'static str {
+        if self.is_postgres() { "postgres" } else { "sqlite" }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Self::Sqlite { path, .. } => format!("file:{}", path.display()),
+            Self::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    /// The `database` section of a configuration.
+    pub fn config(&self) -> Value {
+        json!({"provider": self.provider(), "url": self.url()})
+    }
+
+    /// Rows in a table, counted outside kavach.
+    pub fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT count(*) FROM {table}");
+        match self {
+            Self::Sqlite { path, .. } => {
+                rusqlite::Connection::open(path).unwrap().query_row(&sql, [], |row| row.get(0)).unwrap()
+            }
+            Self::Postgres { url, .. } => {
+                postgres::Client::connect(url, postgres::NoTls).unwrap().query_one(sql.as_str(), &[]).unwrap().get(0)
+            }
+        }
+    }
+
+    /// Runs a query outside kavach (to look at what it stored); one row of text/bytes/ints.
+    pub fn query_one(&self, sql: &str, param: &[u8]) -> Option<StoredValues> {
+        match self {
+            Self::Sqlite { path, .. } => {
+                let db = rusqlite::Connection::open(path).unwrap();
+                let mut stmt = db.prepare(sql).unwrap();
+                let columns = stmt.column_count();
+                let mut rows = stmt.query([param]).unwrap();
+                let row = rows.next().unwrap()?;
+                Some(StoredValues((0..columns).map(|i| StoredValue::from_sqlite(row.get_ref(i).unwrap())).collect()))
+            }
+            Self::Postgres { url, .. } => {
+                let mut db = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                let sql = sql.replace("?1", "$1");
+                let row = db.query_opt(sql.as_str(), &[&param]).unwrap()?;
+                Some(StoredValues((0..row.len()).map(|i| StoredValue::from_postgres(&row, i)).collect()))
+            }
+        }
+    }
+}
+
+impl Default for TestDatabase {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { server, database, .. } = self
+            && let Ok(mut admin) = postgres::Client::connect(server, postgres::NoTls)
+        {
+            // FORCE: instances still holding pooled connections are disconnected.
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
+        }
+    }
+}
+
+fn rand_byte() -> u8 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicI64 = AtomicI64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_i64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    hasher.finish() as u8
+}
+
+/// One stored value, engine-neutral.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredValue {
+    Null,
+    Int(i64),
+    Bool(bool),
+    Text(String),
+    Bytes(Vec<u8>),
+    TextList(Vec<String>),
+}
+
+impl StoredValue {
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Self {
+        use rusqlite::types::ValueRef;
+        match value {
+            ValueRef::Null => Self::Null,
+            ValueRef::Integer(i) => Self::Int(i),
+            ValueRef::Real(r) => Self::Text(r.to_string()),
+            ValueRef::Text(t) => Self::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Self::Bytes(b.to_vec()),
+        }
+    }
+
+    fn from_postgres(row: &postgres::Row, i: usize) -> Self {
+        use postgres::types::Type;
+        let ty = row.columns()[i].type_().clone();
+        let value = match ty {
+            Type::INT2 => row.get::<_, Option<i16>>(i).map(|v| Self::Int(v.into())),
+            Type::INT4 => row.get::<_, Option<i32>>(i).map(|v| Self::Int(v.into())),
+            Type::INT8 => row.get::<_, Option<i64>>(i).map(Self::Int),
+            Type::BOOL => row.get::<_, Option<bool>>(i).map(Self::Bool),
+            Type::BYTEA => row.get::<_, Option<Vec<u8>>>(i).map(Self::Bytes),
+            Type::TEXT_ARRAY => row.get::<_, Option<Vec<String>>>(i).map(Self::TextList),
+            _ => row.get::<_, Option<String>>(i).map(Self::Text),
+        };
+        value.unwrap_or(Self::Null)
+    }
+
+    pub fn int(&self) -> i64 {
+        match self {
+            Self::Int(i) => *i,
+            other => panic!("not an integer: {other:?}"),
+        }
+    }
+
+    /// SQLite stores booleans as 0/1.
+    pub fn bool(&self) -> bool {
+        match self {
+            Self::Bool(b) => *b,
+            Self::Int(i) => *i != 0,
+            other => panic!("not a boolean: {other:?}"),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            Self::Text(t) => t.clone(),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        match self {
+            Self::Bytes(b) => b.clone(),
+            other => panic!("not bytes: {other:?}"),
+        }
+    }
+
+    /// A list of strings: a `text[]` (PostgreSQL) or a JSON array in text (SQLite).
+    pub fn text_list(&self) -> Vec<String> {
+        match self {
+            Self::TextList(list) => list.clone(),
+            Self::Text(json) => serde_json::from_str(json).unwrap(),
+            other => panic!("not a list: {other:?}"),
+        }
+    }
+}
+
+/// A row of [`StoredValue`]s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredValues(pub Vec<StoredValue>);
+
+impl std::ops::Index<usize> for StoredValues {
+    type Output = StoredValue;
+    fn index(&self, i: usize) -> &StoredValue {
+        &self.0[i]
+    }
+}
+
 pub struct Harness {
     pub kavach: Arc<Kavach>,
     clock: Arc<AtomicI64>,
-    pub db_path: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    /// Declared last: dropped after the instance.
+    pub database: TestDatabase,
 }
 
 impl Harness {
@@ -31,22 +242,35 @@ impl Harness {
 
     /// A harness whose passkey plugin options are the defaults merged with `extra`.
     pub fn with_passkey_options(extra: Value) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("kavach.db");
+        let database = TestDatabase::new();
+        let kavach = Self::instance_on(&database, &extra);
+        let clock = Arc::new(AtomicI64::new(1_800_000_000_000));
+        let clock_for_kavach = clock.clone();
+        let kavach = kavach.with_clock(Arc::new(move || clock_for_kavach.load(Ordering::SeqCst)));
+        Self { kavach: Arc::new(kavach), clock, database }
+    }
+
+    /// The test configuration on `database`, passkey options merged with `extra`.
+    pub fn config(database: &TestDatabase, extra: &Value) -> Value {
         let mut passkey = json!({"id": "passkey", "rpName": "Test App", "rpId": RP_ID, "origin": [ORIGIN]});
         passkey.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-        let config = json!({
-            "database": {"provider": "sqlite", "url": format!("file:{}", db_path.display())},
+        json!({
+            "database": database.config(),
             "secret": SECRET,
             "baseUrl": "https://auth.example.com",
             "plugins": [passkey],
-        });
-        let clock = Arc::new(AtomicI64::new(1_800_000_000_000));
-        let settings = Settings::from_json(&config.to_string()).unwrap();
-        let clock_for_kavach = clock.clone();
-        let kavach =
-            Kavach::new(settings).unwrap().with_clock(Arc::new(move || clock_for_kavach.load(Ordering::SeqCst)));
-        Self { kavach: Arc::new(kavach), clock, db_path, _dir: dir }
+        })
+    }
+
+    fn instance_on(database: &TestDatabase, extra: &Value) -> Kavach {
+        let settings = Settings::from_json(&Self::config(database, extra).to_string()).unwrap();
+        Kavach::new(settings).unwrap()
+    }
+
+    /// Another instance on the same database and clock (as a second server would be).
+    pub fn another_instance(&self) -> Kavach {
+        let clock = self.clock.clone();
+        Self::instance_on(&self.database, &json!({})).with_clock(Arc::new(move || clock.load(Ordering::SeqCst)))
     }
 
     pub fn advance_ms(&self, ms: i64) {

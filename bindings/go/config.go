@@ -1,0 +1,55 @@
+package kavach
+
+// Config is the configuration of DESIGN §2, with the same names as every other language
+// (serialized camelCase). Only Secret, BaseURL and Passkey are required.
+type Config struct {
+	// Database: default SQLite "file:kavach.db".
+	Database *DatabaseConfig `json:"database,omitempty"`
+	// Secret of at least 32 bytes: seeds the anti-enumeration fake credentials.
+	Secret string `json:"secret"`
+	// BaseURL is the public URL of the auth server: its origin is the default allowed origin,
+	// and https turns on Secure cookies.
+	BaseURL string `json:"baseUrl"`
+	// BasePath is the prefix of every route. Default "/auth".
+	BasePath string `json:"basePath,omitempty"`
+	// Session lifetime.
+	Session *SessionConfig `json:"session,omitempty"`
+	// Passkey options (the passkey({...}) plugin of the JavaScript API).
+	Passkey *PasskeyConfig `json:"passkey,omitempty"`
+}
+
+// DatabaseConfig says where data lives.
+type DatabaseConfig struct {
+	// Provider is "sqlite" (default) or "postgres".
+	Provider string `json:"provider,omitempty"`
+	// URL: "file:kavach.db", a path or ":memory:" for SQLite; a postgres:// URL for PostgreSQL.
+	URL string `json:"url,omitempty"`
+	// PoolSize is the number of PostgreSQL connections (1-100, default 8); SQLite ignores it.
+	PoolSize int `json:"poolSize,omitempty"`
+}
+
+// SessionConfig sets the session lifetime.
+type SessionConfig struct {
+	// MaxAge in seconds. Default 7 days.
+	MaxAge int64 `json:"maxAge,omitempty"`
+}
+
+// PasskeyConfig holds the passkey options.
+type PasskeyConfig struct {
+	// RPName is shown by the browser when creating a passkey.
+	RPName string `json:"rpName"`
+	// RPID is a registrable suffix of every allowed origin's host ("localhost" allows
+	// http://localhost:<any port>).
+	RPID string `json:"rpId"`
+	// Origin lists the allowed origins; default the origin of BaseURL.
+	Origin []string `json:"origin,omitempty"`
+	// Timeout of a ceremony in milliseconds, 1000 to 600000. Default 60000.
+	Timeout int `json:"timeout,omitempty"`
+	// Attestation is "none" (default), "indirect" or "direct".
+	Attestation string `json:"attestation,omitempty"`
+	// UserVerification is "required", "preferred" (default) or "discouraged".
+	UserVerification string `json:"userVerification,omitempty"`
+	// AllowDeletingLastPasskey lets every user delete their last passkey (the host has other
+	// ways in). A per-user flag can allow it too: SetUserHasOtherSignIn.
+	AllowDeletingLastPasskey bool `json:"allowDeletingLastPasskey,omitempty"`
+}

@@ -1,0 +1,3 @@
+module github.com/kavach/kavach/bindings/go
+
+go 1.21

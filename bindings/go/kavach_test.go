@@ -1,0 +1,449 @@
+package kavach_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	kavach "github.com/kavach/kavach/bindings/go"
+)
+
+const origin = "http://localhost:3000"
+
+func open(t *testing.T, edit ...func(*kavach.Config)) *kavach.Kavach {
+	t.Helper()
+	cfg := kavach.Config{
+		Database: &kavach.DatabaseConfig{URL: "file:" + filepath.Join(t.TempDir(), "kavach.db")},
+		Secret:   "a-test-secret-of-at-least-thirty-two-bytes",
+		BaseURL:  origin,
+		Passkey:  &kavach.PasskeyConfig{RPName: "Test", RPID: "localhost"},
+	}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	k, err := kavach.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = k.Close() })
+	return k
+}
+
+func wantCode(t *testing.T, err error, code string, status int) {
+	t.Helper()
+	var kerr *kavach.Error
+	if !errors.As(err, &kerr) {
+		t.Fatalf("want *kavach.Error %s, got %v", code, err)
+	}
+	if kerr.Code != code || kerr.Status != status || kerr.Message == "" {
+		t.Fatalf("want %s %d with a message, got %+v", code, status, kerr)
+	}
+}
+
+func signUp(t *testing.T, k *kavach.Kavach, email string) (*kavach.User, *kavach.NewSession) {
+	t.Helper()
+	user, err := k.CreateUser(email, "")
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	session, err := k.CreateSession(user.ID)
+	if err != nil {
+		t.Fatalf("CreateSession: %v", err)
+	}
+	return user, session
+}
+
+func TestNewRejectsAnInvalidConfigWithItsCode(t *testing.T) {
+	_, err := kavach.New(kavach.Config{Secret: "short", BaseURL: origin})
+	wantCode(t, err, kavach.CodeInvalidConfig, 500)
+	if !strings.Contains(err.Error(), "secret must be at least 32 bytes") {
+		t.Fatalf("message should say which setting: %v", err)
+	}
+	_, err = kavach.NewFromJSON(`{"secret": "a-test-secret-of-at-least-thirty-two-bytes", "baseUrl": "` + origin + `", "rpID": "x"}`)
+	wantCode(t, err, kavach.CodeInvalidConfig, 500)
+	_, err = kavach.NewFromJSON("{nope")
+	wantCode(t, err, kavach.CodeInvalidConfig, 500)
+}
+
+func TestSnakeCaseConfigIsAccepted(t *testing.T) {
+	k, err := kavach.NewFromJSON(`{"secret": "a-test-secret-of-at-least-thirty-two-bytes", "base_url": "http://localhost:3000",
+		"base_path": "/api/auth", "database": {"url": ":memory:"}, "passkey": {"rp_name": "T", "rp_id": "localhost"}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	if k.BasePath() != "/api/auth" {
+		t.Fatalf("BasePath = %q", k.BasePath())
+	}
+}
+
+func TestErrorCodesAreTheCoresInOrder(t *testing.T) {
+	if len(kavach.Codes) != 16 {
+		t.Fatalf("%d codes", len(kavach.Codes))
+	}
+	for i, code := range kavach.Codes {
+		if got := kavach.ResultName(uint32(101 + i)); got != code {
+			t.Errorf("result %d is %s in C, %s in Go", 101+i, got, code)
+		}
+	}
+	for value, name := range map[uint32]string{0: "OK", 201: kavach.CodeNullParameter, 202: kavach.CodeInvalidUTF8, 203: kavach.CodePanic, 999: "UNKNOWN"} {
+		if got := kavach.ResultName(value); got != name {
+			t.Errorf("result %d is %s, want %s", value, got, name)
+		}
+	}
+	if kavach.ResultStatus(113) != 409 {
+		t.Errorf("USER_EXISTS status %d", kavach.ResultStatus(113))
+	}
+}
+
+func TestUsersAndSessions(t *testing.T) {
+	k := open(t)
+	user, err := k.CreateUser("ada@example.com", "Ada")
+	if err != nil || user.Email != "ada@example.com" || user.Name == nil || *user.Name != "Ada" {
+		t.Fatalf("CreateUser = %+v, %v", user, err)
+	}
+	_, err = k.CreateUser("ADA@example.com", "")
+	wantCode(t, err, kavach.CodeUserExists, 409)
+	_, err = k.CreateUser("not an email", "")
+	wantCode(t, err, kavach.CodeInvalidRequest, 400)
+	_, err = k.CreateUser("bad\xff@example.com", "")
+	wantCode(t, err, kavach.CodeInvalidUTF8, 400)
+
+	if got, err := k.GetUser(user.ID); err != nil || got == nil || got.ID != user.ID {
+		t.Fatalf("GetUser = %+v, %v", got, err)
+	}
+	if got, err := k.GetUser("nobody"); err != nil || got != nil {
+		t.Fatalf("GetUser(unknown) = %+v, %v", got, err)
+	}
+	if got, err := k.FindUserByEmail("Ada@Example.com"); err != nil || got == nil || got.ID != user.ID {
+		t.Fatalf("FindUserByEmail = %+v, %v", got, err)
+	}
+	wantCode(t, k.SetUserHasOtherSignIn("nobody", true), kavach.CodeUserNotFound, 404)
+	_, err = k.CreateSession("nobody")
+	wantCode(t, err, kavach.CodeUserNotFound, 404)
+
+	session, err := k.CreateSession(user.ID)
+	if err != nil || session.Token == "" || !strings.HasPrefix(session.SetCookie, "kavach_session=") || session.Session.UserID != user.ID {
+		t.Fatalf("CreateSession = %+v, %v", session, err)
+	}
+	for _, form := range []string{session.Token, "Bearer " + session.Token, "a=b; kavach_session=" + session.Token} {
+		got, err := k.GetSession(form)
+		if err != nil || got == nil || got.User.Email != "ada@example.com" || got.Session.ID != session.Session.ID {
+			t.Fatalf("GetSession(%q) = %+v, %v", form, got, err)
+		}
+	}
+	if existed, err := k.RevokeSession(session.Session.ID); err != nil || !existed {
+		t.Fatalf("RevokeSession = %v, %v", existed, err)
+	}
+	if existed, _ := k.RevokeSession(session.Session.ID); existed {
+		t.Fatal("revoked twice")
+	}
+	if got, err := k.GetSession(session.Token); err != nil || got != nil {
+		t.Fatalf("revoked session = %+v, %v", got, err)
+	}
+	_, err = k.RegisterOptions(session.Token, nil)
+	wantCode(t, err, kavach.CodeUnauthorized, 401)
+}
+
+func TestRegisterAndSignInWithRealSignatures(t *testing.T) {
+	k := open(t)
+	user, session := signUp(t, k, "grace@example.com")
+	auth := &softAuthenticator{}
+
+	options, err := k.RegisterOptions(session.Token, &kavach.RegisterOptionsRequest{Name: "Laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	credential, err := k.RegisterVerify(session.Token, auth.register(options, origin))
+	if err != nil {
+		t.Fatalf("RegisterVerify: %v", err)
+	}
+	if credential.Name != "Laptop" || credential.LastUsedAt != nil || credential.CreatedAt.IsZero() || credential.DeviceType != "singleDevice" {
+		t.Fatalf("credential = %+v", credential)
+	}
+	list, err := k.ListCredentials(session.Token)
+	if err != nil || len(list) != 1 || list[0].ID != credential.ID {
+		t.Fatalf("ListCredentials = %+v, %v", list, err)
+	}
+	renamed, err := k.RenameCredential(session.Token, credential.ID, "Work laptop")
+	if err != nil || renamed.Name != "Work laptop" {
+		t.Fatalf("RenameCredential = %+v, %v", renamed, err)
+	}
+	_, err = k.RenameCredential(session.Token, credential.ID, strings.Repeat("x", 65))
+	wantCode(t, err, kavach.CodeInvalidRequest, 400)
+
+	// Sign in by email, then usernameless.
+	for _, email := range []string{"grace@example.com", ""} {
+		options, err := k.AuthenticateOptions(email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertion := auth.authenticate(options, origin)
+		signIn, err := k.AuthenticateVerify(assertion)
+		if err != nil {
+			t.Fatalf("AuthenticateVerify(%q): %v", email, err)
+		}
+		if signIn.UserID != user.ID || signIn.Token == "" || !strings.Contains(signIn.SetCookie, signIn.Token) {
+			t.Fatalf("signIn = %+v", signIn)
+		}
+		if got, _ := k.GetSession(signIn.Token); got == nil || got.Session.ID != signIn.SessionID {
+			t.Fatalf("the new session does not resolve: %+v", got)
+		}
+		_, err = k.AuthenticateVerify(assertion)
+		wantCode(t, err, kavach.CodeChallengeInvalid, 400)
+	}
+
+	// A bad signature is a 401 VERIFICATION_FAILED on sign-in.
+	options, _ = k.AuthenticateOptions("")
+	auth.flipSignature = true
+	_, err = k.AuthenticateVerify(auth.authenticate(options, origin))
+	wantCode(t, err, kavach.CodeVerificationFailed, 401)
+
+	// Replaying a registration response: its challenge is used up.
+	options, _ = k.RegisterOptions(session.Token, nil)
+	registration := auth.register(options, origin)
+	if _, err := k.RegisterVerify(session.Token, registration); err != nil {
+		t.Fatal(err)
+	}
+	_, err = k.RegisterVerify(session.Token, registration)
+	wantCode(t, err, kavach.CodeChallengeInvalid, 400)
+	second := auth.credentials[len(auth.credentials)-1]
+	if err := k.DeleteCredential(session.Token, b64.EncodeToString(second.id)); err != nil {
+		t.Fatalf("deleting one of two: %v", err)
+	}
+
+	// The last passkey cannot be deleted, until the user has another way in.
+	wantCode(t, k.DeleteCredential(session.Token, credential.ID), kavach.CodeLastCredential, 409)
+	wantCode(t, k.DeleteCredential(session.Token, "AAAA"), kavach.CodeCredentialNotFound, 404)
+	if err := k.SetUserHasOtherSignIn(user.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.DeleteCredential(session.Token, credential.ID); err != nil {
+		t.Fatalf("DeleteCredential: %v", err)
+	}
+	if list, _ := k.ListCredentials(session.Token); len(list) != 0 {
+		t.Fatalf("still listed: %+v", list)
+	}
+}
+
+func TestMalformedAndOversizedBodies(t *testing.T) {
+	k := open(t)
+	_, session := signUp(t, k, "lin@example.com")
+	_, err := k.RegisterVerify(session.Token, []byte("{nope"))
+	wantCode(t, err, kavach.CodeInvalidRequest, 400)
+	_, err = k.AuthenticateVerify([]byte("[]"))
+	wantCode(t, err, kavach.CodeInvalidRequest, 400)
+	huge := append(append([]byte(`{"x":"`), bytes.Repeat([]byte("a"), 70*1024)...), `"}`...)
+	_, err = k.AuthenticateVerify(huge)
+	wantCode(t, err, kavach.CodePayloadTooLarge, 413)
+}
+
+func TestStatelessVerifiers(t *testing.T) {
+	auth := &softAuthenticator{}
+	options := []byte(`{"challenge": "Y2hhbGxlbmdlLW9uZQ", "rp": {"id": "localhost", "name": "T"}, "user": {"id": "dXNlcg", "name": "u", "displayName": "u"}}`)
+	registration, err := kavach.VerifyRegistrationResponse(kavach.VerifyRegistrationOptions{
+		Response:          auth.register(options, origin),
+		ExpectedChallenge: "Y2hhbGxlbmdlLW9uZQ",
+		ExpectedOrigin:    []string{origin},
+		ExpectedRPID:      "localhost",
+	})
+	if err != nil {
+		t.Fatalf("VerifyRegistrationResponse: %v", err)
+	}
+	if registration.Algorithm != -7 || registration.AttestationFormat != "none" || !registration.Flags.UserPresent {
+		t.Fatalf("registration = %+v", registration)
+	}
+	request := []byte(`{"challenge": "Y2hhbGxlbmdlLXR3bw", "rpId": "localhost"}`)
+	assertion := auth.authenticate(request, origin)
+	verified, err := kavach.VerifyAuthenticationResponse(kavach.VerifyAuthenticationOptions{
+		Response:          assertion,
+		ExpectedChallenge: "Y2hhbGxlbmdlLXR3bw",
+		ExpectedOrigin:    []string{origin},
+		ExpectedRPID:      "localhost",
+		Credential:        kavach.StoredCredential{PublicKey: registration.PublicKey, Counter: registration.Counter, ID: registration.CredentialID},
+	})
+	if err != nil || verified.CredentialID != registration.CredentialID || verified.UserHandle == nil || *verified.UserHandle != "dXNlcg" {
+		t.Fatalf("VerifyAuthenticationResponse = %+v, %v", verified, err)
+	}
+	_, err = kavach.VerifyAuthenticationResponse(kavach.VerifyAuthenticationOptions{
+		Response:          assertion,
+		ExpectedChallenge: "b3RoZXI",
+		ExpectedOrigin:    []string{origin},
+		ExpectedRPID:      "localhost",
+		Credential:        kavach.StoredCredential{PublicKey: registration.PublicKey},
+	})
+	wantCode(t, err, kavach.CodeVerificationFailed, 400)
+	_, err = kavach.VerifyRegistrationResponse(kavach.VerifyRegistrationOptions{Response: []byte(`{}`)})
+	wantCode(t, err, kavach.CodeInvalidRequest, 400)
+}
+
+// request sends one request through the Handler and returns the recorder.
+func request(h http.Handler, method, path, body string, header ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func errorCode(rec *httptest.ResponseRecorder) string {
+	var body struct{ Code string }
+	_ = json.Unmarshal(rec.Body.Bytes(), &body)
+	return body.Code
+}
+
+func TestHandlerServesEveryRouteThroughTheCore(t *testing.T) {
+	k := open(t)
+	h := k.Handler()
+	_, session := signUp(t, k, "mae@example.com")
+	cookie := "kavach_session=" + session.Token
+	auth := &softAuthenticator{}
+
+	rec := request(h, "POST", "/auth/passkey/register/options", "{}", "Cookie", cookie, "Origin", origin)
+	if rec.Code != 200 || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("register/options: %d %s", rec.Code, rec.Body)
+	}
+	rec = request(h, "POST", "/auth/passkey/register/verify", string(auth.register(rec.Body.Bytes(), origin)), "Cookie", cookie, "Origin", origin)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"verified":true`) {
+		t.Fatalf("register/verify: %d %s", rec.Code, rec.Body)
+	}
+	rec = request(h, "POST", "/auth/passkey/authenticate/options", `{"email":"mae@example.com"}`, "Origin", origin)
+	rec = request(h, "POST", "/auth/passkey/authenticate/verify", string(auth.authenticate(rec.Body.Bytes(), origin)), "Origin", origin)
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Set-Cookie"), "kavach_session=") {
+		t.Fatalf("authenticate/verify: %d %s %v", rec.Code, rec.Body, rec.Header())
+	}
+	newCookie := strings.SplitN(rec.Header().Get("Set-Cookie"), ";", 2)[0]
+	rec = request(h, "GET", "/auth/session", "", "Cookie", newCookie)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "mae@example.com") {
+		t.Fatalf("session: %d %s", rec.Code, rec.Body)
+	}
+	rec = request(h, "GET", "/auth/passkey/credentials?x=1", "", "Authorization", "Bearer "+session.Token)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"credentials":[{`) {
+		t.Fatalf("credentials: %d %s", rec.Code, rec.Body)
+	}
+	rec = request(h, "POST", "/auth/sign-out", "", "Cookie", newCookie, "Origin", origin)
+	if rec.Code != 200 || !strings.Contains(rec.Header().Get("Set-Cookie"), "Max-Age=0") {
+		t.Fatalf("sign-out: %d %s %v", rec.Code, rec.Body, rec.Header())
+	}
+
+	for _, tc := range []struct {
+		method, path, body string
+		header             []string
+		status             int
+		code               string
+	}{
+		{"GET", "/auth/session", "", nil, 401, kavach.CodeUnauthorized},
+		{"GET", "/auth/session", "", []string{"Cookie", newCookie}, 401, kavach.CodeUnauthorized},
+		{"POST", "/auth/passkey/authenticate/options", "{}", []string{"Origin", "https://evil.example"}, 403, kavach.CodeForbiddenOrigin},
+		{"POST", "/auth/passkey/authenticate/options", "{nope", nil, 400, kavach.CodeInvalidRequest},
+		{"POST", "/auth/passkey/authenticate/verify", strings.Repeat(" ", 64*1024+1), nil, 413, kavach.CodePayloadTooLarge},
+		{"POST", "/auth/passkey/authenticate/verify", strings.Repeat("{", 5<<20), nil, 413, kavach.CodePayloadTooLarge},
+		{"GET", "/auth/nowhere", "", nil, 404, kavach.CodeNotFound},
+		{"DELETE", "/auth/session", "", nil, 405, kavach.CodeMethodNotAllowed},
+	} {
+		rec := request(h, tc.method, tc.path, tc.body, tc.header...)
+		if rec.Code != tc.status || errorCode(rec) != tc.code {
+			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, rec.Code, rec.Body, tc.status, tc.code)
+		}
+	}
+	if allow := request(h, "DELETE", "/auth/session", "").Header().Get("Allow"); allow != "GET" {
+		t.Errorf("Allow = %q", allow)
+	}
+}
+
+func TestOneInstanceServes32Goroutines(t *testing.T) {
+	k := open(t)
+	h := k.Handler()
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for g := 0; g < 32; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			auth := &softAuthenticator{}
+			for round := 0; round < 5; round++ {
+				email := fmt.Sprintf("g%d-r%d@example.com", g, round)
+				user, err := k.CreateUser(email, "")
+				if err != nil {
+					errs <- err
+					return
+				}
+				session, err := k.CreateSession(user.ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				options, err := k.RegisterOptions(session.Token, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := k.RegisterVerify(session.Token, auth.register(options, origin)); err != nil {
+					errs <- fmt.Errorf("register %s: %w", email, err)
+					return
+				}
+				options, err = k.AuthenticateOptions(email)
+				if err != nil {
+					errs <- err
+					return
+				}
+				signIn, err := k.AuthenticateVerify(auth.authenticate(options, origin))
+				if err != nil || signIn.UserID != user.ID {
+					errs <- fmt.Errorf("sign in %s: %v", email, err)
+					return
+				}
+				rec := request(h, "GET", "/auth/session", "", "Authorization", "Bearer "+signIn.Token)
+				if rec.Code != 200 || !strings.Contains(rec.Body.String(), email) {
+					errs <- fmt.Errorf("session %s: %d", email, rec.Code)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestCloseWaitsAndLaterCallsFail(t *testing.T) {
+	k := open(t)
+	if err := k.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatal("second Close:", err)
+	}
+	if _, err := k.CreateUser("x@example.com", ""); !errors.Is(err, kavach.ErrClosed) {
+		t.Fatalf("after Close: %v", err)
+	}
+	if _, err := k.Handle("GET", "/auth/session", nil, nil); !errors.Is(err, kavach.ErrClosed) {
+		t.Fatalf("Handle after Close: %v", err)
+	}
+	if rec := request(k.Handler(), "GET", "/auth/session", ""); rec.Code != 500 {
+		t.Fatalf("Handler after Close: %d", rec.Code)
+	}
+}
+
+func TestWriteErrorKeepsTheCodeAndHidesOthers(t *testing.T) {
+	rec := httptest.NewRecorder()
+	kavach.WriteError(rec, fmt.Errorf("wrapped: %w", &kavach.Error{Code: kavach.CodeUserExists, Status: 409, Message: "taken"}))
+	if rec.Code != 409 || errorCode(rec) != kavach.CodeUserExists {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	kavach.WriteError(rec, errors.New("secret internal detail"))
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "secret") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}

@@ -1,0 +1,131 @@
+package kavach
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Credential is a stored passkey as the API shows it (DESIGN §3).
+type Credential struct {
+	// ID is the WebAuthn credential ID, base64url.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// CreatedAt and LastUsedAt are UTC; LastUsedAt is nil until first use.
+	CreatedAt  time.Time  `json:"createdAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+	// DeviceType is "singleDevice" or "multiDevice".
+	DeviceType string   `json:"deviceType"`
+	BackedUp   bool     `json:"backedUp"`
+	Transports []string `json:"transports"`
+	AAGUID     string   `json:"aaguid"`
+}
+
+// User is an account passkeys belong to.
+type User struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	// Name is nil when none was given.
+	Name *string `json:"name"`
+}
+
+// SessionInfo is a session as the API shows it (never its token).
+type SessionInfo struct {
+	ID        string    `json:"id"`
+	UserID    string    `json:"userId"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// NewSession is a session just created: the token is shown once, here.
+type NewSession struct {
+	// Token is the bearer token (also inside SetCookie).
+	Token string `json:"token"`
+	// SetCookie is the value of the Set-Cookie header that signs a browser in.
+	SetCookie string      `json:"setCookie"`
+	Session   SessionInfo `json:"session"`
+}
+
+// SessionData is a live session and its user.
+type SessionData struct {
+	User    User        `json:"user"`
+	Session SessionInfo `json:"session"`
+}
+
+// SignIn is the outcome of a verified sign-in: a new session.
+type SignIn struct {
+	UserID    string    `json:"userId"`
+	SessionID string    `json:"sessionId"`
+	Token     string    `json:"token"`
+	SetCookie string    `json:"setCookie"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// RegisterOptionsRequest is the optional body of RegisterOptions.
+type RegisterOptionsRequest struct {
+	// Name to give the passkey (default: the authenticator's name, else "Passkey").
+	Name string `json:"name,omitempty"`
+	// AuthenticatorAttachment is "platform" or "cross-platform".
+	AuthenticatorAttachment string `json:"authenticatorAttachment,omitempty"`
+}
+
+// Flags are the authenticator data flags of a verified response.
+type Flags struct {
+	UserPresent    bool `json:"userPresent"`
+	UserVerified   bool `json:"userVerified"`
+	BackupEligible bool `json:"backupEligible"`
+	BackedUp       bool `json:"backedUp"`
+}
+
+// VerifyRegistrationOptions are the inputs of VerifyRegistrationResponse (the names of
+// SimpleWebAuthn's verifyRegistrationResponse).
+type VerifyRegistrationOptions struct {
+	// Response is the RegistrationResponseJSON as the browser posted it.
+	Response                json.RawMessage `json:"response"`
+	ExpectedChallenge       string          `json:"expectedChallenge"`
+	ExpectedOrigin          []string        `json:"expectedOrigin"`
+	ExpectedRPID            string          `json:"expectedRPID"`
+	RequireUserVerification bool            `json:"requireUserVerification,omitempty"`
+}
+
+// VerifiedRegistration is what to store from a verified registration: CredentialID, PublicKey
+// (COSE, base64url) and Counter.
+type VerifiedRegistration struct {
+	CredentialID      string   `json:"credentialId"`
+	PublicKey         string   `json:"publicKey"`
+	Algorithm         int      `json:"algorithm"`
+	Counter           uint32   `json:"counter"`
+	Flags             Flags    `json:"flags"`
+	AAGUID            string   `json:"aaguid"`
+	AttestationFormat string   `json:"attestationFormat"`
+	AttestationTrust  string   `json:"attestationTrust"`
+	Transports        []string `json:"transports"`
+	Discoverable      *bool    `json:"discoverable"`
+	DeviceType        string   `json:"deviceType"`
+}
+
+// StoredCredential is the credential an authentication response is checked against.
+type StoredCredential struct {
+	// PublicKey is the COSE key, base64url, as VerifiedRegistration.PublicKey.
+	PublicKey string `json:"publicKey"`
+	Counter   uint32 `json:"counter"`
+	// ID, when set, must be the response's credential ID.
+	ID string `json:"id,omitempty"`
+}
+
+// VerifyAuthenticationOptions are the inputs of VerifyAuthenticationResponse.
+type VerifyAuthenticationOptions struct {
+	// Response is the AuthenticationResponseJSON as the browser posted it.
+	Response                json.RawMessage  `json:"response"`
+	ExpectedChallenge       string           `json:"expectedChallenge"`
+	ExpectedOrigin          []string         `json:"expectedOrigin"`
+	ExpectedRPID            string           `json:"expectedRPID"`
+	Credential              StoredCredential `json:"credential"`
+	RequireUserVerification bool             `json:"requireUserVerification,omitempty"`
+}
+
+// VerifiedAuthentication is the outcome of a verified authentication: store the new Counter.
+type VerifiedAuthentication struct {
+	CredentialID string  `json:"credentialId"`
+	Counter      uint32  `json:"counter"`
+	Flags        Flags   `json:"flags"`
+	UserHandle   *string `json:"userHandle"`
+}

@@ -1,0 +1,82 @@
+"""kavachos: passkeys (WebAuthn) for Python servers, over the kavach Rust core.
+
+.. code-block:: python
+
+    from kavachos import create_kavach
+    from kavachos.plugins import passkey
+
+    kavach = create_kavach(
+        secret=os.environ["KAVACH_SECRET"],
+        base_url="https://auth.example.com",
+        plugins=[passkey(rp_name="My App", rp_id="example.com")],
+    )
+    app.include_router(kavach.fastapi_router())   # every route under /auth
+
+Every operation is a sync method that releases the GIL, with an ``async`` twin (``*_async``)
+for async frameworks. Failures raise :class:`KavachError` (``.code``, ``.status``,
+``.message``) or one of its subclasses.
+"""
+
+from __future__ import annotations
+
+from ._http import HttpResponse
+from ._kavach import Kavach, Sessions, Users, create_kavach, create_kavach_async
+from ._verify import (
+    verify_authentication_response,
+    verify_authentication_response_async,
+    verify_registration_response,
+    verify_registration_response_async,
+)
+from .errors import (
+    ConfigError,
+    ConflictError,
+    ForbiddenError,
+    InternalError,
+    InvalidRequestError,
+    KavachError,
+    NotFoundError,
+    UnauthorizedError,
+    VerificationError,
+)
+from .types import (
+    Credential,
+    CurrentSession,
+    KavachOptions,
+    NewSession,
+    SessionInfo,
+    SignIn,
+    User,
+    VerifiedAuthentication,
+    VerifiedRegistration,
+)
+
+__all__ = [
+    "ConfigError",
+    "ConflictError",
+    "Credential",
+    "CurrentSession",
+    "ForbiddenError",
+    "HttpResponse",
+    "InternalError",
+    "InvalidRequestError",
+    "Kavach",
+    "KavachError",
+    "KavachOptions",
+    "NewSession",
+    "NotFoundError",
+    "SessionInfo",
+    "Sessions",
+    "SignIn",
+    "UnauthorizedError",
+    "User",
+    "Users",
+    "VerificationError",
+    "VerifiedAuthentication",
+    "VerifiedRegistration",
+    "create_kavach",
+    "create_kavach_async",
+    "verify_authentication_response",
+    "verify_authentication_response_async",
+    "verify_registration_response",
+    "verify_registration_response_async",
+]

@@ -1,0 +1,282 @@
+"""``create_kavach`` and the ``Kavach`` instance: every method converts its arguments, calls the
+native operation (which releases the GIL) and converts the result. No behaviour lives here.
+
+Every operation has an ``async`` twin, ``<name>_async``, that runs the sync method on a worker
+thread (``asyncio.to_thread``), so an ``async def`` route never blocks its event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union, cast
+
+from . import _native
+from ._args import Body, json_text
+from ._http import HttpResponse
+from ._verify import (
+    verify_authentication_response,
+    verify_authentication_response_async,
+    verify_registration_response,
+    verify_registration_response_async,
+)
+from .types import (
+    AuthenticationOptions,
+    Credential,
+    CurrentSession,
+    KavachOptions,
+    NewSession,
+    RegistrationOptions,
+    SignIn,
+    User,
+)
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from starlette.requests import Request
+
+    from ._asgi import ASGIApp
+
+__all__ = ["Kavach", "Sessions", "Users", "create_kavach", "create_kavach_async"]
+
+Options = Union[KavachOptions, Mapping[str, Any]]
+
+
+def create_kavach(options: Optional[Options] = None, /, **kwargs: Any) -> Kavach:
+    """Validates the configuration (DESIGN §2, snake_case or camelCase names) and opens the
+    database, running its migrations. Options can be a mapping, keyword arguments, or both.
+    Raises ``ConfigError`` (``INVALID_CONFIG``) with the core's message when it is wrong."""
+    merged = {**(options or {}), **kwargs}
+    return Kavach(_native.open(json_text(merged, "options", "INVALID_CONFIG")))
+
+
+async def create_kavach_async(options: Optional[Options] = None, /, **kwargs: Any) -> Kavach:
+    """:func:`create_kavach` on a worker thread."""
+    return await asyncio.to_thread(lambda: create_kavach(options, **kwargs))
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text)
+
+
+class Users:
+    """``kavach.users``: the accounts passkeys belong to."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.KavachNative) -> None:
+        self._native = native
+
+    def create(self, email: str, name: Optional[str] = None) -> User:
+        """Creates a user (emails are unique, case-insensitively). ``USER_EXISTS`` if taken,
+        ``INVALID_REQUEST`` for a malformed email or name."""
+        return cast(User, _loads(self._native.create_user(email, name)))
+
+    def get(self, id: str) -> Optional[User]:
+        """A user by id, or ``None``."""
+        return cast(Optional[User], _loads(self._native.get_user(id)))
+
+    def find_by_email(self, email: str) -> Optional[User]:
+        """A user by email (case-insensitive), or ``None``."""
+        return cast(Optional[User], _loads(self._native.find_user_by_email(email)))
+
+    def set_has_other_sign_in(self, id: str, value: bool) -> None:
+        """Whether the user can sign in some other way (then they may delete their last
+        passkey). ``USER_NOT_FOUND`` for an unknown id."""
+        self._native.set_user_has_other_sign_in(id, value)
+
+    async def create_async(self, email: str, name: Optional[str] = None) -> User:
+        return await asyncio.to_thread(self.create, email, name)
+
+    async def get_async(self, id: str) -> Optional[User]:
+        return await asyncio.to_thread(self.get, id)
+
+    async def find_by_email_async(self, email: str) -> Optional[User]:
+        return await asyncio.to_thread(self.find_by_email, email)
+
+    async def set_has_other_sign_in_async(self, id: str, value: bool) -> None:
+        await asyncio.to_thread(self.set_has_other_sign_in, id, value)
+
+
+class Sessions:
+    """``kavach.sessions``: how a host signs a user in after its own sign-up, and reads or ends
+    sessions."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.KavachNative) -> None:
+        self._native = native
+
+    def create(self, user_id: str) -> NewSession:
+        """Starts a session: ``{token, setCookie, session}``. Send ``setCookie`` as the
+        ``Set-Cookie`` header (or hand ``token`` to a non-browser client)."""
+        return cast(NewSession, _loads(self._native.create_session(user_id)))
+
+    def get(self, token_or_cookie_header: str) -> Optional[CurrentSession]:
+        """Resolves a token, ``Bearer <token>`` or a ``Cookie`` header value: ``{user,
+        session}``, or ``None`` when there is no live session."""
+        return cast(Optional[CurrentSession], _loads(self._native.get_session(token_or_cookie_header)))
+
+    def revoke(self, id: str) -> bool:
+        """Revokes a session by id; whether it existed."""
+        return self._native.revoke_session(id)
+
+    async def create_async(self, user_id: str) -> NewSession:
+        return await asyncio.to_thread(self.create, user_id)
+
+    async def get_async(self, token_or_cookie_header: str) -> Optional[CurrentSession]:
+        return await asyncio.to_thread(self.get, token_or_cookie_header)
+
+    async def revoke_async(self, id: str) -> bool:
+        return await asyncio.to_thread(self.revoke, id)
+
+
+class Kavach:
+    """A configured kavach instance (use :func:`create_kavach`). Thread-safe: share one per
+    process.
+
+    ``session`` arguments are a token, a ``Cookie`` header value or ``Bearer <token>``; a
+    missing or expired session is ``UnauthorizedError``. Results are the JSON the HTTP routes
+    answer (camelCase keys), typed in :mod:`kavachos.types`.
+    """
+
+    __slots__ = ("_current_session", "_native", "sessions", "users")
+
+    users: Users
+    sessions: Sessions
+
+    def __init__(self, native: _native.KavachNative) -> None:
+        if not isinstance(native, _native.KavachNative):
+            raise TypeError("use create_kavach(options) to create a Kavach instance")
+        self._native = native
+        self._current_session: Optional[Callable[[Request], Awaitable[CurrentSession]]] = None
+        self.users = Users(native)
+        self.sessions = Sessions(native)
+
+    # ---- routing
+
+    @property
+    def base_path(self) -> str:
+        """The route prefix every endpoint lives under, e.g. ``/auth``."""
+        return self._native.base_path
+
+    def handles_path(self, path: str) -> bool:
+        """Whether a request path (query string allowed) is kavach's: basePath or below."""
+        return self._native.handles_path(path)
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Iterable[tuple[str, str]] = (),
+        body: Union[bytes, bytearray, memoryview] = b"",
+    ) -> HttpResponse:
+        """Routes one request through the core (DESIGN §3): every route, status code, cookie
+        and error body. ``path`` is the full path (with basePath; a query string is ignored).
+        Bodies over 64 KiB are answered 413 by the core. Never raises for a client's mistake:
+        the error is in the response."""
+        status, out_headers, out_body = self._native.handle(method, path, list(headers), bytes(body))
+        return HttpResponse(status, out_headers, out_body)
+
+    async def handle_async(
+        self,
+        method: str,
+        path: str,
+        headers: Iterable[tuple[str, str]] = (),
+        body: Union[bytes, bytearray, memoryview] = b"",
+    ) -> HttpResponse:
+        """:meth:`handle` on a worker thread."""
+        return await asyncio.to_thread(self.handle, method, path, list(headers), bytes(body))
+
+    def fastapi_router(self) -> APIRouter:
+        """A FastAPI ``APIRouter`` serving every route under basePath through :meth:`handle`
+        (cookies and errors as the core answers them): ``app.include_router(kavach.fastapi_router())``."""
+        from ._fastapi import router
+
+        return router(self)
+
+    def asgi(self, app: Optional[ASGIApp] = None) -> ASGIApp:
+        """A plain ASGI app serving every route under basePath through :meth:`handle`. With
+        ``app``, other paths (and non-HTTP scopes) go to it, so it also works as middleware:
+        ``app = kavach.asgi(app)``. Without, they are answered 404 ``NOT_FOUND``."""
+        from ._asgi import KavachASGI
+
+        return KavachASGI(self, app)
+
+    @property
+    def current_session(self) -> Callable[[Request], Awaitable[CurrentSession]]:
+        """A FastAPI dependency: ``session: CurrentSession = Depends(kavach.current_session)``.
+        Reads the ``Authorization: Bearer`` or ``Cookie`` header and returns ``{user, session}``,
+        or raises ``HTTPException`` with the core's status and error JSON (401 ``UNAUTHORIZED``)
+        as ``detail``."""
+        if self._current_session is None:
+            from ._fastapi import session_dependency
+
+            self._current_session = session_dependency(self)
+        return self._current_session
+
+    # ---- the six operations (and rename)
+
+    def register_options(self, session: str, body: Body = None) -> RegistrationOptions:
+        """Creation options for the session's user; ``body`` is ``{}`` or ``{name?,
+        authenticatorAttachment?}``."""
+        return cast(
+            RegistrationOptions, _loads(self._native.register_options(session, json_text(body, "body")))
+        )
+
+    def register_verify(self, session: str, body: Body) -> Credential:
+        """Verifies a ``RegistrationResponseJSON`` (bare or ``{response, name?}``) and stores the
+        passkey for the session's user: the new credential."""
+        return cast(Credential, _loads(self._native.register_verify(session, json_text(body, "body"))))
+
+    def authenticate_options(self, email: Optional[str] = None) -> AuthenticationOptions:
+        """Request options; with an email, that user's credentials (unknown emails answer in
+        the same shape)."""
+        return cast(AuthenticationOptions, _loads(self._native.authenticate_options(email)))
+
+    def authenticate_verify(self, body: Body) -> SignIn:
+        """Verifies an ``AuthenticationResponseJSON`` (bare or ``{response}``) and starts a
+        session: ``{userId, sessionId, token, setCookie, expiresAt}``."""
+        return cast(SignIn, _loads(self._native.authenticate_verify(json_text(body, "body"))))
+
+    def list_credentials(self, session: str) -> list[Credential]:
+        """The session user's passkeys, newest first."""
+        return cast(list[Credential], _loads(self._native.list_credentials(session)))
+
+    def rename_credential(self, session: str, id: str, name: str) -> Credential:
+        """Renames one of the session user's passkeys (1 to 64 characters)."""
+        return cast(Credential, _loads(self._native.rename_credential(session, id, name)))
+
+    def delete_credential(self, session: str, id: str) -> None:
+        """Deletes one of the session user's passkeys. ``LAST_CREDENTIAL`` for the last one
+        unless the user can sign in another way."""
+        self._native.delete_credential(session, id)
+
+    async def register_options_async(self, session: str, body: Body = None) -> RegistrationOptions:
+        return await asyncio.to_thread(self.register_options, session, body)
+
+    async def register_verify_async(self, session: str, body: Body) -> Credential:
+        return await asyncio.to_thread(self.register_verify, session, body)
+
+    async def authenticate_options_async(self, email: Optional[str] = None) -> AuthenticationOptions:
+        return await asyncio.to_thread(self.authenticate_options, email)
+
+    async def authenticate_verify_async(self, body: Body) -> SignIn:
+        return await asyncio.to_thread(self.authenticate_verify, body)
+
+    async def list_credentials_async(self, session: str) -> list[Credential]:
+        return await asyncio.to_thread(self.list_credentials, session)
+
+    async def rename_credential_async(self, session: str, id: str, name: str) -> Credential:
+        return await asyncio.to_thread(self.rename_credential, session, id, name)
+
+    async def delete_credential_async(self, session: str, id: str) -> None:
+        await asyncio.to_thread(self.delete_credential, session, id)
+
+    # ---- stateless verifiers (no database), also module-level functions
+
+    verify_registration_response = staticmethod(verify_registration_response)
+    verify_authentication_response = staticmethod(verify_authentication_response)
+    verify_registration_response_async = staticmethod(verify_registration_response_async)
+    verify_authentication_response_async = staticmethod(verify_authentication_response_async)

@@ -1,0 +1,163 @@
+"""The shapes kavach returns, as ``TypedDict``s: the same JSON (camelCase keys) the HTTP routes
+answer (DESIGN §3, §4), so one document describes every language."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Literal, Optional, Union
+
+# Pydantic (FastAPI response models) needs typing_extensions' TypedDict before Python 3.12.
+if sys.version_info >= (3, 12):
+    from typing import NotRequired, TypedDict
+else:  # pragma: no cover
+    from typing_extensions import NotRequired, TypedDict
+
+__all__ = [
+    "AuthenticationOptions",
+    "Credential",
+    "CurrentSession",
+    "DatabaseOptions",
+    "Flags",
+    "KavachOptions",
+    "NewSession",
+    "PasskeyPlugin",
+    "RegistrationOptions",
+    "SessionInfo",
+    "SessionOptions",
+    "SignIn",
+    "User",
+    "VerifiedAuthentication",
+    "VerifiedRegistration",
+]
+
+JSONObject = dict[str, Any]
+
+RegistrationOptions = JSONObject
+"""``PublicKeyCredentialCreationOptionsJSON``: what ``startRegistration({optionsJSON})`` takes."""
+
+AuthenticationOptions = JSONObject
+"""``PublicKeyCredentialRequestOptionsJSON``: what ``startAuthentication({optionsJSON})`` takes."""
+
+
+class User(TypedDict):
+    id: str
+    email: str
+    name: Optional[str]
+
+
+class SessionInfo(TypedDict):
+    """A session as the API shows it: never the token. The same shape from ``sessions.get``,
+    ``sessions.create`` and ``GET /session`` (which ``current_session`` relays)."""
+
+    id: str
+    expiresAt: str
+    userId: str
+
+
+class CurrentSession(TypedDict):
+    """``sessions.get`` and ``GET /session``."""
+
+    user: User
+    session: SessionInfo
+
+
+class NewSession(TypedDict):
+    """``sessions.create``: the token is shown exactly once, here and in ``setCookie``."""
+
+    token: str
+    setCookie: str
+    session: SessionInfo
+
+
+class SignIn(TypedDict):
+    """``authenticate_verify``: who signed in, and the new session (set ``setCookie`` on the
+    response, or hand ``token`` to a non-browser client)."""
+
+    userId: str
+    sessionId: str
+    token: str
+    setCookie: str
+    expiresAt: str
+
+
+class Credential(TypedDict):
+    """A stored passkey. ``id`` is the WebAuthn credential ID in base64url."""
+
+    id: str
+    name: str
+    createdAt: str
+    lastUsedAt: Optional[str]
+    deviceType: Literal["singleDevice", "multiDevice"]
+    backedUp: bool
+    transports: list[str]
+    aaguid: str
+
+
+class Flags(TypedDict):
+    userPresent: bool
+    userVerified: bool
+    backupEligible: bool
+    backedUp: bool
+
+
+class VerifiedRegistration(TypedDict):
+    """``verify_registration_response``: store ``credentialId``, ``publicKey`` (COSE,
+    base64url), ``algorithm`` and ``counter``."""
+
+    credentialId: str
+    publicKey: str
+    algorithm: int
+    counter: int
+    flags: Flags
+    aaguid: str
+    attestationFormat: str
+    attestationTrust: str
+    transports: list[str]
+    discoverable: Optional[bool]
+    deviceType: Literal["singleDevice", "multiDevice"]
+
+
+class VerifiedAuthentication(TypedDict):
+    """``verify_authentication_response``: store the new ``counter``."""
+
+    credentialId: str
+    counter: int
+    flags: Flags
+    userHandle: Optional[str]
+
+
+# ---- configuration (DESIGN §2, snake_case; the core also takes the camelCase names)
+
+
+class DatabaseOptions(TypedDict, total=False):
+    provider: Literal["sqlite", "postgres"]
+    url: str
+
+
+class SessionOptions(TypedDict, total=False):
+    max_age: int
+
+
+class PasskeyPlugin(TypedDict):
+    """What :func:`kavachos.plugins.passkey` returns: an entry of ``plugins``."""
+
+    id: Literal["passkey"]
+    rp_name: str
+    rp_id: str
+    origin: NotRequired[Union[str, list[str]]]
+    timeout: NotRequired[int]
+    attestation: NotRequired[Literal["none", "indirect", "direct"]]
+    user_verification: NotRequired[Literal["required", "preferred", "discouraged"]]
+    allow_deleting_last_passkey: NotRequired[bool]
+
+
+class KavachOptions(TypedDict, total=False):
+    """``create_kavach``'s options. ``secret`` and ``base_url`` are required, and one passkey
+    plugin."""
+
+    database: DatabaseOptions
+    secret: str
+    base_url: str
+    base_path: str
+    session: SessionOptions
+    plugins: list[PasskeyPlugin]

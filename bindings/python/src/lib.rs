@@ -1,0 +1,39 @@
+//! kavach-python: the PyO3 binding of `kavach-core` behind the Python package `kavachos`
+//! (this crate is its private native module, `kavachos._native`).
+//!
+//! This crate only translates: Python arguments into owned Rust values, core results into JSON
+//! text that the pure-Python layer parses, and core errors into the `KavachError` classes of
+//! `kavachos.errors` (see [`error`]). Routes, validation, cookies and status codes all live in the
+//! core.
+//!
+//! Every operation copies its inputs, then runs with the GIL released ([`Python::detach`]) and
+//! inside a panic guard, so that other Python threads keep running during signature checks and
+//! database writes, and a panic surfaces as `KavachError` `INTERNAL`, never as
+//! `pyo3_runtime.PanicException`.
+
+use pyo3::prelude::*;
+
+mod error;
+mod http;
+mod instance;
+mod open;
+mod passkey;
+mod sessions;
+mod users;
+mod verify;
+
+pub use instance::KavachNative;
+
+/// The native module `kavachos._native`. Its surface is described in `_native.pyi`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<KavachNative>()?;
+    m.add_function(wrap_pyfunction!(open::open, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::verify_registration_response, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::verify_authentication_response, m)?)?;
+    m.add_function(wrap_pyfunction!(error::error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(error::panic_for_tests, m)?)?;
+    m.add("MAX_BODY_BYTES", kavach_core::http::MAX_BODY_BYTES)?;
+    m.add("COOKIE_NAME", kavach_core::COOKIE_NAME)?;
+    Ok(())
+}

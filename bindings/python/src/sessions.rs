@@ -1,0 +1,27 @@
+//! `sessions.*` of the host API (DESIGN §4). Results are JSON text.
+
+use pyo3::prelude::*;
+
+use crate::error::{run, to_json};
+use crate::instance::KavachNative;
+
+#[pymethods]
+impl KavachNative {
+    /// Starts a session for a user: `{token, setCookie, session: {id, userId, expiresAt}}`.
+    fn create_session(&self, py: Python<'_>, user_id: String) -> PyResult<String> {
+        let kavach = self.inner.clone();
+        run(py, move || to_json(&kavach.create_session_json(&user_id)?))
+    }
+
+    /// Resolves a token, `Bearer <token>` or `Cookie` header value: `{user, session}` or `null`.
+    fn get_session(&self, py: Python<'_>, token_or_header: String) -> PyResult<String> {
+        let kavach = self.inner.clone();
+        run(py, move || to_json(&kavach.session_json(&token_or_header)?))
+    }
+
+    /// Revokes a session by id: whether it existed.
+    fn revoke_session(&self, py: Python<'_>, id: String) -> PyResult<bool> {
+        let kavach = self.inner.clone();
+        run(py, move || kavach.revoke_session(&id))
+    }
+}

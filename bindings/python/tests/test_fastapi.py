@@ -1,0 +1,121 @@
+"""The FastAPI router forwards every request under basePath to the core router and writes its
+answer back (status, headers, cookies, body); ``current_session`` asks the core."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+
+from kavachos import CurrentSession, Kavach
+
+from authenticator import SoftAuthenticator
+from conftest import ORIGIN
+
+
+@pytest.fixture
+def app(kavach: Kavach) -> FastAPI:
+    app = FastAPI()
+    app.include_router(kavach.fastapi_router())
+
+    @app.post("/signup")
+    def signup(email: str) -> dict[str, str]:
+        user = kavach.users.create(email)
+        return {"token": kavach.sessions.create(user["id"])["token"]}
+
+    @app.get("/me")
+    def me(session: Annotated[CurrentSession, Depends(kavach.current_session)]) -> CurrentSession:
+        return session
+
+    return app
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+def sign_up(client: TestClient, email: str = "ada@example.com") -> str:
+    token: str = client.post("/signup", params={"email": email}).json()["token"]
+    client.cookies.set("kavach_session", token)
+    return token
+
+
+def test_full_ceremony_over_http_with_cookies(client: TestClient) -> None:
+    sign_up(client)
+    authenticator = SoftAuthenticator(ORIGIN)
+    options = client.post("/auth/passkey/register/options", json={}).json()
+    response = client.post("/auth/passkey/register/verify", json=authenticator.register(options))
+    assert response.status_code == 200
+    assert response.json()["verified"] is True
+
+    response = client.post("/auth/sign-out")
+    assert response.status_code == 200
+    assert response.json() == {"signedOut": True}
+    assert "Max-Age=0" in response.headers["set-cookie"]
+    client.cookies.clear()
+    assert client.get("/auth/session").status_code == 401
+
+    options = client.post("/auth/passkey/authenticate/options", json={"email": "ada@example.com"}).json()
+    response = client.post("/auth/passkey/authenticate/verify", json=authenticator.authenticate(options))
+    assert response.status_code == 200
+    assert set(response.json()) == {"userId", "sessionId"}
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("kavach_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["cache-control"] == "no-store"
+
+    session = client.get("/auth/session").json()
+    assert session["user"]["email"] == "ada@example.com"
+    credentials = client.get("/auth/passkey/credentials").json()["credentials"]
+    assert [c["id"] for c in credentials] == [authenticator.id]
+    response = client.patch(f"/auth/passkey/credentials/{authenticator.id}", json={"name": "Phone"})
+    assert response.json()["credential"]["name"] == "Phone"
+    response = client.delete(f"/auth/passkey/credentials/{authenticator.id}")
+    assert (response.status_code, response.json()["code"]) == (409, "LAST_CREDENTIAL")
+
+
+def test_current_session_dependency(client: TestClient) -> None:
+    response = client.get("/me")
+    assert response.status_code == 401
+    assert response.json() == {"detail": {"error": "sign in first: no valid session", "code": "UNAUTHORIZED"}}
+    token = sign_up(client)
+    assert client.get("/me").json()["user"]["email"] == "ada@example.com"
+    client.cookies.clear()
+    response = client.get("/me", headers={"authorization": f"Bearer {token}"})
+    assert response.json()["user"]["email"] == "ada@example.com"
+
+
+def test_errors_status_codes_and_limits_come_from_the_core(client: TestClient) -> None:
+    response = client.get("/auth/passkey/register/options")
+    assert (response.status_code, response.json()["code"]) == (405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == "POST"
+    response = client.get("/auth/no-such-route")
+    assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
+    response = client.get("/auth")
+    assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
+    response = client.post(
+        "/auth/passkey/authenticate/options", json={}, headers={"origin": "https://evil.example"}
+    )
+    assert (response.status_code, response.json()["code"]) == (403, "FORBIDDEN_ORIGIN")
+    response = client.post("/auth/passkey/authenticate/options", json={}, headers={"origin": ORIGIN})
+    assert response.status_code == 200
+    response = client.post("/auth/passkey/authenticate/verify", content=b"x" * (65 * 1024))
+    assert (response.status_code, response.json()["code"]) == (413, "PAYLOAD_TOO_LARGE")
+    response = client.post("/auth/passkey/authenticate/verify", content=b"{not json")
+    assert response.json() == {"error": "body is not valid JSON", "code": "INVALID_REQUEST"}
+    assert client.get("/me").status_code == 401
+
+
+def test_router_honours_a_custom_base_path() -> None:
+    from kavachos import create_kavach
+
+    from conftest import config
+
+    kavach = create_kavach(config(base_path="/api/kavach"))
+    app = FastAPI()
+    app.include_router(kavach.fastapi_router())
+    with TestClient(app) as client:
+        assert client.get("/api/kavach/session").status_code == 401
+        assert client.get("/auth/session").status_code == 404

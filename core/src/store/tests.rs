@@ -1,0 +1,511 @@
+//! The store behaviour suite, written once against [`Store`] and run for every engine: each
+//! engine's test module instantiates it with [`store_behaviour_tests!`] over a [`Fixture`] that
+//! gives a fresh, isolated database.
+
+use super::*;
+use crate::error::ErrorCode;
+
+/// Schema versions every engine's migrations reach.
+const MIGRATIONS: i64 = 1;
+/// `touch_session` writes at most this often (the same for every engine).
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+
+/// A fresh database for one test, removed when dropped.
+pub(crate) trait Fixture {
+    /// The store under test.
+    fn store(&self) -> &dyn Store;
+    /// Another store opened on the same database, as another process would (runs migrations).
+    fn another(&self) -> Box<dyn Store>;
+    /// Rows in a table, counted outside the store.
+    fn count(&self, table: &str) -> i64;
+    /// Runs SQL outside the store.
+    fn execute(&self, sql: &str);
+}
+
+/// Instantiates every behaviour test as a `#[test]` in the calling module. `$fixture` is an
+/// expression of type `Option<impl Fixture>`; `None` skips the test (an engine whose server is not
+/// configured for this run), saying so on stderr.
+macro_rules! store_behaviour_tests {
+    ($fixture:expr) => {
+        $crate::store::tests::store_behaviour_tests!(@each $fixture; migrations_are_idempotent_on_reopen,
+            users_round_trip_and_lookup_by_email_is_case_insensitive,
+            lookups_by_keys_with_nul_find_nothing,
+            duplicate_email_is_user_exists_case_insensitive,
+            duplicate_user_id_or_handle_is_internal_not_user_exists,
+            credentials_round_trip_newest_first,
+            counter_above_i32_round_trips,
+            duplicate_credential_id_across_users_is_credential_exists,
+            credential_for_unknown_user_is_internal,
+            rename_credential_only_for_its_owner,
+            take_challenge_is_single_use,
+            challenge_kind_and_user_round_trip,
+            expired_challenge_is_not_returned,
+            concurrent_take_gives_exactly_one,
+            concurrent_take_across_connections_gives_exactly_one,
+            insert_challenge_sweeps_expired_rows_boundedly,
+            sweep_expired_respects_limit,
+            sessions_expire,
+            touch_session_writes_at_most_once_a_minute,
+            complete_sign_in_is_compare_and_set,
+            complete_sign_in_rolls_back_counter_if_session_insert_fails,
+            last_credential_is_refused_unless_allowed,
+            concurrent_deletes_never_remove_the_last,
+            deleting_user_cascades,
+            many_threads_share_one_store);
+    };
+    (@each $fixture:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                match $fixture {
+                    Some(db) => $crate::store::tests::$name(&db),
+                    None => eprintln!("skipped: {}: no database for this engine", stringify!($name)),
+                }
+            }
+        )*
+    };
+}
+pub(crate) use store_behaviour_tests;
+
+pub(crate) fn user(id: &str, email: &str) -> UserRecord {
+    let mut handle = [0u8; 32];
+    handle[..id.len().min(32)].copy_from_slice(&id.as_bytes()[..id.len().min(32)]);
+    UserRecord {
+        id: id.to_owned(),
+        email: email.to_owned(),
+        name: Some(format!("{id} name")),
+        webauthn_user_id: handle.to_vec(),
+        has_other_sign_in: false,
+        created_at: 1_000,
+    }
+}
+
+pub(crate) fn credential(id: &[u8], user_id: &str, created_at: i64) -> CredentialRecord {
+    CredentialRecord {
+        credential_id: id.to_vec(),
+        user_id: user_id.to_owned(),
+        name: "YubiKey 5".to_owned(),
+        public_key: vec![0xa5, 1, 2, 3],
+        algorithm: -7,
+        counter: 5,
+        aaguid: [7; 16],
+        backup_eligible: true,
+        backup_state: false,
+        transports: vec!["usb".to_owned(), "nfc".to_owned()],
+        attestation_format: "packed".to_owned(),
+        attestation_trust: "self".to_owned(),
+        created_at,
+        last_used_at: None,
+    }
+}
+
+pub(crate) fn session(id: &str, user_id: &str, hash_byte: u8, expires_at: i64) -> SessionRecord {
+    SessionRecord {
+        id: id.to_owned(),
+        token_hash: [hash_byte; 32],
+        user_id: user_id.to_owned(),
+        created_at: 1_000,
+        expires_at,
+        last_seen_at: 1_000,
+    }
+}
+
+pub(crate) fn challenge(value: &str, expires_at: i64) -> ChallengeRecord {
+    ChallengeRecord {
+        challenge: value.to_owned(),
+        kind: ChallengeKind::Authentication,
+        user_id: None,
+        state: r#"{"uv":"required"}"#.to_owned(),
+        expires_at,
+    }
+}
+
+pub(crate) fn migrations_are_idempotent_on_reopen(db: &dyn Fixture) {
+    db.store().insert_user(&user("u1", "a@example.com")).unwrap();
+    for _ in 0..3 {
+        let store = db.another();
+        assert_eq!(db.count("kavach_schema_version"), MIGRATIONS);
+        assert!(store.user_by_id("u1").unwrap().is_some());
+    }
+}
+
+pub(crate) fn users_round_trip_and_lookup_by_email_is_case_insensitive(db: &dyn Fixture) {
+    let store = db.store();
+    let u = user("u1", "Alice@Example.com");
+    store.insert_user(&u).unwrap();
+    assert_eq!(store.user_by_id("u1").unwrap(), Some(u.clone()));
+    assert_eq!(store.user_by_email("alice@example.COM").unwrap(), Some(u.clone()));
+    assert_eq!(store.user_by_email("bob@example.com").unwrap(), None);
+    assert_eq!(store.user_by_id("nobody").unwrap(), None);
+
+    assert!(store.set_has_other_sign_in("u1", true).unwrap());
+    assert!(store.user_by_id("u1").unwrap().unwrap().has_other_sign_in);
+    assert!(!store.set_has_other_sign_in("nobody", true).unwrap());
+}
+
+pub(crate) fn duplicate_email_is_user_exists_case_insensitive(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "alice@example.com")).unwrap();
+    let err = store.insert_user(&user("u2", "ALICE@example.com")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UserExists);
+    assert_eq!(err.message(), "a user with this email already exists");
+    // Non-ASCII case folding too (SQLite's lower() would miss this one).
+    store.insert_user(&user("u3", "élodie@example.com")).unwrap();
+    let err = store.insert_user(&user("u4", "ÉLODIE@example.com")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UserExists);
+    assert_eq!(db.count("kavach_users"), 2);
+}
+
+pub(crate) fn duplicate_user_id_or_handle_is_internal_not_user_exists(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    let err = store.insert_user(&user("u1", "b@example.com")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Internal);
+    assert_eq!(err.message(), "internal error", "no database text reaches the client");
+}
+
+pub(crate) fn credentials_round_trip_newest_first(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u2", "b@example.com")).unwrap();
+    let old = credential(b"old", "u1", 1_000);
+    let new = credential(b"new", "u1", 2_000);
+    let same_time_later = credential(b"same", "u1", 2_000);
+    store.insert_credential(&old).unwrap();
+    store.insert_credential(&new).unwrap();
+    store.insert_credential(&same_time_later).unwrap();
+    store.insert_credential(&credential(b"other", "u2", 3_000)).unwrap();
+
+    assert_eq!(store.credential_by_id(b"old").unwrap(), Some(old.clone()));
+    assert_eq!(store.credential_by_id(b"missing").unwrap(), None);
+    assert_eq!(store.credentials_of_user("u1").unwrap(), vec![same_time_later, new, old]);
+    assert!(store.credentials_of_user("nobody").unwrap().is_empty());
+}
+
+pub(crate) fn counter_above_i32_round_trips(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    let mut c = credential(b"c", "u1", 1);
+    c.counter = u32::MAX;
+    c.transports = vec![];
+    store.insert_credential(&c).unwrap();
+    assert_eq!(store.credential_by_id(b"c").unwrap(), Some(c));
+}
+
+pub(crate) fn duplicate_credential_id_across_users_is_credential_exists(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u2", "b@example.com")).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    for owner in ["u1", "u2"] {
+        let err = store.insert_credential(&credential(b"cred", owner, 2)).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::CredentialExists);
+        assert_eq!(err.message(), "this passkey is already registered");
+    }
+    assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().user_id, "u1");
+}
+
+pub(crate) fn credential_for_unknown_user_is_internal(db: &dyn Fixture) {
+    let store = db.store();
+    let err = store.insert_credential(&credential(b"cred", "ghost", 1)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Internal);
+}
+
+pub(crate) fn rename_credential_only_for_its_owner(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u2", "b@example.com")).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    assert_eq!(store.rename_credential("u2", b"cred", "mine now").unwrap(), None);
+    let renamed = store.rename_credential("u1", b"cred", "Work key").unwrap().unwrap();
+    assert_eq!(renamed.name, "Work key");
+    assert_eq!(store.credential_by_id(b"cred").unwrap(), Some(renamed));
+    assert_eq!(store.rename_credential("u1", b"missing", "x").unwrap(), None);
+}
+
+pub(crate) fn take_challenge_is_single_use(db: &dyn Fixture) {
+    let store = db.store();
+    let c = challenge("abc", 10_000);
+    store.insert_challenge(&c, 1_000).unwrap();
+    assert_eq!(store.take_challenge("abc", 2_000).unwrap(), Some(c));
+    assert_eq!(store.take_challenge("abc", 2_000).unwrap(), None);
+    assert_eq!(store.take_challenge("never-issued", 2_000).unwrap(), None);
+}
+
+pub(crate) fn challenge_kind_and_user_round_trip(db: &dyn Fixture) {
+    let store = db.store();
+    let c = ChallengeRecord {
+        challenge: "reg".to_owned(),
+        kind: ChallengeKind::Registration,
+        user_id: Some("u1".to_owned()),
+        state: "{}".to_owned(),
+        expires_at: 10_000,
+    };
+    store.insert_challenge(&c, 1_000).unwrap();
+    assert_eq!(store.take_challenge("reg", 1_000).unwrap(), Some(c));
+}
+
+pub(crate) fn expired_challenge_is_not_returned(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_challenge(&challenge("abc", 10_000), 1_000).unwrap();
+    // At the expiry instant it is already expired.
+    assert_eq!(store.take_challenge("abc", 10_000).unwrap(), None);
+    // And it was consumed: an earlier clock does not bring it back.
+    assert_eq!(store.take_challenge("abc", 1_000).unwrap(), None);
+    assert_eq!(db.count("kavach_passkey_challenges"), 0);
+}
+
+pub(crate) fn concurrent_take_gives_exactly_one(db: &dyn Fixture) {
+    let store = db.store();
+    for round in 0..10 {
+        let name = format!("challenge-{round}");
+        store.insert_challenge(&challenge(&name, 10_000), 1_000).unwrap();
+        let winners = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..10).map(|_| s.spawn(|| store.take_challenge(&name, 2_000).unwrap())).collect();
+            handles.into_iter().filter_map(|h| h.join().unwrap()).count()
+        });
+        assert_eq!(winners, 1, "round {round}");
+    }
+}
+
+pub(crate) fn concurrent_take_across_connections_gives_exactly_one(db: &dyn Fixture) {
+    // Separate stores on one database behave like separate processes: the engine's locking decides.
+    let stores: Vec<_> = (0..10).map(|_| db.another()).collect();
+    for round in 0..5 {
+        let name = format!("challenge-{round}");
+        stores[0].insert_challenge(&challenge(&name, 10_000), 1_000).unwrap();
+        let winners = std::thread::scope(|s| {
+            let handles: Vec<_> =
+                stores.iter().map(|store| s.spawn(|| store.take_challenge(&name, 2_000).unwrap())).collect();
+            handles.into_iter().filter_map(|h| h.join().unwrap()).count()
+        });
+        assert_eq!(winners, 1, "round {round}");
+    }
+}
+
+pub(crate) fn insert_challenge_sweeps_expired_rows_boundedly(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    for i in 0..40 {
+        store.insert_challenge(&challenge(&format!("old-{i}"), 500), 0).unwrap();
+    }
+    for i in 0..20u8 {
+        store.insert_session(&session(&format!("s{i}"), "u1", i, 500)).unwrap();
+    }
+    store.insert_session(&session("live", "u1", 200, 99_000)).unwrap();
+    store.insert_challenge(&challenge("live-challenge", 99_000), 0).unwrap();
+
+    store.insert_challenge(&challenge("new", 99_000), 1_000).unwrap();
+    // 16 of the 40 expired challenges went, plus the 2 live ones remain.
+    assert_eq!(db.count("kavach_passkey_challenges"), 40 - 16 + 2);
+    assert_eq!(db.count("kavach_sessions"), 20 - 16 + 1);
+
+    store.insert_challenge(&challenge("new2", 99_000), 1_000).unwrap();
+    assert_eq!(db.count("kavach_passkey_challenges"), 40 - 32 + 3);
+    assert_eq!(db.count("kavach_sessions"), 1, "only the live session is left");
+    assert!(store.take_challenge("live-challenge", 1_000).unwrap().is_some());
+}
+
+pub(crate) fn sweep_expired_respects_limit(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    for i in 0..10 {
+        store.insert_challenge(&challenge(&format!("old-{i}"), 500), 0).unwrap();
+    }
+    for i in 0..3u8 {
+        store.insert_session(&session(&format!("s{i}"), "u1", i, 500)).unwrap();
+    }
+    assert_eq!(store.sweep_expired(1_000, 0).unwrap(), 0);
+    assert_eq!(store.sweep_expired(1_000, 4).unwrap(), 4 + 3);
+    assert_eq!(store.sweep_expired(1_000, 100).unwrap(), 6);
+    assert_eq!(store.sweep_expired(1_000, 100).unwrap(), 0);
+}
+
+pub(crate) fn sessions_expire(db: &dyn Fixture) {
+    let store = db.store();
+    let u = user("u1", "a@example.com");
+    store.insert_user(&u).unwrap();
+    let s = session("s1", "u1", 9, 5_000);
+    store.insert_session(&s).unwrap();
+    assert_eq!(store.session_by_token_hash(&[9; 32], 4_999).unwrap(), Some((s.clone(), u)));
+    assert_eq!(store.session_by_token_hash(&[9; 32], 5_000).unwrap(), None);
+    assert_eq!(store.session_by_token_hash(&[8; 32], 1_000).unwrap(), None);
+    assert!(store.delete_session("s1").unwrap());
+    assert!(!store.delete_session("s1").unwrap());
+    assert_eq!(store.session_by_token_hash(&[9; 32], 1_000).unwrap(), None);
+}
+
+pub(crate) fn touch_session_writes_at_most_once_a_minute(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_session(&session("s1", "u1", 1, 1_000_000)).unwrap();
+    let seen = |store: &dyn Store| store.session_by_token_hash(&[1; 32], 0).unwrap().unwrap().0.last_seen_at;
+    store.touch_session("s1", 1_000 + TOUCH_INTERVAL_MS).unwrap();
+    assert_eq!(seen(store), 1_000, "exactly 60 s: not yet");
+    store.touch_session("s1", 1_001 + TOUCH_INTERVAL_MS).unwrap();
+    assert_eq!(seen(store), 1_001 + TOUCH_INTERVAL_MS);
+    store.touch_session("s1", 2_000 + TOUCH_INTERVAL_MS).unwrap();
+    assert_eq!(seen(store), 1_001 + TOUCH_INTERVAL_MS);
+    store.touch_session("nobody", 999_999).unwrap();
+}
+
+pub(crate) fn complete_sign_in_is_compare_and_set(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    let first = session("s1", "u1", 1, 99_000);
+    store
+        .complete_sign_in(&SignInUpdate {
+            credential_id: b"cred",
+            expected_counter: 5,
+            new_counter: 6,
+            backup_state: true,
+            now: 7_000,
+            session: &first,
+        })
+        .unwrap();
+    let stored = store.credential_by_id(b"cred").unwrap().unwrap();
+    assert_eq!((stored.counter, stored.backup_state, stored.last_used_at), (6, true, Some(7_000)));
+    assert!(store.session_by_token_hash(&[1; 32], 8_000).unwrap().is_some());
+
+    // A concurrent sign-in that read counter 5 loses, and writes nothing.
+    let second = session("s2", "u1", 2, 99_000);
+    let err = store
+        .complete_sign_in(&SignInUpdate {
+            credential_id: b"cred",
+            expected_counter: 5,
+            new_counter: 7,
+            backup_state: false,
+            now: 8_000,
+            session: &second,
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CounterRegression);
+    assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap(), stored);
+    assert_eq!(store.session_by_token_hash(&[2; 32], 8_000).unwrap(), None);
+
+    // A credential deleted meanwhile is not a counter problem.
+    store.delete_credential("u1", b"cred", true).unwrap();
+    let err = store
+        .complete_sign_in(&SignInUpdate {
+            credential_id: b"cred",
+            expected_counter: 6,
+            new_counter: 7,
+            backup_state: false,
+            now: 9_000,
+            session: &second,
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CredentialNotFound);
+    assert_eq!(store.session_by_token_hash(&[2; 32], 9_000).unwrap(), None);
+}
+
+pub(crate) fn complete_sign_in_rolls_back_counter_if_session_insert_fails(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    store.insert_session(&session("dup", "u1", 1, 99_000)).unwrap();
+    let err = store
+        .complete_sign_in(&SignInUpdate {
+            credential_id: b"cred",
+            expected_counter: 5,
+            new_counter: 6,
+            backup_state: false,
+            now: 7_000,
+            session: &session("dup", "u1", 2, 99_000),
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Internal);
+    assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 5);
+}
+
+pub(crate) fn last_credential_is_refused_unless_allowed(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u2", "b@example.com")).unwrap();
+    store.insert_credential(&credential(b"a", "u1", 1)).unwrap();
+    store.insert_credential(&credential(b"b", "u1", 2)).unwrap();
+
+    assert_eq!(store.delete_credential("u2", b"a", true).unwrap(), DeleteOutcome::NotFound);
+    assert_eq!(store.delete_credential("u1", b"zzz", true).unwrap(), DeleteOutcome::NotFound);
+    assert_eq!(store.delete_credential("u1", b"a", false).unwrap(), DeleteOutcome::Deleted);
+    assert_eq!(store.delete_credential("u1", b"b", false).unwrap(), DeleteOutcome::LastCredential);
+    assert!(store.credential_by_id(b"b").unwrap().is_some());
+    assert_eq!(store.delete_credential("u1", b"b", true).unwrap(), DeleteOutcome::Deleted);
+    assert!(store.credentials_of_user("u1").unwrap().is_empty());
+}
+
+pub(crate) fn concurrent_deletes_never_remove_the_last(db: &dyn Fixture) {
+    // Two stores on one database (like two processes), one thread each.
+    let stores = [db.another(), db.another()];
+    stores[0].insert_user(&user("u1", "a@example.com")).unwrap();
+    for round in 0..20u8 {
+        let (a, b) = ([b'a', round], [b'b', round]);
+        stores[0].insert_credential(&credential(&a, "u1", 1)).unwrap();
+        stores[0].insert_credential(&credential(&b, "u1", 2)).unwrap();
+        let outcomes = std::thread::scope(|s| {
+            let ta = s.spawn(|| stores[0].delete_credential("u1", &a, false).unwrap());
+            let tb = s.spawn(|| stores[1].delete_credential("u1", &b, false).unwrap());
+            [ta.join().unwrap(), tb.join().unwrap()]
+        });
+        let deleted = outcomes.iter().filter(|o| **o == DeleteOutcome::Deleted).count();
+        let refused = outcomes.iter().filter(|o| **o == DeleteOutcome::LastCredential).count();
+        assert_eq!((deleted, refused), (1, 1), "round {round}: {outcomes:?}");
+        let left = stores[1].credentials_of_user("u1").unwrap();
+        assert_eq!(left.len(), 1);
+        stores[0].delete_credential("u1", &left[0].credential_id, true).unwrap();
+    }
+}
+
+pub(crate) fn deleting_user_cascades(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u2", "b@example.com")).unwrap();
+    store.insert_credential(&credential(b"a", "u1", 1)).unwrap();
+    store.insert_credential(&credential(b"b", "u2", 1)).unwrap();
+    store.insert_session(&session("s1", "u1", 1, 99_000)).unwrap();
+    store.insert_session(&session("s2", "u2", 2, 99_000)).unwrap();
+    db.execute("DELETE FROM kavach_users WHERE id = 'u1'");
+    assert_eq!(store.credential_by_id(b"a").unwrap(), None);
+    assert_eq!(store.session_by_token_hash(&[1; 32], 0).unwrap(), None);
+    assert!(store.credential_by_id(b"b").unwrap().is_some());
+    assert!(store.session_by_token_hash(&[2; 32], 0).unwrap().is_some());
+}
+
+pub(crate) fn many_threads_share_one_store(db: &dyn Fixture) {
+    let store = db.store();
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let store = &store;
+            s.spawn(move || {
+                let id = format!("u{t}");
+                store.insert_user(&user(&id, &format!("{id}@example.com"))).unwrap();
+                for i in 0..20u8 {
+                    store.insert_credential(&credential(&[t, i], &id, i64::from(i))).unwrap();
+                    assert_eq!(store.user_by_id(&id).unwrap().unwrap().id, id);
+                }
+                assert_eq!(store.credentials_of_user(&id).unwrap().len(), 20);
+            });
+        }
+    });
+    assert_eq!(db.count("kavach_passkey_credentials"), 160);
+}
+
+pub(crate) fn lookups_by_keys_with_nul_find_nothing(db: &dyn Fixture) {
+    // Hostile input reaches these lookups (an email, a challenge from clientDataJSON, a session id
+    // in a body); PostgreSQL text cannot hold U+0000, SQLite can: both must just find nothing.
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_credential(&credential(b"c", "u1", 1)).unwrap();
+    store.insert_challenge(&challenge("abc", 10_000), 1_000).unwrap();
+    assert_eq!(store.user_by_email("a@example.com\0").unwrap(), None);
+    assert_eq!(store.user_by_id("u1\0").unwrap(), None);
+    assert!(!store.set_has_other_sign_in("\0", true).unwrap());
+    assert_eq!(store.take_challenge("abc\0", 2_000).unwrap(), None);
+    assert!(!store.delete_session("\0").unwrap());
+    store.touch_session("\0", 2_000).unwrap();
+    assert!(store.credentials_of_user("u1\0").unwrap().is_empty());
+    assert_eq!(store.rename_credential("u1\0", b"c", "x").unwrap(), None);
+    assert_eq!(store.delete_credential("u1\0", b"c", true).unwrap(), DeleteOutcome::NotFound);
+    assert!(store.take_challenge("abc", 2_000).unwrap().is_some());
+}

@@ -1,0 +1,161 @@
+"""The kavach demo on FastAPI: the page from examples/web at /, every passkey endpoint under
+/auth through ``kavach.fastapi_router()``, and the demo-only ``POST /demo/signup``.
+
+Environment (the contract of tests/e2e/README.md; run.sh starts it): PORT (3000), DATABASE_URL
+(default: SQLite kavach.db beside this file; a postgres:// URL selects PostgreSQL),
+KAVACH_SECRET (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred),
+KAVACH_WEB_DIR (default examples/web).
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kavachos import KavachError, create_kavach
+from kavachos.errors import kavach_error
+from kavachos.plugins import passkey
+from kavachos.types import DatabaseOptions
+
+HERE = Path(__file__).resolve().parent
+WEB_DIR = Path(os.environ.get("KAVACH_WEB_DIR", HERE.parent / "web")).resolve()
+VENDOR_DIR = WEB_DIR / "node_modules" / "@simplewebauthn" / "browser" / "esm"
+PORT = int(os.environ.get("PORT", "3000"))
+ORIGIN = f"http://localhost:{PORT}"
+MAX_BODY_BYTES = 64 * 1024
+
+DEMO_SECRET = "kavach-demo-secret-not-for-production-use!!"
+if not os.environ.get("KAVACH_SECRET"):
+    print(
+        "KAVACH_SECRET is not set: using a fixed demo secret (never do this in production)", file=sys.stderr
+    )
+
+UserVerification = Literal["required", "preferred", "discouraged"]
+
+
+def database(url: str | None) -> DatabaseOptions:
+    if not url:
+        return {"provider": "sqlite", "url": f"file:{HERE / 'kavach.db'}"}
+    if url.startswith(("postgres://", "postgresql://")):
+        return {"provider": "postgres", "url": url}
+    return {"provider": "sqlite", "url": url}
+
+
+kavach = create_kavach(
+    database=database(os.environ.get("DATABASE_URL")),
+    secret=os.environ.get("KAVACH_SECRET") or DEMO_SECRET,
+    base_url=ORIGIN,
+    plugins=[
+        passkey(
+            rp_name="Kavach demo",
+            rp_id="localhost",
+            origin=[ORIGIN],
+            # Checked by the core: an unknown value stops the server with INVALID_CONFIG.
+            user_verification=cast(UserVerification, os.environ.get("KAVACH_USER_VERIFICATION", "preferred")),
+        )
+    ],
+)
+
+app = FastAPI(title="kavach demo", docs_url=None, redoc_url=None, openapi_url=None)
+
+# Every route under /auth: kavach answers, with its own status codes, errors and cookies.
+app.include_router(kavach.fastapi_router())
+
+
+@app.exception_handler(KavachError)
+async def kavach_error_response(request: Request, exc: Exception) -> JSONResponse:
+    """Errors as the core shapes them: ``{error, code}`` with the right status."""
+    err = cast(KavachError, exc)
+    return JSONResponse(err.to_json(), status_code=err.status, headers={"cache-control": "no-store"})
+
+
+@app.exception_handler(StarletteHTTPException)
+async def http_error_response(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's own 404 / 405 in the same shape as the core's."""
+    status = cast(StarletteHTTPException, exc).status_code
+    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "INVALID_REQUEST")
+    return JSONResponse(
+        {"error": str(cast(StarletteHTTPException, exc).detail).lower(), "code": code}, status
+    )
+
+
+@app.post("/demo/signup")
+async def signup(request: Request) -> JSONResponse:
+    """Demo only: a real app creates users through its own sign-up, then starts a session like
+    this."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != ORIGIN:
+        raise kavach_error("FORBIDDEN_ORIGIN", "requests from this origin are not allowed")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise kavach_error("PAYLOAD_TOO_LARGE", "request body is larger than 64 KiB")
+    try:
+        fields: Any = json.loads(body)
+    except ValueError:
+        raise kavach_error("INVALID_REQUEST", "body must be JSON: {email, name?}") from None
+    email = fields.get("email") if isinstance(fields, dict) else None
+    if not isinstance(email, str):
+        raise kavach_error("INVALID_REQUEST", "email is required")
+    name = fields.get("name")
+    user = await kavach.users.create_async(email, name if isinstance(name, str) and name.strip() else None)
+    session = await kavach.sessions.create_async(user["id"])
+    headers = {"set-cookie": session["setCookie"], "cache-control": "no-store"}
+    return JSONResponse({"user": user}, headers=headers)
+
+
+# ---- the page and the vendored @simplewebauthn/browser ES module build
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".map": "application/json; charset=utf-8",
+}
+STATIC_HEADERS = {
+    "cache-control": "no-cache",
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'self'; frame-ancestors 'none'",
+}
+
+
+def static_file(root: Path, relative: str) -> Response:
+    """``relative`` below ``root``, refusing ``..``, absolute paths and hidden files."""
+    parts = Path(relative).parts
+    if not parts or any(part.startswith(".") or part in ("/", "..") for part in parts):
+        raise StarletteHTTPException(404, "not found")
+    file = root.joinpath(*parts)
+    if not file.is_file():
+        raise StarletteHTTPException(404, "not found")
+    media_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
+    return FileResponse(file, media_type=media_type, headers=STATIC_HEADERS)
+
+
+@app.api_route("/", methods=["GET", "HEAD"])
+async def index() -> Response:
+    return static_file(WEB_DIR, "index.html")
+
+
+@app.api_route("/index.html", methods=["GET", "HEAD"])
+@app.api_route("/app.js", methods=["GET", "HEAD"])
+@app.api_route("/style.css", methods=["GET", "HEAD"])
+async def page_asset(request: Request) -> Response:
+    return static_file(WEB_DIR, request.url.path.lstrip("/"))
+
+
+@app.api_route("/vendor/simplewebauthn/{path:path}", methods=["GET", "HEAD"])
+async def vendor(path: str) -> Response:
+    return static_file(VENDOR_DIR, path)
+
+
+if not (VENDOR_DIR / "index.js").is_file():
+    print(f"warning: {VENDOR_DIR} is missing: run `npm ci` in {WEB_DIR}", file=sys.stderr)
+print(f"kavach demo on {ORIGIN} (passkeys under {ORIGIN}{kavach.base_path})", file=sys.stderr)

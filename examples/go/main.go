@@ -1,0 +1,166 @@
+// The kavach demo on net/http: the page from examples/web at /, every passkey endpoint under
+// /auth through k.Handler(), and the demo-only POST /demo/signup. Environment (see run.sh and
+// tests/e2e/README.md): PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION,
+// KAVACH_WEB_DIR.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	kavach "github.com/kavach/kavach/bindings/go"
+)
+
+const demoSecret = "kavach-demo-secret-not-for-production-use!!"
+
+func main() {
+	port := env("PORT", "3000")
+	origin := "http://localhost:" + port
+	here, _ := os.Getwd()
+	webDir := env("KAVACH_WEB_DIR", filepath.Join(here, "..", "web"))
+	secret := os.Getenv("KAVACH_SECRET")
+	if secret == "" {
+		log.Print("KAVACH_SECRET is not set: using a fixed demo secret (never do this in production)")
+		secret = demoSecret
+	}
+
+	k, err := kavach.New(kavach.Config{
+		Database: database(os.Getenv("DATABASE_URL"), here),
+		Secret:   secret,
+		BaseURL:  origin,
+		Passkey: &kavach.PasskeyConfig{
+			RPName:           "Kavach demo",
+			RPID:             "localhost",
+			Origin:           []string{origin},
+			UserVerification: env("KAVACH_USER_VERIFICATION", "preferred"),
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer k.Close()
+
+	mux := http.NewServeMux()
+	// Every route under /auth: kavach answers, with its own status codes, errors and cookies.
+	mux.Handle("/auth/", k.Handler())
+	mux.Handle("/auth", k.Handler())
+	mux.HandleFunc("/demo/signup", signup(k, origin))
+	vendor := filepath.Join(webDir, "node_modules", "@simplewebauthn", "browser", "esm")
+	mux.Handle("/vendor/simplewebauthn/", http.StripPrefix("/vendor/simplewebauthn/", staticFiles(vendor)))
+	mux.HandleFunc("/", page(webDir))
+
+	log.Printf("kavach demo on %s (passkeys under %s/auth)", origin, origin)
+	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, mux))
+}
+
+func env(name, fallback string) string {
+	if value := os.Getenv(name); value != "" {
+		return value
+	}
+	return fallback
+}
+
+func database(url, here string) *kavach.DatabaseConfig {
+	switch {
+	case url == "":
+		return &kavach.DatabaseConfig{Provider: "sqlite", URL: "file:" + filepath.Join(here, "kavach.db")}
+	case regexp.MustCompile(`^postgres(ql)?://`).MatchString(url):
+		return &kavach.DatabaseConfig{Provider: "postgres", URL: url}
+	default:
+		return &kavach.DatabaseConfig{Provider: "sqlite", URL: url}
+	}
+}
+
+// signup is the demo-only sign-up: a real app creates users through its own sign-up, then starts
+// a session like this.
+func signup(k *kavach.Kavach, origin string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeMethodNotAllowed, Status: 405, Message: "use POST"})
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && o != origin {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeForbiddenOrigin, Status: 403, Message: "requests from this origin are not allowed"})
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, kavach.MaxBodyBytes+1))
+		if err == nil && len(body) > kavach.MaxBodyBytes {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodePayloadTooLarge, Status: 413, Message: "request body is larger than 64 KiB"})
+			return
+		}
+		var input struct {
+			Email *string `json:"email"`
+			Name  *string `json:"name"`
+		}
+		if err != nil || json.Unmarshal(body, &input) != nil {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeInvalidRequest, Status: 400, Message: "body must be JSON: {email, name?}"})
+			return
+		}
+		if input.Email == nil {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeInvalidRequest, Status: 400, Message: "email is required"})
+			return
+		}
+		name := ""
+		if input.Name != nil {
+			name = strings.TrimSpace(*input.Name)
+		}
+		user, err := k.CreateUser(*input.Email, name)
+		if err != nil {
+			kavach.WriteError(w, err)
+			return
+		}
+		session, err := k.CreateSession(user.ID)
+		if err != nil {
+			kavach.WriteError(w, err)
+			return
+		}
+		w.Header().Add("Set-Cookie", session.SetCookie)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(map[string]any{"user": user})
+	}
+}
+
+// page serves index.html, app.js and style.css; anything else is 404 in the core's error shape.
+func page(webDir string) http.HandlerFunc {
+	files := staticFiles(webDir)
+	return func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/", "/index.html", "/app.js", "/style.css":
+			files.ServeHTTP(w, r)
+		default:
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeNotFound, Status: 404, Message: "not found"})
+		}
+	}
+}
+
+// staticFiles serves a directory with the demo's headers, refusing hidden files and listings.
+func staticFiles(dir string) http.Handler {
+	fs := http.FileServer(http.Dir(dir))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeMethodNotAllowed, Status: 405, Message: "method not allowed"})
+			return
+		}
+		if strings.Contains(r.URL.Path, "/.") || (strings.HasSuffix(r.URL.Path, "/") && r.URL.Path != "/") {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeNotFound, Status: 404, Message: "not found"})
+			return
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(r.URL.Path, "/")))); errors.Is(err, os.ErrNotExist) {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeNotFound, Status: 404, Message: fmt.Sprintf("not found: %s", r.URL.Path)})
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		fs.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,48 @@
+//! `sessions.*` of the host API (DESIGN §4): how a host signs a user in after its own sign-up,
+//! resolves a request's session, and signs one out.
+
+use std::ffi::c_char;
+
+use serde_json::Value;
+
+use crate::boundary::{instance, json_call, str_arg};
+use crate::instance::kavach_t;
+use crate::result::kavach_result;
+
+/// Starts a session for a user: `*out_json` is `{token, setCookie, session: {id, userId,
+/// expiresAt}}` (the only time the token is shown). `KAVACH_USER_NOT_FOUND` for an unknown id.
+/// Ownership of `*out_json` as for `kavach_register_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kavach_create_session(
+    kavach: *const kavach_t,
+    user_id: *const c_char,
+    out_json: *mut *mut c_char,
+) -> kavach_result {
+    // SAFETY (every function of this file): the pointers are NULL or valid, as the header documents.
+    unsafe { json_call(out_json, || Ok(instance(kavach)?.create_session_json(str_arg(user_id, "user_id")?)?)) }
+}
+
+/// Resolves a token, `Bearer <token>` or a whole `Cookie` header value: `*out_json` is
+/// `{user: {id, email, name}, session: {id, userId, expiresAt}}`, or `null` when there is no live
+/// session (that is `KAVACH_OK`, not an error). Ownership as for `kavach_register_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kavach_get_session(
+    kavach: *const kavach_t,
+    token_or_cookie: *const c_char,
+    out_json: *mut *mut c_char,
+) -> kavach_result {
+    unsafe { json_call(out_json, || Ok(instance(kavach)?.session_json(str_arg(token_or_cookie, "token_or_cookie")?)?)) }
+}
+
+/// Revokes a session by its id (not its token): `*out_json` is `true` if it existed, else
+/// `false`. Ownership as for `kavach_register_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kavach_revoke_session(
+    kavach: *const kavach_t,
+    session_id: *const c_char,
+    out_json: *mut *mut c_char,
+) -> kavach_result {
+    unsafe {
+        json_call(out_json, || Ok(Value::Bool(instance(kavach)?.revoke_session(str_arg(session_id, "session_id")?)?)))
+    }
+}
