@@ -93,6 +93,12 @@ for server in examples/express/run.sh examples/fastapi/run.sh examples/rust-serv
   [ "$status" -eq 0 ] || { echo "browser suite failed against $server (exit $status)" >&2; exit "$status"; }
 done
 
+step "fuzzing: each target for 20 s (scripts/fuzz.sh; long runs: FUZZ_JOBS=2 scripts/fuzz.sh 300)"
+bash scripts/fuzz.sh 20
+
+step "benchmark scripts, quick mode (numbers: bench/README.md; full run: bench/run.sh)"
+bash bench/run.sh --quick
+
 awk '/^test result: ok/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "passed;") p += $i }
      /^# pass / { p += $3 }
      /^--- PASS/ { p += 1 }

@@ -279,7 +279,8 @@ func TestStatelessVerifiers(t *testing.T) {
 		ExpectedRPID:      "localhost",
 		Credential:        kavach.StoredCredential{PublicKey: registration.PublicKey},
 	})
-	wantCode(t, err, kavach.CodeVerificationFailed, 400)
+	// A failed sign-in verification is an authentication failure: 401, as through the router.
+	wantCode(t, err, kavach.CodeVerificationFailed, 401)
 	_, err = kavach.VerifyRegistrationResponse(kavach.VerifyRegistrationOptions{Response: []byte(`{}`)})
 	wantCode(t, err, kavach.CodeInvalidRequest, 400)
 }

@@ -17,7 +17,8 @@ use crate::http::MAX_BODY_BYTES;
 use crate::kavach::{Kavach, NewSession};
 use crate::passkey::RegisterOptionsRequest;
 use crate::verify::{
-    AuthenticationExpectations, RegistrationExpectations, verify_authentication_response, verify_registration_response,
+    AttestationOptions, AttestationPolicy, AuthenticationExpectations, RegistrationExpectations,
+    verify_authentication_response, verify_registration_response_with,
 };
 use crate::webauthn::{Check, CoseAlgorithm, Flags};
 
@@ -33,6 +34,16 @@ struct RegistrationInput {
     expected_rp_id: String,
     #[serde(default, alias = "require_user_verification")]
     require_user_verification: bool,
+    /// The instant attestation certificates must be valid at: RFC 3339 text or Unix ms.
+    /// Default: now.
+    #[serde(default, alias = "verification_time")]
+    verification_time: Option<Value>,
+    /// `android-safetynet`: require ctsProfileMatch (default true).
+    #[serde(default, alias = "safety_net_require_cts_profile_match")]
+    safety_net_require_cts_profile_match: Option<bool>,
+    /// Refuse attestations that do not chain to a trusted root (default false).
+    #[serde(default, alias = "require_verified_attestation")]
+    require_verified_attestation: bool,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +85,20 @@ fn origins(origin: OneOrMany) -> Vec<String> {
     }
 }
 
+/// `verificationTime`: RFC 3339 text (`2025-01-08T00:00:00Z`) or Unix milliseconds.
+fn verification_time(value: &Value) -> Result<i64> {
+    let bad = || Error::invalid_request("verificationTime must be an RFC 3339 time or Unix milliseconds");
+    match value {
+        Value::Number(n) => n.as_i64().ok_or_else(bad),
+        Value::String(text) => {
+            let at =
+                time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(|_| bad())?;
+            i64::try_from(at.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad())
+        }
+        _ => Err(bad()),
+    }
+}
+
 fn flags_json(flags: &Flags) -> Value {
     json!({
         "userPresent": flags.user_present,
@@ -84,11 +109,19 @@ fn flags_json(flags: &Flags) -> Value {
 }
 
 /// `verifyRegistrationResponse`: returns `{credentialId, publicKey, algorithm, counter, flags,
-/// aaguid, attestationFormat, attestationTrust, transports, discoverable, deviceType}`.
+/// aaguid, attestationFormat, attestationTrust, attestationRoot, transports, discoverable,
+/// deviceType}`.
 pub fn verify_registration(input: &Value) -> Result<Value> {
     let input: RegistrationInput = parse(input, "verifyRegistrationResponse options")?;
     let origins = origins(input.expected_origin);
-    let verified = verify_registration_response(
+    let attestation = AttestationOptions {
+        verification_time_ms: input.verification_time.as_ref().map(verification_time).transpose()?,
+        safetynet_require_cts_profile_match: input.safety_net_require_cts_profile_match.unwrap_or(true),
+        ..AttestationOptions::default()
+    };
+    let policy =
+        AttestationPolicy { require_verified: input.require_verified_attestation, ..AttestationPolicy::default() };
+    let verified = verify_registration_response_with(
         &input.response,
         &RegistrationExpectations {
             challenge: &input.expected_challenge,
@@ -99,6 +132,8 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
             allow_cross_origin: false,
             top_origins: &[],
         },
+        &attestation,
+        &policy,
     )?;
     Ok(json!({
         "credentialId": base64url::encode(&verified.credential_id),
@@ -109,6 +144,7 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
         "aaguid": aaguid::format(&verified.aaguid),
         "attestationFormat": verified.attestation_format,
         "attestationTrust": verified.attestation_trust.as_str(),
+        "attestationRoot": verified.attestation_root,
         "transports": verified.transports,
         "discoverable": verified.discoverable,
         "deviceType": if verified.flags.backup_eligible { "multiDevice" } else { "singleDevice" },

@@ -5,10 +5,13 @@
 //! too, for Python and C. Unknown keys are refused: a misspelt `rpID` silently ignored would give a
 //! server that fails every ceremony.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use url::{Host, Url};
 
 use crate::error::{Error, Result, clipped};
+use crate::verify::{AttestationOptions, AttestationPolicy, Metadata, TrustAnchor, TrustRoots};
 use crate::webauthn::options::{AttestationConveyance, UserVerification};
 
 /// Configuration as the host writes it.
@@ -125,7 +128,68 @@ pub struct PasskeyConfig {
     /// per-user flag can allow it too.
     #[serde(default, alias = "allow_deleting_last_passkey")]
     pub allow_deleting_last_passkey: bool,
+    /// What attestation is acceptable. Default: any (recorded, never refused).
+    #[serde(default, alias = "attestation_policy")]
+    pub attestation_policy: Option<AttestationPolicyConfig>,
+    /// Extra attestation trust anchors, added to the bundled vendor roots.
+    #[serde(default, alias = "attestation_roots")]
+    pub attestation_roots: Vec<AttestationRootConfig>,
+    /// Use the bundled vendor roots (Apple, Google, GlobalSign, Microsoft TPM). Default true.
+    #[serde(default, alias = "bundled_attestation_roots")]
+    pub bundled_attestation_roots: Option<bool>,
+    /// A FIDO Metadata Service (MDS3) BLOB on disk.
+    #[serde(default)]
+    pub metadata: Option<MetadataConfig>,
+    /// `android-safetynet` options.
+    #[serde(default, alias = "android_safety_net")]
+    pub android_safety_net: Option<SafetyNetConfig>,
 }
+
+/// `passkey.attestationPolicy`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttestationPolicyConfig {
+    /// `any` (default) or `verified` (a certificate chain to a trusted root).
+    #[serde(default)]
+    pub require: Option<String>,
+    /// Only these AAGUIDs (dashed hex) may register.
+    #[serde(default, alias = "allowed_aaguids")]
+    pub allowed_aaguids: Option<Vec<String>>,
+}
+
+/// One entry of `passkey.attestationRoots`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttestationRootConfig {
+    /// Recorded with credentials whose chain reaches it.
+    pub name: String,
+    /// The attestation format it vouches for; absent = any format.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// One or more PEM certificates.
+    pub pem: String,
+}
+
+/// `passkey.metadata`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetadataConfig {
+    /// Path of the BLOB (the JWS text as downloaded from https://mds3.fidoalliance.org/).
+    #[serde(alias = "blob_path")]
+    pub blob_path: String,
+}
+
+/// `passkey.androidSafetyNet`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SafetyNetConfig {
+    /// Refuse devices whose `ctsProfileMatch` is false. Default true.
+    #[serde(default, alias = "require_cts_profile_match")]
+    pub require_cts_profile_match: Option<bool>,
+}
+
+/// The attestation statement formats roots can be declared for.
+const ATTESTATION_FORMATS: [&str; 6] = ["packed", "fido-u2f", "tpm", "android-key", "android-safetynet", "apple"];
 
 /// A string or a list of strings.
 #[derive(Debug, Clone, Deserialize)]
@@ -190,6 +254,8 @@ pub struct Settings {
     pub(crate) attestation: AttestationConveyance,
     pub(crate) user_verification: UserVerification,
     pub(crate) allow_deleting_last_passkey: bool,
+    pub(crate) attestation_options: AttestationOptions,
+    pub(crate) attestation_policy: AttestationPolicy,
 }
 
 impl std::fmt::Debug for Settings {
@@ -205,6 +271,8 @@ impl std::fmt::Debug for Settings {
 }
 
 const MIN_SECRET_BYTES: usize = 32;
+/// Longest configuration error message, in characters.
+const MAX_MESSAGE_CHARS: usize = 300;
 const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1_000..=600_000;
 const MAX_SESSION_SECONDS: u64 = 400 * 24 * 3600; // browsers cap cookie lifetime at 400 days
 
@@ -218,6 +286,14 @@ impl Settings {
 
     /// Validates a configuration.
     pub fn from_config(config: Config) -> Result<Self> {
+        // Messages quote the offending value: keep them readable however long it was.
+        Self::validate(config).map_err(|err| match err.message().chars().count() > MAX_MESSAGE_CHARS {
+            true => Error::config(clipped(err.message(), MAX_MESSAGE_CHARS)),
+            false => err,
+        })
+    }
+
+    fn validate(config: Config) -> Result<Self> {
         let database = match config.database.provider.as_str() {
             "sqlite" => Database::Sqlite(config.database.url.clone()),
             "postgres" | "postgresql" => Database::Postgres(config.database.url.clone()),
@@ -295,6 +371,8 @@ impl Settings {
             }
         };
 
+        let (attestation_options, attestation_policy) = attestation_settings(&passkey)?;
+
         let mut request_origins = origins.clone();
         if !request_origins.contains(&base_origin) {
             request_origins.push(base_origin);
@@ -314,7 +392,31 @@ impl Settings {
             attestation,
             user_verification,
             allow_deleting_last_passkey: passkey.allow_deleting_last_passkey,
+            attestation_options,
+            attestation_policy,
         })
+    }
+
+    /// How attestation statements are verified (trust anchors, metadata, format options). The
+    /// verification time is always the instance's clock.
+    pub fn attestation(&self) -> &AttestationOptions {
+        &self.attestation_options
+    }
+
+    /// Mutable [`Settings::attestation`]: how a host (or a test) installs roots or a metadata
+    /// BLOB that configuration cannot express, before creating the instance.
+    pub fn attestation_mut(&mut self) -> &mut AttestationOptions {
+        &mut self.attestation_options
+    }
+
+    /// The attestation policy.
+    pub fn attestation_policy(&self) -> &AttestationPolicy {
+        &self.attestation_policy
+    }
+
+    /// Mutable [`Settings::attestation_policy`].
+    pub fn attestation_policy_mut(&mut self) -> &mut AttestationPolicy {
+        &mut self.attestation_policy
     }
 
     /// The RP ID.
@@ -354,6 +456,67 @@ impl Settings {
     pub fn database_pool_size(&self) -> u32 {
         self.pool_size
     }
+}
+
+/// `attestationPolicy`, `attestationRoots`, `bundledAttestationRoots`, `metadata`,
+/// `androidSafetyNet`.
+fn attestation_settings(passkey: &PasskeyConfig) -> Result<(AttestationOptions, AttestationPolicy)> {
+    let mut policy = AttestationPolicy::default();
+    if let Some(config) = &passkey.attestation_policy {
+        policy.require_verified = match config.require.as_deref().unwrap_or("any") {
+            "any" => false,
+            "verified" => true,
+            other => {
+                return Err(Error::config(format!(
+                    "passkey.attestationPolicy.require must be 'any' or 'verified', not '{other}'"
+                )));
+            }
+        };
+        for text in config.allowed_aaguids.iter().flatten() {
+            let aaguid = crate::webauthn::attestation::metadata::parse_aaguid(text).ok_or_else(|| {
+                Error::config(format!(
+                    "passkey.attestationPolicy.allowedAaguids: '{text}' is not an AAGUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+                ))
+            })?;
+            policy.allowed_aaguids.push(aaguid);
+        }
+        if config.allowed_aaguids.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::config("passkey.attestationPolicy.allowedAaguids must list at least one AAGUID"));
+        }
+    }
+
+    let mut roots =
+        if passkey.bundled_attestation_roots.unwrap_or(true) { TrustRoots::bundled() } else { TrustRoots::empty() };
+    for root in &passkey.attestation_roots {
+        if root.name.trim().is_empty() {
+            return Err(Error::config("passkey.attestationRoots: every root needs a name"));
+        }
+        if let Some(format) = &root.format
+            && !ATTESTATION_FORMATS.contains(&format.as_str())
+        {
+            return Err(Error::config(format!(
+                "passkey.attestationRoots '{}': format must be one of {}, not '{format}'",
+                root.name,
+                ATTESTATION_FORMATS.join(", ")
+            )));
+        }
+        for anchor in TrustAnchor::from_pem(&root.name, root.format.as_deref(), &root.pem)? {
+            roots.add(anchor);
+        }
+    }
+    let metadata = match &passkey.metadata {
+        Some(config) => Some(Arc::new(Metadata::from_file(&config.blob_path, crate::time::now_ms())?)),
+        None => None,
+    };
+    let safetynet_require_cts_profile_match =
+        passkey.android_safety_net.as_ref().and_then(|s| s.require_cts_profile_match).unwrap_or(true);
+    let options = AttestationOptions {
+        roots: Arc::new(roots),
+        metadata,
+        safetynet_require_cts_profile_match,
+        ..AttestationOptions::default()
+    };
+    Ok((options, policy))
 }
 
 /// The serialized origin of a web URL, refusing insecure schemes except on localhost.

@@ -4,7 +4,10 @@
 
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
-use crate::webauthn::attestation::{AttestationObject, AttestationTrust};
+use crate::webauthn::attestation::AttestationObject;
+pub use crate::webauthn::attestation::metadata::Metadata;
+pub use crate::webauthn::attestation::roots::{TrustAnchor, TrustRoots};
+pub use crate::webauthn::attestation::{AttestationOptions, AttestationTrust};
 use crate::webauthn::client_data::{CeremonyType, ClientData, ClientDataExpectations};
 use crate::webauthn::response::{AuthenticationResponse, RegistrationResponse};
 use crate::webauthn::{AuthenticatorData, Check, CoseAlgorithm, CredentialPublicKey, Flags, sha256};
@@ -68,6 +71,8 @@ pub struct VerifiedRegistration {
     pub attestation_format: String,
     /// What the attestation established.
     pub attestation_trust: AttestationTrust,
+    /// With `Verified`: the name of the trust anchor the attestation chain reached.
+    pub attestation_root: Option<String>,
     /// Transport hints reported by the client.
     pub transports: Vec<String>,
     /// `credProps.rk` if the client reported it: whether the credential is discoverable.
@@ -87,10 +92,70 @@ pub struct VerifiedAuthentication {
     pub user_handle: Option<Vec<u8>>,
 }
 
-/// Verifies a `RegistrationResponseJSON` (WebAuthn §7.1).
+/// What attestation a relying party accepts (configuration `passkey.attestationPolicy`).
+///
+/// `allowed_aaguids` alone checks the AAGUID the authenticator *claims*; only with
+/// `require_verified` is that claim backed by a certificate chain to a trusted root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttestationPolicy {
+    /// Refuse every registration whose attestation did not chain to a trusted root
+    /// (`none`, `self` and `unverified` included).
+    pub require_verified: bool,
+    /// If non-empty, only these authenticator models (AAGUIDs) may register.
+    pub allowed_aaguids: Vec<[u8; 16]>,
+}
+
+impl AttestationPolicy {
+    /// Checks a verified registration against the policy and the metadata's status reports.
+    pub fn check(&self, registration: &VerifiedRegistration, metadata: Option<&Metadata>) -> Result<()> {
+        let refuse = |why: String| Err(Error::verification(Check::AttestationPolicy, why));
+        if let Some(why) = metadata.and_then(|m| m.refusal(&registration.aaguid)) {
+            return refuse(format!("attestation policy: {why}"));
+        }
+        if self.require_verified && registration.attestation_trust != AttestationTrust::Verified {
+            return refuse(format!(
+                "attestation policy requires a verified attestation chain; this {} attestation is {}",
+                registration.attestation_format,
+                registration.attestation_trust.as_str()
+            ));
+        }
+        if !self.allowed_aaguids.is_empty() && !self.allowed_aaguids.contains(&registration.aaguid) {
+            return refuse(format!(
+                "attestation policy: authenticator model {} is not in allowedAaguids",
+                crate::aaguid::format(&registration.aaguid)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Verifies a `RegistrationResponseJSON` (WebAuthn §7.1) with the default attestation options
+/// (system clock, bundled roots) and the default policy (any attestation accepted and recorded).
 pub fn verify_registration_response(
     response: &serde_json::Value,
     expected: &RegistrationExpectations<'_>,
+) -> Result<VerifiedRegistration> {
+    verify_registration_response_with(response, expected, &AttestationOptions::default(), &AttestationPolicy::default())
+}
+
+/// Verifies a `RegistrationResponseJSON` (WebAuthn §7.1): the clock and trust anchors for the
+/// attestation in `attestation`, and what attestation is acceptable in `policy` (a refusal is
+/// `VERIFICATION_FAILED` with check `attestation_policy`).
+pub fn verify_registration_response_with(
+    response: &serde_json::Value,
+    expected: &RegistrationExpectations<'_>,
+    attestation: &AttestationOptions,
+    policy: &AttestationPolicy,
+) -> Result<VerifiedRegistration> {
+    let verified = verify_registration(response, expected, attestation)?;
+    policy.check(&verified, attestation.metadata.as_deref())?;
+    Ok(verified)
+}
+
+fn verify_registration(
+    response: &serde_json::Value,
+    expected: &RegistrationExpectations<'_>,
+    attestation_options: &AttestationOptions,
 ) -> Result<VerifiedRegistration> {
     let response = RegistrationResponse::from_json(response)?;
     let client_data = ClientData::parse(&response.client_data_json)?;
@@ -116,7 +181,7 @@ pub fn verify_registration_response(
     if !expected.algorithms.contains(&algorithm) {
         return Err(Error::verification(Check::Algorithm, "credential algorithm was not offered"));
     }
-    let outcome = attestation.verify(&client_data.hash)?;
+    let outcome = attestation.verify_with(&client_data.hash, attestation_options)?;
 
     Ok(VerifiedRegistration {
         credential_id: credential.credential_id.clone(),
@@ -127,6 +192,7 @@ pub fn verify_registration_response(
         aaguid: credential.aaguid,
         attestation_format: outcome.format,
         attestation_trust: outcome.trust,
+        attestation_root: outcome.root,
         transports: response.transports,
         discoverable: response.cred_props_rk,
     })

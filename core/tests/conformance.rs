@@ -7,9 +7,11 @@
 
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use kavach_core::verify::{
-    AuthenticationExpectations, RegistrationExpectations, decode_public_key, verify_authentication_response,
-    verify_registration_response,
+    AttestationOptions, AttestationPolicy, AuthenticationExpectations, RegistrationExpectations, TrustAnchor,
+    TrustRoots, decode_public_key, verify_authentication_response, verify_registration_response_with,
 };
 use kavach_core::webauthn::CoseAlgorithm;
 use kavach_core::{Error, ErrorCode};
@@ -17,13 +19,45 @@ use serde_json::Value;
 
 /// Vectors whose expected "pass" needs something kavach deliberately does not do (yet):
 /// `(file, why, the error code and check it must fail with instead)`.
-const KNOWN_UNSUPPORTED: &[(&str, &str, ErrorCode, Option<&str>)] = &[(
-    "py_webauthn/reg-tpm-surface-pro-4-intel.json",
-    "attestationObject is in the standard base64 alphabet and clientDataJSON is padded: kavach decodes \
-     base64url strictly, so this is a clean INVALID_REQUEST rather than a lenient guess",
-    ErrorCode::InvalidRequest,
-    None,
-)];
+const KNOWN_UNSUPPORTED: &[(&str, &str, ErrorCode, Option<&str>)] = &[
+    (
+        "py_webauthn/reg-tpm-surface-pro-4-intel.json",
+        "attestationObject is in the standard base64 alphabet and clientDataJSON is padded: kavach decodes \
+         base64url strictly, so this is a clean INVALID_REQUEST rather than a lenient guess",
+        ErrorCode::InvalidRequest,
+        None,
+    ),
+    (
+        "java-webauthn-server/reg-apple-macos.json",
+        "dateDependent without a verificationTime: its source suite never validates the chain, so no instant \
+         was pinned, and the Apple credential certificate was valid only 2021-04-11..14. kavach checks \
+         validity at the verification time, so today it fails with 'attestation certificate expired'. \
+         `apple_macos_vector_verifies_inside_its_validity` shows it verifies to the Apple root at 2021-04-12.",
+        ErrorCode::VerificationFailed,
+        Some("attestation_certificate"),
+    ),
+];
+
+/// Trust each vector must reach (beyond pass/fail): `(file, trust, root)`.
+const EXPECTED_TRUST: &[(&str, &str, Option<&str>)] = &[
+    ("go-webauthn/reg-macos-packed-self-es256.json", "self", None),
+    ("go-webauthn/reg-w3c-apple-es256.json", "verified", Some("conformance apple root")),
+    ("go-webauthn/reg-w3c-fido-u2f-es256.json", "unverified", None),
+    ("go-webauthn/reg-w3c-none-es256.json", "none", None),
+    ("go-webauthn/reg-w3c-packed-x5c-es384cred.json", "verified", Some("conformance packed root")),
+    ("go-webauthn/reg-w3c-tpm-es256.json", "unverified", None),
+    ("java-webauthn-server/reg-windows-hello-tpm-subdomain-origin.json", "verified", Some("conformance tpm root")),
+    ("java-webauthn-server/reg-yubikey-neo-u2f.json", "unverified", None),
+    ("java-webauthn-server/reg-yubikey5-nfc-fips-eddsa.json", "unverified", None),
+    ("py_webauthn/reg-android-key-hardware.json", "verified", Some("Google Hardware Attestation Root")),
+    ("py_webauthn/reg-apple-passkey-ios.json", "verified", Some("Apple WebAuthn Root CA")),
+    ("py_webauthn/reg-packed-okp-eddsa.json", "unverified", None),
+    ("simplewebauthn/reg-android-key-conformance.json", "unverified", None),
+    ("simplewebauthn/reg-android-safetynet-cts-off.json", "verified", Some("GlobalSign Root CA")),
+    ("simplewebauthn/reg-fido-u2f-yubikey.json", "unverified", None),
+    ("simplewebauthn/reg-packed-ps256.json", "self", None),
+    ("simplewebauthn/reg-tpm-rsa-sha256.json", "unverified", None),
+];
 
 fn conformance_dir() -> PathBuf {
     std::env::var_os("KAVACH_CONFORMANCE_DIR")
@@ -55,7 +89,48 @@ fn strings(value: &Value) -> Vec<String> {
     }
 }
 
+/// A vector's `verificationTime` (RFC 3339; a time without offset is UTC) as Unix ms.
+fn verification_time(vector: &Value) -> Option<i64> {
+    let text = vector["verificationTime"].as_str()?;
+    let text = if text.ends_with('Z') || text.contains('+') { text.to_owned() } else { format!("{text}Z") };
+    let at = time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("verificationTime {text}: {e}"));
+    Some((at.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// The attestation options a vector asks for: its clock, its trust anchors (`rootCertificatesPEM`
+/// replaces the bundled roots for that format), its SafetyNet CTS policy, its test override.
+fn attestation_options(vector: &Value) -> AttestationOptions {
+    let mut roots = TrustRoots::bundled();
+    if let Some(formats) = vector["rootCertificatesPEM"].as_object() {
+        for (format, pems) in formats {
+            roots.remove_format(format);
+            for pem in pems.as_array().unwrap() {
+                for anchor in
+                    TrustAnchor::from_pem(&format!("conformance {format} root"), Some(format), pem.as_str().unwrap())
+                        .unwrap()
+                {
+                    roots.add(anchor);
+                }
+            }
+        }
+    }
+    AttestationOptions {
+        verification_time_ms: verification_time(vector),
+        roots: Arc::new(roots),
+        safetynet_require_cts_profile_match: vector["attestationSafetyNetEnforceCTSCheck"] != false,
+        tpm_allow_unregistered_manufacturers: vector["requiresTestOverride"]
+            .as_str()
+            .is_some_and(|o| o.contains("TPM manufacturer")),
+        ..AttestationOptions::default()
+    }
+}
+
 fn run(vector: &Value) -> Result<String, Error> {
+    run_with(vector, &attestation_options(vector))
+}
+
+fn run_with(vector: &Value, attestation: &AttestationOptions) -> Result<String, Error> {
     let challenge = vector["expectedChallenge"].as_str().unwrap();
     let origins = strings(&vector["expectedOrigin"]);
     let rp_id = vector["expectedRPID"].as_str().unwrap();
@@ -63,7 +138,7 @@ fn run(vector: &Value) -> Result<String, Error> {
     let allow_cross_origin = vector["allowCrossOrigin"].as_bool().unwrap_or(false);
     let top_origins = strings(&vector["expectedTopOrigins"]);
     match vector["kind"].as_str().unwrap() {
-        "registration" => verify_registration_response(
+        "registration" => verify_registration_response_with(
             &vector["response"],
             &RegistrationExpectations {
                 challenge,
@@ -74,8 +149,18 @@ fn run(vector: &Value) -> Result<String, Error> {
                 allow_cross_origin,
                 top_origins: &top_origins,
             },
+            attestation,
+            &AttestationPolicy::default(),
         )
-        .map(|v| format!("{} {} {:?}", v.attestation_format, v.attestation_trust.as_str(), v.algorithm)),
+        .map(|v| {
+            format!(
+                "{} {} {} {:?}",
+                v.attestation_format,
+                v.attestation_trust.as_str(),
+                v.attestation_root.as_deref().unwrap_or("-"),
+                v.algorithm
+            )
+        }),
         "authentication" => {
             let key = decode_public_key(vector["credentialPublicKey"].as_str().unwrap())?;
             verify_authentication_response(
@@ -121,6 +206,15 @@ fn every_conformance_vector_gives_its_expected_verdict() {
             }
             continue;
         }
+        if let (Some((_, trust, root)), Ok(facts)) = (EXPECTED_TRUST.iter().find(|(f, ..)| *f == name), &outcome) {
+            let mut words = facts.split(' ').skip(1);
+            let (got_trust, got_root) = (words.next().unwrap(), facts.split(' ').skip(2).collect::<Vec<_>>());
+            let got_root = got_root[..got_root.len() - 1].join(" ");
+            if got_trust != *trust || got_root != root.unwrap_or("-") {
+                wrong.push(format!("{name}: expected trust {trust} {root:?} but got {facts}"));
+                continue;
+            }
+        }
         match (expect_pass, &outcome) {
             (true, Ok(_)) => passed += 1,
             (false, Err(e)) if e.code() != ErrorCode::Internal => failed_as_expected += 1,
@@ -141,8 +235,8 @@ fn every_conformance_vector_gives_its_expected_verdict() {
 fn the_json_api_agrees_with_the_typed_api_on_every_vector() {
     for path in vector_files(&conformance_dir()) {
         let vector: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        if vector["allowCrossOrigin"] == true {
-            continue; // the JSON API has no cross-origin options (yet): typed API only
+        if vector["allowCrossOrigin"] == true || vector["requiresTestOverride"].is_string() {
+            continue; // the JSON API has no cross-origin options (yet) and no test overrides: typed API only
         }
         let mut input = serde_json::json!({
             "response": vector["response"],
@@ -151,6 +245,12 @@ fn the_json_api_agrees_with_the_typed_api_on_every_vector() {
             "expectedRPID": vector["expectedRPID"],
             "requireUserVerification": vector["requireUserVerification"],
         });
+        if let Some(at) = verification_time(&vector) {
+            input["verificationTime"] = at.into();
+        }
+        if vector["attestationSafetyNetEnforceCTSCheck"] == false {
+            input["safetyNetRequireCtsProfileMatch"] = false.into();
+        }
         let json_result = if vector["kind"] == "registration" {
             kavach_core::api::verify_registration(&input)
         } else {
@@ -164,4 +264,350 @@ fn the_json_api_agrees_with_the_typed_api_on_every_vector() {
             assert_eq!((a.code(), a.check()), (b.code(), b.check()), "{}", path.display());
         }
     }
+}
+
+fn load(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(conformance_dir().join(name)).unwrap()).unwrap()
+}
+
+fn failure(outcome: Result<String, Error>) -> (ErrorCode, Option<&'static str>, String) {
+    let err = outcome.expect_err("should fail");
+    (err.code(), err.check().map(|c| c.as_str()), err.message().to_owned())
+}
+
+/// The vector with no pinned time, at an instant inside its certificates' validity.
+#[test]
+fn apple_macos_vector_verifies_inside_its_validity() {
+    let vector = load("java-webauthn-server/reg-apple-macos.json");
+    let options = AttestationOptions { verification_time_ms: Some(1_618_200_000_000), ..AttestationOptions::default() };
+    assert_eq!(run_with(&vector, &options).unwrap(), "apple verified Apple WebAuthn Root CA Es256");
+}
+
+/// The W3C TPM vector names manufacturer 00000000, which is in no registry: only the test
+/// override accepts it.
+#[test]
+fn unregistered_tpm_manufacturer_needs_the_test_override() {
+    let vector = load("go-webauthn/reg-w3c-tpm-es256.json");
+    let (code, check, message) = failure(run_with(&vector, &AttestationOptions::default()));
+    assert_eq!((code, check), (ErrorCode::VerificationFailed, Some("attestation_certificate")));
+    assert!(message.contains("TPM manufacturer id:00000000 is not in the TCG vendor registry"), "{message}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Negative cases built from the vectors: each damaged statement fails with its own check.
+
+/// The vector with `edit` applied to its decoded attestation object (`fmt`, `attStmt`, `authData`).
+fn with_attestation_object(vector: &Value, edit: impl FnOnce(&mut Vec<(ciborium::Value, ciborium::Value)>)) -> Value {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut vector = vector.clone();
+    let field = &mut vector["response"]["response"]["attestationObject"];
+    let bytes = b64.decode(field.as_str().unwrap().trim_end_matches('=')).unwrap();
+    let mut object: ciborium::Value = ciborium::de::from_reader(bytes.as_slice()).unwrap();
+    edit(object.as_map_mut().unwrap());
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(&object, &mut out).unwrap();
+    *field = b64.encode(out).into();
+    vector
+}
+
+/// Flips one bit of byte `at` (negative: from the end) of the attStmt byte-string field `name`
+/// (`x5c.0` for the first certificate).
+fn flip(vector: &Value, name: &str, at: isize) -> Value {
+    with_attestation_object(vector, |object| {
+        let statement =
+            object.iter_mut().find(|(k, _)| k.as_text() == Some("attStmt")).unwrap().1.as_map_mut().unwrap();
+        let (key, index) = name.split_once('.').map_or((name, None), |(k, i)| (k, Some(i.parse::<usize>().unwrap())));
+        let mut value = &mut statement.iter_mut().find(|(k, _)| k.as_text() == Some(key)).unwrap().1;
+        if let Some(index) = index {
+            value = &mut value.as_array_mut().unwrap()[index];
+        }
+        let bytes = match value {
+            ciborium::Value::Bytes(b) => b,
+            other => panic!("{name} is not bytes: {other:?}"),
+        };
+        let at = if at < 0 { bytes.len() - at.unsigned_abs() } else { at as usize };
+        bytes[at] ^= 0x01;
+    })
+}
+
+fn assert_fails(outcome: Result<String, Error>, check: &str, message: &str) {
+    let (code, got_check, got_message) = failure(outcome);
+    assert_eq!(code, ErrorCode::VerificationFailed, "{got_message}");
+    assert_eq!(got_check, Some(check), "{got_message}");
+    assert!(got_message.contains(message), "expected '{message}' in '{got_message}'");
+}
+
+#[test]
+fn a_flipped_byte_in_each_statement_fails_with_the_check_it_breaks() {
+    let cases: &[(&str, &str, isize, &str, &str)] = &[
+        (
+            "go-webauthn/reg-w3c-packed-x5c-es384cred.json",
+            "sig",
+            -1,
+            "attestation_statement",
+            "attestation signature does not verify",
+        ),
+        (
+            "simplewebauthn/reg-packed-ps256.json",
+            "sig",
+            -1,
+            "attestation_statement",
+            "self attestation signature does not verify",
+        ),
+        (
+            "simplewebauthn/reg-fido-u2f-yubikey.json",
+            "sig",
+            -1,
+            "attestation_statement",
+            "attestation signature does not verify",
+        ),
+        (
+            "simplewebauthn/reg-tpm-rsa-sha256.json",
+            "sig",
+            -1,
+            "attestation_statement",
+            "attestation signature does not verify",
+        ),
+        // certInfo: magic(4) type(2) qualifiedSigner(2+34) extraData(2+32) ... attested.name qualifiedName(2+34)
+        (
+            "simplewebauthn/reg-tpm-rsa-sha256.json",
+            "certInfo",
+            50,
+            "attestation_statement",
+            "tpm: certInfo.extraData does not match",
+        ),
+        (
+            "simplewebauthn/reg-tpm-rsa-sha256.json",
+            "certInfo",
+            -40,
+            "attestation_statement",
+            "tpm: certInfo.attested.name is not the Name of pubArea",
+        ),
+        (
+            "simplewebauthn/reg-tpm-rsa-sha256.json",
+            "certInfo",
+            0,
+            "attestation_statement",
+            "tpm: certInfo.magic is not TPM_GENERATED_VALUE",
+        ),
+        (
+            "simplewebauthn/reg-tpm-rsa-sha256.json",
+            "pubArea",
+            -1,
+            "attestation_statement",
+            "tpm: pubArea key does not match the credential public key",
+        ),
+        (
+            "java-webauthn-server/reg-windows-hello-tpm-subdomain-origin.json",
+            "sig",
+            -1,
+            "attestation_statement",
+            "attestation signature does not verify",
+        ),
+        (
+            "py_webauthn/reg-android-key-hardware.json",
+            "sig",
+            -1,
+            "attestation_statement",
+            "attestation signature does not verify",
+        ),
+        (
+            "simplewebauthn/reg-android-key-conformance.json",
+            "sig",
+            -1,
+            "attestation_statement",
+            "attestation signature does not verify",
+        ),
+        // The chain's certificate signatures: the intermediate of a verified chain.
+        (
+            "py_webauthn/reg-android-key-hardware.json",
+            "x5c.1",
+            -1,
+            "attestation_certificate",
+            "signature does not verify with its issuer's key",
+        ),
+        (
+            "java-webauthn-server/reg-windows-hello-tpm-subdomain-origin.json",
+            "x5c.1",
+            -1,
+            "attestation_certificate",
+            "signature does not verify with its issuer's key",
+        ),
+        (
+            "py_webauthn/reg-apple-passkey-ios.json",
+            "x5c.0",
+            -1,
+            "attestation_certificate",
+            "signature does not verify with its issuer's key",
+        ),
+        // A flipped byte of the SafetyNet JWS signature (its last base64url character).
+        (
+            "simplewebauthn/reg-android-safetynet-cts-off.json",
+            "response",
+            -2,
+            "attestation_statement",
+            "android-safetynet: JWS signature does not verify",
+        ),
+    ];
+    for (file, field, at, check, message) in cases {
+        let vector = flip(&load(file), field, *at);
+        let outcome = run(&vector);
+        assert!(outcome.is_err(), "{file} {field} {at}: still verifies: {outcome:?}");
+        let (_, got_check, got_message) = failure(outcome);
+        assert!(
+            got_check == Some(*check) && got_message.contains(message),
+            "{file} {field}: expected [{check}] '{message}', got [{got_check:?}] '{got_message}'"
+        );
+    }
+}
+
+#[test]
+fn nonce_mismatches_fail_with_the_nonce_check() {
+    // apple: the nonce is the last 32 bytes of the extension, near the end of the certificate's TBS.
+    let vector = load("py_webauthn/reg-apple-passkey-ios.json");
+    let der = {
+        let mut found = None;
+        with_attestation_object(&vector, |object| {
+            let stmt = object.iter().find(|(k, _)| k.as_text() == Some("attStmt")).unwrap().1.as_map().unwrap();
+            found = Some(stmt[0].1.as_array().unwrap()[0].as_bytes().unwrap().clone());
+        });
+        found.unwrap()
+    };
+    // Locate the nonce OCTET STRING (04 20) inside the 1.2.840.113635.100.8.2 extension.
+    let oid = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x63, 0x64, 0x08, 0x02];
+    let ext = der.windows(oid.len()).position(|w| w == oid).unwrap();
+    let nonce = ext + der[ext..].windows(2).position(|w| w == [0x04, 0x20]).unwrap() + 2;
+    let damaged = flip(&vector, "x5c.0", nonce as isize + 5);
+    assert_fails(run(&damaged), "attestation_statement", "apple: certificate nonce does not match");
+
+    // android-safetynet: a JWS issued for another registration (a different clientDataHash) is
+    // refused before its signature is even looked at.
+    let vector = load("simplewebauthn/reg-android-safetynet-cts-off.json");
+    let mut other = vector.clone();
+    let cd = other["response"]["response"]["clientDataJSON"].as_str().unwrap().to_owned();
+    let mut client_data: Value = serde_json::from_slice(&kavach_core::base64url::decode(&cd, "cd").unwrap()).unwrap();
+    client_data["extra"] = "another registration".into();
+    other["response"]["response"]["clientDataJSON"] =
+        kavach_core::base64url::encode(client_data.to_string().as_bytes()).into();
+    assert_fails(run(&other), "attestation_statement", "android-safetynet: nonce does not match");
+}
+
+#[test]
+fn safetynet_policy_and_freshness() {
+    let vector = load("simplewebauthn/reg-android-safetynet-cts-off.json");
+    let at = verification_time(&vector).unwrap();
+    let options = |now: i64, cts: bool| AttestationOptions {
+        verification_time_ms: Some(now),
+        safetynet_require_cts_profile_match: cts,
+        ..AttestationOptions::default()
+    };
+    assert_fails(run_with(&vector, &options(at, true)), "attestation_statement", "ctsProfileMatch is not true");
+    assert!(run_with(&vector, &options(at + 59_000, false)).is_ok());
+    assert_fails(run_with(&vector, &options(at + 61_000, false)), "attestation_statement", "attestation is too old");
+    assert_fails(
+        run_with(&vector, &options(at - 60_000, false)),
+        "attestation_statement",
+        "timestampMs is in the future",
+    );
+}
+
+#[test]
+fn expired_chains_fail_as_expired() {
+    // Today (without the pinned time) the Droid CA3 intermediate (valid to 2025-02-02) has expired.
+    let vector = load("py_webauthn/reg-android-key-hardware.json");
+    assert_fails(
+        run_with(&vector, &AttestationOptions::default()),
+        "attestation_certificate",
+        "attestation certificate expired",
+    );
+    // The TPM AIK certificate expired 2025-01-31, a second after the pinned time.
+    let vector = load("simplewebauthn/reg-tpm-rsa-sha256.json");
+    let after = AttestationOptions { verification_time_ms: Some(1_738_368_000_000), ..attestation_options(&vector) };
+    assert_fails(run_with(&vector, &after), "attestation_certificate", "attestation certificate expired (x5c[0])");
+    // And a certificate is not valid before its notBefore.
+    let vector = load("py_webauthn/reg-apple-passkey-ios.json");
+    let before = AttestationOptions { verification_time_ms: Some(1_600_000_000_000), ..AttestationOptions::default() };
+    assert_fails(run_with(&vector, &before), "attestation_certificate", "attestation certificate is not yet valid");
+}
+
+#[test]
+fn a_chain_to_another_root_is_unverified_and_refused_when_verified_is_required() {
+    // The W3C apple vector chains to the W3C test CA, not to Apple's root.
+    let vector = load("go-webauthn/reg-w3c-apple-es256.json");
+    assert_eq!(run_with(&vector, &AttestationOptions::default()).unwrap(), "apple unverified - Es256");
+    // Windows Hello with only the wrong root for tpm (Apple's): unverified.
+    let vector = load("java-webauthn-server/reg-windows-hello-tpm-subdomain-origin.json");
+    let mut roots = TrustRoots::bundled();
+    roots.remove_format("tpm");
+    let apple = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/roots/apple.pem")).unwrap();
+    roots.add(TrustAnchor::from_pem("Apple as tpm", Some("tpm"), &apple).unwrap().remove(0));
+    let options = AttestationOptions { roots: Arc::new(roots), ..attestation_options(&vector) };
+    assert_eq!(run_with(&vector, &options).unwrap(), "tpm unverified - Rs256");
+    // A root declared for another format does not count: the Microsoft root as an apple root.
+    let mut roots = TrustRoots::empty();
+    let microsoft =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/roots/tpm-microsoft.pem")).unwrap();
+    roots.add(TrustAnchor::from_pem("Microsoft as apple", Some("apple"), &microsoft).unwrap().remove(0));
+    let options = AttestationOptions { roots: Arc::new(roots), ..attestation_options(&vector) };
+    assert_eq!(run_with(&vector, &options).unwrap(), "tpm unverified - Rs256");
+
+    // Under `require verified`, unverified is refused with the policy check.
+    let vector = load("go-webauthn/reg-w3c-apple-es256.json");
+    let policy = AttestationPolicy { require_verified: true, ..AttestationPolicy::default() };
+    let origins = strings(&vector["expectedOrigin"]);
+    let err = verify_registration_response_with(
+        &vector["response"],
+        &RegistrationExpectations {
+            challenge: vector["expectedChallenge"].as_str().unwrap(),
+            origins: &origins,
+            rp_id: vector["expectedRPID"].as_str().unwrap(),
+            require_user_verification: false,
+            algorithms: &CoseAlgorithm::ALL,
+            allow_cross_origin: false,
+            top_origins: &[],
+        },
+        &AttestationOptions::default(),
+        &policy,
+    )
+    .unwrap_err();
+    assert_eq!(err.check().map(|c| c.as_str()), Some("attestation_policy"));
+    assert!(err.message().contains("requires a verified attestation chain; this apple attestation is unverified"));
+}
+
+#[test]
+fn mismatched_aaguid_extension_fails() {
+    assert_fails(
+        run(&load("simplewebauthn/reg-packed-aaguid-ext-mismatch.json")),
+        "attestation_certificate",
+        "certificate AAGUID extension does not match authenticator data",
+    );
+}
+
+#[test]
+fn compound_statements_verify_each_part() {
+    // Two real statements over the same registration: the packed self statement twice is the
+    // simplest compound there is; the recorded trust is the strongest part's.
+    let vector = load("go-webauthn/reg-macos-packed-self-es256.json");
+    let compound = with_attestation_object(&vector, |object| {
+        let statement = object.iter().find(|(k, _)| k.as_text() == Some("attStmt")).unwrap().1.clone();
+        let part = ciborium::Value::Map(vec![("fmt".into(), "packed".into()), ("attStmt".into(), statement)]);
+        for (key, value) in object.iter_mut() {
+            match key.as_text() {
+                Some("fmt") => *value = "compound".into(),
+                Some("attStmt") => *value = ciborium::Value::Array(vec![part.clone(), part.clone()]),
+                _ => {}
+            }
+        }
+    });
+    assert_eq!(run(&compound).unwrap(), "compound self - Es256");
+    // One damaged part fails the whole.
+    let damaged = with_attestation_object(&compound, |object| {
+        let parts = object.iter_mut().find(|(k, _)| k.as_text() == Some("attStmt")).unwrap().1.as_array_mut().unwrap();
+        let stmt = parts[1].as_map_mut().unwrap()[1].1.as_map_mut().unwrap();
+        let sig = stmt.iter_mut().find(|(k, _)| k.as_text() == Some("sig")).unwrap().1.as_bytes_mut().unwrap();
+        let last = sig.len() - 1;
+        sig[last] ^= 1;
+    });
+    assert_fails(run(&damaged), "attestation_statement", "compound: self attestation signature does not verify");
 }

@@ -22,7 +22,11 @@ fn lists_credentials_newest_first_with_the_documented_fields() {
     let list = credentials(&h, &token);
     assert_eq!(list, [second.clone(), first]);
     let keys: Vec<&str> = second.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["aaguid", "backedUp", "createdAt", "deviceType", "id", "lastUsedAt", "name", "transports"]);
+    assert_eq!(
+        keys,
+        ["aaguid", "attestation", "backedUp", "createdAt", "deviceType", "id", "lastUsedAt", "name", "transports"]
+    );
+    assert_eq!(second["attestation"], json!({"format": "none", "trust": "none", "root": null}));
     assert!(second["createdAt"].as_str().unwrap().ends_with('Z'));
 }
 

@@ -131,11 +131,13 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "K+/reg/flip.attObj.attStmt.x5c/*",
         "*",
         "The flip damaged a certificate field kavach does not use: kavach verifies the statement signature with the \
-         leaf's key and the §8.2.1 requirements, but does no chain validation (§7.1 steps 23-24 trust \
-         assessment; the result is AttestationTrust::Unverified), so issuer, validity, serial and the cert \
-         signature are not examined; the peers' stricter ASN.1 parsers (rust-asn1 in cryptography, asn1js) reject \
-         malformed DN OIDs, tags and integers that x509-parser accepts. Permitted: trust is reported as \
-         unverified. Kavach's leniency on non-DER DN content is noted in the report.",
+         leaf's key, the §8.2.1 requirements and the chain (validity at the verification time, each link's \
+         signature, CA constraints; core/src/webauthn/attestation/chain.rs), but these runs send x5c = [leaf] with \
+         no trust anchor configured, so the leaf's own signature has no issuer key to be checked against and the \
+         result is AttestationTrust::Unverified (§7.1 steps 23-24: trust assessment is the RP's policy); serial, \
+         issuer name and unknown extensions are not examined, and the peers' stricter ASN.1 parsers (rust-asn1 in \
+         cryptography, asn1js) reject malformed DN OIDs, tags and integers that x509-parser accepts. Permitted: \
+         trust is reported as unverified. Kavach's leniency on non-DER DN content is noted in the report.",
     ),
     (
         "K+/reg/*aaguid*/Es256/fido-u2f",

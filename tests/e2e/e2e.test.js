@@ -316,3 +316,36 @@ test('a U2F security key registers and signs in by email (userVerification disco
     console.log(`timing: U2F scenario (second server included): ${Date.now() - started} ms`);
   }
 });
+
+test('attestation direct: the platform authenticator and a U2F key are recorded with their attestation', async () => {
+  const started = Date.now();
+  const direct = await startServer({ userVerification: 'discouraged', attestation: 'direct' });
+  const observed = {};
+  try {
+    for (const [label, authenticator] of [['ctap2', undefined], ['u2f', U2F_KEY]]) {
+      await withBrowser(direct.baseUrl, authenticator ? { authenticator } : {}, async ({ page }) => {
+        const email = newEmail(`direct-${label}`);
+        await signUp(page, email);
+        await addPasskey(page);
+        const listed = await pageFetch(page, 'GET', '/auth/passkey/credentials');
+        assert.equal(listed.status, 200);
+        const { attestation } = listed.body.credentials[0];
+        observed[label] = attestation;
+        // Chromium's virtual authenticators attest with an x5c certificate (not self attestation) that
+        // reaches none of kavach's trust anchors: the statement verifies, the trust is `unverified`.
+        assert.equal(attestation.format, label === 'u2f' ? 'fido-u2f' : 'packed');
+        assert.equal(attestation.trust, 'unverified', JSON.stringify(attestation));
+        assert.equal(attestation.root, null);
+        await signOut(page);
+        await signInWithEmail(page, email);
+      });
+    }
+    console.log(`attestation observed (Chromium virtual authenticators, attestation direct): ${JSON.stringify(observed)}`);
+  } catch (error) {
+    error.message += `\n--- server output ---\n${direct.log().slice(-2000)}`;
+    throw error;
+  } finally {
+    await direct.stop();
+    console.log(`timing: attestation direct scenario (third server included): ${Date.now() - started} ms`);
+  }
+});

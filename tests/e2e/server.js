@@ -34,7 +34,7 @@ async function freePort() {
  * Starts `E2E_SERVER_CMD` on a free port with a fresh database and waits until it answers.
  * Returns `{ baseUrl, port, stop(), log() }`.
  */
-export async function startServer({ userVerification = 'preferred' } = {}) {
+export async function startServer({ userVerification = 'preferred', attestation } = {}) {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
   const env = {
@@ -43,6 +43,8 @@ export async function startServer({ userVerification = 'preferred' } = {}) {
     DATABASE_URL: `file:${path.join(dataDir, 'kavach.db')}`,
     KAVACH_SECRET: 'e2e-test-secret-that-is-long-enough-0123456789',
     KAVACH_USER_VERIFICATION: userVerification,
+    // Optional (servers that do not know it ignore it): the passkey plugin's `attestation`.
+    ...(attestation ? { KAVACH_ATTESTATION: attestation } : {}),
   };
   const started = Date.now();
   // detached: the server (and anything run.sh starts) gets its own process group, killed as one.

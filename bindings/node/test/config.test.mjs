@@ -78,8 +78,11 @@ test('rejects a configuration without the passkey plugin', () => rejectsConfig(o
 test('rejects an unreadable database', () =>
   rejectsConfig(options({ database: { provider: 'sqlite', url: 'file:/nonexistent-dir/sub/kavach.db' } }), /database/));
 
-test('rejects postgres in a build without it, with the core message', () =>
-  rejectsConfig(options({ database: { provider: 'postgres', url: 'postgres://localhost/x' } }), /postgres/));
+test('an unreachable PostgreSQL server is a configuration error naming it, never its password', async () => {
+  const url = 'postgres://kavach:s3cret@127.0.0.1:1/x';
+  await rejectsConfig(options({ database: { provider: 'postgres', url } }), /PostgreSQL at 127\.0\.0\.1:1/);
+  await rejectsConfig(options({ database: { provider: 'postgres', url } }), /^(?![\s\S]*s3cret)/);
+});
 
 test('rejects options that are not an object or not serializable', async () => {
   await rejectsConfig(undefined, /configuration/);

@@ -29,6 +29,20 @@ pub struct Credential {
     pub transports: Vec<String>,
     /// Authenticator model, dashed lowercase.
     pub aaguid: String,
+    /// What the attestation at registration established.
+    pub attestation: AttestationInfo,
+}
+
+/// `Credential.attestation`: `{format, trust, root}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttestationInfo {
+    /// Statement format: `none`, `packed`, `fido-u2f`, `tpm`, `android-key`, `android-safetynet`,
+    /// `apple`, `compound`.
+    pub format: String,
+    /// `none`, `self`, `unverified` or `verified`.
+    pub trust: String,
+    /// With `verified`: the trust anchor's name; otherwise null.
+    pub root: Option<String>,
 }
 
 impl From<&CredentialRecord> for Credential {
@@ -42,6 +56,11 @@ impl From<&CredentialRecord> for Credential {
             backed_up: record.backup_state,
             transports: record.transports.clone(),
             aaguid: aaguid::format(&record.aaguid),
+            attestation: AttestationInfo {
+                format: record.attestation_format.clone(),
+                trust: record.attestation_trust.clone(),
+                root: record.attestation_root.clone(),
+            },
         }
     }
 }

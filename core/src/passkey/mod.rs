@@ -9,7 +9,7 @@ mod credentials;
 mod registration;
 
 pub use authentication::SignIn;
-pub use credentials::Credential;
+pub use credentials::{AttestationInfo, Credential};
 pub use registration::RegisterOptionsRequest;
 
 use serde::{Deserialize, Serialize};

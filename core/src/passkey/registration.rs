@@ -8,7 +8,7 @@ use crate::base64url;
 use crate::error::{Error, Result};
 use crate::kavach::{Authenticated, Kavach, validate_display_name};
 use crate::store::{ChallengeKind, CredentialRecord};
-use crate::verify::{RegistrationExpectations, verify_registration_response};
+use crate::verify::{RegistrationExpectations, verify_registration_response_with};
 use crate::webauthn::CoseAlgorithm;
 use crate::webauthn::options::{
     AuthenticatorAttachment, AuthenticatorSelection, CreationExtensions, CreationOptions, CredentialDescriptor,
@@ -81,7 +81,12 @@ impl Kavach {
             Some(_) => return Err(Error::invalid_request("name must be a string")),
         };
         let (challenge, state) = self.consume_challenge(response, ChallengeKind::Registration, Some(&auth.user.id))?;
-        let verified = verify_registration_response(
+        let now = self.now();
+        let attestation = crate::verify::AttestationOptions {
+            verification_time_ms: Some(now),
+            ..self.settings.attestation_options.clone()
+        };
+        let verified = verify_registration_response_with(
             response,
             &RegistrationExpectations {
                 challenge: &challenge.challenge,
@@ -92,15 +97,14 @@ impl Kavach {
                 allow_cross_origin: false,
                 top_origins: &[],
             },
+            &attestation,
+            &self.settings.attestation_policy,
         )?;
 
-        let now = self.now();
         let record = CredentialRecord {
             credential_id: verified.credential_id,
             user_id: auth.user.id.clone(),
-            name: requested_name
-                .or(state.name)
-                .unwrap_or_else(|| aaguid::authenticator_name(&verified.aaguid).to_owned()),
+            name: requested_name.or(state.name).unwrap_or_else(|| default_name(&verified.aaguid, &attestation)),
             public_key: verified.public_key,
             algorithm: verified.algorithm.id(),
             counter: verified.counter,
@@ -110,10 +114,24 @@ impl Kavach {
             transports: verified.transports,
             attestation_format: verified.attestation_format,
             attestation_trust: verified.attestation_trust.as_str().to_owned(),
+            attestation_root: verified.attestation_root,
             created_at: now,
             last_used_at: None,
         };
         self.store.insert_credential(&record)?;
         Ok(Credential::from(&record))
     }
+}
+
+/// The authenticator's name from the AAGUID list, else from the FIDO metadata, else "Passkey".
+fn default_name(aaguid: &[u8; 16], attestation: &crate::verify::AttestationOptions) -> String {
+    let listed = aaguid::authenticator_name(aaguid);
+    if listed != aaguid::FALLBACK_NAME {
+        return listed.to_owned();
+    }
+    attestation
+        .metadata
+        .as_deref()
+        .and_then(|m| m.entry(aaguid))
+        .map_or_else(|| listed.to_owned(), |entry| entry.description.clone())
 }

@@ -76,8 +76,10 @@ pub struct CredentialRecord {
     pub transports: Vec<String>,
     /// Attestation statement format (`none`, `packed`, ...).
     pub attestation_format: String,
-    /// Attestation trust (`none`, `self`, `unverified`).
+    /// Attestation trust (`none`, `self`, `unverified`, `verified`).
     pub attestation_trust: String,
+    /// With `verified` trust: the name of the trust anchor reached (schema version 2).
+    pub attestation_root: Option<String>,
     /// Registration time.
     pub created_at: i64,
     /// Last successful sign-in, if any.

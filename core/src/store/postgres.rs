@@ -127,6 +127,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX kavach_passkey_challenges_expires_at ON kavach_passkey_challenges(expires_at);
     "#,
+    // 2: attestation trust anchor (issue #7): the name of the root a verified attestation chain
+    // reached; NULL for none/self/unverified and for credentials registered before version 2.
+    r#"
+    ALTER TABLE kavach_passkey_credentials ADD COLUMN attestation_root text;
+    "#,
 ];
 
 /// PostgreSQL implementation of [`Store`].
@@ -726,6 +731,7 @@ fn credential_from_row(row: &Row) -> Result<CredentialRecord, Fail> {
         attestation_trust: get(row, 11)?,
         created_at: ms(get(row, 12)?),
         last_used_at: last_used_at.map(ms),
+        attestation_root: get(row, 14)?,
     })
 }
 
@@ -940,7 +946,8 @@ impl Store for PostgresStore {
             let inserted = tx.execute(
                 "INSERT INTO kavach_passkey_credentials (credential_id, user_id, name, public_key, algorithm, \
                  counter, aaguid, backup_eligible, backup_state, transports, attestation_format, attestation_trust, \
-                 created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                 created_at, last_used_at, attestation_root) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                 &[
                     &credential.credential_id,
                     &credential.user_id,
@@ -956,6 +963,7 @@ impl Store for PostgresStore {
                     &credential.attestation_trust,
                     &ts(credential.created_at)?,
                     &credential.last_used_at.map(ts).transpose()?,
+                    &credential.attestation_root,
                 ],
             );
             match inserted {
@@ -973,7 +981,8 @@ impl Store for PostgresStore {
         self.single(|tx| {
             tx.query_opt(
                 "SELECT credential_id, user_id, name, public_key, algorithm, counter, aaguid, backup_eligible, \
-                 backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at \
+                 backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, \
+                 attestation_root \
                  FROM kavach_passkey_credentials WHERE credential_id = $1",
                 &[&credential_id],
             )?
@@ -989,7 +998,8 @@ impl Store for PostgresStore {
         self.single(|tx| {
             tx.query(
                 "SELECT credential_id, user_id, name, public_key, algorithm, counter, aaguid, backup_eligible, \
-                 backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at \
+                 backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, \
+                 attestation_root \
                  FROM kavach_passkey_credentials WHERE user_id = $1 ORDER BY created_at DESC, seq DESC",
                 &[&user_id],
             )?
@@ -1044,7 +1054,7 @@ impl Store for PostgresStore {
             tx.query_opt(
                 "UPDATE kavach_passkey_credentials SET name = $3 WHERE user_id = $1 AND credential_id = $2 \
                  RETURNING credential_id, user_id, name, public_key, algorithm, counter, aaguid, backup_eligible, \
-                 backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at",
+                 backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, attestation_root",
                 &[&user_id, &credential_id, &name],
             )?
             .map(|row| credential_from_row(&row))

@@ -87,11 +87,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX kavach_passkey_challenges_expires_at ON kavach_passkey_challenges(expires_at);
     "#,
+    // 2: attestation trust anchor (issue #7): the name of the root a verified attestation chain
+    // reached; NULL for none/self/unverified and for credentials registered before version 2.
+    r#"
+    ALTER TABLE kavach_passkey_credentials ADD COLUMN attestation_root TEXT;
+    "#,
 ];
 
 const USER_COLS: &str = "id, email, name, webauthn_user_id, has_other_sign_in, created_at";
 const CREDENTIAL_COLS: &str = "credential_id, user_id, name, public_key, algorithm, counter, aaguid, \
-     backup_eligible, backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at";
+     backup_eligible, backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, \
+     attestation_root";
 
 /// SQLite implementation of [`Store`].
 pub struct SqliteStore {
@@ -325,6 +331,7 @@ fn credential_from_row(row: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
         attestation_trust: row.get(11)?,
         created_at: row.get(12)?,
         last_used_at: row.get(13)?,
+        attestation_root: row.get(14)?,
     })
 }
 
@@ -514,7 +521,7 @@ impl Store for SqliteStore {
             let inserted = tx
                 .prepare_cached(&format!(
                     "INSERT INTO kavach_passkey_credentials ({CREDENTIAL_COLS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
                 ))?
                 .execute(params![
                     credential.credential_id,
@@ -530,7 +537,8 @@ impl Store for SqliteStore {
                     credential.attestation_format,
                     credential.attestation_trust,
                     credential.created_at,
-                    credential.last_used_at
+                    credential.last_used_at,
+                    credential.attestation_root
                 ]);
             match inserted {
                 Ok(_) => Ok(()),

@@ -6,7 +6,7 @@ use super::*;
 use crate::error::ErrorCode;
 
 /// Schema versions every engine's migrations reach.
-const MIGRATIONS: i64 = 1;
+const MIGRATIONS: i64 = 2;
 /// `touch_session` writes at most this often (the same for every engine).
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
@@ -28,6 +28,7 @@ pub(crate) trait Fixture {
 macro_rules! store_behaviour_tests {
     ($fixture:expr) => {
         $crate::store::tests::store_behaviour_tests!(@each $fixture; migrations_are_idempotent_on_reopen,
+            version_1_database_gains_attestation_root_keeping_credentials,
             users_round_trip_and_lookup_by_email_is_case_insensitive,
             lookups_by_keys_with_nul_find_nothing,
             duplicate_email_is_user_exists_case_insensitive,
@@ -93,9 +94,10 @@ pub(crate) fn credential(id: &[u8], user_id: &str, created_at: i64) -> Credentia
         backup_state: false,
         transports: vec!["usb".to_owned(), "nfc".to_owned()],
         attestation_format: "packed".to_owned(),
-        attestation_trust: "self".to_owned(),
+        attestation_trust: "verified".to_owned(),
         created_at,
         last_used_at: None,
+        attestation_root: Some("Test Attestation Root".to_owned()),
     }
 }
 
@@ -127,6 +129,24 @@ pub(crate) fn migrations_are_idempotent_on_reopen(db: &dyn Fixture) {
         assert_eq!(db.count("kavach_schema_version"), MIGRATIONS);
         assert!(store.user_by_id("u1").unwrap().is_some());
     }
+}
+
+/// Migration 2 (attestation_root) on a database at version 1 that already holds a credential:
+/// the credential survives, with no root recorded.
+pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_credential(&credential(b"cred-1", "u1", 1_000)).unwrap();
+    db.execute(
+        "ALTER TABLE kavach_passkey_credentials DROP COLUMN attestation_root; \
+         DELETE FROM kavach_schema_version WHERE version = 2;",
+    );
+    assert_eq!(db.count("kavach_schema_version"), 1);
+    let upgraded = db.another();
+    assert_eq!(db.count("kavach_schema_version"), MIGRATIONS);
+    let stored = upgraded.credential_by_id(b"cred-1").unwrap().unwrap();
+    assert_eq!(stored.attestation_root, None);
+    assert_eq!(stored, CredentialRecord { attestation_root: None, ..credential(b"cred-1", "u1", 1_000) });
 }
 
 pub(crate) fn users_round_trip_and_lookup_by_email_is_case_insensitive(db: &dyn Fixture) {

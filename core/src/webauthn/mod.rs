@@ -52,8 +52,12 @@ pub enum Check {
     AuthenticatorData,
     /// The attestation object or statement is malformed or its signature does not verify.
     AttestationStatement,
-    /// An attestation certificate does not meet the format's requirements.
+    /// An attestation certificate does not meet the format's requirements, or its chain is
+    /// invalid (expired, mis-signed, not issued by a CA).
     AttestationCertificate,
+    /// The attestation is valid but the relying party's attestation policy refuses it (not
+    /// verified, AAGUID not allowed, or a FIDO metadata status such as REVOKED).
+    AttestationPolicy,
     /// The signature counter did not increase.
     Counter,
     /// `userHandle` is missing where required or names another user.
@@ -80,6 +84,7 @@ impl Check {
             Self::Algorithm => "algorithm",
             Self::PublicKey => "public_key",
             Self::Signature => "signature",
+            Self::AttestationPolicy => "attestation_policy",
             Self::AuthenticatorData => "authenticator_data",
             Self::AttestationStatement => "attestation_statement",
             Self::AttestationCertificate => "attestation_certificate",

@@ -242,8 +242,16 @@ impl Harness {
 
     /// A harness whose passkey plugin options are the defaults merged with `extra`.
     pub fn with_passkey_options(extra: Value) -> Self {
+        Self::with_settings(extra, |_| {})
+    }
+
+    /// Like [`Harness::with_passkey_options`], with `edit` applied to the validated settings
+    /// (what configuration cannot express: a metadata BLOB signed by a test root).
+    pub fn with_settings(extra: Value, edit: impl FnOnce(&mut Settings)) -> Self {
         let database = TestDatabase::new();
-        let kavach = Self::instance_on(&database, &extra);
+        let mut settings = Settings::from_json(&Self::config(&database, &extra).to_string()).unwrap();
+        edit(&mut settings);
+        let kavach = Kavach::new(settings).unwrap();
         let clock = Arc::new(AtomicI64::new(1_800_000_000_000));
         let clock_for_kavach = clock.clone();
         let kavach = kavach.with_clock(Arc::new(move || clock_for_kavach.load(Ordering::SeqCst)));

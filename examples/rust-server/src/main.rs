@@ -7,7 +7,8 @@
 //! Environment (the contract every example server follows, see `tests/e2e/README.md`):
 //! `PORT` (3000), `DATABASE_URL` (`file:kavach.db` in the working directory; a `postgres://` URL
 //! selects PostgreSQL), `KAVACH_SECRET` (a fixed demo value otherwise, with a warning),
-//! `KAVACH_USER_VERIFICATION` (`preferred`, or `required` / `discouraged`), and `KAVACH_WEB_DIR`
+//! `KAVACH_USER_VERIFICATION` (`preferred`, or `required` / `discouraged`), `KAVACH_ATTESTATION`
+//! (`none`, or `indirect` / `direct`), and `KAVACH_WEB_DIR`
 //! (where the page lives; default `examples/web` of this repository).
 
 mod http1;
@@ -53,6 +54,7 @@ fn run() -> Result<std::convert::Infallible, String> {
         DEMO_SECRET.into()
     });
     let user_verification = std::env::var("KAVACH_USER_VERIFICATION").unwrap_or_else(|_| "preferred".into());
+    let attestation = std::env::var("KAVACH_ATTESTATION").unwrap_or_else(|_| "none".into());
     let config = json!({
         "database": {"provider": provider, "url": database_url},
         "secret": secret,
@@ -63,6 +65,7 @@ fn run() -> Result<std::convert::Infallible, String> {
             "rpId": "localhost",
             "origin": [origin],
             "userVerification": user_verification,
+            "attestation": attestation,
         }],
     });
     let kavach = Kavach::from_json(&config.to_string()).map_err(|err| err.to_string())?;

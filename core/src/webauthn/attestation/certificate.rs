@@ -1,9 +1,10 @@
 //! Attestation certificates: parsing and using their public keys with the statement's algorithm.
 
-use aws_lc_rs::signature::UnparsedPublicKey;
+use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::der_parser::asn1_rs::Class;
 use x509_parser::prelude::FromDer;
+use x509_parser::signature_algorithm::SignatureAlgorithm;
 
 use crate::error::{Error, Result};
 use crate::webauthn::Check;
@@ -78,4 +79,156 @@ fn named_curve(cert: &X509Certificate<'_>) -> Option<String> {
 
 pub(super) fn bad_cert(why: &str) -> Error {
     Error::verification(Check::AttestationCertificate, why.to_owned())
+}
+
+/// The algorithms a statement signature may use. The credential algorithms, plus RS1
+/// (RSASSA-PKCS1-v1_5 with SHA-1, COSE -65535), which §8.3 (tpm) permits because older TPMs
+/// (Windows Hello on TPM 2.0 firmware of 2015-2019) can sign nothing else. Only the tpm format
+/// passes `allow_sha1`.
+pub(super) fn statement_algorithm(alg_id: i64, allow_sha1: bool) -> Result<StatementAlgorithm> {
+    if alg_id == RS1 && allow_sha1 {
+        return Ok(StatementAlgorithm::Rs1);
+    }
+    CoseAlgorithm::from_id(alg_id)
+        .map(StatementAlgorithm::Cose)
+        .ok_or_else(|| Error::verification(Check::Algorithm, format!("unsupported attestation algorithm {alg_id}")))
+}
+
+/// COSE RS1: RSASSA-PKCS1-v1_5 with SHA-1.
+pub(super) const RS1: i64 = -65535;
+
+/// A statement signature algorithm: see [`statement_algorithm`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StatementAlgorithm {
+    /// A credential algorithm.
+    Cose(CoseAlgorithm),
+    /// RS1, tpm only.
+    Rs1,
+}
+
+/// Like [`verify_signature`], for any statement algorithm (RS1 included).
+pub(super) fn verify_statement_signature(
+    cert: &X509Certificate<'_>,
+    alg: StatementAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    match alg {
+        StatementAlgorithm::Cose(alg) => verify_signature(cert, alg.id(), message, signature),
+        StatementAlgorithm::Rs1 => {
+            let spki = cert.public_key();
+            if spki.algorithm.algorithm.to_id_string() != OID_RSA_ENCRYPTION {
+                return Err(bad_cert("attestation certificate key does not match the statement algorithm"));
+            }
+            UnparsedPublicKey::new(
+                &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                &*spki.subject_public_key.data,
+            )
+            .verify(message, signature)
+            .map_err(|_| Error::verification(Check::AttestationStatement, "attestation signature does not verify"))
+        }
+    }
+}
+
+/// Checks that `issuer` signed `cert` (RFC 5280 §6.1.3 (a)(1)): the signature over the TBS
+/// bytes with the issuer's key, by the algorithm the certificate names. SHA-1 certificate
+/// signatures are refused (collisions are practical); so are algorithms outside WebAuthn's.
+pub(super) fn verify_issued_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> Result<()> {
+    let algorithm = certificate_signature_algorithm(cert, issuer)?;
+    let key = &*issuer.public_key().subject_public_key.data;
+    UnparsedPublicKey::new(algorithm, key)
+        .verify(cert.tbs_certificate.as_ref(), &cert.signature_value.data)
+        .map_err(|_| bad_cert("attestation certificate signature does not verify with its issuer's key"))
+}
+
+fn certificate_signature_algorithm(
+    cert: &X509Certificate<'_>,
+    issuer: &X509Certificate<'_>,
+) -> Result<&'static dyn VerificationAlgorithm> {
+    let oid = cert.signature_algorithm.algorithm.to_id_string();
+    let issuer_family = issuer.public_key().algorithm.algorithm.to_id_string();
+    let unsupported = || bad_cert(&format!("attestation certificate signature algorithm {oid} is not supported"));
+    let algorithm: &'static dyn VerificationAlgorithm = match oid.as_str() {
+        "1.2.840.10045.4.1" | "1.2.840.113549.1.1.5" => {
+            return Err(bad_cert("attestation certificate is signed with SHA-1, which is not accepted"));
+        }
+        "1.2.840.10045.4.3.2" | "1.2.840.10045.4.3.3" | "1.2.840.10045.4.3.4" => {
+            if issuer_family != OID_EC_PUBLIC_KEY {
+                return Err(bad_cert("issuer key type does not match the certificate signature algorithm"));
+            }
+            match (named_curve(issuer).as_deref(), oid.as_str()) {
+                (Some(OID_P256), "1.2.840.10045.4.3.2") => &signature::ECDSA_P256_SHA256_ASN1,
+                (Some(OID_P256), "1.2.840.10045.4.3.3") => &signature::ECDSA_P256_SHA384_ASN1,
+                (Some(OID_P256), _) => &signature::ECDSA_P256_SHA512_ASN1,
+                (Some(OID_P384), "1.2.840.10045.4.3.2") => &signature::ECDSA_P384_SHA256_ASN1,
+                (Some(OID_P384), "1.2.840.10045.4.3.3") => &signature::ECDSA_P384_SHA384_ASN1,
+                (Some(OID_P384), _) => &signature::ECDSA_P384_SHA512_ASN1,
+                (Some(OID_P521), "1.2.840.10045.4.3.2") => &signature::ECDSA_P521_SHA256_ASN1,
+                (Some(OID_P521), "1.2.840.10045.4.3.3") => &signature::ECDSA_P521_SHA384_ASN1,
+                (Some(OID_P521), _) => &signature::ECDSA_P521_SHA512_ASN1,
+                _ => return Err(bad_cert("issuer key is on an unsupported curve")),
+            }
+        }
+        "1.2.840.113549.1.1.11" | "1.2.840.113549.1.1.12" | "1.2.840.113549.1.1.13" | "1.2.840.113549.1.1.10" => {
+            if issuer_family != OID_RSA_ENCRYPTION {
+                return Err(bad_cert("issuer key type does not match the certificate signature algorithm"));
+            }
+            match oid.as_str() {
+                "1.2.840.113549.1.1.11" => &signature::RSA_PKCS1_2048_8192_SHA256,
+                "1.2.840.113549.1.1.12" => &signature::RSA_PKCS1_2048_8192_SHA384,
+                "1.2.840.113549.1.1.13" => &signature::RSA_PKCS1_2048_8192_SHA512,
+                _ => {
+                    // RSASSA-PSS: the hash is in the parameters (RFC 4055 §3.1).
+                    let params = SignatureAlgorithm::try_from(&cert.signature_algorithm).map_err(|_| unsupported())?;
+                    let SignatureAlgorithm::RSASSA_PSS(params) = params else { return Err(unsupported()) };
+                    match params.hash_algorithm_oid().to_id_string().as_str() {
+                        "2.16.840.1.101.3.4.2.1" => &signature::RSA_PSS_2048_8192_SHA256,
+                        "2.16.840.1.101.3.4.2.2" => &signature::RSA_PSS_2048_8192_SHA384,
+                        "2.16.840.1.101.3.4.2.3" => &signature::RSA_PSS_2048_8192_SHA512,
+                        _ => return Err(unsupported()),
+                    }
+                }
+            }
+        }
+        "1.3.101.112" if issuer_family == OID_ED25519 => &signature::ED25519,
+        _ => return Err(unsupported()),
+    };
+    Ok(algorithm)
+}
+
+/// Validity at `now_ms` (RFC 5280 §6.1.3 (a)(2)), each bound inclusive.
+pub(super) fn check_validity(cert: &X509Certificate<'_>, now_ms: i64) -> Result<()> {
+    let now = now_ms.div_euclid(1000);
+    let validity = cert.validity();
+    if now > validity.not_after.timestamp() {
+        return Err(bad_cert("attestation certificate expired"));
+    }
+    if now < validity.not_before.timestamp() {
+        return Err(bad_cert("attestation certificate is not yet valid"));
+    }
+    Ok(())
+}
+
+/// Whether the certificate's key is the same as the credential's (COSE) key. EC keys compare as
+/// uncompressed points, Ed25519 as raw bytes, RSA as (modulus, exponent) without leading zeros.
+pub(super) fn same_key(cert: &X509Certificate<'_>, credential_cose: &[u8]) -> bool {
+    use x509_parser::public_key::PublicKey;
+    let Some(cose) = super::cose_key::CoseKeyParams::parse(credential_cose) else { return false };
+    match cert.public_key().parsed() {
+        Ok(PublicKey::EC(point)) => {
+            cose.ec_point().is_some_and(|(curve, p)| named_curve(cert).as_deref() == Some(curve) && p == point.data())
+        }
+        Ok(PublicKey::RSA(rsa)) => {
+            cose.rsa().is_some_and(|(n, e)| strip(n) == strip(rsa.modulus) && strip(e) == strip(rsa.exponent))
+        }
+        Ok(PublicKey::Unknown(raw)) if cert.public_key().algorithm.algorithm.to_id_string() == OID_ED25519 => {
+            cose.okp_x().is_some_and(|x| x == raw)
+        }
+        _ => false,
+    }
+}
+
+pub(super) fn strip(bytes: &[u8]) -> &[u8] {
+    let zeros = bytes.iter().take_while(|b| **b == 0).count();
+    &bytes[zeros..]
 }

@@ -1,10 +1,14 @@
 //! `fido-u2f` attestation (WebAuthn §8.6): U2F security keys registered through WebAuthn.
 
-use super::{AttestationObject, AttestationTrust, certificate, malformed};
+use super::{AttestationObject, Context, Outcome, certificate, malformed};
 use crate::error::{Error, Result};
 use crate::webauthn::Check;
 
-pub(super) fn verify(object: &AttestationObject, client_data_hash: &[u8; 32]) -> Result<AttestationTrust> {
+pub(super) fn verify(
+    object: &AttestationObject,
+    client_data_hash: &[u8; 32],
+    context: &Context<'_>,
+) -> Result<Outcome> {
     // Step 2: exactly one certificate, with an EC P-256 key.
     let x5c = object.x5c()?.ok_or_else(|| malformed("fido-u2f needs x5c"))?;
     if x5c.len() != 1 {
@@ -29,5 +33,6 @@ pub(super) fn verify(object: &AttestationObject, client_data_hash: &[u8; 32]) ->
     data.extend_from_slice(point);
     // Step 6: the signature is ECDSA P-256 SHA-256 by the attestation key.
     certificate::verify_signature(&cert, -7, &data, object.signature()?)?;
-    Ok(AttestationTrust::Unverified)
+    // Steps 7-8: trust path.
+    context.assess_chain("fido-u2f", &credential.aaguid, &x5c)
 }

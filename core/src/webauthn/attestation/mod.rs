@@ -1,13 +1,29 @@
 //! Attestation objects (WebAuthn §6.5) and statement formats (§8).
 //!
-//! `none`, `packed` (self and x5c) and `fido-u2f` statements are verified. The other registered
-//! formats (`tpm`, `android-key`, `android-safetynet`, `apple`, `compound`) are accepted and recorded
-//! as [`AttestationTrust::Unverified`]: never silently trusted. Nothing here chains certificates to a
-//! root yet, so a valid x5c statement is also `Unverified` (its signature is checked, its issuer not).
+//! Every registered format is verified: `none`, `packed` (self and x5c), `fido-u2f`, `tpm`,
+//! `android-key`, `android-safetynet`, `apple` and `compound`. A statement that does not verify is
+//! an error. A certificate chain is then validated ([`chain`]) and assessed against the trust
+//! anchors for its format (bundled vendor roots, configured roots, FIDO MDS roots for the AAGUID):
+//! `verified` with the anchor's name if it reaches one, `unverified` if it is sound but reaches
+//! none. Whether `unverified` (or `self`, or `none`) is acceptable is the attestation policy's
+//! decision, made by the caller ([`crate::verify`]), not here.
 
+mod android_key;
+mod android_safetynet;
+mod apple;
 mod certificate;
+mod chain;
+mod compound;
+mod cose_key;
+mod der;
 mod fido_u2f;
+mod jws;
+pub mod metadata;
 mod packed;
+pub mod roots;
+mod tpm;
+
+use std::sync::Arc;
 
 use ciborium::value::Value;
 
@@ -15,13 +31,18 @@ use super::Check;
 use super::authenticator_data::AuthenticatorData;
 use crate::error::{Error, Result};
 
+/// One statement of a `compound` attestation: `(fmt, attStmt)`.
+pub type SubStatement = (String, Vec<(Value, Value)>);
+
 /// A parsed attestation object.
 #[derive(Debug, Clone)]
 pub struct AttestationObject {
     /// The statement format identifier.
     pub format: String,
-    /// The statement (a CBOR map).
+    /// The statement (a CBOR map; empty for `compound`).
     pub statement: Vec<(Value, Value)>,
+    /// `compound` only: the sub-statements, `(fmt, attStmt)`.
+    pub sub_statements: Vec<SubStatement>,
     /// The raw authenticator data (what the statement signs).
     pub auth_data_raw: Vec<u8>,
     /// The parsed authenticator data.
@@ -35,9 +56,10 @@ pub enum AttestationTrust {
     None,
     /// Self attestation: signed by the credential key itself; proves possession, not provenance.
     SelfAttestation,
-    /// A certificate-based statement whose chain was not validated to a trusted root, or a
-    /// registered format whose statement is not verified.
+    /// A verified statement whose (sound) certificate chain reaches no trusted root.
     Unverified,
+    /// A verified statement whose certificate chain reaches a trusted root.
+    Verified,
 }
 
 impl AttestationTrust {
@@ -47,6 +69,7 @@ impl AttestationTrust {
             Self::None => "none",
             Self::SelfAttestation => "self",
             Self::Unverified => "unverified",
+            Self::Verified => "verified",
         }
     }
 }
@@ -60,11 +83,75 @@ pub struct AttestationResult {
     pub trust: AttestationTrust,
     /// Whether the statement itself (its signature and format rules) was verified.
     pub statement_verified: bool,
+    /// With [`AttestationTrust::Verified`]: the name of the trust anchor reached.
+    pub root: Option<String>,
 }
 
-/// Registered formats (IANA "WebAuthn Attestation Statement Format Identifiers") whose statements
-/// are accepted unverified for now.
-const UNVERIFIED_FORMATS: [&str; 5] = ["tpm", "android-key", "android-safetynet", "apple", "compound"];
+/// How attestation statements are verified: the clock, the trust anchors and format options.
+#[derive(Debug, Clone)]
+pub struct AttestationOptions {
+    /// The instant certificates must be valid at (Unix ms); `None` = the system clock.
+    pub verification_time_ms: Option<i64>,
+    /// Trust anchors. Default: the bundled vendor roots.
+    pub roots: Arc<roots::TrustRoots>,
+    /// A FIDO MDS3 BLOB: per-AAGUID roots (and, for the policy, names and status reports).
+    pub metadata: Option<Arc<metadata::Metadata>>,
+    /// `android-safetynet`: require `ctsProfileMatch: true` (default true: a device that fails
+    /// Google's compatibility test may be rooted or emulated).
+    pub safetynet_require_cts_profile_match: bool,
+    /// `android-safetynet`: how old `timestampMs` may be (default 60 s) when the response arrives.
+    pub safetynet_max_age_ms: i64,
+    /// `tpm`: accept TPM manufacturer ids outside the TCG registry (test TPMs only). Default false.
+    pub tpm_allow_unregistered_manufacturers: bool,
+}
+
+impl Default for AttestationOptions {
+    fn default() -> Self {
+        Self {
+            verification_time_ms: None,
+            roots: roots::TrustRoots::bundled_shared(),
+            metadata: None,
+            safetynet_require_cts_profile_match: true,
+            safetynet_max_age_ms: 60_000,
+            tpm_allow_unregistered_manufacturers: false,
+        }
+    }
+}
+
+impl AttestationOptions {
+    /// The verification instant.
+    pub fn now_ms(&self) -> i64 {
+        self.verification_time_ms.unwrap_or_else(crate::time::now_ms)
+    }
+}
+
+/// What a format's verifier hands to the shared trust assessment.
+pub(super) struct Context<'a> {
+    pub(super) options: &'a AttestationOptions,
+    pub(super) now_ms: i64,
+}
+
+impl Context<'_> {
+    /// Validates an x5c chain (leaf first) and assesses it against the anchors for `format` and
+    /// the MDS roots for `aaguid`: `(Verified, Some(root))` or `(Unverified, None)`.
+    pub(super) fn assess_chain(
+        &self,
+        format: &str,
+        aaguid: &[u8; 16],
+        chain_der: &[&[u8]],
+    ) -> Result<(AttestationTrust, Option<String>)> {
+        let chain = chain_der.iter().map(|der| certificate::parse(der)).collect::<Result<Vec<_>>>()?;
+        let metadata_roots = self.options.metadata.as_deref().map(|m| m.roots_for(aaguid)).unwrap_or_default();
+        let anchors = self.options.roots.for_format(format).chain(metadata_roots.iter());
+        match chain::validate(&chain, chain_der, anchors, self.now_ms)? {
+            Some(root) => Ok((AttestationTrust::Verified, Some(root))),
+            None => Ok((AttestationTrust::Unverified, None)),
+        }
+    }
+}
+
+/// A format verifier's outcome.
+pub(super) type Outcome = (AttestationTrust, Option<String>);
 
 impl AttestationObject {
     /// Parses the CBOR attestation object and its authenticator data.
@@ -72,9 +159,15 @@ impl AttestationObject {
         let value: Value = ciborium::de::from_reader(bytes).map_err(|_| malformed("attestationObject is not CBOR"))?;
         let map = value.into_map().map_err(|_| malformed("attestationObject is not a CBOR map"))?;
         let (mut format, mut statement, mut auth_data_raw) = (None, None, None);
+        let mut sub_statements = Vec::new();
         for (key, value) in map {
             match key.as_text() {
                 Some("fmt") => format = value.into_text().ok(),
+                // `compound` (§8.9): attStmt is an array of {fmt, attStmt} maps.
+                Some("attStmt") if value.is_array() => {
+                    sub_statements = parse_sub_statements(value)?;
+                    statement = Some(Vec::new());
+                }
                 Some("attStmt") => statement = value.into_map().ok(),
                 Some("authData") => auth_data_raw = value.into_bytes().ok(),
                 _ => {}
@@ -90,25 +183,28 @@ impl AttestationObject {
                 "registration carries no attested credential data",
             ));
         }
-        Ok(Self { format, statement, auth_data_raw, auth_data })
+        if (format == "compound") == sub_statements.is_empty() {
+            return Err(malformed("attStmt is an array exactly when fmt is compound"));
+        }
+        Ok(Self { format, statement, sub_statements, auth_data_raw, auth_data })
     }
 
-    /// Verifies the statement over `authData || clientDataHash` (§7.1 steps 21-22).
+    /// Verifies the statement over `authData || clientDataHash` (§7.1 steps 21-24) with the
+    /// default options (system clock, bundled roots).
     pub fn verify(&self, client_data_hash: &[u8; 32]) -> Result<AttestationResult> {
-        let result =
-            |trust, statement_verified| AttestationResult { format: self.format.clone(), trust, statement_verified };
-        match self.format.as_str() {
-            "none" => {
-                if !self.statement.is_empty() {
-                    return Err(malformed("none attestation must have an empty statement"));
-                }
-                Ok(result(AttestationTrust::None, true))
-            }
-            "packed" => Ok(result(packed::verify(self, client_data_hash)?, true)),
-            "fido-u2f" => Ok(result(fido_u2f::verify(self, client_data_hash)?, true)),
-            other if UNVERIFIED_FORMATS.contains(&other) => Ok(result(AttestationTrust::Unverified, false)),
-            _ => Err(malformed("unknown attestation statement format")),
-        }
+        self.verify_with(client_data_hash, &AttestationOptions::default())
+    }
+
+    /// Verifies the statement and assesses its trust with `options`.
+    pub fn verify_with(&self, client_data_hash: &[u8; 32], options: &AttestationOptions) -> Result<AttestationResult> {
+        let context = Context { options, now_ms: options.now_ms() };
+        let (trust, root) = verify_statement(self, client_data_hash, &context)?;
+        Ok(AttestationResult { format: self.format.clone(), trust, statement_verified: true, root })
+    }
+
+    /// The attested credential (present: `parse` refuses a registration without one).
+    fn credential(&self) -> Result<&crate::webauthn::AttestedCredentialData> {
+        self.auth_data.attested_credential_data.as_ref().ok_or_else(|| malformed("no attested credential data"))
     }
 
     /// `authData || clientDataHash`, what every statement signature covers.
@@ -121,7 +217,7 @@ impl AttestationObject {
 
     /// A statement field by name.
     fn field(&self, name: &str) -> Option<&Value> {
-        self.statement.iter().find(|(k, _)| k.as_text() == Some(name)).map(|(_, v)| v)
+        field_of(&self.statement, name)
     }
 
     /// The `x5c` array as DER certificates, if present.
@@ -141,6 +237,54 @@ impl AttestationObject {
     /// The `sig` byte string.
     fn signature(&self) -> Result<&[u8]> {
         self.field("sig").and_then(Value::as_bytes).map(Vec::as_slice).ok_or_else(|| malformed("sig is missing"))
+    }
+}
+
+fn parse_sub_statements(value: Value) -> Result<Vec<SubStatement>> {
+    let items = value.into_array().map_err(|_| malformed("compound attStmt is not an array"))?;
+    items
+        .into_iter()
+        .map(|item| {
+            let map = item.into_map().map_err(|_| malformed("compound attStmt entry is not a map"))?;
+            let (mut fmt, mut stmt) = (None, None);
+            for (key, value) in map {
+                match key.as_text() {
+                    Some("fmt") => fmt = value.into_text().ok(),
+                    Some("attStmt") => stmt = value.into_map().ok(),
+                    _ => {}
+                }
+            }
+            match (fmt, stmt) {
+                (Some(fmt), Some(stmt)) => Ok((fmt, stmt)),
+                _ => Err(malformed("compound attStmt entry needs fmt and a map attStmt")),
+            }
+        })
+        .collect()
+}
+
+fn field_of<'a>(statement: &'a [(Value, Value)], name: &str) -> Option<&'a Value> {
+    statement.iter().find(|(k, _)| k.as_text() == Some(name)).map(|(_, v)| v)
+}
+
+/// Verifies `object`'s statement by its format (`compound` calls this for each sub-statement,
+/// with an object whose format and statement are the sub-statement's).
+fn verify_statement(object: &AttestationObject, client_data_hash: &[u8; 32], context: &Context<'_>) -> Result<Outcome> {
+    let format = object.format.as_str();
+    match format {
+        "none" => {
+            if !object.statement.is_empty() {
+                return Err(malformed("none attestation must have an empty statement"));
+            }
+            Ok((AttestationTrust::None, None))
+        }
+        "packed" => packed::verify(object, client_data_hash, context),
+        "fido-u2f" => fido_u2f::verify(object, client_data_hash, context),
+        "tpm" => tpm::verify(object, client_data_hash, context),
+        "android-key" => android_key::verify(object, client_data_hash, context),
+        "android-safetynet" => android_safetynet::verify(object, client_data_hash, context),
+        "apple" => apple::verify(object, client_data_hash, context),
+        "compound" => compound::verify(object, client_data_hash, context),
+        _ => Err(malformed("unknown attestation statement format")),
     }
 }
 

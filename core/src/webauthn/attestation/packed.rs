@@ -4,11 +4,15 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::der_parser::oid;
 use x509_parser::x509::X509Version;
 
-use super::{AttestationObject, AttestationTrust, certificate, malformed};
+use super::{AttestationObject, AttestationTrust, Context, Outcome, certificate, malformed};
 use crate::error::{Error, Result};
 use crate::webauthn::Check;
 
-pub(super) fn verify(object: &AttestationObject, client_data_hash: &[u8; 32]) -> Result<AttestationTrust> {
+pub(super) fn verify(
+    object: &AttestationObject,
+    client_data_hash: &[u8; 32],
+    context: &Context<'_>,
+) -> Result<Outcome> {
     let alg = object
         .field("alg")
         .and_then(|v| v.as_integer())
@@ -23,7 +27,7 @@ pub(super) fn verify(object: &AttestationObject, client_data_hash: &[u8; 32]) ->
             let leaf = certificate::parse(x5c[0])?;
             certificate::verify_signature(&leaf, alg, &signed, signature)?;
             check_leaf_requirements(&leaf, &credential.aaguid)?;
-            Ok(AttestationTrust::Unverified)
+            context.assess_chain("packed", &credential.aaguid, &x5c)
         }
         None => {
             // Self attestation: the statement is signed by the credential key, with its algorithm.
@@ -36,13 +40,13 @@ pub(super) fn verify(object: &AttestationObject, client_data_hash: &[u8; 32]) ->
             credential.public_key.verify(&signed, signature).map_err(|_| {
                 Error::verification(Check::AttestationStatement, "self attestation signature does not verify")
             })?;
-            Ok(AttestationTrust::SelfAttestation)
+            Ok((AttestationTrust::SelfAttestation, None))
         }
     }
 }
 
 /// §8.2.1 Packed attestation statement certificate requirements.
-fn check_leaf_requirements(leaf: &X509Certificate<'_>, aaguid: &[u8; 16]) -> Result<()> {
+pub(super) fn check_leaf_requirements(leaf: &X509Certificate<'_>, aaguid: &[u8; 16]) -> Result<()> {
     if leaf.version() != X509Version::V3 {
         return Err(certificate::bad_cert("packed attestation certificate must be X.509 v3"));
     }

@@ -1,0 +1,329 @@
+//! Criterion benchmarks of kavach-core's hot paths (issue #8). Run pinned to one core:
+//!
+//! ```sh
+//! taskset -c 0 cargo bench -p kavach-core --bench signin
+//! KAVACH_BENCH_DB_DIR=/var/tmp taskset -c 0 cargo bench -p kavach-core --bench signin -- pair
+//! ```
+//!
+//! - `verify/<alg>`: the stateless verifier (`api::verify_authentication`, what every binding's
+//!   `verifyAuthenticationResponse` calls) on a pre-signed assertion, per COSE algorithm.
+//! - `options/{usernameless,email}`: `POST /passkey/authenticate/options` through the router.
+//! - `pair/router`: a full sign-in through the router: options, then verify (challenge consume,
+//!   signature, counter compare-and-set, session insert). The assertion is signed between the two
+//!   calls by the software authenticator; only the two `handle` calls are timed.
+//! - `registration/router`: register options + verify through the router (attestation "none"),
+//!   again timing only the two `handle` calls.
+//!
+//! Times are CPU time of the benchmark thread (`CLOCK_THREAD_CPUTIME_ID`; every call here runs
+//! on it), not wall time, so other load on a shared machine does not skew them.
+//!
+//! The SQLite database lives in `KAVACH_BENCH_DB_DIR` (default `/dev/shm` when it exists, where
+//! fsync is free and the numbers are the CPU cost; point it at a disk to include fsync).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rusqlite::{Connection, params};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use kavach_core::Kavach;
+use kavach_core::http::{Request, Response};
+use kavach_test_authenticator::{Algorithm, Authenticator};
+use serde_json::{Value, json};
+
+const ORIGIN: &str = "http://localhost:3000";
+const RP_ID: &str = "localhost";
+const USERS: usize = 64;
+
+/// CPU time consumed so far by this thread (`CLOCK_THREAD_CPUTIME_ID`, nanosecond precision).
+fn cpu_now() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant the kernel knows.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// CPU time of `iters` calls of `f`.
+fn cpu_of(iters: u64, mut f: impl FnMut()) -> Duration {
+    let start = cpu_now();
+    for _ in 0..iters {
+        f();
+    }
+    cpu_now() - start
+}
+
+fn db_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("KAVACH_BENCH_DB_DIR") {
+        return PathBuf::from(dir);
+    }
+    let shm = PathBuf::from("/dev/shm");
+    if shm.is_dir() { shm } else { std::env::temp_dir() }
+}
+
+struct Fixture {
+    kavach: Kavach,
+    dir: tempfile::TempDir,
+}
+
+fn kavach() -> Fixture {
+    let dir = tempfile::Builder::new().prefix("kavach-bench-").tempdir_in(db_dir()).expect("temp dir");
+    let url = format!("file:{}", dir.path().join("kavach.db").display());
+    let config = json!({
+        "secret": "bench-secret-bench-secret-bench-secret!!",
+        "baseUrl": ORIGIN,
+        "database": { "provider": "sqlite", "url": url },
+        "plugins": [{ "id": "passkey", "rpName": "bench", "rpId": RP_ID, "origin": [ORIGIN] }],
+    });
+    Fixture { kavach: Kavach::from_json(&config.to_string()).expect("kavach"), dir }
+}
+
+fn post(kavach: &Kavach, path: &str, cookie: Option<&str>, body: &Value) -> Response {
+    let mut request = Request::new("POST", path).header("origin", ORIGIN).json(body);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    kavach.handle(&request)
+}
+
+fn ok(response: Response) -> Value {
+    assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+    response.json()
+}
+
+/// A user with a session cookie.
+fn user(kavach: &Kavach, email: &str) -> String {
+    let user = kavach.create_user(email, None).expect("user");
+    let session = kavach.create_session(&user.id).expect("session");
+    format!("kavach_session={}", session.token)
+}
+
+/// One registration through the router; returns the CPU time spent in the two `handle` calls.
+fn register(kavach: &Kavach, authenticator: &mut Authenticator, cookie: &str) -> Duration {
+    let t = cpu_now();
+    let options = ok(post(kavach, "/auth/passkey/register/options", Some(cookie), &json!({})));
+    let mut spent = cpu_now() - t;
+    let response = authenticator.register(&options, ORIGIN).expect("register");
+    let t = cpu_now();
+    ok(post(kavach, "/auth/passkey/register/verify", Some(cookie), &response));
+    spent += cpu_now() - t;
+    spent
+}
+
+fn verify(c: &mut Criterion) {
+    let mut group = c.benchmark_group("verify");
+    group.throughput(Throughput::Elements(1));
+    for alg in Algorithm::ALL {
+        let mut authenticator = Authenticator::new();
+        let creation = json!({
+            "challenge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "rp": { "id": RP_ID, "name": "bench" },
+            "user": { "id": "dXNlcg", "name": "user", "displayName": "user" },
+            "pubKeyCredParams": [{ "type": "public-key", "alg": alg.cose_id() }],
+        });
+        authenticator.register_with(&creation, ORIGIN, alg).expect("register");
+        let challenge = "Y2hhbGxlbmdlLWNoYWxsZW5nZS1jaGFsbGVuZ2UtMzI";
+        let response = authenticator
+            .authenticate(&json!({ "challenge": challenge, "rpId": RP_ID }), ORIGIN)
+            .expect("authenticate");
+        let credential = &authenticator.credentials()[0];
+        let input = json!({
+            "response": response,
+            "expectedChallenge": challenge,
+            "expectedOrigin": ORIGIN,
+            "expectedRPID": RP_ID,
+            "credential": {
+                "publicKey": kavach_core::base64url::encode(&credential.cose_public_key),
+                "counter": 0,
+            },
+        });
+        kavach_core::api::verify_authentication(&input).expect("verifies");
+        group.bench_with_input(BenchmarkId::from_parameter(format!("{alg:?}")), &input, |b, input| {
+            b.iter_custom(|iters| {
+                cpu_of(iters, || {
+                    kavach_core::api::verify_authentication(input).expect("verifies");
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
+fn options(c: &mut Criterion) {
+    let fx = kavach();
+    let kavach = &fx.kavach;
+    let mut authenticator = Authenticator::new();
+    let cookie = user(kavach, "someone@bench.example");
+    register(kavach, &mut authenticator, &cookie);
+    let mut group = c.benchmark_group("options");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("usernameless", |b| {
+        b.iter_custom(|iters| {
+            cpu_of(iters, || {
+                ok(post(kavach, "/auth/passkey/authenticate/options", None, &json!({})));
+            })
+        });
+    });
+    let body = json!({ "email": "someone@bench.example" });
+    group.bench_function("email", |b| {
+        b.iter_custom(|iters| {
+            cpu_of(iters, || {
+                ok(post(kavach, "/auth/passkey/authenticate/options", None, &body));
+            })
+        });
+    });
+    group.finish();
+    drop(fx.dir);
+}
+
+fn pair(c: &mut Criterion) {
+    let fx = kavach();
+    let kavach = &fx.kavach;
+    // One authenticator (one credential, counter on) per user, like real users.
+    let mut users: Vec<(String, Authenticator)> = (0..USERS)
+        .map(|i| {
+            let email = format!("user{i}@bench.example");
+            let cookie = user(kavach, &email);
+            let mut authenticator = Authenticator::new().with_counter(true);
+            register(kavach, &mut authenticator, &cookie);
+            (email, authenticator)
+        })
+        .collect();
+    // The signing is the browser's work: its CPU per assertion, measured alone, is taken off.
+    let mut probe = Authenticator::new().with_counter(true);
+    let creation = json!({
+        "challenge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "rp": { "id": RP_ID, "name": "bench" },
+        "user": { "id": "dXNlcg", "name": "user", "displayName": "user" },
+        "pubKeyCredParams": [{ "type": "public-key", "alg": -7 }],
+    });
+    probe.register(&creation, ORIGIN).expect("register");
+    let probe_options = json!({ "challenge": "Y2hhbGxlbmdlLWNoYWxsZW5nZS1jaGFsbGVuZ2UtMzI", "rpId": RP_ID });
+    let sign_cost = cpu_of(2000, || {
+        probe.authenticate(&probe_options, ORIGIN).expect("authenticate");
+    }) / 2000;
+    let mut group = c.benchmark_group("pair");
+    group.throughput(Throughput::Elements(1));
+    let mut next = 0usize;
+    group.bench_function("router", |b| {
+        b.iter_custom(|iters| {
+            let spent = cpu_of(iters, || {
+                let (email, authenticator) = &mut users[next % USERS];
+                next += 1;
+                let options = ok(post(kavach, "/auth/passkey/authenticate/options", None, &json!({ "email": email })));
+                let response = authenticator.authenticate(&options, ORIGIN).expect("authenticate");
+                let signed_in = post(kavach, "/auth/passkey/authenticate/verify", None, &response);
+                assert_eq!(signed_in.status, 200, "{}", String::from_utf8_lossy(&signed_in.body));
+            });
+            spent.saturating_sub(sign_cost * u32::try_from(iters).unwrap_or(u32::MAX))
+        });
+    });
+    group.finish();
+    drop(fx.dir);
+}
+
+fn registration(c: &mut Criterion) {
+    let fx = kavach();
+    let kavach = &fx.kavach;
+    let mut n = 0usize;
+    let mut group = c.benchmark_group("registration");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("router", |b| {
+        b.iter_custom(|iters| {
+            // A fresh user and authenticator each time (untimed), so excludeCredentials stays
+            // one user's usual size instead of growing with every iteration.
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                n += 1;
+                let cookie = user(kavach, &format!("registrar{n}@bench.example"));
+                let mut authenticator = Authenticator::new();
+                spent += register(kavach, &mut authenticator, &cookie);
+            }
+            spent
+        });
+    });
+    group.finish();
+    drop(fx.dir);
+}
+
+/// The durability choice, in wall time on a real disk (`KAVACH_BENCH_DISK_DIR`, default the
+/// system temp dir): kavach's sign-in writes replayed with plain rusqlite (same statements and
+/// schema shape, WAL) under `synchronous=FULL` and `NORMAL`.
+///  - `today`: what a pair commits now: challenge insert, challenge consume, counter + session
+///    (three commits, so three fsyncs under FULL).
+///  - `one_fsync`: the proposed per-operation durability: challenge insert and consume at NORMAL
+///    (no fsync; a later FULL commit of the same WAL makes them durable too), counter + session at
+///    FULL (one fsync a pair).
+fn durability(c: &mut Criterion) {
+    let dir = std::env::var_os("KAVACH_BENCH_DISK_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    let dir = tempfile::Builder::new().prefix("kavach-bench-").tempdir_in(dir).expect("temp dir");
+    let conn = Connection::open(dir.path().join("durability.db")).expect("open");
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)).expect("wal");
+    conn.execute_batch(
+        "CREATE TABLE c (challenge TEXT PRIMARY KEY, state TEXT NOT NULL, expires_at INTEGER NOT NULL);
+         CREATE TABLE k (id BLOB PRIMARY KEY, counter INTEGER NOT NULL, last_used_at INTEGER);
+         CREATE TABLE s (id TEXT PRIMARY KEY, token_hash BLOB NOT NULL UNIQUE, user_id TEXT NOT NULL,
+                         created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+         INSERT INTO k VALUES (x'00', 0, NULL);",
+    )
+    .expect("schema");
+    let mut n: i64 = 0;
+    let mut step = |conn: &Connection, sync_challenge: &str, sync_sign_in: &str, merged: bool| {
+        n += 1;
+        let challenge = format!("challenge-{n}");
+        conn.pragma_update(None, "synchronous", sync_challenge).expect("pragma");
+        conn.execute_batch("BEGIN IMMEDIATE").expect("begin");
+        conn.prepare_cached("INSERT INTO c VALUES (?1, '{}', ?2)").unwrap().execute(params![challenge, n]).unwrap();
+        conn.execute_batch("COMMIT").expect("commit");
+        if !merged {
+            conn.execute_batch("BEGIN IMMEDIATE").expect("begin");
+        } else {
+            conn.pragma_update(None, "synchronous", sync_sign_in).expect("pragma");
+            conn.execute_batch("BEGIN IMMEDIATE").expect("begin");
+        }
+        conn.prepare_cached("DELETE FROM c WHERE challenge = ?1 RETURNING state")
+            .unwrap()
+            .query_row(params![challenge], |r| r.get::<_, String>(0))
+            .unwrap();
+        if !merged {
+            conn.execute_batch("COMMIT").expect("commit");
+            conn.pragma_update(None, "synchronous", sync_sign_in).expect("pragma");
+            conn.execute_batch("BEGIN IMMEDIATE").expect("begin");
+        }
+        conn.prepare_cached("UPDATE k SET counter = ?1, last_used_at = ?1 WHERE id = x'00' AND counter = ?2")
+            .unwrap()
+            .execute(params![n, n - 1])
+            .unwrap();
+        conn.prepare_cached("INSERT INTO s VALUES (?1, ?2, 'user', ?3, ?3)")
+            .unwrap()
+            .execute(params![format!("s{n}"), n.to_be_bytes().to_vec(), n])
+            .unwrap();
+        conn.execute_batch("COMMIT").expect("commit");
+    };
+    let mut group = c.benchmark_group("durability");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(10);
+    for (name, challenge_sync, sign_in_sync, merged) in [
+        ("today_FULL", "FULL", "FULL", false),
+        ("today_NORMAL", "NORMAL", "NORMAL", false),
+        ("one_fsync", "NORMAL", "FULL", true),
+    ] {
+        group.bench_function(name, |b| b.iter(|| step(&conn, challenge_sync, sign_in_sync, merged)));
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    // BENCH_QUICK=1 (bench/run.sh --quick): a smoke run that cannot rot, not a measurement.
+    if std::env::var_os("BENCH_QUICK").is_some() {
+        Criterion::default()
+            .warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_millis(600))
+            .sample_size(10)
+    } else {
+        Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4))
+    }
+}
+
+criterion_group! { name = benches; config = config(); targets = verify, options, pair, registration, durability }
+criterion_main!(benches);

@@ -1,0 +1,66 @@
+//! Attestation objects (`AttestationObject::parse` + `verify`). Input: 32 bytes of
+//! clientDataHash, then the CBOR attestation object.
+//!
+//! Invariants: errors are VERIFICATION_FAILED with a safe message; a parsed object has attested
+//! credential data whose key parses; the trust level matches the format: `none` only with an
+//! empty statement, packed without x5c is self attestation, x5c statements are never "none" or
+//! "self", and the formats whose statements are not verified are "unverified".
+#![no_main]
+
+use kavach_core::ErrorCode;
+use kavach_core::webauthn::attestation::{AttestationObject, AttestationTrust};
+use kavach_fuzz::assert_safe_message;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 32 {
+        return;
+    }
+    let hash: [u8; 32] = data[..32].try_into().unwrap();
+    let bytes = &data[32..];
+    let context = || format!("hash {hash:02x?} object {bytes:02x?}");
+    let object = match AttestationObject::parse(bytes) {
+        Ok(object) => object,
+        Err(err) => {
+            assert_eq!(err.code(), ErrorCode::VerificationFailed, "{err}");
+            return assert_safe_message(err.message(), "", &context);
+        }
+    };
+    let credential = object.auth_data.attested_credential_data.as_ref().expect("parse requires attested data");
+    assert!(!credential.credential_id.is_empty() && credential.credential_id.len() <= 1023);
+    kavach_core::webauthn::CredentialPublicKey::from_cose(&credential.public_key_cose)
+        .expect("the stored COSE bytes parse on their own");
+    match object.verify(&hash) {
+        Err(err) => {
+            assert_eq!(err.code(), ErrorCode::VerificationFailed, "{err}");
+            assert_safe_message(err.message(), "", &context);
+        }
+        Ok(result) => {
+            assert_eq!(result.format, object.format);
+            let has_x5c = object.statement.iter().any(|(k, _)| k.as_text() == Some("x5c"));
+            match result.format.as_str() {
+                "none" => {
+                    assert!(object.statement.is_empty());
+                    assert_eq!(result.trust, AttestationTrust::None);
+                }
+                "packed" if !has_x5c => assert_eq!(result.trust, AttestationTrust::SelfAttestation, "{}", context()),
+                "packed" | "fido-u2f" => {
+                    // Certificate statements: never "none" or "self", whatever chain validation
+                    // (issue 7) concludes.
+                    assert!(has_x5c);
+                    assert!(
+                        !matches!(result.trust, AttestationTrust::None | AttestationTrust::SelfAttestation),
+                        "{:?} for an x5c statement: {}",
+                        result.trust,
+                        context()
+                    );
+                }
+                "tpm" | "android-key" | "android-safetynet" | "apple" | "compound" => {
+                    assert_eq!(result.trust, AttestationTrust::Unverified);
+                    assert!(!result.statement_verified);
+                }
+                other => panic!("unknown format {other:?} accepted"),
+            }
+        }
+    }
+});
