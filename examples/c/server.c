@@ -6,7 +6,7 @@
  *
  * Environment (tests/e2e/README.md): PORT (3000), DATABASE_URL (default file:kavach.db in the
  * working directory), KAVACH_SECRET (a fixed demo secret otherwise, with a warning),
- * KAVACH_USER_VERIFICATION (preferred), KAVACH_WEB_DIR (../web from the working directory).
+ * KAVACH_USER_VERIFICATION (preferred), KAVACH_ATTESTATION (none), KAVACH_WEB_DIR (../web from the working directory).
  * Just enough HTTP for a local demo: put a real server in front of it for anything else.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -492,7 +492,8 @@ static void *connection(void *arg) {
     return NULL;
 }
 
-static void config_json(struct buf *b, const char *database_url, const char *secret, const char *uv) {
+static void config_json(struct buf *b, const char *database_url, const char *secret, const char *uv,
+                        const char *attestation) {
     const char *provider = strncmp(database_url, "postgres://", 11) == 0 || strncmp(database_url, "postgresql://", 13) == 0
                                ? "postgres" : "sqlite";
     buf_str(b, "{\"database\":{\"provider\":\"");
@@ -507,6 +508,8 @@ static void config_json(struct buf *b, const char *database_url, const char *sec
     buf_json_string(b, origin);
     buf_str(b, "],\"user_verification\":");
     buf_json_string(b, uv);
+    buf_str(b, ",\"attestation\":");
+    buf_json_string(b, attestation);
     buf_str(b, "}]}");
 }
 
@@ -532,7 +535,8 @@ int main(void) {
         fprintf(stderr, "warning: KAVACH_SECRET is not set; using a fixed demo secret (never do this in production)\n");
         secret = DEMO_SECRET;
     }
-    config_json(&config, env("DATABASE_URL", "file:kavach.db"), secret, env("KAVACH_USER_VERIFICATION", "preferred"));
+    config_json(&config, env("DATABASE_URL", "file:kavach.db"), secret, env("KAVACH_USER_VERIFICATION", "preferred"),
+                env("KAVACH_ATTESTATION", "none"));
     if (kavach_new(config.data, &kavach, &error) != KAVACH_OK) {
         fprintf(stderr, "kavach-c-server: %s\n", error);
         kavach_string_free(error);

@@ -1,6 +1,6 @@
 // The kavach demo on Express 5: the page from examples/web at /, every passkey endpoint under /auth
 // through kavach.express(), and the demo-only POST /demo/signup. Environment (see run.sh):
-// PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION.
+// PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +34,7 @@ const kavach = await createKavach({
       rpId: 'localhost',
       origin: [origin],
       userVerification: process.env.KAVACH_USER_VERIFICATION ?? 'preferred',
+      attestation: process.env.KAVACH_ATTESTATION ?? 'none',
     }),
   ],
 });

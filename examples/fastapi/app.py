@@ -4,6 +4,7 @@
 Environment (the contract of tests/e2e/README.md; run.sh starts it): PORT (3000), DATABASE_URL
 (default: SQLite kavach.db beside this file; a postgres:// URL selects PostgreSQL),
 KAVACH_SECRET (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred),
+KAVACH_ATTESTATION (none),
 KAVACH_WEB_DIR (default examples/web).
 """
 
@@ -32,10 +33,12 @@ MAX_BODY_BYTES = 64 * 1024
 DEMO_SECRET = "kavach-demo-secret-not-for-production-use!!"
 if not os.environ.get("KAVACH_SECRET"):
     print(
-        "KAVACH_SECRET is not set: using a fixed demo secret (never do this in production)", file=sys.stderr
+        "KAVACH_SECRET is not set: using a fixed demo secret (never do this in production)",
+        file=sys.stderr,
     )
 
 UserVerification = Literal["required", "preferred", "discouraged"]
+Attestation = Literal["none", "indirect", "direct"]
 
 
 def database(url: str | None) -> DatabaseOptions:
@@ -56,7 +59,11 @@ kavach = create_kavach(
             rp_id="localhost",
             origin=[ORIGIN],
             # Checked by the core: an unknown value stops the server with INVALID_CONFIG.
-            user_verification=cast(UserVerification, os.environ.get("KAVACH_USER_VERIFICATION", "preferred")),
+            user_verification=cast(
+                UserVerification,
+                os.environ.get("KAVACH_USER_VERIFICATION", "preferred"),
+            ),
+            attestation=cast(Attestation, os.environ.get("KAVACH_ATTESTATION", "none")),
         )
     ],
 )
@@ -80,7 +87,8 @@ async def http_error_response(request: Request, exc: Exception) -> JSONResponse:
     status = cast(StarletteHTTPException, exc).status_code
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "INVALID_REQUEST")
     return JSONResponse(
-        {"error": str(cast(StarletteHTTPException, exc).detail).lower(), "code": code}, status
+        {"error": str(cast(StarletteHTTPException, exc).detail).lower(), "code": code},
+        status,
     )
 
 
@@ -158,4 +166,7 @@ async def vendor(path: str) -> Response:
 
 if not (VENDOR_DIR / "index.js").is_file():
     print(f"warning: {VENDOR_DIR} is missing: run `npm ci` in {WEB_DIR}", file=sys.stderr)
-print(f"kavach demo on {ORIGIN} (passkeys under {ORIGIN}{kavach.base_path})", file=sys.stderr)
+print(
+    f"kavach demo on {ORIGIN} (passkeys under {ORIGIN}{kavach.base_path})",
+    file=sys.stderr,
+)

@@ -1,6 +1,6 @@
 // The kavach demo on net/http: the page from examples/web at /, every passkey endpoint under
 // /auth through k.Handler(), and the demo-only POST /demo/signup. Environment (see run.sh and
-// tests/e2e/README.md): PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION,
+// tests/e2e/README.md): PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
 // KAVACH_WEB_DIR.
 package main
 
@@ -41,6 +41,7 @@ func main() {
 			RPID:             "localhost",
 			Origin:           []string{origin},
 			UserVerification: env("KAVACH_USER_VERIFICATION", "preferred"),
+			Attestation:      env("KAVACH_ATTESTATION", "none"),
 		},
 	})
 	if err != nil {
