@@ -27,6 +27,10 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The raw body.
     pub body: Vec<u8>,
+    /// Who is asking, as the host knows it: the peer IP, or the client entry the host's own proxy
+    /// appended to `X-Forwarded-For`. Only the optional per-client rate limit reads it; `None`
+    /// (the default) is never rate-limited. Never taken from a header the client controls.
+    pub client: Option<String>,
 }
 
 /// An HTTP response.
@@ -49,6 +53,12 @@ impl Request {
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets the client key (see [`Request::client`]).
+    pub fn client(mut self, key: &str) -> Self {
+        self.client = Some(key.to_owned());
         self
     }
 

@@ -116,7 +116,7 @@ unsafe fn request(
         // SAFETY: `body_len` readable bytes, as the header documents.
         (false, len) => unsafe { slice::from_raw_parts(body, len.min(MAX_BODY_BYTES + 1)) }.to_vec(),
     };
-    Ok(Request { method, path, headers, body })
+    Ok(Request { method, path, headers, body, client: None })
 }
 
 /// The response for a failed call, in the core's error shape.

@@ -56,7 +56,7 @@ impl KavachNative {
         while let (Some(name), Some(value)) = (iter.next(), iter.next()) {
             pairs.push((name, value));
         }
-        let request = Request { method, path, headers: pairs, body: body.to_vec() };
+        let request = Request { method, path, headers: pairs, body: body.to_vec(), client: None };
         AsyncTask::new(Handle { kavach: Arc::clone(&self.inner), request })
     }
 }

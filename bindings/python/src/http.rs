@@ -23,7 +23,7 @@ impl KavachNative {
         body: &[u8],
     ) -> PyResult<NativeResponse<'py>> {
         let kavach = self.inner.clone();
-        let request = Request { method, path, headers, body: body.to_vec() };
+        let request = Request { method, path, headers, body: body.to_vec(), client: None };
         // `Kavach::handle` answers every failure (even a panic) with an error response.
         let Response { status, headers, body } = run(py, move || Ok(kavach.handle(&request)))?;
         Ok((status, headers, PyBytes::new(py, &body)))

@@ -77,7 +77,7 @@ fn connection(stream: &TcpStream, max_body: usize, handle: &dyn Fn(Request) -> R
         let close =
             length > limit || http10 || header("connection").is_some_and(|v| v.to_ascii_lowercase().contains("close"));
         let is_head = method.eq_ignore_ascii_case("HEAD");
-        let response = handle(Request { method, path, headers, body });
+        let response = handle(Request { method, path, headers, body, client: None });
         write_response(stream, &response, is_head, close)?;
         if close {
             return Ok(());
