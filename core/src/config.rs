@@ -39,6 +39,26 @@ pub struct Config {
     /// Plugins as the JavaScript API passes them: `[{ "id": "passkey", ...options }]`.
     #[serde(default)]
     pub plugins: Vec<PluginConfig>,
+    /// Per-client rate limit on the routes that need no session. Off unless given.
+    #[serde(default, alias = "rate_limit")]
+    pub rate_limit: Option<RateLimitConfig>,
+}
+
+/// `rateLimit`: at most `max` requests per `window` seconds from one client key (the host
+/// adapter supplies the key, normally the client's IP), on `authenticate/options` and
+/// `authenticate/verify`. Counted per instance, in memory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Default true when `rateLimit` is given.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Seconds. Default 60.
+    #[serde(default)]
+    pub window: Option<u64>,
+    /// Requests per window. Default 30.
+    #[serde(default)]
+    pub max: Option<u32>,
 }
 
 /// `database`.
@@ -143,6 +163,10 @@ pub struct PasskeyConfig {
     /// `android-safetynet` options.
     #[serde(default, alias = "android_safety_net")]
     pub android_safety_net: Option<SafetyNetConfig>,
+    /// The most ceremonies that may be outstanding at once (issued challenges not yet used or
+    /// expired), across every instance sharing the database. Default 100,000.
+    #[serde(default, alias = "max_outstanding_challenges")]
+    pub max_outstanding_challenges: Option<u64>,
 }
 
 /// `passkey.attestationPolicy`.
@@ -256,7 +280,24 @@ pub struct Settings {
     pub(crate) allow_deleting_last_passkey: bool,
     pub(crate) attestation_options: AttestationOptions,
     pub(crate) attestation_policy: AttestationPolicy,
+    pub(crate) max_outstanding_challenges: u64,
+    pub(crate) rate_limit: Option<RateLimit>,
 }
+
+/// A validated `rateLimit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub max: u32,
+    /// Window length in milliseconds.
+    pub window_ms: i64,
+}
+
+/// Default `passkey.maxOutstandingChallenges`: about 25 MB of challenge rows in SQLite, far above
+/// what real traffic keeps outstanding (a sign-in holds one for seconds).
+pub const DEFAULT_MAX_OUTSTANDING_CHALLENGES: u64 = 100_000;
+const MAX_OUTSTANDING_CHALLENGES_RANGE: std::ops::RangeInclusive<u64> = 10..=100_000_000;
+const RATE_LIMIT_WINDOW_SECONDS: std::ops::RangeInclusive<u64> = 1..=86_400;
 
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -372,6 +413,12 @@ impl Settings {
         };
 
         let (attestation_options, attestation_policy) = attestation_settings(&passkey)?;
+        let max_outstanding_challenges =
+            passkey.max_outstanding_challenges.unwrap_or(DEFAULT_MAX_OUTSTANDING_CHALLENGES);
+        if !MAX_OUTSTANDING_CHALLENGES_RANGE.contains(&max_outstanding_challenges) {
+            return Err(Error::config("passkey.maxOutstandingChallenges must be between 10 and 100000000"));
+        }
+        let rate_limit = rate_limit_settings(config.rate_limit.as_ref())?;
 
         let mut request_origins = origins.clone();
         if !request_origins.contains(&base_origin) {
@@ -394,7 +441,19 @@ impl Settings {
             allow_deleting_last_passkey: passkey.allow_deleting_last_passkey,
             attestation_options,
             attestation_policy,
+            max_outstanding_challenges,
+            rate_limit,
         })
+    }
+
+    /// `passkey.maxOutstandingChallenges`.
+    pub fn max_outstanding_challenges(&self) -> u64 {
+        self.max_outstanding_challenges
+    }
+
+    /// The per-client rate limit, if enabled.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
     }
 
     /// How attestation statements are verified (trust anchors, metadata, format options). The
@@ -456,6 +515,22 @@ impl Settings {
     pub fn database_pool_size(&self) -> u32 {
         self.pool_size
     }
+}
+
+fn rate_limit_settings(config: Option<&RateLimitConfig>) -> Result<Option<RateLimit>> {
+    let Some(config) = config else { return Ok(None) };
+    if config.enabled == Some(false) {
+        return Ok(None);
+    }
+    let window = config.window.unwrap_or(60);
+    if !RATE_LIMIT_WINDOW_SECONDS.contains(&window) {
+        return Err(Error::config("rateLimit.window must be between 1 and 86400 seconds"));
+    }
+    let max = config.max.unwrap_or(30);
+    if max == 0 {
+        return Err(Error::config("rateLimit.max must be at least 1 (to turn the limit off, set enabled: false)"));
+    }
+    Ok(Some(RateLimit { max, window_ms: window as i64 * 1000 }))
 }
 
 /// `attestationPolicy`, `attestationRoots`, `bundledAttestationRoots`, `metadata`,

@@ -46,6 +46,13 @@ pub enum ErrorCode {
     UserNotFound,
     /// The configuration is invalid (reported at start-up, never per request). 500 if ever routed.
     InvalidConfig,
+    /// This client (by the key its host supplied) sent more unauthenticated requests than the
+    /// configured `rateLimit` allows. 429, with `Retry-After`.
+    RateLimited,
+    /// More ceremonies are outstanding than `passkey.maxOutstandingChallenges` allows (a flood of
+    /// options requests); no new challenge is stored until some are used or expire. 503, with
+    /// `Retry-After`.
+    TooManyChallenges,
     /// Anything that is not the client's fault (database unavailable, a bug). 500; details are
     /// logged, never returned.
     Internal,
@@ -53,7 +60,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for bindings that mirror the list and tests that check they agree.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         Self::Unauthorized,
         Self::InvalidRequest,
         Self::PayloadTooLarge,
@@ -70,6 +77,8 @@ impl ErrorCode {
         Self::UserNotFound,
         Self::InvalidConfig,
         Self::Internal,
+        Self::RateLimited,
+        Self::TooManyChallenges,
     ];
 
     /// The stable string form, e.g. `"CHALLENGE_INVALID"`.
@@ -91,6 +100,8 @@ impl ErrorCode {
             Self::UserNotFound => "USER_NOT_FOUND",
             Self::InvalidConfig => "INVALID_CONFIG",
             Self::Internal => "INTERNAL",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::TooManyChallenges => "TOO_MANY_CHALLENGES",
         }
     }
 
@@ -104,7 +115,9 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::CredentialExists | Self::LastCredential | Self::UserExists => 409,
             Self::PayloadTooLarge => 413,
+            Self::RateLimited => 429,
             Self::InvalidConfig | Self::Internal => 500,
+            Self::TooManyChallenges => 503,
         }
     }
 }
@@ -122,6 +135,7 @@ pub struct Error {
     status: u16,
     message: Cow<'static, str>,
     check: Option<Check>,
+    retry_after: Option<u32>,
 }
 
 /// The engine's result type.
@@ -130,7 +144,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with the code's default status.
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, status: code.status(), message: message.into(), check: None }
+        Self { code, status: code.status(), message: message.into(), check: None, retry_after: None }
     }
 
     /// `INVALID_REQUEST`: the client sent something malformed.
@@ -161,6 +175,12 @@ impl Error {
         self
     }
 
+    /// The same error telling the client when to try again (the router sends `Retry-After`).
+    pub(crate) fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.code
@@ -179,6 +199,11 @@ impl Error {
     /// For `VERIFICATION_FAILED` (and `COUNTER_REGRESSION`): which check failed.
     pub fn check(&self) -> Option<Check> {
         self.check
+    }
+
+    /// For `RATE_LIMITED` and `TOO_MANY_CHALLENGES`: seconds after which a retry may succeed.
+    pub fn retry_after(&self) -> Option<u32> {
+        self.retry_after
     }
 }
 

@@ -95,7 +95,11 @@ impl Response {
     /// The error body `{"error": message, "code": CODE}` with the error's status.
     pub fn error(err: &Error) -> Self {
         let body = json!({ "error": err.message(), "code": err.code().as_str() });
-        Self { status: err.status(), headers: json_headers(), body: body.to_string().into_bytes() }
+        let mut headers = json_headers();
+        if let Some(seconds) = err.retry_after() {
+            headers.push(("retry-after".to_owned(), seconds.to_string()));
+        }
+        Self { status: err.status(), headers, body: body.to_string().into_bytes() }
     }
 
     fn with_header(mut self, name: &str, value: String) -> Self {
@@ -180,6 +184,11 @@ impl Kavach {
         }
 
         let id = id.unwrap_or_default();
+        if matches!(route, Route::AuthenticateOptions | Route::AuthenticateVerify)
+            && let (Some(limiter), Some(client)) = (&self.rate_limiter, &request.client)
+        {
+            limiter.check(client, self.now())?;
+        }
         match route {
             Route::AuthenticateOptions => {
                 let body = json_body(request)?;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::config::{Database, Settings};
 use crate::error::{Error, ErrorCode, Result};
+use crate::limits::{ChallengeBudget, RateLimiter};
 use crate::session;
 use crate::store::{SessionRecord, SqliteStore, Store, UserRecord};
 use crate::time;
@@ -19,6 +20,8 @@ pub struct Kavach {
     pub(crate) settings: Settings,
     pub(crate) store: Box<dyn Store>,
     clock: Clock,
+    pub(crate) challenge_budget: ChallengeBudget,
+    pub(crate) rate_limiter: Option<RateLimiter>,
 }
 
 /// A user as the API shows it.
@@ -112,7 +115,13 @@ impl Kavach {
 
     /// An instance over a store of the host's choosing.
     pub fn with_store(settings: Settings, store: Box<dyn Store>) -> Self {
-        Self { settings, store, clock: Arc::new(time::now_ms) }
+        Self {
+            challenge_budget: ChallengeBudget::new(settings.max_outstanding_challenges),
+            rate_limiter: settings.rate_limit.map(RateLimiter::new),
+            settings,
+            store,
+            clock: Arc::new(time::now_ms),
+        }
     }
 
     /// Replaces the clock (tests move time with it).

@@ -5,9 +5,9 @@ use serde::Serialize;
 
 use super::{CeremonyState, unwrap_response};
 use crate::base64url;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Kavach, NewSession};
-use crate::store::{ChallengeKind, SignInUpdate};
+use crate::store::{ChallengeKind, ChallengeRecord, SignInUpdate, challenge_invalid};
 use crate::verify::{AuthenticationExpectations, as_authentication_failure, verify_assertion};
 use crate::webauthn::options::{CredentialDescriptor, RequestOptions};
 use crate::webauthn::response::AuthenticationResponse;
@@ -74,8 +74,26 @@ impl Kavach {
     fn authenticate_verify_inner(&self, body: &serde_json::Value) -> Result<SignIn> {
         let (response_json, _) = unwrap_response(body)?;
         let response = AuthenticationResponse::from_json(response_json)?;
-        let (challenge, state) = self.consume_challenge(response_json, ChallengeKind::Authentication, None)?;
+        let (challenge, state) = self.find_challenge(response_json, ChallengeKind::Authentication)?;
+        match self.sign_in(&response, &challenge, &state) {
+            Err(err) if err.code() != ErrorCode::ChallengeInvalid && !self.burn_challenge(&challenge.challenge) => {
+                // Someone else used the challenge while this request was verifying (a double
+                // submit or a replay): that, not what this copy then tripped over (e.g. the
+                // counter the first one moved), is the error.
+                Err(challenge_invalid())
+            }
+            outcome => outcome,
+        }
+    }
 
+    /// Checks the assertion against the ceremony and the stored credential; on success consumes
+    /// the challenge, moves the counter and saves a new session, all in one transaction.
+    fn sign_in(
+        &self,
+        response: &AuthenticationResponse,
+        challenge: &ChallengeRecord,
+        state: &CeremonyState,
+    ) -> Result<SignIn> {
         // §7.2 step 5: if allowCredentials was given, the credential must be one of them.
         let credential_id = base64url::encode(&response.credential_id);
         if !state.allow.is_empty() && !state.allow.contains(&credential_id) {
@@ -104,7 +122,7 @@ impl Kavach {
 
         let public_key = CredentialPublicKey::from_cose(&credential.public_key).map_err(Error::internal)?;
         let verified = verify_assertion(
-            &response,
+            response,
             &public_key,
             &AuthenticationExpectations {
                 challenge: &challenge.challenge,
@@ -120,6 +138,7 @@ impl Kavach {
 
         let (session, token) = self.new_session_record(&owner.id);
         self.store.complete_sign_in(&SignInUpdate {
+            challenge: &challenge.challenge,
             credential_id: &credential.credential_id,
             expected_counter: credential.counter,
             new_counter: verified.counter,

@@ -123,6 +123,9 @@ pub struct ChallengeRecord {
 /// What a sign-in writes, in one transaction.
 #[derive(Debug, Clone)]
 pub struct SignInUpdate<'a> {
+    /// The challenge the assertion answered: consumed in the same transaction, so a sign-in is
+    /// either complete (challenge gone, counter moved, session saved) or did not happen.
+    pub challenge: &'a str,
     /// The credential used.
     pub credential_id: &'a [u8],
     /// The counter value read before verification: the update only applies if it is unchanged.
@@ -176,6 +179,13 @@ pub trait Store: Send + Sync {
     /// Atomically removes and returns the challenge if it exists and has not expired. Two
     /// concurrent calls for one challenge: at most one gets it.
     fn take_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>>;
+    /// The challenge if it exists and has not expired, left in place. Only a read: whoever
+    /// relies on single use must still consume it ([`Store::take_challenge`] or
+    /// [`Store::complete_sign_in`]).
+    fn peek_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>>;
+    /// How many unexpired challenges are stored, counting no further than `limit` (the answer is
+    /// `min(count, limit)`, at a cost bounded by `limit`).
+    fn count_challenges(&self, now: i64, limit: u64) -> Result<u64>;
 
     /// Inserts a credential. A credential ID that exists (for any user) is `CREDENTIAL_EXISTS`.
     fn insert_credential(&self, credential: &CredentialRecord) -> Result<()>;
@@ -183,10 +193,11 @@ pub trait Store: Send + Sync {
     fn credential_by_id(&self, credential_id: &[u8]) -> Result<Option<CredentialRecord>>;
     /// The user's credentials, newest first.
     fn credentials_of_user(&self, user_id: &str) -> Result<Vec<CredentialRecord>>;
-    /// After a verified assertion: compare-and-set the counter (and BS flag, last use) and insert
-    /// the session, in one transaction. If the stored counter no longer equals
-    /// `expected_counter` (a concurrent sign-in moved it), nothing is written and this returns
-    /// `COUNTER_REGRESSION`.
+    /// After a verified assertion, in one durable transaction: consume the challenge,
+    /// compare-and-set the counter (and BS flag, last use) and insert the session. If the
+    /// challenge is gone or expired (a concurrent request used it) this returns
+    /// `CHALLENGE_INVALID`; if the stored counter no longer equals `expected_counter` (a
+    /// concurrent sign-in moved it), `COUNTER_REGRESSION`. Either way nothing is written.
     fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<()>;
     /// Renames the user's credential; `None` if the user has no such credential.
     fn rename_credential(&self, user_id: &str, credential_id: &[u8], name: &str) -> Result<Option<CredentialRecord>>;
@@ -196,6 +207,14 @@ pub trait Store: Send + Sync {
 
     /// Deletes expired challenges and sessions, at most `limit` rows of each. Returns rows removed.
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64>;
+}
+
+/// The error for a challenge that is unknown, expired or already used.
+pub(crate) fn challenge_invalid() -> crate::Error {
+    crate::Error::new(
+        crate::ErrorCode::ChallengeInvalid,
+        "the challenge is unknown, expired or already used; start again",
+    )
 }
 
 /// The case-insensitive key an email is unique by (trim + Unicode lowercase), computed here rather

@@ -199,10 +199,22 @@ impl PostgresStore {
         Ok(PostgresStore { pool })
     }
 
-    /// Runs `f` as one transaction on a pooled connection: commits if it returns `Ok`, rolls back
-    /// otherwise.
+    /// Runs `f` as one transaction on a pooled connection: commits (durably: the server's
+    /// `synchronous_commit`, normally `on`) if it returns `Ok`, rolls back otherwise.
     fn unit<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
-        let mut conn = self.begin()?;
+        self.transaction(BEGIN, f)
+    }
+
+    /// [`PostgresStore::unit`] with an asynchronous commit (`synchronous_commit = off` for this
+    /// transaction only): no wait for the WAL flush. A server crash may lose the last such
+    /// commits, never corrupt anything: for challenges and sweeps, whose loss costs a retry
+    /// (the same split as the SQLite store's `Durability`).
+    fn relaxed_unit<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
+        self.transaction(BEGIN_RELAXED, f)
+    }
+
+    fn transaction<T>(&self, begin: &'static str, f: impl FnOnce(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
+        let mut conn = self.begin(begin)?;
         let out = f(&mut conn.as_mut().tx());
         let out = match out {
             Ok(value) => conn.as_mut().simple("COMMIT").map(|()| value),
@@ -237,11 +249,11 @@ impl PostgresStore {
     /// A pooled connection with a transaction open. A connection that turns out to be dead at
     /// `BEGIN` has run nothing, so it is discarded (with the other idle ones, which a restart has
     /// most likely killed too) and a fresh one is tried.
-    fn begin(&self) -> Result<Checkout<'_>> {
+    fn begin(&self, begin: &'static str) -> Result<Checkout<'_>> {
         let mut attempts = 0;
         loop {
             let mut conn = self.pool.get()?;
-            match conn.as_mut().simple("BEGIN") {
+            match conn.as_mut().simple(begin) {
                 Ok(()) => return Ok(conn),
                 Err(fail) if attempts < 2 && fail.connection_lost() => {
                     attempts += 1;
@@ -421,7 +433,7 @@ impl PooledConn {
     /// `BEGIN`, `COMMIT` or `ROLLBACK`, tracking whether a transaction is open.
     fn simple(&mut self, sql: &'static str) -> Result<(), Fail> {
         self.call(self.client.batch_execute(sql))?;
-        self.in_transaction = sql == "BEGIN";
+        self.in_transaction = sql.starts_with("BEGIN");
         Ok(())
     }
 
@@ -789,6 +801,10 @@ fn insert_session(tx: &mut Tx<'_>, session: &SessionRecord) -> Result<(), Fail> 
 
 /// PostgreSQL text cannot hold U+0000, so no stored key contains it: a lookup by such a key (from
 /// hostile input) finds nothing, without asking the server (which would refuse the parameter).
+/// Opens a transaction (one round trip for both statements of the relaxed form).
+const BEGIN: &str = "BEGIN";
+const BEGIN_RELAXED: &str = "BEGIN; SET LOCAL synchronous_commit TO off";
+
 fn storable(key: &str) -> bool {
     !key.contains('\0')
 }
@@ -906,7 +922,7 @@ impl Store for PostgresStore {
     }
 
     fn insert_challenge(&self, challenge: &ChallengeRecord, now: i64) -> Result<()> {
-        self.unit(|tx| {
+        self.relaxed_unit(|tx| {
             tx.execute(
                 "INSERT INTO kavach_passkey_challenges (challenge, kind, user_id, state, expires_at) \
                  VALUES ($1, $2, $3, $4, $5)",
@@ -929,7 +945,7 @@ impl Store for PostgresStore {
         }
         // One statement: whoever's DELETE removes the row gets it; a concurrent DELETE of the same
         // row waits, then finds it gone. An expired row is removed too, but not returned.
-        let taken = self.unit(|tx| {
+        let taken = self.relaxed_unit(|tx| {
             tx.query_opt(
                 "DELETE FROM kavach_passkey_challenges WHERE challenge = $1 \
                  RETURNING challenge, kind, user_id, state, expires_at",
@@ -939,6 +955,34 @@ impl Store for PostgresStore {
             .transpose()
         })?;
         Ok(taken.filter(|c| c.expires_at > now))
+    }
+
+    fn peek_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>> {
+        if !storable(challenge) {
+            return Ok(None);
+        }
+        self.single(|tx| {
+            tx.query_opt(
+                "SELECT challenge, kind, user_id, state, expires_at FROM kavach_passkey_challenges \
+                 WHERE challenge = $1 AND expires_at > $2",
+                &[&challenge, &ts(now)?],
+            )?
+            .map(|row| challenge_from_row(&row))
+            .transpose()
+        })
+    }
+
+    fn count_challenges(&self, now: i64, limit: u64) -> Result<u64> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let count: i64 = self.single(|tx| {
+            Ok(tx
+                .query_opt(
+                    "SELECT count(*) FROM (SELECT 1 FROM kavach_passkey_challenges WHERE expires_at > $1 LIMIT $2) c",
+                    &[&ts(now)?, &limit],
+                )?
+                .map_or(0, |row| row.get(0)))
+        })?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 
     fn insert_credential(&self, credential: &CredentialRecord) -> Result<()> {
@@ -1010,7 +1054,19 @@ impl Store for PostgresStore {
     }
 
     fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<()> {
+        if !storable(update.challenge) {
+            return Err(super::challenge_invalid());
+        }
         self.unit(|tx| {
+            // Consumed first: of two concurrent requests with one assertion, the second waits on
+            // this row and then deletes nothing.
+            let consumed = tx.execute(
+                "DELETE FROM kavach_passkey_challenges WHERE challenge = $1 AND expires_at > $2",
+                &[&update.challenge, &ts(update.now)?],
+            )?;
+            if consumed == 0 {
+                return Err(super::challenge_invalid().into());
+            }
             // Compare-and-set: a concurrent sign-in that moved the counter first makes this match
             // nothing (READ COMMITTED re-checks the WHERE on the row version it waited for).
             let changed = tx.execute(
@@ -1100,7 +1156,7 @@ impl Store for PostgresStore {
     }
 
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {
-        self.unit(|tx| sweep(tx, now, i64::from(limit)))
+        self.relaxed_unit(|tx| sweep(tx, now, i64::from(limit)))
     }
 }
 

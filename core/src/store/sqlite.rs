@@ -8,11 +8,17 @@
 //!
 //! An in-memory database (`:memory:`) is private to a connection, so it uses the writer
 //! connection for reads as well.
+//!
+//! Durability is chosen per write (see [`Durability`]): what a user or the security of sign-in
+//! depends on is fsynced at commit (`synchronous=FULL`); challenges, sweeps and last-seen times,
+//! whose loss in a power cut costs at most a retry, are not (`synchronous=NORMAL`). In WAL mode
+//! the next FULL commit syncs the log up to itself, so the relaxed writes before it become
+//! durable with it, and neither mode can corrupt the database.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use parking_lot::{Mutex, MutexGuard};
+use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, ffi, params};
 
 use super::{
@@ -99,9 +105,27 @@ const CREDENTIAL_COLS: &str = "credential_id, user_id, name, public_key, algorit
      backup_eligible, backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, \
      attestation_root";
 
+/// How a write transaction is committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// `synchronous=FULL`: the WAL is fsynced at commit, so the commit survives power loss and
+    /// OS crashes. Users, credentials, counters, sessions and their revocation.
+    Durable,
+    /// `synchronous=NORMAL`: no fsync at commit. Survives the process being killed; a power cut
+    /// may lose the last such commits (never corrupts). Challenges (a lost one means the user
+    /// starts the ceremony again), sweeps and last-seen times.
+    Relaxed,
+}
+
+/// The writer connection and the `synchronous` mode it is in.
+struct Writer {
+    conn: Connection,
+    mode: Durability,
+}
+
 /// SQLite implementation of [`Store`].
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
+    writer: Mutex<Writer>,
     /// Empty for an in-memory database: reads then go to the writer.
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
@@ -131,29 +155,38 @@ impl SqliteStore {
                 readers.push(Mutex::new(retry_busy(|| open_connection(&target, true)).map_err(cannot_open)?));
             }
         }
+        let writer = Writer { conn: writer, mode: Durability::Durable };
         Ok(SqliteStore { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
     }
 
     /// A connection for a single read statement: a free reader if any, else waits for one.
-    fn reader(&self) -> MutexGuard<'_, Connection> {
+    fn reader(&self) -> MappedMutexGuard<'_, Connection> {
         let n = self.readers.len();
         if n == 0 {
-            return self.writer.lock();
+            return MutexGuard::map(self.writer.lock(), |writer| &mut writer.conn);
         }
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed) % n;
         for i in 0..n {
             if let Some(guard) = self.readers[(start + i) % n].try_lock() {
-                return guard;
+                return MutexGuard::map(guard, |conn| conn);
             }
         }
-        self.readers[start].lock()
+        MutexGuard::map(self.readers[start].lock(), |conn| conn)
     }
 
-    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer; commits if it returns `Ok`,
-    /// rolls back otherwise.
-    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer; commits (with `durability`) if
+    /// it returns `Ok`, rolls back otherwise.
+    fn write<T>(&self, durability: Durability, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut writer = self.writer.lock();
+        if writer.mode != durability {
+            let mode = match durability {
+                Durability::Durable => "FULL",
+                Durability::Relaxed => "NORMAL",
+            };
+            writer.conn.pragma_update(None, "synchronous", mode)?;
+            writer.mode = durability;
+        }
+        let tx = writer.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
@@ -225,10 +258,10 @@ fn open_connection(target: &Target, reader: bool) -> rusqlite::Result<Connection
         // statement that reads the file, so a file that is not a database fails here.
         let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     }
-    // Why FULL and not NORMAL: in WAL mode NORMAL never corrupts the database but can lose the last
-    // committed transactions on power loss or an OS crash. Losing a counter update would re-open
-    // a cloned-authenticator window and losing a credential would lose a user's passkey, so we pay
-    // the fsync per commit (writes here are rare: sign-ups, sign-ins, challenges).
+    // FULL until a write says otherwise (see `Durability`): in WAL mode NORMAL never corrupts the
+    // database but can lose the last commits on power loss or an OS crash. Losing a counter
+    // update would re-open a cloned-authenticator window and losing a credential would lose a
+    // user's passkey; losing a challenge only makes the user try again.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     if reader {
@@ -386,7 +419,7 @@ fn sweep(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<u64> {
 impl Store for SqliteStore {
     fn insert_user(&self, user: &UserRecord) -> Result<()> {
         let key = email_key(&user.email);
-        self.write(|tx| {
+        self.write(Durability::Durable, |tx| {
             // Checked first (inside the write transaction, so no one can slip in between) so that a
             // duplicate email is told apart from an id or user-handle collision without parsing
             // SQLite's message.
@@ -429,7 +462,7 @@ impl Store for SqliteStore {
     }
 
     fn set_has_other_sign_in(&self, user_id: &str, value: bool) -> Result<bool> {
-        self.write(|tx| {
+        self.write(Durability::Durable, |tx| {
             let changed = tx
                 .prepare_cached("UPDATE kavach_users SET has_other_sign_in = ?2 WHERE id = ?1")?
                 .execute(params![user_id, value])?;
@@ -438,7 +471,7 @@ impl Store for SqliteStore {
     }
 
     fn insert_session(&self, session: &SessionRecord) -> Result<()> {
-        self.write(|tx| insert_session(tx, session))
+        self.write(Durability::Durable, |tx| insert_session(tx, session))
     }
 
     fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>> {
@@ -464,7 +497,7 @@ impl Store for SqliteStore {
                 .exists(params![session_id, threshold])?
         };
         if stale {
-            self.write(|tx| {
+            self.write(Durability::Relaxed, |tx| {
                 // Re-checked in the UPDATE: last_seen_at never moves backwards under concurrency.
                 tx.prepare_cached("UPDATE kavach_sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?3")?
                     .execute(params![session_id, now, threshold])?;
@@ -475,7 +508,7 @@ impl Store for SqliteStore {
     }
 
     fn delete_session(&self, session_id: &str) -> Result<bool> {
-        self.write(|tx| {
+        self.write(Durability::Durable, |tx| {
             let deleted =
                 tx.prepare_cached("DELETE FROM kavach_sessions WHERE id = ?1")?.execute(params![session_id])?;
             Ok(deleted > 0)
@@ -483,7 +516,7 @@ impl Store for SqliteStore {
     }
 
     fn insert_challenge(&self, challenge: &ChallengeRecord, now: i64) -> Result<()> {
-        self.write(|tx| {
+        self.write(Durability::Relaxed, |tx| {
             tx.prepare_cached(
                 "INSERT INTO kavach_passkey_challenges (challenge, kind, user_id, state, expires_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -503,7 +536,7 @@ impl Store for SqliteStore {
     fn take_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>> {
         // One statement: whoever's DELETE removes the row gets it; any other caller (thread or
         // process) finds nothing. An expired row is removed too, but not returned.
-        let taken = self.write(|tx| {
+        let taken = self.write(Durability::Relaxed, |tx| {
             Ok(tx
                 .prepare_cached(
                     "DELETE FROM kavach_passkey_challenges WHERE challenge = ?1 \
@@ -515,9 +548,32 @@ impl Store for SqliteStore {
         Ok(taken.filter(|c| c.expires_at > now))
     }
 
+    fn peek_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached(
+                "SELECT challenge, kind, user_id, state, expires_at FROM kavach_passkey_challenges \
+                 WHERE challenge = ?1 AND expires_at > ?2",
+            )?
+            .query_row(params![challenge, now], challenge_from_row)
+            .optional()?;
+        Ok(found)
+    }
+
+    fn count_challenges(&self, now: i64, limit: u64) -> Result<u64> {
+        let conn = self.reader();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let count: i64 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM kavach_passkey_challenges WHERE expires_at > ?1 LIMIT ?2)",
+            )?
+            .query_row(params![now, limit], |row| row.get(0))?;
+        Ok(count as u64)
+    }
+
     fn insert_credential(&self, credential: &CredentialRecord) -> Result<()> {
         let transports = serde_json::to_string(&credential.transports).map_err(Error::internal)?;
-        self.write(|tx| {
+        self.write(Durability::Durable, |tx| {
             let inserted = tx
                 .prepare_cached(&format!(
                     "INSERT INTO kavach_passkey_credentials ({CREDENTIAL_COLS}) \
@@ -578,7 +634,13 @@ impl Store for SqliteStore {
     }
 
     fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<()> {
-        self.write(|tx| {
+        self.write(Durability::Durable, |tx| {
+            let consumed = tx
+                .prepare_cached("DELETE FROM kavach_passkey_challenges WHERE challenge = ?1 AND expires_at > ?2")?
+                .execute(params![update.challenge, update.now])?;
+            if consumed == 0 {
+                return Err(super::challenge_invalid());
+            }
             let changed = tx
                 .prepare_cached(
                     "UPDATE kavach_passkey_credentials SET counter = ?3, backup_state = ?4, last_used_at = ?5 \
@@ -611,7 +673,7 @@ impl Store for SqliteStore {
     }
 
     fn rename_credential(&self, user_id: &str, credential_id: &[u8], name: &str) -> Result<Option<CredentialRecord>> {
-        self.write(|tx| {
+        self.write(Durability::Durable, |tx| {
             Ok(tx
                 .prepare_cached(&format!(
                     "UPDATE kavach_passkey_credentials SET name = ?3 WHERE user_id = ?1 AND credential_id = ?2 \
@@ -625,7 +687,7 @@ impl Store for SqliteStore {
     fn delete_credential(&self, user_id: &str, credential_id: &[u8], allow_last: bool) -> Result<DeleteOutcome> {
         // One IMMEDIATE transaction: the count cannot change between the check and the delete,
         // in this process or any other.
-        self.write(|tx| {
+        self.write(Durability::Durable, |tx| {
             let exists = tx
                 .prepare_cached("SELECT 1 FROM kavach_passkey_credentials WHERE user_id = ?1 AND credential_id = ?2")?
                 .exists(params![user_id, credential_id])?;
@@ -645,7 +707,7 @@ impl Store for SqliteStore {
     }
 
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {
-        self.write(|tx| Ok(sweep(tx, now, limit)?))
+        self.write(Durability::Relaxed, |tx| Ok(sweep(tx, now, limit)?))
     }
 }
 
@@ -705,7 +767,7 @@ mod tests {
     }
 
     fn count(store: &SqliteStore, table: &str) -> i64 {
-        store.writer.lock().query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap()
+        store.writer.lock().conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap()
     }
 
     /// A fresh database file per test.
@@ -736,7 +798,7 @@ mod tests {
         }
 
         fn execute(&self, sql: &str) {
-            self.store.writer.lock().execute_batch(sql).unwrap();
+            self.store.writer.lock().conn.execute_batch(sql).unwrap();
         }
     }
 
@@ -791,14 +853,36 @@ mod tests {
     fn file_database_uses_wal_and_pragmas() {
         let dir = TempDir::new();
         let store = SqliteStore::open(&dir.db()).unwrap();
-        let conn = store.writer.lock();
+        let guard = store.writer.lock();
+        let conn = &guard.conn;
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
         let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
         let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         assert_eq!(sync, 2, "FULL");
-        drop(conn);
+    }
+
+    #[test]
+    fn each_write_commits_with_its_durability() {
+        let dir = TempDir::new();
+        let store = SqliteStore::open(&dir.db()).unwrap();
+        let synchronous =
+            || -> i64 { store.writer.lock().conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap() };
+        store.insert_challenge(&super::super::tests::challenge("c", 10_000), 0).unwrap();
+        assert_eq!(synchronous(), 1, "a challenge commits without fsync (NORMAL)");
+        store.insert_user(&super::super::tests::user("u1", "a@example.com")).unwrap();
+        assert_eq!(synchronous(), 2, "a user commits with fsync (FULL)");
+        store.take_challenge("c", 1_000).unwrap();
+        assert_eq!(synchronous(), 1);
+        store.delete_session("s").unwrap();
+        assert_eq!(synchronous(), 2, "revoking a session is durable");
+    }
+
+    #[test]
+    fn readers_are_query_only() {
+        let dir = TempDir::new();
+        let store = SqliteStore::open(&dir.db()).unwrap();
         assert_eq!(store.readers.len(), READERS);
         let reader = store.reader();
         assert!(reader.execute("DELETE FROM kavach_users", []).is_err(), "readers are query-only");
@@ -827,6 +911,7 @@ mod tests {
             store
                 .writer
                 .lock()
+                .conn
                 .execute("INSERT INTO kavach_schema_version (version, applied_at) VALUES (999, 0)", [])
                 .unwrap();
         }
@@ -841,7 +926,8 @@ mod tests {
         store.insert_user(&user("u1", "a@example.com")).unwrap();
         store.insert_credential(&credential(b"c", "u1", 1)).unwrap();
         {
-            let conn = store.writer.lock();
+            let guard = store.writer.lock();
+            let conn = &guard.conn;
             conn.execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
             conn.execute("UPDATE kavach_passkey_credentials SET aaguid = x'0102'", []).unwrap();
         }

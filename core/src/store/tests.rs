@@ -49,6 +49,9 @@ macro_rules! store_behaviour_tests {
             touch_session_writes_at_most_once_a_minute,
             complete_sign_in_is_compare_and_set,
             complete_sign_in_rolls_back_counter_if_session_insert_fails,
+            complete_sign_in_needs_its_challenge,
+            concurrent_sign_ins_with_one_challenge_complete_once,
+            peek_leaves_the_challenge_and_count_is_bounded,
             last_credential_is_refused_unless_allowed,
             concurrent_deletes_never_remove_the_last,
             deleting_user_cascades,
@@ -369,55 +372,117 @@ pub(crate) fn touch_session_writes_at_most_once_a_minute(db: &dyn Fixture) {
     store.touch_session("nobody", 999_999).unwrap();
 }
 
+/// A sign-in update for `cred` answering `challenge`, moving the counter from `from` to `to`.
+fn sign_in<'a>(challenge: &'a str, from: u32, to: u32, now: i64, session: &'a SessionRecord) -> SignInUpdate<'a> {
+    SignInUpdate {
+        challenge,
+        credential_id: b"cred",
+        expected_counter: from,
+        new_counter: to,
+        backup_state: to.is_multiple_of(2),
+        now,
+        session,
+    }
+}
+
 pub(crate) fn complete_sign_in_is_compare_and_set(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
     store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    for name in ["c1", "c2", "c3"] {
+        store.insert_challenge(&challenge(name, 99_000), 1_000).unwrap();
+    }
     let first = session("s1", "u1", 1, 99_000);
-    store
-        .complete_sign_in(&SignInUpdate {
-            credential_id: b"cred",
-            expected_counter: 5,
-            new_counter: 6,
-            backup_state: true,
-            now: 7_000,
-            session: &first,
-        })
-        .unwrap();
+    store.complete_sign_in(&sign_in("c1", 5, 6, 7_000, &first)).unwrap();
     let stored = store.credential_by_id(b"cred").unwrap().unwrap();
     assert_eq!((stored.counter, stored.backup_state, stored.last_used_at), (6, true, Some(7_000)));
     assert!(store.session_by_token_hash(&[1; 32], 8_000).unwrap().is_some());
+    assert_eq!(store.peek_challenge("c1", 7_000).unwrap(), None, "the challenge was consumed with it");
 
-    // A concurrent sign-in that read counter 5 loses, and writes nothing.
+    // A concurrent sign-in that read counter 5 loses, and writes nothing: not even the
+    // challenge's consumption (the ceremony burns it separately).
     let second = session("s2", "u1", 2, 99_000);
-    let err = store
-        .complete_sign_in(&SignInUpdate {
-            credential_id: b"cred",
-            expected_counter: 5,
-            new_counter: 7,
-            backup_state: false,
-            now: 8_000,
-            session: &second,
-        })
-        .unwrap_err();
+    let err = store.complete_sign_in(&sign_in("c2", 5, 7, 8_000, &second)).unwrap_err();
     assert_eq!(err.code(), ErrorCode::CounterRegression);
     assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap(), stored);
     assert_eq!(store.session_by_token_hash(&[2; 32], 8_000).unwrap(), None);
+    assert!(store.peek_challenge("c2", 8_000).unwrap().is_some());
 
     // A credential deleted meanwhile is not a counter problem.
     store.delete_credential("u1", b"cred", true).unwrap();
-    let err = store
-        .complete_sign_in(&SignInUpdate {
-            credential_id: b"cred",
-            expected_counter: 6,
-            new_counter: 7,
-            backup_state: false,
-            now: 9_000,
-            session: &second,
-        })
-        .unwrap_err();
+    let err = store.complete_sign_in(&sign_in("c3", 6, 7, 9_000, &second)).unwrap_err();
     assert_eq!(err.code(), ErrorCode::CredentialNotFound);
     assert_eq!(store.session_by_token_hash(&[2; 32], 9_000).unwrap(), None);
+}
+
+pub(crate) fn complete_sign_in_needs_its_challenge(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    store.insert_challenge(&challenge("live", 10_000), 1_000).unwrap();
+    let s = session("s1", "u1", 1, 99_000);
+    for (name, now) in [("never-issued", 2_000), ("live\0", 2_000), ("live", 10_000)] {
+        let err = store.complete_sign_in(&sign_in(name, 5, 6, now, &s)).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::ChallengeInvalid, "{name} at {now}");
+        assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 5, "nothing written");
+        assert_eq!(db.count("kavach_sessions"), 0);
+    }
+    // Used once, gone: the same challenge cannot complete a second sign-in.
+    store.insert_challenge(&challenge("once", 10_000), 1_000).unwrap();
+    store.complete_sign_in(&sign_in("once", 5, 6, 2_000, &s)).unwrap();
+    let again = session("s2", "u1", 2, 99_000);
+    let err = store.complete_sign_in(&sign_in("once", 6, 7, 2_000, &again)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ChallengeInvalid);
+}
+
+pub(crate) fn concurrent_sign_ins_with_one_challenge_complete_once(db: &dyn Fixture) {
+    // Different stores on one database behave like different processes: exactly one completes,
+    // the others find the challenge gone (or the counter moved, whichever they reach first).
+    let stores: Vec<_> = (0..6).map(|_| db.another()).collect();
+    stores[0].insert_user(&user("u1", "a@example.com")).unwrap();
+    stores[0].insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    for round in 0..5u8 {
+        let name = format!("challenge-{round}");
+        stores[0].insert_challenge(&challenge(&name, 99_000), 1_000).unwrap();
+        let counter = stores[0].credential_by_id(b"cred").unwrap().unwrap().counter;
+        let sessions: Vec<_> =
+            (0..6u8).map(|i| session(&format!("s{round}-{i}"), "u1", round * 10 + i, 99_000)).collect();
+        let outcomes: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = stores
+                .iter()
+                .zip(&sessions)
+                .map(|(store, s)| {
+                    scope.spawn(|| store.complete_sign_in(&sign_in(&name, counter, counter + 1, 2_000, s)))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "round {round}: {outcomes:?}");
+        for failure in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+            assert!(
+                matches!(failure.code(), ErrorCode::ChallengeInvalid | ErrorCode::CounterRegression),
+                "round {round}: {failure:?}"
+            );
+        }
+    }
+    assert_eq!(db.count("kavach_sessions"), 5);
+}
+
+pub(crate) fn peek_leaves_the_challenge_and_count_is_bounded(db: &dyn Fixture) {
+    let store = db.store();
+    for i in 0..30 {
+        store.insert_challenge(&challenge(&format!("live-{i}"), 10_000), 0).unwrap();
+    }
+    for i in 0..5 {
+        store.insert_challenge(&challenge(&format!("old-{i}"), 500), 0).unwrap();
+    }
+    assert_eq!(store.peek_challenge("live-3", 1_000).unwrap(), Some(challenge("live-3", 10_000)));
+    assert!(store.peek_challenge("live-3", 1_000).unwrap().is_some(), "a peek consumes nothing");
+    assert_eq!(store.peek_challenge("old-1", 1_000).unwrap(), None, "expired");
+    assert_eq!(store.peek_challenge("live-3\0", 1_000).unwrap(), None);
+    assert_eq!(store.count_challenges(1_000, 1_000).unwrap(), 30, "only unexpired ones count");
+    assert_eq!(store.count_challenges(1_000, 7).unwrap(), 7, "counting stops at the limit");
+    assert_eq!(store.count_challenges(10_000, 1_000).unwrap(), 0);
 }
 
 pub(crate) fn complete_sign_in_rolls_back_counter_if_session_insert_fails(db: &dyn Fixture) {
@@ -425,18 +490,11 @@ pub(crate) fn complete_sign_in_rolls_back_counter_if_session_insert_fails(db: &d
     store.insert_user(&user("u1", "a@example.com")).unwrap();
     store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
     store.insert_session(&session("dup", "u1", 1, 99_000)).unwrap();
-    let err = store
-        .complete_sign_in(&SignInUpdate {
-            credential_id: b"cred",
-            expected_counter: 5,
-            new_counter: 6,
-            backup_state: false,
-            now: 7_000,
-            session: &session("dup", "u1", 2, 99_000),
-        })
-        .unwrap_err();
+    store.insert_challenge(&challenge("c1", 99_000), 1_000).unwrap();
+    let err = store.complete_sign_in(&sign_in("c1", 5, 6, 7_000, &session("dup", "u1", 2, 99_000))).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Internal);
     assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 5);
+    assert!(store.peek_challenge("c1", 7_000).unwrap().is_some(), "the challenge's consumption rolled back too");
 }
 
 pub(crate) fn last_credential_is_refused_unless_allowed(db: &dyn Fixture) {
