@@ -9,7 +9,8 @@
  *   value is required answers KAVACH_NULL_PARAMETER; a string that is not UTF-8, KAVACH_INVALID_UTF8.
  * - Fallible functions return a kavach_result (KAVACH_OK = 0). Results and errors go to
  *   out-parameters: a `char **out_json` receives the result JSON on KAVACH_OK and the error JSON
- *   {"error": safe message, "code": "CODE", "status": HTTP status} otherwise. Errors are per
+ *   {"error": safe message, "code": "CODE", "status": HTTP status} otherwise, plus
+ *   "retryAfter": seconds for KAVACH_RATE_LIMITED and KAVACH_TOO_MANY_CHALLENGES. Errors are per
  *   call: there is no global "last error".
  * - Everything kavach hands out is freed by kavach: strings with kavach_string_free, byte buffers
  *   with kavach_bytes_free, the instance with kavach_free. Never free() them. Freeing NULL is a no-op.
@@ -103,6 +104,16 @@ enum kavach_result
    */
   KAVACH_INTERNAL = 116,
   /**
+   * `RATE_LIMITED` (429): this client key (the `client` given to `kavach_handle`) sent more
+   * sign-in requests than `rateLimit` allows; the response carries `retry-after`.
+   */
+  KAVACH_RATE_LIMITED = 117,
+  /**
+   * `TOO_MANY_CHALLENGES` (503): more ceremonies are outstanding than
+   * `passkey.maxOutstandingChallenges` allows; retry after the error's `retryAfter` seconds.
+   */
+  KAVACH_TOO_MANY_CHALLENGES = 118,
+  /**
    * `NULL_PARAMETER`: a required pointer argument was NULL (a bug in the caller).
    */
   KAVACH_NULL_PARAMETER = 201,
@@ -141,7 +152,15 @@ extern "C" {
  * match case-insensitively; bytes that are not UTF-8 become U+FFFD), and the body as `body_len`
  * bytes at `body` (NULL when `body_len` is 0). Pass the whole body, or at least
  * `kavach_max_body_bytes() + 1` bytes of it, so that kavach answers an oversized one with 413.
- * Everything is only read during the call.
+ *
+ * `client` is the client key for the optional per-client rate limit (`rateLimit` in the config,
+ * on sign-in: `authenticate/options` and `authenticate/verify`): the peer's IP address as text
+ * (e.g. `"203.0.113.7"`), or, behind your own reverse proxy, the client address that proxy
+ * reported (the last `X-Forwarded-For` entry it appended). Never a header the client chooses:
+ * it could change its key on every request. NULL = no key: the request is never rate-limited.
+ * A `client` that is not UTF-8 is `KAVACH_INVALID_UTF8`, as for `method` and `path`.
+ *
+ * Every input is only read during the call.
  *
  * Out (all four required): `*out_status` the HTTP status; `*out_headers_json` the response
  * headers as a JSON array of `[name, value]` pairs, in order (`set-cookie` may appear; free with
@@ -149,13 +168,15 @@ extern "C" {
  * empty; free with `kavach_bytes_free(body, len)`).
  *
  * Returns `KAVACH_OK` whenever kavach produced a response, including 4xx/5xx ones: send it as
- * it is. Any other result (`KAVACH_NULL_PARAMETER`, `KAVACH_INVALID_UTF8` for the method or path,
+ * it is, including 429 `RATE_LIMITED` / 503 `TOO_MANY_CHALLENGES` with a `retry-after` header.
+ * Any other result (`KAVACH_NULL_PARAMETER`, `KAVACH_INVALID_UTF8` for the method, path or client,
  * `KAVACH_PANIC`) still fills every non-NULL out-parameter with an error response (status from
  * `kavach_result_status`, body `{"error", "code", "status"}`) that can be sent the same way.
  */
 kavach_result kavach_handle(const kavach_t *kavach,
                             const char *method,
                             const char *path,
+                            const char *client,
                             const char *const *header_names,
                             const char *const *header_values,
                             size_t header_count,
@@ -216,8 +237,9 @@ size_t kavach_max_body_bytes(void);
  *
  * Every function that takes `char **out_json` writes it on return (unless `out_json` itself is
  * NULL, which is `KAVACH_NULL_PARAMETER`): the result JSON on `KAVACH_OK`, otherwise the error
- * JSON `{"error": safe message, "code": CODE, "status": HTTP status}`. Either way the caller owns
- * it and frees it with `kavach_string_free`. String arguments are only read during the call.
+ * JSON `{"error": safe message, "code": CODE, "status": HTTP status}` (plus `"retryAfter"`:
+ * seconds, for `KAVACH_TOO_MANY_CHALLENGES` and `KAVACH_RATE_LIMITED`). Either way the caller
+ * owns it and frees it with `kavach_string_free`. String arguments are only read during the call.
  */
 kavach_result kavach_register_options(const kavach_t *kavach,
                                       const char *session,

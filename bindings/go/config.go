@@ -16,6 +16,20 @@ type Config struct {
 	Session *SessionConfig `json:"session,omitempty"`
 	// Passkey options (the passkey({...}) plugin of the JavaScript API).
 	Passkey *PasskeyConfig `json:"passkey,omitempty"`
+	// RateLimit limits sign-in requests (authenticate/options and authenticate/verify) per
+	// client key; off when nil. Handler keys clients by peer IP (see HandlerWithClientKey).
+	RateLimit *RateLimitConfig `json:"rateLimit,omitempty"`
+}
+
+// RateLimitConfig allows at most Max requests per Window seconds from one client key
+// (answered beyond it with 429 RATE_LIMITED and Retry-After). Counted per instance, in memory.
+type RateLimitConfig struct {
+	// Enabled: default true when RateLimit is given.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Window in seconds, 1 to 86400. Default 60.
+	Window int `json:"window,omitempty"`
+	// Max requests per window, at least 1. Default 30.
+	Max int `json:"max,omitempty"`
 }
 
 // DatabaseConfig says where data lives.
@@ -52,4 +66,8 @@ type PasskeyConfig struct {
 	// AllowDeletingLastPasskey lets every user delete their last passkey (the host has other
 	// ways in). A per-user flag can allow it too: SetUserHasOtherSignIn.
 	AllowDeletingLastPasskey bool `json:"allowDeletingLastPasskey,omitempty"`
+	// MaxOutstandingChallenges caps the ceremonies in progress at once (issued challenges not
+	// yet used or expired); beyond it options requests answer 503 TOO_MANY_CHALLENGES. 10 to
+	// 100000000, default 100000.
+	MaxOutstandingChallenges int64 `json:"maxOutstandingChallenges,omitempty"`
 }

@@ -19,6 +19,9 @@ type Error struct {
 	Status int
 	// Message is safe to show; it never carries internal detail.
 	Message string
+	// RetryAfter is the delay in seconds after which a retry may succeed, for CodeRateLimited
+	// and CodeTooManyChallenges (WriteError sends it as Retry-After); 0 otherwise.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {
@@ -43,6 +46,12 @@ const (
 	CodeUserNotFound       = "USER_NOT_FOUND"
 	CodeInvalidConfig      = "INVALID_CONFIG"
 	CodeInternal           = "INTERNAL"
+	// CodeRateLimited (429): this client key sent more sign-in requests than Config.RateLimit
+	// allows. Retry after Error.RetryAfter seconds.
+	CodeRateLimited = "RATE_LIMITED"
+	// CodeTooManyChallenges (503): more ceremonies are outstanding than
+	// PasskeyConfig.MaxOutstandingChallenges allows. Retry after Error.RetryAfter seconds.
+	CodeTooManyChallenges = "TOO_MANY_CHALLENGES"
 
 	// CodeInvalidUTF8: a string argument was not UTF-8 (Go strings may hold any bytes).
 	CodeInvalidUTF8 = "INVALID_UTF8"
@@ -57,22 +66,23 @@ var Codes = []string{
 	CodeUnauthorized, CodeInvalidRequest, CodePayloadTooLarge, CodeChallengeInvalid,
 	CodeVerificationFailed, CodeCounterRegression, CodeCredentialExists, CodeCredentialNotFound,
 	CodeLastCredential, CodeForbiddenOrigin, CodeNotFound, CodeMethodNotAllowed, CodeUserExists,
-	CodeUserNotFound, CodeInvalidConfig, CodeInternal,
+	CodeUserNotFound, CodeInvalidConfig, CodeInternal, CodeRateLimited, CodeTooManyChallenges,
 }
 
 // errorFrom turns a failed call's result and error JSON into an *Error.
 func errorFrom(result C.kavach_result, errorJSON []byte) *Error {
 	var body struct {
-		Error  string `json:"error"`
-		Code   string `json:"code"`
-		Status int    `json:"status"`
+		Error      string `json:"error"`
+		Code       string `json:"code"`
+		Status     int    `json:"status"`
+		RetryAfter int    `json:"retryAfter"`
 	}
 	if json.Unmarshal(errorJSON, &body) != nil || body.Code == "" {
 		body.Code = resultName(uint32(result))
 		body.Status = resultStatus(uint32(result))
 		body.Error = "kavach failed without details"
 	}
-	return &Error{Code: body.Code, Status: body.Status, Message: body.Error}
+	return &Error{Code: body.Code, Status: body.Status, Message: body.Error, RetryAfter: body.RetryAfter}
 }
 
 // resultName is kavach_result_name: "OK", a code, or "UNKNOWN".

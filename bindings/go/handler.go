@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"unsafe"
 )
 
@@ -24,11 +26,18 @@ type Response struct {
 }
 
 // Handle routes one request through the core (every endpoint under BasePath). path may carry a
-// query string (ignored). Errors are responses too (4xx/5xx with the core's error JSON); a non-nil
-// error only means the call itself failed (ErrClosed).
-func (k *Kavach) Handle(method, path string, header http.Header, body []byte) (*Response, error) {
+// query string (ignored). client is the client key for the optional rate limit (Config.RateLimit):
+// the peer's IP address, or the client address your own reverse proxy reported; never a header
+// the client can set. "" means no key: the request is never rate-limited. Errors are responses
+// too (4xx/5xx with the core's error JSON, 429 and 503 with Retry-After); a non-nil error only
+// means the call itself failed (ErrClosed).
+func (k *Kavach) Handle(method, path, client string, header http.Header, body []byte) (*Response, error) {
 	var cs cStrings
 	defer cs.free()
+	var clientPtr *C.char // NULL: no client key
+	if client != "" {
+		clientPtr = cs.add(client)
+	}
 	count := 0
 	for _, values := range header {
 		count += len(values)
@@ -67,7 +76,7 @@ func (k *Kavach) Handle(method, path string, header http.Header, body []byte) (*
 	var outBody *C.uint8_t
 	var outLen C.size_t
 	// Every result fills the out-parameters with a response that can be sent as it is.
-	C.kavach_handle(k.ptr, cs.add(method), cs.add(path), names, values, C.size_t(count),
+	C.kavach_handle(k.ptr, cs.add(method), cs.add(path), clientPtr, names, values, C.size_t(count),
 		bodyPtr, C.size_t(len(body)), &status, &headersJSON, &outBody, &outLen)
 	response := &Response{Status: int(status)}
 	if outBody != nil {
@@ -88,15 +97,28 @@ func (k *Kavach) Handle(method, path string, header http.Header, body []byte) (*
 // Handler serves every kavach route: mount it at BasePath without stripping the prefix, e.g.
 // mux.Handle("/auth/", k.Handler()). It copies method, path, headers and at most 64 KiB + 1
 // body bytes in (so the core answers an oversized body with 413), and the core's status,
-// headers (Set-Cookie included) and body out. Nothing is decided here.
+// headers (Set-Cookie, Retry-After included) and body out. Nothing is decided here.
+//
+// The client key for Config.RateLimit is the host part of r.RemoteAddr, the TCP peer.
+// X-Forwarded-For is not read: any client can send it. Behind a reverse proxy every peer is the
+// proxy, so use HandlerWithClientKey.
 func (k *Kavach) Handler() http.Handler {
+	return k.HandlerWithClientKey(PeerIP)
+}
+
+// HandlerWithClientKey is Handler with the client key (for Config.RateLimit) taken from
+// clientKey(r); "" means no key, never rate-limited. Behind your own reverse proxy, return the
+// client address that proxy reported, e.g. the last X-Forwarded-For entry when the request
+// comes from the proxy's address, and PeerIP(r) otherwise; never the first entry, which the
+// client chooses.
+func (k *Kavach) HandlerWithClientKey(clientKey func(r *http.Request) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 		if err != nil {
 			writeError(w, &Error{Code: CodeInvalidRequest, Status: 400, Message: "the request body could not be read"})
 			return
 		}
-		response, err := k.Handle(r.Method, r.URL.RequestURI(), r.Header, body)
+		response, err := k.Handle(r.Method, r.URL.RequestURI(), clientKey(r), r.Header, body)
 		if err != nil {
 			writeError(w, &Error{Code: CodeInternal, Status: 500, Message: "internal error"})
 			return
@@ -109,9 +131,20 @@ func (k *Kavach) Handler() http.Handler {
 	})
 }
 
-// WriteError answers err in the core's error shape: an *Error with its status and
-// {"error", "code"}, anything else as 500 INTERNAL (its text is not sent). For a host's own
-// routes (a sign-up handler, say) that call kavach methods.
+// PeerIP is the IP address of the request's TCP peer: the host part of r.RemoteAddr
+// ("203.0.113.7", "2001:db8::1"), or RemoteAddr itself when it has no port (as some
+// middleware leaves it). Handler's client key.
+func PeerIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// WriteError answers err in the core's error shape: an *Error with its status, {"error", "code"}
+// and Retry-After when it has RetryAfter, anything else as 500 INTERNAL (its text is not sent).
+// For a host's own routes (a sign-up handler, say) that call kavach methods.
 func WriteError(w http.ResponseWriter, err error) {
 	var kerr *Error
 	if !errors.As(err, &kerr) {
@@ -124,6 +157,9 @@ func writeError(w http.ResponseWriter, err *Error) {
 	body, _ := json.Marshal(map[string]string{"error": err.Message, "code": err.Code})
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if err.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(err.RetryAfter))
+	}
 	w.WriteHeader(err.Status)
 	_, _ = w.Write(body)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -85,7 +86,7 @@ func TestSnakeCaseConfigIsAccepted(t *testing.T) {
 }
 
 func TestErrorCodesAreTheCoresInOrder(t *testing.T) {
-	if len(kavach.Codes) != 16 {
+	if len(kavach.Codes) != 18 {
 		t.Fatalf("%d codes", len(kavach.Codes))
 	}
 	for i, code := range kavach.Codes {
@@ -98,8 +99,13 @@ func TestErrorCodesAreTheCoresInOrder(t *testing.T) {
 			t.Errorf("result %d is %s, want %s", value, got, name)
 		}
 	}
-	if kavach.ResultStatus(113) != 409 {
-		t.Errorf("USER_EXISTS status %d", kavach.ResultStatus(113))
+	for value, status := range map[uint32]int{113: 409, 117: 429, 118: 503} {
+		if got := kavach.ResultStatus(value); got != status {
+			t.Errorf("result %d (%s) status %d, want %d", value, kavach.ResultName(value), got, status)
+		}
+	}
+	if kavach.ResultName(117) != kavach.CodeRateLimited || kavach.ResultName(118) != kavach.CodeTooManyChallenges {
+		t.Errorf("117, 118 = %s, %s", kavach.ResultName(117), kavach.ResultName(118))
 	}
 }
 
@@ -361,6 +367,132 @@ func TestHandlerServesEveryRouteThroughTheCore(t *testing.T) {
 	}
 }
 
+// from sends one request through h from the peer remoteAddr ("ip:port").
+func from(h http.Handler, remoteAddr, method, path, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.RemoteAddr = remoteAddr
+	req.Header.Set("Origin", origin)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestHandlerRateLimitsSignInPerPeerIP(t *testing.T) {
+	k := open(t, func(c *kavach.Config) { c.RateLimit = &kavach.RateLimitConfig{Max: 2, Window: 60} })
+	h := k.Handler()
+	const options = "/auth/passkey/authenticate/options"
+
+	// Two requests from one IP pass (from different ports: the key is the IP alone).
+	for _, addr := range []string{"203.0.113.7:40001", "203.0.113.7:40002"} {
+		if rec := from(h, addr, "POST", options, "{}"); rec.Code != 200 || rec.Header().Get("Retry-After") != "" {
+			t.Fatalf("%s: %d %s", addr, rec.Code, rec.Body)
+		}
+	}
+	rec := from(h, "203.0.113.7:40003", "POST", options, "{}")
+	retry, err := strconv.Atoi(rec.Header().Get("Retry-After"))
+	if rec.Code != 429 || errorCode(rec) != kavach.CodeRateLimited || err != nil || retry < 1 || retry > 30 {
+		t.Fatalf("third request: %d %s Retry-After %q", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
+	}
+	// authenticate/verify spends from the same bucket.
+	if rec := from(h, "203.0.113.7:40004", "POST", "/auth/passkey/authenticate/verify", "{}"); rec.Code != 429 {
+		t.Fatalf("verify from the limited IP: %d %s", rec.Code, rec.Body)
+	}
+	// Another IP (v4 or v6) has its own bucket.
+	for _, addr := range []string{"198.51.100.1:40001", "[2001:db8::1]:40001", "[2001:db8::1]:40002"} {
+		if rec := from(h, addr, "POST", options, "{}"); rec.Code != 200 {
+			t.Fatalf("%s: %d %s", addr, rec.Code, rec.Body)
+		}
+	}
+	if rec := from(h, "[2001:db8::1]:40003", "POST", options, "{}"); rec.Code != 429 {
+		t.Fatalf("third request from an IPv6 peer: %d %s", rec.Code, rec.Body)
+	}
+	// X-Forwarded-For is not trusted: the limited peer cannot escape by sending one.
+	req := httptest.NewRequest("POST", options, strings.NewReader("{}"))
+	req.RemoteAddr = "203.0.113.7:40005"
+	req.Header.Set("X-Forwarded-For", "192.0.2.99")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 429 {
+		t.Fatalf("X-Forwarded-For changed the key: %d %s", rec.Code, rec.Body)
+	}
+	// Routes that need a session are not limited, and the host API has no client key.
+	if rec := from(h, "203.0.113.7:40006", "GET", "/auth/session", ""); rec.Code != 401 {
+		t.Fatalf("session from the limited IP: %d %s", rec.Code, rec.Body)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := k.AuthenticateOptions(""); err != nil {
+			t.Fatalf("AuthenticateOptions: %v", err)
+		}
+	}
+	// Handle: "" is no key, never limited.
+	for i := 0; i < 3; i++ {
+		response, err := k.Handle("POST", options, "", http.Header{"Origin": {origin}}, []byte("{}"))
+		if err != nil || response.Status != 200 {
+			t.Fatalf("Handle without a client key: %v %+v", err, response)
+		}
+	}
+}
+
+func TestHandlerWithClientKeyUsesTheHostsKey(t *testing.T) {
+	k := open(t, func(c *kavach.Config) { c.RateLimit = &kavach.RateLimitConfig{Max: 1, Window: 60} })
+	// A host behind its own proxy: the key is the header that proxy sets, whatever the peer.
+	h := k.HandlerWithClientKey(func(r *http.Request) string { return r.Header.Get("X-Test-Client") })
+	send := func(client string) int {
+		req := httptest.NewRequest("POST", "/auth/passkey/authenticate/options", strings.NewReader("{}"))
+		if client != "" {
+			req.Header.Set("X-Test-Client", client)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if a1, a2, b1 := send("a"), send("a"), send("b"); a1 != 200 || a2 != 429 || b1 != 200 {
+		t.Fatalf("a, a, b = %d, %d, %d", a1, a2, b1)
+	}
+	if none1, none2 := send(""), send(""); none1 != 200 || none2 != 200 {
+		t.Fatalf("no key: %d, %d", none1, none2)
+	}
+}
+
+func TestPeerIPIsTheHostOfRemoteAddr(t *testing.T) {
+	for remote, want := range map[string]string{
+		"203.0.113.7:1234": "203.0.113.7", "[2001:db8::1]:443": "2001:db8::1", "203.0.113.7": "203.0.113.7", "": "",
+	} {
+		if got := kavach.PeerIP(&http.Request{RemoteAddr: remote}); got != want {
+			t.Errorf("PeerIP(%q) = %q, want %q", remote, got, want)
+		}
+	}
+}
+
+func TestTooManyChallengesCarriesRetryAfter(t *testing.T) {
+	k := open(t, func(c *kavach.Config) { c.Passkey.MaxOutstandingChallenges = 10 })
+	for i := 0; i < 10; i++ {
+		if _, err := k.AuthenticateOptions(""); err != nil {
+			t.Fatalf("options %d: %v", i, err)
+		}
+	}
+	_, err := k.AuthenticateOptions("")
+	wantCode(t, err, kavach.CodeTooManyChallenges, 503)
+	var kerr *kavach.Error
+	if !errors.As(err, &kerr) || kerr.RetryAfter != 1 {
+		t.Fatalf("RetryAfter = %d", kerr.RetryAfter)
+	}
+	rec := httptest.NewRecorder()
+	kavach.WriteError(rec, err)
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "1" || errorCode(rec) != kavach.CodeTooManyChallenges {
+		t.Fatalf("WriteError: %d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+	rec = from(k.Handler(), "192.0.2.1:1234", "POST", "/auth/passkey/authenticate/options", "{}")
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "1" || errorCode(rec) != kavach.CodeTooManyChallenges {
+		t.Fatalf("Handler: %d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+	// Errors without a delay have none.
+	_, err = k.CreateUser("not an email", "")
+	if !errors.As(err, &kerr) || kerr.RetryAfter != 0 {
+		t.Fatalf("INVALID_REQUEST RetryAfter = %d", kerr.RetryAfter)
+	}
+}
+
 func TestOneInstanceServes32Goroutines(t *testing.T) {
 	k := open(t)
 	h := k.Handler()
@@ -428,7 +560,7 @@ func TestCloseWaitsAndLaterCallsFail(t *testing.T) {
 	if _, err := k.CreateUser("x@example.com", ""); !errors.Is(err, kavach.ErrClosed) {
 		t.Fatalf("after Close: %v", err)
 	}
-	if _, err := k.Handle("GET", "/auth/session", nil, nil); !errors.Is(err, kavach.ErrClosed) {
+	if _, err := k.Handle("GET", "/auth/session", "", nil, nil); !errors.Is(err, kavach.ErrClosed) {
 		t.Fatalf("Handle after Close: %v", err)
 	}
 	if rec := request(k.Handler(), "GET", "/auth/session", ""); rec.Code != 500 {

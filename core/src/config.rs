@@ -697,6 +697,52 @@ mod tests {
     }
 
     #[test]
+    fn flood_limits_have_safe_defaults_and_are_validated() {
+        let passkey = serde_json::json!({"id": "passkey", "rpName": "App", "rpId": "localhost"});
+        let with = |top: serde_json::Value, passkey_extra: serde_json::Value| {
+            let mut passkey = passkey.clone();
+            passkey.as_object_mut().unwrap().extend(passkey_extra.as_object().unwrap().clone());
+            let mut json =
+                serde_json::json!({ "secret": SECRET, "baseUrl": "http://localhost:3000", "plugins": [passkey] });
+            json.as_object_mut().unwrap().extend(top.as_object().unwrap().clone());
+            json.to_string()
+        };
+        let defaults = Settings::from_json(&with(serde_json::json!({}), serde_json::json!({}))).unwrap();
+        assert_eq!(defaults.max_outstanding_challenges(), DEFAULT_MAX_OUTSTANDING_CHALLENGES);
+        assert_eq!(defaults.rate_limit(), None, "rate limiting is off unless configured");
+
+        let on = Settings::from_json(&with(serde_json::json!({"rateLimit": {}}), serde_json::json!({}))).unwrap();
+        assert_eq!(on.rate_limit(), Some(RateLimit { max: 30, window_ms: 60_000 }));
+        let snake = with(
+            serde_json::json!({"rate_limit": {"max": 5, "window": 10}}),
+            serde_json::json!({"max_outstanding_challenges": 50}),
+        );
+        let snake = Settings::from_json(&snake).unwrap();
+        assert_eq!(snake.rate_limit(), Some(RateLimit { max: 5, window_ms: 10_000 }));
+        assert_eq!(snake.max_outstanding_challenges(), 50);
+        let off = with(serde_json::json!({"rateLimit": {"enabled": false, "max": 5}}), serde_json::json!({}));
+        assert_eq!(Settings::from_json(&off).unwrap().rate_limit(), None);
+
+        for (top, extra, expected) in [
+            (serde_json::json!({"rateLimit": {"max": 0}}), serde_json::json!({}), "rateLimit.max must be at least 1"),
+            (
+                serde_json::json!({"rateLimit": {"window": 0}}),
+                serde_json::json!({}),
+                "rateLimit.window must be between",
+            ),
+            (serde_json::json!({"rateLimit": {"perMinute": 3}}), serde_json::json!({}), "unknown field"),
+            (
+                serde_json::json!({}),
+                serde_json::json!({"maxOutstandingChallenges": 0}),
+                "maxOutstandingChallenges must be",
+            ),
+        ] {
+            let message = error_of(&with(top, extra));
+            assert!(message.contains(expected), "{message}");
+        }
+    }
+
+    #[test]
     fn accepts_the_documented_configuration_with_defaults() {
         let json = config(
             serde_json::json!({"id": "passkey", "rpName": "My App", "rpId": "example.com",

@@ -6,7 +6,7 @@
 //! keeps one client from using up the cap for everyone else.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::net::{IpAddr, Ipv6Addr};
 
 use parking_lot::Mutex;
 
@@ -20,54 +20,56 @@ const RECOUNT_INTERVAL_MS: i64 = 1_000;
 /// Admits new challenges while fewer than `limit` are outstanding.
 ///
 /// Counting the table on every insert would cost O(outstanding) per options request, so the
-/// count is read from the store at most once a second (by one caller; the others go on) and
-/// this instance's own issues are added to it in between. Other instances' issues within that
-/// second are not seen: the cap is exact for one instance and may be exceeded by at most one
-/// second's worth of the others' traffic, which is what a storage bound needs.
+/// table is counted at most once a second, and this instance's own issues are added to that count
+/// in between (challenges used in between still count until the next count: the cap errs on the
+/// safe side). The count runs under the lock, so that no issue is lost between the count and the
+/// tally; it stops at `limit + 1` rows of an index, a few milliseconds at the default limit.
+/// Other instances' issues within that second are not seen: the cap is exact for one instance
+/// and may be exceeded by at most a second's worth of the others' traffic, which is what a
+/// storage bound needs.
 #[derive(Debug)]
 pub(crate) struct ChallengeBudget {
     limit: u64,
+    tally: Mutex<Tally>,
+}
+
+#[derive(Debug)]
+struct Tally {
     /// Outstanding challenges as of the last count, plus those issued here since.
-    estimate: AtomicU64,
-    /// When the store was last counted (clock ms); `i64::MIN` = never.
-    counted_at: AtomicI64,
+    outstanding: u64,
+    /// When the store was last counted (clock ms); `None` = never.
+    counted_at: Option<i64>,
 }
 
 impl ChallengeBudget {
     pub(crate) fn new(limit: u64) -> Self {
-        Self { limit, estimate: AtomicU64::new(0), counted_at: AtomicI64::new(i64::MIN) }
+        Self { limit, tally: Mutex::new(Tally { outstanding: 0, counted_at: None }) }
     }
 
     /// Takes one slot for a challenge about to be stored, or refuses with `TOO_MANY_CHALLENGES`.
     pub(crate) fn admit(&self, store: &dyn Store, now: i64) -> Result<()> {
-        let counted_at = self.counted_at.load(Ordering::Acquire);
-        if now.saturating_sub(counted_at) >= RECOUNT_INTERVAL_MS
-            && self.counted_at.compare_exchange(counted_at, now, Ordering::AcqRel, Ordering::Acquire).is_ok()
-        {
+        let mut tally = self.tally.lock();
+        let stale = tally.counted_at.is_none_or(|at| now.saturating_sub(at).abs() >= RECOUNT_INTERVAL_MS);
+        if stale {
             // Counting stops at limit + 1: the answer only has to say "over or not".
-            match store.count_challenges(now, self.limit + 1) {
-                Ok(count) => self.estimate.store(count, Ordering::Release),
-                Err(err) => {
-                    self.counted_at.store(counted_at, Ordering::Release);
-                    return Err(err);
-                }
-            }
+            tally.outstanding = store.count_challenges(now, self.limit + 1)?;
+            tally.counted_at = Some(now);
         }
-        if self.estimate.fetch_add(1, Ordering::AcqRel) >= self.limit {
-            self.estimate.fetch_sub(1, Ordering::AcqRel);
+        if tally.outstanding >= self.limit {
             return Err(Error::new(
                 ErrorCode::TooManyChallenges,
                 "too many sign-in attempts are in progress; try again in a few seconds",
             )
             .with_retry_after(1));
         }
+        tally.outstanding += 1;
         Ok(())
     }
 
     /// Gives back a slot taken by [`ChallengeBudget::admit`] whose challenge was not stored.
     pub(crate) fn release(&self) {
-        // Never below zero, even if a recount happened in between.
-        let _ = self.estimate.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| Some(n.saturating_sub(1)));
+        let mut tally = self.tally.lock();
+        tally.outstanding = tally.outstanding.saturating_sub(1);
     }
 }
 
@@ -99,7 +101,7 @@ impl RateLimiter {
 
     /// Spends one request for `client`, or refuses with `RATE_LIMITED` and a `Retry-After`.
     pub(crate) fn check(&self, client: &str, now: i64) -> Result<()> {
-        let key = crate::error::clipped(client, MAX_KEY_CHARS);
+        let key = bucket_key(client);
         let window = self.limit.window_ms;
         // One request costs `window` scaled units; the bucket holds `max` requests and gains
         // `max` units per millisecond (i.e. `max` requests per window).
@@ -124,6 +126,23 @@ impl RateLimiter {
         let wait_ms = ceil_div(missing, i64::from(self.limit.max));
         let retry_after = u32::try_from(ceil_div(wait_ms, 1000).max(1)).unwrap_or(u32::MAX);
         Err(Error::new(ErrorCode::RateLimited, "too many requests; slow down").with_retry_after(retry_after))
+    }
+}
+
+/// The bucket a client key counts against. An IPv6 address counts by its /64 network: one host
+/// usually holds a whole /64 and could otherwise rotate through it to get a fresh budget for
+/// every request. Other keys count as given, cut to a bounded length.
+fn bucket_key(client: &str) -> String {
+    match client.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                format!("{}/64", Ipv6Addr::from(network))
+            }
+        },
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => crate::error::clipped(client, MAX_KEY_CHARS),
     }
 }
 
@@ -191,6 +210,19 @@ mod tests {
             limiter.check(&format!("late-{i}"), 5_000).unwrap();
         }
         assert!(limiter.buckets.lock().len() <= MAX_TRACKED_CLIENTS);
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_network() {
+        let limiter = limiter(2, 60);
+        limiter.check("2001:db8:1:2::1", 0).unwrap();
+        limiter.check("2001:db8:1:2:ffff:ffff:ffff:fffe", 0).unwrap();
+        assert!(limiter.check("2001:db8:1:2:aaaa::7", 0).is_err(), "rotating within a /64 does not help");
+        limiter.check("2001:db8:1:3::1", 0).unwrap();
+        // An IPv4-mapped address is that IPv4 client.
+        limiter.check("192.0.2.1", 0).unwrap();
+        limiter.check("::ffff:192.0.2.1", 0).unwrap();
+        assert!(limiter.check("192.0.2.1", 0).is_err());
     }
 
     #[test]

@@ -17,6 +17,9 @@
 #include "kavach.h"
 
 #define ORIGIN "http://localhost:3000"
+/* The client key a server passes to kavach_handle: the peer's address (rate limiting is off in
+ * this program's config, so it only shows where the key goes). */
+#define CLIENT "127.0.0.1"
 
 struct response {
     uint16_t status;
@@ -44,7 +47,7 @@ static struct response request(const char *method, const char *path, const char 
     struct response r = {0, NULL, NULL};
     uint8_t *out_body = NULL;
     size_t out_len = 0;
-    kavach_result result = kavach_handle(kavach, method, path, names, values, cookie ? 3 : 2,
+    kavach_result result = kavach_handle(kavach, method, path, CLIENT, names, values, cookie ? 3 : 2,
                                          (const uint8_t *)body, body ? strlen(body) : 0, &r.status,
                                          &r.headers, &out_body, &out_len);
     if (result != KAVACH_OK) fail("kavach_handle", kavach_result_name(result));

@@ -2,7 +2,8 @@
  * The kavach demo over a small HTTP/1.1 server in C: the page from examples/web at /, every
  * passkey endpoint under /auth through kavach_handle, and the demo-only POST /demo/signup through
  * kavach_create_user + kavach_create_session. One thread per connection, keep-alive,
- * Content-Length bodies; one kavach_t shared by every thread.
+ * Content-Length bodies; one kavach_t shared by every thread. Each request's client key (for the
+ * optional rateLimit, off in this demo) is the connection's peer address.
  *
  * Environment (tests/e2e/README.md): PORT (3000), DATABASE_URL (default file:kavach.db in the
  * working directory), KAVACH_SECRET (a fixed demo secret otherwise, with a warning),
@@ -202,6 +203,7 @@ static void kavach_error_response(struct response *r, const char *error_json) {
 /* ---- routes ---- */
 
 struct request {
+    const char *client; /* the peer's address: kavach's client key for its optional rate limit */
     char method[16];
     char path[4096];
     int header_count;
@@ -225,7 +227,7 @@ static void auth_route(const struct request *req, struct response *r) {
     size_t body_len = 0;
     const char *p;
     /* Every result fills the response (an error response for a failed call). */
-    kavach_handle(kavach, req->method, req->path, req->names, req->values, (size_t)req->header_count,
+    kavach_handle(kavach, req->method, req->path, req->client, req->names, req->values, (size_t)req->header_count,
                   (const uint8_t *)req->body, req->body_len, &status, &headers, &body, &body_len);
     r->status = status;
     for (p = headers ? strchr(headers, '[') : NULL; p != NULL;) {
@@ -363,7 +365,9 @@ static const char *reason(int status) {
     case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
     default: return "Error";
     }
 }
@@ -407,8 +411,25 @@ static long read_head(int fd, char *head, size_t *have) {
     }
 }
 
+/* One accepted connection: its socket and the peer's address as text. */
+struct peer {
+    int fd;
+    char address[INET6_ADDRSTRLEN];
+};
+
+/* The peer's address as kavach's client key ("203.0.113.7", "2001:db8::1"); "" if unknown.
+ * Behind a reverse proxy every peer is the proxy: pass the client address the proxy reports
+ * instead (never a header the client itself can set). */
+static void peer_address(const struct sockaddr_storage *addr, char *out, size_t size) {
+    const void *ip = NULL;
+    if (addr->ss_family == AF_INET) ip = &((const struct sockaddr_in *)addr)->sin_addr;
+    else if (addr->ss_family == AF_INET6) ip = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+    if (ip == NULL || inet_ntop(addr->ss_family, ip, out, (socklen_t)size) == NULL) out[0] = '\0';
+}
+
 static void *connection(void *arg) {
-    int fd = (int)(intptr_t)arg;
+    struct peer *peer = arg;
+    int fd = peer->fd;
     char *head = malloc(MAX_HEAD + 1);
     size_t have = 0, limit = kavach_max_body_bytes() + 1;
     struct timeval timeout = {15, 0};
@@ -425,6 +446,7 @@ static void *connection(void *arg) {
 
         memset(&req, 0, sizeof req);
         memset(&r, 0, sizeof r);
+        req.client = peer->address[0] ? peer->address : NULL;
         if (head_len == -1) break;
         if (head_len == -2) {
             r.status = 431;
@@ -489,6 +511,7 @@ static void *connection(void *arg) {
     }
     free(head);
     close(fd);
+    free(peer);
     return NULL;
 }
 
@@ -560,10 +583,21 @@ int main(void) {
     fflush(stdout);
     for (;;) {
         pthread_t thread;
-        int fd = accept(listener, NULL, NULL);
+        struct sockaddr_storage peer_addr;
+        socklen_t peer_len = sizeof peer_addr;
+        struct peer *peer;
+        int fd = accept(listener, (struct sockaddr *)&peer_addr, &peer_len);
         if (fd < 0) continue;
-        if (pthread_create(&thread, NULL, connection, (void *)(intptr_t)fd) != 0) {
+        peer = malloc(sizeof *peer);
+        if (peer == NULL) {
             close(fd);
+            continue;
+        }
+        peer->fd = fd;
+        peer_address(&peer_addr, peer->address, sizeof peer->address);
+        if (pthread_create(&thread, NULL, connection, peer) != 0) {
+            close(fd);
+            free(peer);
             continue;
         }
         pthread_detach(thread);

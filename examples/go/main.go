@@ -51,6 +51,8 @@ func main() {
 
 	mux := http.NewServeMux()
 	// Every route under /auth: kavach answers, with its own status codes, errors and cookies.
+	// The client key for the optional rateLimit (off here) is the peer IP; behind a reverse
+	// proxy, use k.HandlerWithClientKey with the address the proxy reports.
 	mux.Handle("/auth/", k.Handler())
 	mux.Handle("/auth", k.Handler())
 	mux.HandleFunc("/demo/signup", signup(k, origin))

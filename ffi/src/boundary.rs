@@ -53,7 +53,8 @@ impl Failure {
     }
 
     /// The error JSON: `{"error": message, "code": CODE, "status": status}`, the core's error
-    /// body plus the status.
+    /// body plus the status, and `"retryAfter": seconds` when the core gave one
+    /// (`RATE_LIMITED`, `TOO_MANY_CHALLENGES`: what the router sends as `retry-after`).
     pub(crate) fn to_json(&self) -> String {
         let (code, message) = match self {
             Self::Core(err) => (err.code().as_str(), err.message().to_owned()),
@@ -61,7 +62,13 @@ impl Failure {
             Self::InvalidUtf8(name) => (self.result().name(), format!("{name} is not valid UTF-8")),
             Self::Panic => (self.result().name(), "internal error (kavach panicked; the panic was caught)".to_owned()),
         };
-        json!({ "error": message, "code": code, "status": self.status() }).to_string()
+        let mut body = json!({ "error": message, "code": code, "status": self.status() });
+        if let Self::Core(err) = self
+            && let Some(seconds) = err.retry_after()
+        {
+            body["retryAfter"] = seconds.into();
+        }
+        body.to_string()
     }
 }
 

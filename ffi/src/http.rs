@@ -9,7 +9,7 @@ use std::slice;
 use kavach_core::http::{MAX_BODY_BYTES, Request, Response};
 use serde_json::Value;
 
-use crate::boundary::{Failure, Outcome, instance, into_c_string, panic_boundary, str_arg};
+use crate::boundary::{Failure, Outcome, instance, into_c_string, opt_str_arg, panic_boundary, str_arg};
 use crate::instance::kavach_t;
 use crate::result::kavach_result;
 
@@ -22,7 +22,15 @@ use crate::result::kavach_result;
 /// match case-insensitively; bytes that are not UTF-8 become U+FFFD), and the body as `body_len`
 /// bytes at `body` (NULL when `body_len` is 0). Pass the whole body, or at least
 /// `kavach_max_body_bytes() + 1` bytes of it, so that kavach answers an oversized one with 413.
-/// Everything is only read during the call.
+///
+/// `client` is the client key for the optional per-client rate limit (`rateLimit` in the config,
+/// on sign-in: `authenticate/options` and `authenticate/verify`): the peer's IP address as text
+/// (e.g. `"203.0.113.7"`), or, behind your own reverse proxy, the client address that proxy
+/// reported (the last `X-Forwarded-For` entry it appended). Never a header the client chooses:
+/// it could change its key on every request. NULL = no key: the request is never rate-limited.
+/// A `client` that is not UTF-8 is `KAVACH_INVALID_UTF8`, as for `method` and `path`.
+///
+/// Every input is only read during the call.
 ///
 /// Out (all four required): `*out_status` the HTTP status; `*out_headers_json` the response
 /// headers as a JSON array of `[name, value]` pairs, in order (`set-cookie` may appear; free with
@@ -30,7 +38,8 @@ use crate::result::kavach_result;
 /// empty; free with `kavach_bytes_free(body, len)`).
 ///
 /// Returns `KAVACH_OK` whenever kavach produced a response, including 4xx/5xx ones: send it as
-/// it is. Any other result (`KAVACH_NULL_PARAMETER`, `KAVACH_INVALID_UTF8` for the method or path,
+/// it is, including 429 `RATE_LIMITED` / 503 `TOO_MANY_CHALLENGES` with a `retry-after` header.
+/// Any other result (`KAVACH_NULL_PARAMETER`, `KAVACH_INVALID_UTF8` for the method, path or client,
 /// `KAVACH_PANIC`) still fills every non-NULL out-parameter with an error response (status from
 /// `kavach_result_status`, body `{"error", "code", "status"}`) that can be sent the same way.
 #[unsafe(no_mangle)]
@@ -39,6 +48,7 @@ pub unsafe extern "C" fn kavach_handle(
     kavach: *const kavach_t,
     method: *const c_char,
     path: *const c_char,
+    client: *const c_char,
     header_names: *const *const c_char,
     header_values: *const *const c_char,
     header_count: usize,
@@ -57,7 +67,8 @@ pub unsafe extern "C" fn kavach_handle(
                 return Err(Failure::NullParameter("out_status, out_headers_json, out_body and out_body_len"));
             }
             // SAFETY: the pointers are NULL or valid for the lengths given, as the header documents.
-            let request = unsafe { request(method, path, header_names, header_values, header_count, body, body_len) }?;
+            let request =
+                unsafe { request(method, path, client, header_names, header_values, header_count, body, body_len) }?;
             instance_handle(kavach, &request)
         }))
         .unwrap_or(Err(Failure::Panic));
@@ -81,9 +92,11 @@ fn instance_handle(kavach: *const kavach_t, request: &Request) -> Outcome<Respon
 ///
 /// # Safety
 /// As `kavach_handle`.
+#[allow(clippy::too_many_arguments)]
 unsafe fn request(
     method: *const c_char,
     path: *const c_char,
+    client: *const c_char,
     header_names: *const *const c_char,
     header_values: *const *const c_char,
     header_count: usize,
@@ -92,6 +105,7 @@ unsafe fn request(
 ) -> Outcome<Request> {
     let method = unsafe { str_arg(method, "method") }?.to_owned();
     let path = unsafe { str_arg(path, "path") }?.to_owned();
+    let client = unsafe { opt_str_arg(client, "client") }?.map(str::to_owned);
     let mut headers = Vec::with_capacity(header_count.min(256));
     if header_count > 0 {
         if header_names.is_null() || header_values.is_null() {
@@ -116,7 +130,7 @@ unsafe fn request(
         // SAFETY: `body_len` readable bytes, as the header documents.
         (false, len) => unsafe { slice::from_raw_parts(body, len.min(MAX_BODY_BYTES + 1)) }.to_vec(),
     };
-    Ok(Request { method, path, headers, body, client: None })
+    Ok(Request { method, path, headers, body, client })
 }
 
 /// The response for a failed call, in the core's error shape.

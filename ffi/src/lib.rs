@@ -1,10 +1,10 @@
 //! kavach-ffi: the C ABI of `kavach-core` (`libkavach.so`, `libkavach.a`, `include/kavach.h`).
 //!
 //! This crate only translates: C strings into `&str`, core results into JSON strings, core
-//! errors into a `kavach_result` code plus the error JSON `{"error", "code", "status"}`. Routes,
-//! validation, cookies and status codes all live in the core. The style is rustls-ffi's: an
-//! opaque handle, result codes, out-parameters, one panic boundary ([`boundary`]), no global
-//! "last error".
+//! errors into a `kavach_result` code plus the error JSON `{"error", "code", "status"}` (and
+//! `"retryAfter"` when the core gives one). Routes, validation, cookies and status codes all live
+//! in the core. The style is rustls-ffi's: an opaque handle, result codes, out-parameters, one
+//! panic boundary ([`boundary`]), no global "last error".
 //!
 //! # Safety contract of every function
 //! Pointer arguments are NULL or valid: strings NUL-terminated and alive for the call, the

@@ -48,6 +48,12 @@ pub enum kavach_result {
     KAVACH_INVALID_CONFIG = 115,
     /// `INTERNAL` (500): not the caller's fault (database unavailable, a bug); details are logged.
     KAVACH_INTERNAL = 116,
+    /// `RATE_LIMITED` (429): this client key (the `client` given to `kavach_handle`) sent more
+    /// sign-in requests than `rateLimit` allows; the response carries `retry-after`.
+    KAVACH_RATE_LIMITED = 117,
+    /// `TOO_MANY_CHALLENGES` (503): more ceremonies are outstanding than
+    /// `passkey.maxOutstandingChallenges` allows; retry after the error's `retryAfter` seconds.
+    KAVACH_TOO_MANY_CHALLENGES = 118,
 
     /// `NULL_PARAMETER`: a required pointer argument was NULL (a bug in the caller).
     KAVACH_NULL_PARAMETER = 201,
@@ -60,7 +66,7 @@ pub enum kavach_result {
 use kavach_result::*;
 
 /// Every result, in value order (tests check that names and statuses agree with the core).
-pub(crate) const ALL_RESULTS: [kavach_result; 20] = [
+pub(crate) const ALL_RESULTS: [kavach_result; 22] = [
     KAVACH_OK,
     KAVACH_UNAUTHORIZED,
     KAVACH_INVALID_REQUEST,
@@ -78,6 +84,8 @@ pub(crate) const ALL_RESULTS: [kavach_result; 20] = [
     KAVACH_USER_NOT_FOUND,
     KAVACH_INVALID_CONFIG,
     KAVACH_INTERNAL,
+    KAVACH_RATE_LIMITED,
+    KAVACH_TOO_MANY_CHALLENGES,
     KAVACH_NULL_PARAMETER,
     KAVACH_INVALID_UTF8,
     KAVACH_PANIC,
@@ -104,6 +112,8 @@ impl kavach_result {
             ErrorCode::UserNotFound => KAVACH_USER_NOT_FOUND,
             ErrorCode::InvalidConfig => KAVACH_INVALID_CONFIG,
             ErrorCode::Internal => KAVACH_INTERNAL,
+            ErrorCode::RateLimited => KAVACH_RATE_LIMITED,
+            ErrorCode::TooManyChallenges => KAVACH_TOO_MANY_CHALLENGES,
             _ => KAVACH_INTERNAL,
         }
     }
@@ -162,7 +172,7 @@ pub extern "C" fn kavach_result_status(result: u32) -> u16 {
 }
 
 /// The names as C strings, in the order of [`ALL_RESULTS`].
-const NAMES_C: [&std::ffi::CStr; 20] = [
+const NAMES_C: [&std::ffi::CStr; 22] = [
     c"OK",
     c"UNAUTHORIZED",
     c"INVALID_REQUEST",
@@ -180,6 +190,8 @@ const NAMES_C: [&std::ffi::CStr; 20] = [
     c"USER_NOT_FOUND",
     c"INVALID_CONFIG",
     c"INTERNAL",
+    c"RATE_LIMITED",
+    c"TOO_MANY_CHALLENGES",
     c"NULL_PARAMETER",
     c"INVALID_UTF8",
     c"PANIC",
@@ -200,6 +212,15 @@ mod tests {
             assert_eq!(result.code(), Some(code));
         }
         assert_eq!(seen.len() + 4, ALL_RESULTS.len(), "OK + 3 call failures + one per core code");
+    }
+
+    #[test]
+    fn core_codes_are_numbered_from_101_in_the_order_of_error_code_all() {
+        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(kavach_result::from_code(code) as u32, 101 + i as u32, "{code}");
+        }
+        assert_eq!(kavach_result::from_code(ErrorCode::RateLimited) as u32, 117);
+        assert_eq!(kavach_result::from_code(ErrorCode::TooManyChallenges) as u32, 118);
     }
 
     #[test]

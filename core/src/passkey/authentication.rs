@@ -9,9 +9,9 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Kavach, NewSession};
 use crate::store::{ChallengeKind, ChallengeRecord, SignInUpdate, challenge_invalid};
 use crate::verify::{AuthenticationExpectations, as_authentication_failure, verify_assertion};
+use crate::webauthn::Check;
 use crate::webauthn::options::{CredentialDescriptor, RequestOptions};
 use crate::webauthn::response::AuthenticationResponse;
-use crate::webauthn::{Check, CredentialPublicKey};
 
 /// A completed sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -120,7 +120,7 @@ impl Kavach {
             _ => {}
         }
 
-        let public_key = CredentialPublicKey::from_cose(&credential.public_key).map_err(Error::internal)?;
+        let public_key = self.public_keys.get(&credential.public_key)?;
         let verified = verify_assertion(
             response,
             &public_key,

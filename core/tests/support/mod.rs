@@ -248,8 +248,19 @@ impl Harness {
     /// Like [`Harness::with_passkey_options`], with `edit` applied to the validated settings
     /// (what configuration cannot express: a metadata BLOB signed by a test root).
     pub fn with_settings(extra: Value, edit: impl FnOnce(&mut Settings)) -> Self {
+        Self::build(extra, json!({}), edit)
+    }
+
+    /// Passkey options merged with `passkey`, top-level keys (e.g. `rateLimit`) with `top`.
+    pub fn with_config(passkey: Value, top: Value) -> Self {
+        Self::build(passkey, top, |_| {})
+    }
+
+    fn build(extra: Value, top: Value, edit: impl FnOnce(&mut Settings)) -> Self {
         let database = TestDatabase::new();
-        let mut settings = Settings::from_json(&Self::config(&database, &extra).to_string()).unwrap();
+        let mut config = Self::config(&database, &extra);
+        config.as_object_mut().unwrap().extend(top.as_object().unwrap().clone());
+        let mut settings = Settings::from_json(&config.to_string()).unwrap();
         edit(&mut settings);
         let kavach = Kavach::new(settings).unwrap();
         let clock = Arc::new(AtomicI64::new(1_800_000_000_000));

@@ -1,7 +1,7 @@
 /*
  * Tests of the C ABI itself (libkavach + include/kavach.h): result codes and names, NULL
  * handles and out-pointers, invalid UTF-8, malformed JSON, oversized input, the host API, the
- * router, and 16 threads sharing one kavach_t. Built with -Wall -Wextra -Werror -pedantic
+ * router, the per-client rate limit and the challenge cap, and 16 threads sharing one kavach_t. Built with -Wall -Wextra -Werror -pedantic
  * -fsanitize=address,undefined by ffi/scripts/test.sh; every string kavach hands out is freed,
  * so LeakSanitizer also checks ownership.
  *
@@ -82,6 +82,8 @@ static void test_result_names(void) {
         {KAVACH_USER_NOT_FOUND, "USER_NOT_FOUND", 404},
         {KAVACH_INVALID_CONFIG, "INVALID_CONFIG", 500},
         {KAVACH_INTERNAL, "INTERNAL", 500},
+        {KAVACH_RATE_LIMITED, "RATE_LIMITED", 429},
+        {KAVACH_TOO_MANY_CHALLENGES, "TOO_MANY_CHALLENGES", 503},
         {KAVACH_NULL_PARAMETER, "NULL_PARAMETER", 500},
         {KAVACH_INVALID_UTF8, "INVALID_UTF8", 400},
         {KAVACH_PANIC, "PANIC", 500},
@@ -97,6 +99,11 @@ static void test_result_names(void) {
         if (strcmp(kavach_result_name(value), "UNKNOWN") != 0) known++;
     }
     CHECK(known == sizeof table / sizeof table[0]);
+    /* Values never move: the core's codes are 101.., in the order of ErrorCode::ALL. */
+    CHECK(KAVACH_RATE_LIMITED == 117 && KAVACH_TOO_MANY_CHALLENGES == 118);
+    CHECK(strcmp(kavach_result_name(117), "RATE_LIMITED") == 0 && kavach_result_status(117) == 429);
+    CHECK(strcmp(kavach_result_name(118), "TOO_MANY_CHALLENGES") == 0 && kavach_result_status(118) == 503);
+    CHECK(strcmp(kavach_result_name(119), "UNKNOWN") == 0);
     CHECK(strcmp(kavach_result_name(0xFFFFFFFFu), "UNKNOWN") == 0);
     CHECK(kavach_result_status(4242) == 500);
 }
@@ -289,13 +296,28 @@ struct response {
     size_t body_len;
 };
 
+/* One request through kavach_handle from client key `client` (NULL: none). */
+static struct response handle_from(const kavach_t *kavach, const char *client, const char *method, const char *path,
+                                   size_t count, const char *const *names, const char *const *values,
+                                   const char *body, size_t body_len) {
+    struct response r = {0, 0, NULL, NULL, 0};
+    r.result = kavach_handle(kavach, method, path, client, names, values, count, (const uint8_t *)body, body_len,
+                             &r.status, &r.headers, &r.body, &r.body_len);
+    return r;
+}
+
+/* One request through kavach_handle with no client key. */
 static struct response handle(const kavach_t *kavach, const char *method, const char *path, size_t count,
                               const char *const *names, const char *const *values, const char *body,
                               size_t body_len) {
-    struct response r = {0, 0, NULL, NULL, 0};
-    r.result = kavach_handle(kavach, method, path, names, values, count, (const uint8_t *)body, body_len,
-                             &r.status, &r.headers, &r.body, &r.body_len);
-    return r;
+    return handle_from(kavach, NULL, method, path, count, names, values, body, body_len);
+}
+
+/* The value of the "retry-after" response header (0 if there is none); keeps the response. */
+static int retry_after(const struct response *r) {
+    const char *pattern = "[\"retry-after\",\"";
+    const char *at = r->headers ? strstr(r->headers, pattern) : NULL;
+    return at ? atoi(at + strlen(pattern)) : 0;
 }
 
 /* Whether the body contains `needle`; frees the response. */
@@ -380,15 +402,120 @@ static void test_handle(const kavach_t *kavach, const char *token) {
     r = handle(kavach, "POST", "/auth/sign-out", 0, NULL, NULL, NULL, 10);
     CHECK(r.result == KAVACH_NULL_PARAMETER);
     CHECK(response_has(r, "body must not be NULL"));
-    CHECK_RESULT(kavach_handle(kavach, "GET", "/auth/session", NULL, NULL, 0, NULL, 0, NULL, &headers, &body,
+    CHECK_RESULT(kavach_handle(kavach, "GET", "/auth/session", NULL, NULL, NULL, 0, NULL, 0, NULL, &headers, &body,
                                &body_len),
                  KAVACH_NULL_PARAMETER);
     CHECK(headers != NULL && body != NULL);
     kavach_string_free(headers);
     kavach_bytes_free(body, body_len);
-    CHECK_RESULT(kavach_handle(kavach, "GET", "/auth/session", NULL, NULL, 0, NULL, 0, &status, NULL, NULL, NULL),
+    CHECK_RESULT(kavach_handle(kavach, "GET", "/auth/session", NULL, NULL, NULL, 0, NULL, 0, &status, NULL, NULL,
+                               NULL),
                  KAVACH_NULL_PARAMETER);
     CHECK(status == 500);
+    /* A client key that is not UTF-8 is refused like a method or path that is not. */
+    r = handle_from(kavach, "203.0.113.\xff", "GET", "/auth/session", 0, NULL, NULL, NULL, 0);
+    CHECK(r.result == KAVACH_INVALID_UTF8 && r.status == 400);
+    CHECK(response_has(r, "client is not valid UTF-8"));
+}
+
+/* rateLimit {max: 2, window: 60}: a client key gets two sign-in requests, then 429 with
+ * Retry-After; other keys and requests without a key are not affected. */
+static void test_rate_limit(const char *dir) {
+    char limited_config[1024];
+    kavach_t *kavach = NULL;
+    char *error = NULL;
+    struct response r;
+    const char *path = "/auth/passkey/authenticate/options";
+    const char *client = "203.0.113.7";
+    int i, seconds;
+
+    snprintf(limited_config, sizeof limited_config,
+             "{\"database\":{\"url\":\"file:%s/rate.db\"},"
+             "\"secret\":\"a-test-secret-of-at-least-thirty-two-bytes\","
+             "\"base_url\":\"http://localhost:3000\",\"rateLimit\":{\"max\":2,\"window\":60},"
+             "\"plugins\":[{\"id\":\"passkey\",\"rp_name\":\"Test\",\"rp_id\":\"localhost\"}]}",
+             dir);
+    CHECK_RESULT(kavach_new(limited_config, &kavach, &error), KAVACH_OK);
+    if (kavach == NULL) {
+        fprintf(stderr, "  kavach_new: %s\n", error ? error : "(NULL)");
+        kavach_string_free(error);
+        return;
+    }
+
+    for (i = 0; i < 2; i++) {
+        r = handle_from(kavach, client, "POST", path, 0, NULL, NULL, "{}", 2);
+        CHECK(r.result == KAVACH_OK && r.status == 200 && retry_after(&r) == 0);
+        CHECK(response_has(r, "\"challenge\":"));
+    }
+    r = handle_from(kavach, client, "POST", path, 0, NULL, NULL, "{}", 2);
+    seconds = retry_after(&r);
+    CHECK(r.result == KAVACH_OK && r.status == 429);
+    /* One request comes back every window / max = 30 s. */
+    CHECK(seconds >= 1 && seconds <= 30);
+    CHECK(response_has(r, "\"code\":\"RATE_LIMITED\""));
+    /* authenticate/verify spends from the same bucket: refused before the body is read. */
+    r = handle_from(kavach, client, "POST", "/auth/passkey/authenticate/verify", 0, NULL, NULL, "{}", 2);
+    CHECK(r.status == 429 && retry_after(&r) >= 1);
+    CHECK(response_has(r, "RATE_LIMITED"));
+
+    /* Another client key has its own bucket. */
+    r = handle_from(kavach, "198.51.100.1", "POST", path, 0, NULL, NULL, "{}", 2);
+    CHECK(r.result == KAVACH_OK && r.status == 200);
+    CHECK(response_has(r, "\"challenge\":"));
+    /* No client key: never limited. */
+    for (i = 0; i < 5; i++) {
+        r = handle(kavach, "POST", path, 0, NULL, NULL, "{}", 2);
+        CHECK(r.result == KAVACH_OK && r.status == 200);
+        CHECK(response_has(r, "\"challenge\":"));
+    }
+    /* The limited client is still limited; the host API (no client key) is not. */
+    r = handle_from(kavach, client, "POST", path, 0, NULL, NULL, "{}", 2);
+    CHECK(r.status == 429);
+    CHECK(response_has(r, "RATE_LIMITED"));
+    for (i = 0; i < 3; i++) {
+        CHECK_RESULT(kavach_authenticate_options(kavach, NULL, &error), KAVACH_OK);
+        kavach_string_free(error);
+    }
+    kavach_free(kavach);
+}
+
+/* passkey.maxOutstandingChallenges 10: the eleventh open ceremony is refused with
+ * TOO_MANY_CHALLENGES (503) and a retry delay, in the error JSON and as a retry-after header. */
+static void test_challenge_cap(const char *dir) {
+    char capped_config[1024];
+    kavach_t *kavach = NULL;
+    char *out = NULL;
+    struct response r;
+    int i;
+
+    snprintf(capped_config, sizeof capped_config,
+             "{\"database\":{\"url\":\"file:%s/cap.db\"},"
+             "\"secret\":\"a-test-secret-of-at-least-thirty-two-bytes\","
+             "\"base_url\":\"http://localhost:3000\","
+             "\"plugins\":[{\"id\":\"passkey\",\"rp_name\":\"Test\",\"rp_id\":\"localhost\","
+             "\"max_outstanding_challenges\":10}]}",
+             dir);
+    CHECK_RESULT(kavach_new(capped_config, &kavach, &out), KAVACH_OK);
+    if (kavach == NULL) {
+        fprintf(stderr, "  kavach_new: %s\n", out ? out : "(NULL)");
+        kavach_string_free(out);
+        return;
+    }
+    for (i = 0; i < 10; i++) {
+        CHECK_RESULT(kavach_authenticate_options(kavach, NULL, &out), KAVACH_OK);
+        kavach_string_free(out);
+    }
+    CHECK_RESULT(kavach_authenticate_options(kavach, NULL, &out), KAVACH_TOO_MANY_CHALLENGES);
+    CHECK(out != NULL && strstr(out, "\"status\":503") != NULL);
+    CHECK(take_contains(out, "\"retryAfter\":1"));
+    r = handle(kavach, "POST", "/auth/passkey/authenticate/options", 0, NULL, NULL, "{}", 2);
+    CHECK(r.result == KAVACH_OK && r.status == 503 && retry_after(&r) == 1);
+    CHECK(response_has(r, "\"code\":\"TOO_MANY_CHALLENGES\""));
+    /* Errors without a retry delay carry no retryAfter. */
+    CHECK_RESULT(kavach_create_user(kavach, "not an email", NULL, &out), KAVACH_INVALID_REQUEST);
+    CHECK(out != NULL && strstr(out, "retryAfter") == NULL);
+    kavach_string_free(out);
+    kavach_free(kavach);
 }
 
 #define THREADS 16
@@ -485,6 +612,8 @@ int main(int argc, char **argv) {
     test_handle(kavach, token);
     test_threads(kavach);
     kavach_free(kavach);
+    test_rate_limit(argv[1]);
+    test_challenge_cap(argv[1]);
 
     if (failures) {
         fprintf(stderr, "test_kavach: %d of %d checks failed\n", failures, checks);

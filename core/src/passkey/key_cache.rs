@@ -1,0 +1,82 @@
+//! Parsed credential public keys, kept between sign-ins: parsing a COSE key (CBOR, then the
+//! curve point or RSA modulus checks aws-lc-rs does on import) is repeated work for a key that
+//! never changes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::error::{Error, Result};
+use crate::webauthn::CredentialPublicKey;
+
+/// Most keys kept. A full cache is emptied and starts again (a bounded, cheap policy; the keys of
+/// active users come back at their next sign-in).
+const MAX_KEYS: usize = 4_096;
+
+/// Keys by their COSE bytes, so a cached entry can never stand for different bytes (a credential
+/// deleted and registered again with another key simply misses).
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    keys: Mutex<HashMap<Vec<u8>, Arc<CredentialPublicKey>>>,
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCache").field("keys", &self.keys.lock().len()).finish()
+    }
+}
+
+impl KeyCache {
+    /// The parsed key for these stored COSE bytes. A stored key that does not parse is an
+    /// internal error (it was validated at registration).
+    pub(crate) fn get(&self, cose: &[u8]) -> Result<Arc<CredentialPublicKey>> {
+        if let Some(key) = self.keys.lock().get(cose) {
+            return Ok(Arc::clone(key));
+        }
+        // Parsed outside the lock: two threads may both parse a new key, which is harmless.
+        let key = Arc::new(CredentialPublicKey::from_cose(cose).map_err(Error::internal)?);
+        let mut keys = self.keys.lock();
+        if keys.len() >= MAX_KEYS {
+            keys.clear();
+        }
+        keys.insert(cose.to_vec(), Arc::clone(&key));
+        Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A P-256 COSE key (kty 2, alg -7, crv 1, x, y): the generator point.
+    fn cose_p256() -> Vec<u8> {
+        let x = hex("6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296");
+        let y = hex("4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5");
+        let mut out = vec![0xA5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20];
+        out.extend_from_slice(&x);
+        out.extend_from_slice(&[0x22, 0x58, 0x20]);
+        out.extend_from_slice(&y);
+        out
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn caches_by_bytes_and_stays_bounded() {
+        let cache = KeyCache::default();
+        let first = cache.get(&cose_p256()).unwrap();
+        let again = cache.get(&cose_p256()).unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the second lookup is served from the cache");
+        assert!(cache.get(b"not cbor").is_err(), "a broken stored key is an error, not cached");
+        {
+            let mut keys = cache.keys.lock();
+            keys.clear();
+            keys.extend((0..MAX_KEYS).map(|i| (i.to_be_bytes().to_vec(), Arc::clone(&first))));
+        }
+        cache.get(&cose_p256()).unwrap();
+        assert_eq!(cache.keys.lock().len(), 1, "a full cache starts again rather than grow");
+    }
+}
