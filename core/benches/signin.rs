@@ -67,7 +67,11 @@ struct Fixture {
 }
 
 fn kavach() -> Fixture {
-    let dir = tempfile::Builder::new().prefix("kavach-bench-").tempdir_in(db_dir()).expect("temp dir");
+    kavach_in(db_dir())
+}
+
+fn kavach_in(parent: PathBuf) -> Fixture {
+    let dir = tempfile::Builder::new().prefix("kavach-bench-").tempdir_in(parent).expect("temp dir");
     let url = format!("file:{}", dir.path().join("kavach.db").display());
     let config = json!({
         "secret": "bench-secret-bench-secret-bench-secret!!",
@@ -179,11 +183,9 @@ fn options(c: &mut Criterion) {
     drop(fx.dir);
 }
 
-fn pair(c: &mut Criterion) {
-    let fx = kavach();
-    let kavach = &fx.kavach;
-    // One authenticator (one credential, counter on) per user, like real users.
-    let mut users: Vec<(String, Authenticator)> = (0..USERS)
+/// One authenticator (one credential, counter on) per user, like real users.
+fn registered_users(kavach: &Kavach) -> Vec<(String, Authenticator)> {
+    (0..USERS)
         .map(|i| {
             let email = format!("user{i}@bench.example");
             let cookie = user(kavach, &email);
@@ -191,7 +193,21 @@ fn pair(c: &mut Criterion) {
             register(kavach, &mut authenticator, &cookie);
             (email, authenticator)
         })
-        .collect();
+        .collect()
+}
+
+/// Authenticate options (by email) and verify through the router.
+fn sign_in(kavach: &Kavach, email: &str, authenticator: &mut Authenticator) {
+    let options = ok(post(kavach, "/auth/passkey/authenticate/options", None, &json!({ "email": email })));
+    let response = authenticator.authenticate(&options, ORIGIN).expect("authenticate");
+    let signed_in = post(kavach, "/auth/passkey/authenticate/verify", None, &response);
+    assert_eq!(signed_in.status, 200, "{}", String::from_utf8_lossy(&signed_in.body));
+}
+
+fn pair(c: &mut Criterion) {
+    let fx = kavach();
+    let kavach = &fx.kavach;
+    let mut users = registered_users(kavach);
     // The signing is the browser's work: its CPU per assertion, measured alone, is taken off.
     let mut probe = Authenticator::new().with_counter(true);
     let creation = json!({
@@ -213,10 +229,7 @@ fn pair(c: &mut Criterion) {
             let spent = cpu_of(iters, || {
                 let (email, authenticator) = &mut users[next % USERS];
                 next += 1;
-                let options = ok(post(kavach, "/auth/passkey/authenticate/options", None, &json!({ "email": email })));
-                let response = authenticator.authenticate(&options, ORIGIN).expect("authenticate");
-                let signed_in = post(kavach, "/auth/passkey/authenticate/verify", None, &response);
-                assert_eq!(signed_in.status, 200, "{}", String::from_utf8_lossy(&signed_in.body));
+                sign_in(kavach, email, authenticator);
             });
             spent.saturating_sub(sign_cost * u32::try_from(iters).unwrap_or(u32::MAX))
         });
@@ -250,16 +263,34 @@ fn registration(c: &mut Criterion) {
 }
 
 /// The durability choice, in wall time on a real disk (`KAVACH_BENCH_DISK_DIR`, default the
-/// system temp dir): kavach's sign-in writes replayed with plain rusqlite (same statements and
-/// schema shape, WAL) under `synchronous=FULL` and `NORMAL`.
-///  - `today`: what a pair commits now: challenge insert, challenge consume, counter + session
-///    (three commits, so three fsyncs under FULL).
-///  - `one_fsync`: the proposed per-operation durability: challenge insert and consume at NORMAL
-///    (no fsync; a later FULL commit of the same WAL makes them durable too), counter + session at
-///    FULL (one fsync a pair).
+/// system temp dir).
+///  - `kavach_pair`: the full sign-in pair through the router, as kavach commits it: the
+///    challenge insert at `synchronous=NORMAL`, then one FULL transaction that consumes the
+///    challenge, moves the counter and inserts the session (one fsync a pair).
+///  - the alternatives, replayed with plain rusqlite (same statements and schema shape, WAL):
+///    `three_commits_FULL` (challenge insert, consume, counter + session each its own FULL
+///    commit: kavach before issue 8), `three_commits_NORMAL` (no fsync at all: fastest, but a
+///    power cut can lose a counter update), `one_fsync` (the replayed equivalent of kavach_pair's
+///    writes).
 fn durability(c: &mut Criterion) {
-    let dir = std::env::var_os("KAVACH_BENCH_DISK_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
-    let dir = tempfile::Builder::new().prefix("kavach-bench-").tempdir_in(dir).expect("temp dir");
+    let disk = std::env::var_os("KAVACH_BENCH_DISK_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    {
+        let fx = kavach_in(disk.clone());
+        let mut users = registered_users(&fx.kavach);
+        let mut next = 0usize;
+        let mut group = c.benchmark_group("durability");
+        group.throughput(Throughput::Elements(1));
+        group.sample_size(10);
+        group.bench_function("kavach_pair", |b| {
+            b.iter(|| {
+                let (email, authenticator) = &mut users[next % USERS];
+                next += 1;
+                sign_in(&fx.kavach, email, authenticator);
+            })
+        });
+        group.finish();
+    }
+    let dir = tempfile::Builder::new().prefix("kavach-bench-").tempdir_in(disk).expect("temp dir");
     let conn = Connection::open(dir.path().join("durability.db")).expect("open");
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)).expect("wal");
     conn.execute_batch(
@@ -307,8 +338,8 @@ fn durability(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.sample_size(10);
     for (name, challenge_sync, sign_in_sync, merged) in [
-        ("today_FULL", "FULL", "FULL", false),
-        ("today_NORMAL", "NORMAL", "NORMAL", false),
+        ("three_commits_FULL", "FULL", "FULL", false),
+        ("three_commits_NORMAL", "NORMAL", "NORMAL", false),
         ("one_fsync", "NORMAL", "FULL", true),
     ] {
         group.bench_function(name, |b| b.iter(|| step(&conn, challenge_sync, sign_in_sync, merged)));

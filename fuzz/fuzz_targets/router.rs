@@ -1,6 +1,7 @@
 //! The HTTP-neutral router with structured requests (method, path, headers, body).
 //!
-//! Invariants: never a 5xx for client input, never an internal error logged, every error is
+//! Invariants: never a 5xx for client input (the flood cap is lifted; the rate limit is tight,
+//! so fuzzed client keys meet 429s), never an internal error logged, every error is
 //! `{error, code}` with a safe message, no Set-Cookie on an error, and a session cookie only
 //! from sign-out (clearing) or a verified sign-in.
 #![no_main]
@@ -101,6 +102,8 @@ struct Input {
     path: Path,
     headers: Vec<Header>,
     body: Body,
+    /// The client key a host adapter would supply (rate limit).
+    client: Option<String>,
 }
 
 const ROUTES: [&str; 7] = [
@@ -171,6 +174,8 @@ fuzz_target!(|input: Input| {
         }
         Body::Oversized(fill) => vec![b' ' + fill % 64; 64 * 1024 + 1],
     };
+
+    request.client = input.client.clone();
 
     let response = f.kavach.handle(&request);
     let context = || {
