@@ -77,7 +77,10 @@ fn connection(stream: &TcpStream, max_body: usize, handle: &dyn Fn(Request) -> R
         let close =
             length > limit || http10 || header("connection").is_some_and(|v| v.to_ascii_lowercase().contains("close"));
         let is_head = method.eq_ignore_ascii_case("HEAD");
-        let response = handle(Request { method, path, headers, body, client: None });
+        // The peer's address is the client key for the optional rate limit (behind a reverse
+        // proxy, take the client entry your proxy appends to X-Forwarded-For instead).
+        let client = stream.peer_addr().ok().map(|peer| peer.ip().to_string());
+        let response = handle(Request { method, path, headers, body, client });
         write_response(stream, &response, is_head, close)?;
         if close {
             return Ok(());
