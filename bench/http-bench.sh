@@ -2,6 +2,8 @@
 # HTTP sign-in pairs, loopback only: each server pinned to core 0 (`taskset -c 0`), the load
 # generator (load.mjs, 16 clients) to core 1. Servers, in order:
 #   kavach Express demo (examples/express/server.js)  vs  peers/express-swa.mjs
+#   peers/express-bare.mjs: Express 5 alone on the same routes (no WebAuthn, no database), the
+#     floor under both Express rows on this machine
 #   kavach FastAPI example (examples/fastapi/app.py)  vs  peers/fastapi_pywebauthn.py
 # Usage: bash http-bench.sh SECONDS OUT_DIR   (run.sh calls it after installing everything)
 # Environment: BENCH_DB_DIR (default /dev/shm: fsync free, CPU cost only), BENCH_CLIENTS (16).
@@ -50,6 +52,7 @@ run() {
 export KAVACH_SECRET="bench-secret-bench-secret-bench-secret!!"
 PORT=3101 DATABASE_URL="file:$db/kavach-express.db" run kavach-express 3101 "$root/examples/express" node server.js
 PORT=3102 DATABASE="$db/peer-express.db" run express-simplewebauthn 3102 "$here/peers" node express-swa.mjs
+PORT=3105 run express-bare 3105 "$here/peers" node express-bare.mjs
 PORT=3103 DATABASE_URL="file:$db/kavach-fastapi.db" run kavach-fastapi 3103 "$root/examples/fastapi" \
   "$py" -m uvicorn app:app --host 127.0.0.1 --port 3103 --no-access-log
 PORT=3104 DATABASE="$db/peer-fastapi.db" run fastapi-pywebauthn 3104 "$here/peers" \

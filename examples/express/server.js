@@ -42,6 +42,10 @@ const kavach = await createKavach({
 const app = express();
 app.disable('x-powered-by');
 
+// Behind your own reverse proxy, tell Express so (e.g. app.set('trust proxy', 'loopback')): the
+// middleware hands kavach `req.ip` as the client key of its optional per-client rate limit
+// (`rateLimit` in createKavach), and Express only reads X-Forwarded-For from proxies it trusts.
+
 // Every route under /auth: kavach answers, with its own status codes, errors and cookies.
 app.use(kavach.express());
 

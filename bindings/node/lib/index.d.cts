@@ -23,6 +23,8 @@ export interface PasskeyOptions {
   userVerification?: UserVerification;
   /** Let every user delete their last passkey (the host has other ways in). Default false. */
   allowDeletingLastPasskey?: boolean;
+  /** The most ceremonies outstanding at once (challenges issued, not yet used or expired). Default 100000. */
+  maxOutstandingChallenges?: number;
 }
 
 /** What `passkey(...)` returns: the options tagged for `plugins`. */
@@ -41,6 +43,14 @@ export interface KavachOptions {
   basePath?: string;
   /** Session lifetime in seconds (default 7 days). */
   session?: { maxAge?: number };
+  /**
+   * Per-client rate limit on the sign-in routes (authenticate/options, authenticate/verify): at
+   * most `max` requests (default 30) per `window` seconds (default 60) from one client key, then
+   * 429 `RATE_LIMITED` with Retry-After. Off unless given. The key is what the adapter passes:
+   * `req.ip` for `express()`, `options.client` for `handler()`, `client` for `handle()`; requests
+   * without one are never limited.
+   */
+  rateLimit?: { enabled?: boolean; window?: number; max?: number };
   plugins: PasskeyPlugin[];
 }
 
@@ -233,7 +243,9 @@ export type ErrorCode =
   | 'USER_EXISTS'
   | 'USER_NOT_FOUND'
   | 'INVALID_CONFIG'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'RATE_LIMITED'
+  | 'TOO_MANY_CHALLENGES';
 
 /** Every failure of kavach: a stable code, the HTTP status, a message safe to show. */
 export class KavachError extends Error {
@@ -263,6 +275,22 @@ export interface KavachRequest {
   path: string;
   headers?: HeadersInit;
   body?: Buffer | Uint8Array | ArrayBuffer | string | object | null;
+  /**
+   * Who is asking, as the host knows it: the peer IP, or the client entry your own proxy appended
+   * to X-Forwarded-For. Never a value the client alone controls. Only the optional `rateLimit`
+   * reads it; a request without one is never rate-limited.
+   */
+  client?: string | null;
+}
+
+export interface HandlerOptions {
+  /**
+   * The client key (see `KavachRequest.client`): a Fetch `Request` carries no peer address, so
+   * the host passes it, e.g. Bun's `server.requestIP(request)?.address`. Anything but a string
+   * is ignored, so the handler can still be handed to a framework that passes its own second
+   * argument.
+   */
+  client?: string | null;
 }
 
 export interface KavachResponse {
@@ -283,8 +311,12 @@ export interface Kavach {
   /** The framework-neutral router (DESIGN §3). */
   handle(request: KavachRequest): Promise<KavachResponse>;
   /** Fetch API handler (Hono, Next.js, Bun); bound, so it can be passed around. */
-  handler(request: Request): Promise<Response>;
-  /** Express 4/5 or node:http middleware for the paths under basePath (others go to next()). */
+  handler(request: Request, options?: HandlerOptions): Promise<Response>;
+  /**
+   * Express 4/5 or node:http middleware for the paths under basePath (others go to next()). The
+   * client key is `req.ip`, so Express's 'trust proxy' setting decides it; without Express, the
+   * socket's peer address.
+   */
   express(): (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
 
   users: {

@@ -66,30 +66,41 @@ class Kavach {
     return this.#native.handlesPath(args.string(path, 'path'));
   }
 
-  /** Routes one request through the core: `{method, path, headers?, body?}` in, `{status, headers, body}` out. */
+  /**
+   * Routes one request through the core: `{method, path, headers?, body?, client?}` in,
+   * `{status, headers, body}` out. `client` is the host's key for the client (its IP as the
+   * host's proxy setup resolves it); only the optional per-client rate limit reads it.
+   */
   async handle(request) {
     if (request === null || typeof request !== 'object') {
-      throw kavachError('INVALID_REQUEST', 'handle takes {method, path, headers?, body?}');
+      throw kavachError('INVALID_REQUEST', 'handle takes {method, path, headers?, body?, client?}');
     }
     const method = args.string(request.method, 'method');
     const path = args.string(request.path, 'path');
     const headers = args.headerPairs(request.headers);
     const body = args.bytes(request.body, 'body');
-    const res = await call(() => this.#native.handle(method, path, headers, body));
+    const client = args.optionalString(request.client, 'client');
+    const res = await call(() => this.#native.handle(method, path, headers, body, client));
     return { status: res.status, headers: args.tuples(res.headers), body: res.body };
   }
 
   /**
    * A Fetch API handler (Hono, Next.js route handlers, Bun, Deno). Bound to this instance, so
-   * `export const POST = kavach.handler` works.
+   * `export const POST = kavach.handler` works. `options.client` is the host's key for the
+   * client (Fetch requests carry no peer address); a non-string is ignored, because frameworks
+   * that call the handler directly pass their own second argument (Next.js its context, Bun its
+   * server, Workers their env).
    */
-  handler(request) {
-    return fetchHandler(this, request);
+  handler(request, options) {
+    return fetchHandler(this, request, options);
   }
 
-  /** Express 4/5 (or plain node:http) middleware for everything under basePath. */
+  /**
+   * Express 4/5 (or plain node:http) middleware for everything under basePath. The client key
+   * is `req.ip` (Express's 'trust proxy' setting applies), else the socket's peer address.
+   */
   express() {
-    return expressMiddleware(this);
+    return expressMiddleware(this.#native);
   }
 
   async registerOptions(session, body) {

@@ -16,9 +16,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class KavachNative {
   /**
    * Routes one request. `headers` are flat `name, value` pairs; a trailing odd name is
-   * ignored.
+   * ignored. `client` is the host's key for the client (its IP as the host's own proxy
+   * configuration resolves it, never a header the client controls): only the optional
+   * per-client rate limit reads it, and a request without one is never rate-limited.
    */
-  handle(method: string, path: string, headers: Array<string>, body: Buffer): Promise<NativeResponse>
+  handle(method: string, path: string, headers: Array<string>, body: Buffer, client?: string | undefined | null): Promise<NativeResponse>
   /**
    * The validated route prefix, e.g. `/auth` (the Express adapter hands everything under it
    * to `handle`).

@@ -41,6 +41,8 @@ test('KavachError.codes is the core list, each with its status', () => {
       ['USER_NOT_FOUND', 404],
       ['INVALID_CONFIG', 500],
       ['INTERNAL', 500],
+      ['RATE_LIMITED', 429],
+      ['TOO_MANY_CHALLENGES', 503],
     ],
   );
   assert.ok(Object.isFrozen(KavachError.codes));

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
 
 import express from 'express';
 import { createKavach, Kavach } from 'kavachos';
@@ -258,4 +259,117 @@ test('express: a body already parsed by a body parser (object, string, Buffer) i
     body: JSON.stringify({ unknownField: 1 }),
   });
   assert.equal(rejected.status, 400, 'the parsed object reaches the core, which refuses the unknown field');
+});
+
+test('express: a body arriving in several chunks is read whole', async () => {
+  const { port } = server.address();
+  const res = await new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/auth/passkey/authenticate/options', method: 'POST' },
+      (response) => {
+        const chunks = [];
+        response.on('data', (c) => chunks.push(c));
+        response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    const parts = ['{"em', 'ail":"chunk', 'ed@example.com"}'];
+    const write = () => (parts.length ? (req.write(parts.shift()), setTimeout(write, 20)) : req.end());
+    write();
+  });
+  assert.equal(res.status, 200, res.body);
+  assert.ok(JSON.parse(res.body).challenge);
+});
+
+test('express: after an oversized body the keep-alive connection serves the next request', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const { port } = server.address();
+  const post = (body) =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, path: '/auth/passkey/authenticate/options', method: 'POST', agent },
+        (response) => {
+          const chunks = [];
+          response.on('data', (c) => chunks.push(c));
+          response.on('end', () =>
+            resolve({ status: response.statusCode, reused: req.reusedSocket, body: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    const big = await post(JSON.stringify({ email: 'x'.repeat(300_000) }));
+    assert.equal(big.status, 413);
+    assert.equal(JSON.parse(big.body).code, 'PAYLOAD_TOO_LARGE');
+    const next = await post('{}');
+    assert.equal(next.status, 200, next.body);
+    assert.ok(next.reused, 'the same connection');
+    assert.ok(JSON.parse(next.body).challenge);
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('express: Set-Cookie from an earlier middleware is kept next to the core one; a paused body is still read', async () => {
+  const app = express();
+  app.use((req, res, next) => {
+    res.setHeader('set-cookie', 'host_pref=dark; Path=/');
+    req.pause();
+    next();
+  });
+  app.use(kavach.express());
+  const local = app.listen(0, '127.0.0.1');
+  await once(local, 'listening');
+  try {
+    const user = await kavach.users.create({ email: 'cookies@example.com' });
+    const { setCookie } = await kavach.sessions.create(user.id);
+    const res = await fetch(`http://127.0.0.1:${local.address().port}/auth/sign-out`, {
+      method: 'POST',
+      headers: { cookie: cookieOf(setCookie), 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(res.status, 200);
+    const cookies = res.headers.getSetCookie();
+    assert.equal(cookies.length, 2);
+    assert.equal(cookies[0], 'host_pref=dark; Path=/');
+    assert.match(cookies[1], /^kavach_session=; .*Max-Age=0/);
+  } finally {
+    local.close();
+  }
+});
+
+test('express: the same response whether or not earlier middleware set headers (exact Content-Length)', async () => {
+  const bare = http.createServer(kavach.express()); // nothing set before kavach
+  bare.listen(0, '127.0.0.1');
+  await once(bare, 'listening');
+  try {
+    const user = await kavach.users.create({ email: 'length@example.com' });
+    for (const origin of [`http://127.0.0.1:${bare.address().port}`, base]) {
+      const { setCookie } = await kavach.sessions.create(user.id);
+      const method = await fetch(`${origin}/auth/session`, { method: 'DELETE' });
+      const methodBody = Buffer.from(await method.arrayBuffer());
+      assert.equal(method.status, 405, origin);
+      assert.equal(method.headers.get('allow'), 'GET');
+      assert.equal(method.headers.get('content-length'), String(methodBody.length));
+      assert.equal(method.headers.get('transfer-encoding'), null);
+      assert.equal(JSON.parse(methodBody).code, 'METHOD_NOT_ALLOWED');
+
+      const signOut = await fetch(`${origin}/auth/sign-out`, {
+        method: 'POST',
+        headers: { cookie: cookieOf(setCookie) },
+      });
+      const signOutBody = Buffer.from(await signOut.arrayBuffer());
+      assert.equal(signOut.status, 200);
+      assert.equal(signOut.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(signOut.headers.get('cache-control'), 'no-store');
+      assert.equal(signOut.headers.get('content-length'), String(signOutBody.length));
+      assert.equal(signOut.headers.getSetCookie().length, 1);
+      assert.match(signOut.headers.getSetCookie()[0], /^kavach_session=; .*Max-Age=0/);
+      assert.deepEqual(JSON.parse(signOutBody), { signedOut: true });
+    }
+  } finally {
+    bare.close();
+  }
 });

@@ -3,8 +3,13 @@
 // path is passed on with next(). The body is the raw bytes, read here, unless a body parser
 // already consumed it, in which case its result (Buffer, string or parsed JSON) is turned back
 // into bytes.
+//
+// This runs on every auth request, so it talks to the native module directly (no argument
+// checks to redo, no tuple conversion) and uses only node:http's own primitives: Express's
+// helpers (res.status().set().json(), req.get()) cost more and are not needed to write bytes.
 
-const { readLimited } = require('./body.cjs');
+const { fromNative } = require('../errors.cjs');
+const { readStream } = require('./body.cjs');
 
 function parsedBody(req) {
   // body-parser / express.json() mark the stream consumed with `_body`; express 5 leaves
@@ -18,33 +23,88 @@ function parsedBody(req) {
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
-function expressMiddleware(kavach) {
+/**
+ * The request headers as flat `name, value` pairs, all of them (the core picks what it reads,
+ * case-insensitively). From `req.headers`, so a header an earlier middleware set or rewrote is
+ * seen, and repeated headers are already merged the way Node merges them (Cookie joined with
+ * '; ').
+ */
+function headerList(headers) {
+  const flat = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (typeof value === 'string') {
+      flat.push(name, value);
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) flat.push(name, String(value[i]));
+    } else if (value !== undefined && value !== null) {
+      flat.push(name, String(value));
+    }
+  }
+  return flat;
+}
+
+/**
+ * The client key for the core's optional per-client rate limit: Express's `req.ip`, which
+ * follows the app's own 'trust proxy' setting (the socket's peer address unless the app says a
+ * proxy in front is trusted to append to X-Forwarded-For). Plain node:http has no `req.ip`:
+ * the socket's peer address, what Express answers with 'trust proxy' off. Never a header the
+ * client alone controls.
+ */
+function clientKey(req) {
+  const ip = req.ip ?? req.socket?.remoteAddress;
+  return typeof ip === 'string' ? ip : null;
+}
+
+function hasContentLength(flat) {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i].toLowerCase() === 'content-length') return true;
+  return false;
+}
+
+/** Writes the core's response with node:http primitives. */
+function send(res, out) {
+  const headers = out.headers;
+  if (res.getHeaderNames().length === 0 && !hasContentLength(headers)) {
+    // Nothing set by earlier middleware: the core's flat list goes to one writeHead, the
+    // cheapest path through node:http. The head is then final before the body is written, so
+    // it carries the Content-Length that end() would otherwise have added.
+    headers.push('content-length', String(out.body.length));
+    res.writeHead(out.status, headers);
+    res.end(out.body);
+    return;
+  }
+  res.statusCode = out.status;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i].toLowerCase();
+    if (name === 'set-cookie') {
+      // Appended, never replacing: a cookie an earlier middleware set (a host session) stays.
+      const earlier = res.getHeader('set-cookie');
+      res.setHeader('set-cookie', earlier === undefined ? [headers[i + 1]] : [].concat(earlier, headers[i + 1]));
+    } else {
+      res.setHeader(name, headers[i + 1]);
+    }
+  }
+  res.end(out.body);
+}
+
+function expressMiddleware(native) {
   return function kavachMiddleware(req, res, next) {
     const url = req.originalUrl ?? req.url;
-    if (!kavach.handlesPath(url)) {
+    if (!native.handlesPath(url)) {
       if (typeof next === 'function') return next();
       res.statusCode = 404;
       return res.end();
     }
-    (async () => {
-      const body = parsedBody(req) ?? (await readLimited(req));
-      const out = await kavach.handle({ method: req.method, path: url, headers: req.headers, body });
-      res.statusCode = out.status;
-      const grouped = new Map();
-      for (const [name, value] of out.headers) {
-        const key = name.toLowerCase();
-        if (!grouped.has(key)) grouped.set(key, []);
-        grouped.get(key).push(value);
-      }
-      for (const [name, values] of grouped) {
-        res.setHeader(name, values.length === 1 && name !== 'set-cookie' ? values[0] : values);
-      }
-      res.end(out.body);
-    })().catch((err) => {
-      if (typeof next === 'function') return next(err);
-      res.statusCode = 500;
-      res.end();
-    });
+    const parsed = parsedBody(req);
+    const body = parsed === undefined ? readStream(req) : Promise.resolve(parsed);
+    body
+      .then((bytes) => native.handle(req.method, url, headerList(req.headers), bytes, clientKey(req)))
+      .then((out) => send(res, out))
+      .catch((err) => {
+        if (typeof next === 'function') return next(fromNative(err));
+        res.statusCode = 500;
+        res.end();
+      });
   };
 }
 

@@ -4,14 +4,22 @@
 
 const { readLimited } = require('./body.cjs');
 
-async function fetchHandler(kavach, request) {
+/**
+ * `options.client` is the host's key for the client (a Fetch `Request` has no peer address, so
+ * only the host knows it). Anything but a string is ignored: frameworks that call the handler
+ * themselves pass a second argument of their own (Next.js `{params}`, Bun its server, Workers
+ * their env), and it must not be mistaken for a key.
+ */
+async function fetchHandler(kavach, request, options) {
   const url = new URL(request.url);
   const body = request.body ? await readLimited(request.body) : Buffer.alloc(0);
+  const client = typeof options?.client === 'string' ? options.client : null;
   const res = await kavach.handle({
     method: request.method,
     path: url.pathname + url.search,
     headers: request.headers,
     body,
+    client,
   });
   const headers = new Headers();
   // append, not set: each Set-Cookie stays its own header (Headers#getSetCookie()).

@@ -8,6 +8,7 @@ const kavach = await createKavach({
   baseUrl: 'https://auth.example.com',
   basePath: '/auth',
   session: { maxAge: 604800 },
+  rateLimit: { window: 60, max: 30 },
   plugins: [
     passkey({
       rpName: 'My App',
@@ -23,7 +24,11 @@ const options = await kavach.registerOptions(token, { name: 'Laptop' });
 const challenge: string = options.challenge;
 const credentials: Credential[] = await kavach.listCredentials(`Bearer ${token}`);
 const res: Response = await kavach.handler(new Request('https://auth.example.com/auth/session'));
+const limited: Response = await kavach.handler(new Request('https://auth.example.com/auth/session'), {
+  client: '203.0.113.7',
+});
 const out = await kavach.handle({ method: 'GET', path: '/auth/session', headers: { cookie: setCookie } });
+await kavach.handle({ method: 'POST', path: '/auth/passkey/authenticate/options', client: '203.0.113.7' });
 const status: number = out.status;
 const middleware = kavach.express();
 try {
@@ -42,4 +47,4 @@ try {
 } catch (err) {
   if (err instanceof KavachError && err.code === 'VERIFICATION_FAILED') console.log(err.status);
 }
-console.log(credentials, res, status, middleware, KavachError.codes[0].code);
+console.log(credentials, res, limited, status, middleware, KavachError.codes[0].code);
