@@ -5,7 +5,8 @@
 //
 // 1. verify only (no storage): the same pre-signed ES256 assertions, stateless verifiers:
 //    kavach verifyAuthenticationResponse vs SimpleWebAuthn verifyAuthenticationResponse,
-//    with 1 and 8 verifications in flight (both APIs are async).
+//    with 1 and 8 verifications in flight (both APIs are async), and kavach's
+//    verifyAuthenticationResponseSync (no pool hop) against the peer's best.
 // 2. full sign-in with storage (authenticate options + verify, durable SQLite, a session row):
 //    kavach authenticateOptions + authenticateVerify vs peers/swa-store.mjs. The challenge is
 //    random per options call, so each assertion is signed after its options call; the signing's
@@ -17,7 +18,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { verifyAuthenticationResponse as swaVerify } from '@simplewebauthn/server';
-import { createKavach } from 'kavachos';
+import { createKavach, verifyAuthenticationResponseSync } from 'kavachos';
 import { passkey } from 'kavachos/plugins/passkey';
 
 import { assert, attest, credentialFrom, newCredential, unb64u } from './lib/authn.mjs';
@@ -137,6 +138,16 @@ for (const c of concurrencies) {
   const k = await throughput((i) => kavach0.verifyAuthenticationResponse(kavachInputs[i % cases.length]), c, seconds);
   const p = await throughput((i) => swaVerify(swaInputs[i % cases.length]), c, seconds);
   report('verify only (ES256)', `${c} in flight`, k, p);
+}
+{
+  // kavach's synchronous twin (no libuv-pool hop; verification is pure CPU) against the peer's
+  // async API with 8 in flight, its best case above.
+  for (let i = 0; i < cases.length; i++) {
+    if (verifyAuthenticationResponseSync(kavachInputs[i]).counter !== 1) throw new Error(`fixture ${i} (sync)`);
+  }
+  const k = await throughput(async (i) => verifyAuthenticationResponseSync(kavachInputs[i % cases.length]), 1, seconds);
+  const p = await throughput((i) => swaVerify(swaInputs[i % cases.length]), 8, seconds);
+  report('verify only (ES256)', 'kavach sync vs peer 8 in flight', k, p);
 }
 
 // ---- 2. full sign-in with storage --------------------------------------------------------------

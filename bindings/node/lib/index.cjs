@@ -3,7 +3,12 @@
 
 const { createKavach, Kavach } = require('./kavach.cjs');
 const { KavachError } = require('./errors.cjs');
-const { verifyRegistrationResponse, verifyAuthenticationResponse } = require('./verify.cjs');
+const {
+  verifyRegistrationResponse,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponseSync,
+  verifyAuthenticationResponseSync,
+} = require('./verify.cjs');
 const { passkey } = require('./plugins/passkey.cjs');
 
 module.exports = {
@@ -12,5 +17,7 @@ module.exports = {
   KavachError,
   verifyRegistrationResponse,
   verifyAuthenticationResponse,
+  verifyRegistrationResponseSync,
+  verifyAuthenticationResponseSync,
   passkey,
 };

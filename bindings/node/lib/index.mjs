@@ -1,5 +1,13 @@
 // ESM entry point: the same objects as the CommonJS one (one KavachError class for both).
 import cjs from './index.cjs';
 
-export const { createKavach, Kavach, KavachError, verifyRegistrationResponse, verifyAuthenticationResponse, passkey } =
-  cjs;
+export const {
+  createKavach,
+  Kavach,
+  KavachError,
+  verifyRegistrationResponse,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponseSync,
+  verifyAuthenticationResponseSync,
+  passkey,
+} = cjs;

@@ -840,4 +840,6 @@ module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.maxBodyBytes = nativeBinding.maxBodyBytes
 module.exports.open = nativeBinding.open
 module.exports.verifyAuthenticationResponse = nativeBinding.verifyAuthenticationResponse
+module.exports.verifyAuthenticationResponseSync = nativeBinding.verifyAuthenticationResponseSync
 module.exports.verifyRegistrationResponse = nativeBinding.verifyRegistrationResponse
+module.exports.verifyRegistrationResponseSync = nativeBinding.verifyRegistrationResponseSync

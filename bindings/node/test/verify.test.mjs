@@ -2,7 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { createKavach, KavachError, verifyAuthenticationResponse, verifyRegistrationResponse } from 'kavachos';
+import {
+  createKavach,
+  KavachError,
+  verifyAuthenticationResponse,
+  verifyAuthenticationResponseSync,
+  verifyRegistrationResponse,
+  verifyRegistrationResponseSync,
+} from 'kavachos';
 import { options, ORIGIN } from './helpers/config.mjs';
 import { randomChallenge, SoftAuthenticator } from './helpers/authenticator.mjs';
 
@@ -64,6 +71,45 @@ test('verifyAuthenticationResponse checks the signature against the stored key',
   await assert.rejects(
     verifyAuthenticationResponse({ ...input, expectedChallenge: randomChallenge() }),
     (err) => err instanceof KavachError && err.code === 'VERIFICATION_FAILED',
+  );
+});
+
+test('the synchronous verifiers give the same verdicts without a promise', async () => {
+  const authenticator = new SoftAuthenticator({ origin: ORIGIN });
+  const challenge = randomChallenge();
+  const registration = {
+    response: authenticator.register({ rp: { id: 'localhost' }, user: { id: USER_HANDLE }, challenge }),
+    expectedChallenge: challenge,
+    expectedOrigin: ORIGIN,
+    expectedRPID: 'localhost',
+  };
+  const verified = verifyRegistrationResponseSync(registration);
+  assert.deepEqual(verified, await verifyRegistrationResponse(registration));
+
+  const signInChallenge = randomChallenge();
+  const input = {
+    response: authenticator.authenticate({ challenge: signInChallenge, rpId: 'localhost' }),
+    expectedChallenge: signInChallenge,
+    expectedOrigin: [ORIGIN],
+    expectedRPID: 'localhost',
+    credential: { publicKey: verified.publicKey, counter: 0, id: verified.credentialId },
+  };
+  const result = verifyAuthenticationResponseSync(input);
+  assert.ok(!(result instanceof Promise));
+  assert.deepEqual(result, await verifyAuthenticationResponse(input));
+
+  // Failures throw the same KavachError synchronously.
+  assert.throws(
+    () => verifyAuthenticationResponseSync({ ...input, expectedChallenge: randomChallenge() }),
+    (err) => err instanceof KavachError && err.code === 'VERIFICATION_FAILED' && err.status === 401,
+  );
+  assert.throws(
+    () => verifyAuthenticationResponseSync({ ...input, credential: { publicKey: 42, counter: 0 } }),
+    (err) => err instanceof KavachError && err.code === 'INVALID_REQUEST',
+  );
+  assert.throws(
+    () => verifyRegistrationResponseSync('not an object'),
+    (err) => err instanceof KavachError && err.code === 'INVALID_REQUEST',
   );
 });
 

@@ -1,5 +1,13 @@
 // Compile-only check that the hand-written declarations describe the documented usage (ESM).
-import { createKavach, KavachError, verifyAuthenticationResponse, type Credential, type User } from 'kavachos';
+import {
+  createKavach,
+  KavachError,
+  verifyAuthenticationResponse,
+  verifyAuthenticationResponseSync,
+  type Credential,
+  type User,
+  type VerifiedAuthentication,
+} from 'kavachos';
 import { passkey } from 'kavachos/plugins/passkey';
 
 const kavach = await createKavach({
@@ -47,4 +55,17 @@ try {
 } catch (err) {
   if (err instanceof KavachError && err.code === 'VERIFICATION_FAILED') console.log(err.status);
 }
+const verifiedNow: VerifiedAuthentication = verifyAuthenticationResponseSync({
+  response: {
+    id: '',
+    rawId: '',
+    type: 'public-key',
+    response: { clientDataJSON: '', authenticatorData: '', signature: '' },
+  },
+  expectedChallenge: challenge,
+  expectedOrigin: 'https://app.example.com',
+  expectedRPID: 'example.com',
+  credential: { publicKey: '', counter: 0 },
+});
+console.log(verifiedNow.counter);
 console.log(credentials, res, limited, status, middleware, KavachError.codes[0].code);
