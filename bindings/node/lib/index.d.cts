@@ -25,6 +25,21 @@ export interface PasskeyOptions {
   allowDeletingLastPasskey?: boolean;
   /** The most ceremonies outstanding at once (challenges issued, not yet used or expired). Default 100000. */
   maxOutstandingChallenges?: number;
+  /** Which attestation a registration must carry. Default: any (including none). */
+  attestationPolicy?: {
+    /** 'verified': a certificate chain to a trusted root. Default 'any'. */
+    require?: 'any' | 'verified';
+    /** Only these authenticator models (dashed-hex AAGUIDs) may register. */
+    allowedAaguids?: string[];
+  };
+  /** Extra trust anchors for attestation chains. */
+  attestationRoots?: { name: string; format?: string; pem: string }[];
+  /** Trust the roots bundled with kavach (Apple, Google, GlobalSign, Microsoft TPM). Default true. */
+  bundledAttestationRoots?: boolean;
+  /** A FIDO Metadata Service (MDS3) BLOB on disk: names, statuses and roots per AAGUID. */
+  metadata?: { blobPath: string };
+  /** android-safetynet: refuse devices whose ctsProfileMatch is false. Default true. */
+  androidSafetyNet?: { requireCtsProfileMatch?: boolean };
 }
 
 /** What `passkey(...)` returns: the options tagged for `plugins`. */
@@ -89,6 +104,13 @@ export interface Credential {
   backedUp: boolean;
   transports: string[];
   aaguid: string;
+  /** What the authenticator's attestation proved at registration. */
+  attestation: {
+    format: 'none' | 'packed' | 'fido-u2f' | 'tpm' | 'android-key' | 'android-safetynet' | 'apple' | 'compound';
+    trust: 'none' | 'self' | 'unverified' | 'verified';
+    /** With 'verified': the trust anchor's name; otherwise null. */
+    root: string | null;
+  };
 }
 
 export interface PublicKeyCredentialDescriptorJSON {

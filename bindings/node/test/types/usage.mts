@@ -23,6 +23,8 @@ const kavach = await createKavach({
       rpId: 'example.com',
       origin: ['https://app.example.com'],
       userVerification: 'preferred',
+      attestationPolicy: { require: 'verified', allowedAaguids: ['ee882879-721c-4913-9775-3dfcce97072a'] },
+      metadata: { blobPath: 'mds3.jwt' },
     }),
   ],
 });
@@ -31,6 +33,7 @@ const { token, setCookie } = await kavach.sessions.create(user.id);
 const options = await kavach.registerOptions(token, { name: 'Laptop' });
 const challenge: string = options.challenge;
 const credentials: Credential[] = await kavach.listCredentials(`Bearer ${token}`);
+const trusted: boolean = credentials.some((c) => c.attestation.trust === 'verified' && c.attestation.root !== null);
 const res: Response = await kavach.handler(new Request('https://auth.example.com/auth/session'));
 const limited: Response = await kavach.handler(new Request('https://auth.example.com/auth/session'), {
   client: '203.0.113.7',
@@ -68,4 +71,4 @@ const verifiedNow: VerifiedAuthentication = verifyAuthenticationResponseSync({
   credential: { publicKey: '', counter: 0 },
 });
 console.log(verifiedNow.counter);
-console.log(credentials, res, limited, status, middleware, KavachError.codes[0].code);
+console.log(credentials, trusted, res, limited, status, middleware, KavachError.codes[0].code);
