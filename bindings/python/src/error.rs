@@ -14,6 +14,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyAny;
 
+use crate::convert::to_python;
+
 /// Runs `work` with the GIL released and inside the panic guard.
 pub(crate) fn run<T: Send>(py: Python<'_>, work: impl FnOnce() -> kavach_core::Result<T> + Send) -> PyResult<T> {
     py.detach(|| guarded(work)).map_err(|err| to_pyerr(py, &err))
@@ -24,12 +26,13 @@ pub(crate) fn guarded<T>(work: impl FnOnce() -> kavach_core::Result<T>) -> kavac
     catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| Err(Error::internal("panic in a kavach-python call")))
 }
 
-/// The Python exception for a core error: `kavachos.errors.from_native(code, status, message)`.
+/// The Python exception for a core error:
+/// `kavachos.errors.from_native(code, status, message, retry_after)`.
 pub(crate) fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
     static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let exception = FROM_NATIVE
-        .import(py, "kavachos.errors", "from_native")
-        .and_then(|from_native| from_native.call1((err.code().as_str(), err.status(), err.message())));
+    let exception = FROM_NATIVE.import(py, "kavachos.errors", "from_native").and_then(|from_native| {
+        from_native.call1((err.code().as_str(), err.status(), err.message(), err.retry_after()))
+    });
     match exception {
         Ok(exception) => PyErr::from_value(exception),
         // Only if the package itself is broken (the native module imported without it).
@@ -37,14 +40,13 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
     }
 }
 
-/// A JSON argument parsed into a value; malformed JSON is the caller's mistake.
-pub(crate) fn parse_json(text: &str, what: &'static str) -> kavach_core::Result<serde_json::Value> {
-    serde_json::from_str(text).map_err(|_| Error::invalid_request(format!("{what} is not valid JSON")))
-}
-
-/// A value serialized for the Python layer to `json.loads`.
-pub(crate) fn to_json(value: &impl serde::Serialize) -> kavach_core::Result<String> {
-    serde_json::to_string(value).map_err(Error::internal)
+/// [`run`] for the operations that answer JSON: the value reaches Python as objects (`dict`,
+/// `list`, ...; see [`crate::convert`]), converted after the GIL is taken back.
+pub(crate) fn run_json<'py>(
+    py: Python<'py>,
+    work: impl FnOnce() -> kavach_core::Result<serde_json::Value> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    to_python(py, &run(py, work)?)
 }
 
 /// Every stable error code of the core with its default HTTP status, in order

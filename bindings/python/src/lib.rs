@@ -1,21 +1,25 @@
 //! kavach-python: the PyO3 binding of `kavach-core` behind the Python package `kavachos`
 //! (this crate is its private native module, `kavachos._native`).
 //!
-//! This crate only translates: Python arguments into owned Rust values, core results into JSON
-//! text that the pure-Python layer parses, and core errors into the `KavachError` classes of
+//! This crate only translates: Python arguments into owned Rust values, core results (JSON values)
+//! into Python objects (see [`convert`]: no JSON text crosses the boundary where objects are
+//! cheaper), and core errors into the `KavachError` classes of
 //! `kavachos.errors` (see [`error`]). Routes, validation, cookies and status codes all live in the
 //! core.
 //!
 //! Every operation copies its inputs, then runs with the GIL released ([`Python::detach`]) and
 //! inside a panic guard, so that other Python threads keep running during signature checks and
 //! database writes, and a panic surfaces as `KavachError` `INTERNAL`, never as
-//! `pyo3_runtime.PanicException`.
+//! `pyo3_runtime.PanicException`. The ASGI adapters' requests run on native worker threads instead
+//! (see [`offload`]), which never take the GIL.
 
 use pyo3::prelude::*;
 
+mod convert;
 mod error;
 mod http;
 mod instance;
+mod offload;
 mod open;
 mod passkey;
 mod sessions;
@@ -28,6 +32,7 @@ pub use instance::KavachNative;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KavachNative>()?;
+    m.add_class::<offload::Completions>()?;
     m.add_function(wrap_pyfunction!(open::open, m)?)?;
     m.add_function(wrap_pyfunction!(verify::verify_registration_response, m)?)?;
     m.add_function(wrap_pyfunction!(verify::verify_authentication_response, m)?)?;

@@ -1,56 +1,67 @@
 //! The passkey operations of the host API (DESIGN §4), over `kavach_core::api`. `session` is a
 //! token, a `Cookie` header value or `Bearer <token>`; the core resolves it (`UNAUTHORIZED` when
-//! there is none). Results are JSON text.
+//! there is none). Results reach Python as objects (`dict`, `list`, ...).
 
 use pyo3::prelude::*;
 
-use crate::error::{run, to_json};
+use crate::error::run_json;
 use crate::instance::KavachNative;
 
 #[pymethods]
 impl KavachNative {
     /// Creation options for the session's user; `body_json` is `{}` or
     /// `{name?, authenticatorAttachment?}`.
-    fn register_options(&self, py: Python<'_>, session: String, body_json: String) -> PyResult<String> {
+    fn register_options<'py>(
+        &self,
+        py: Python<'py>,
+        session: String,
+        body_json: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run(py, move || to_json(&kavach.register_options_json(&session, &body_json)?))
+        run_json(py, move || kavach.register_options_json(&session, &body_json))
     }
 
     /// Verifies a registration response (bare or `{response, name?}`) and stores the passkey.
-    fn register_verify(&self, py: Python<'_>, session: String, body_json: String) -> PyResult<String> {
+    fn register_verify<'py>(&self, py: Python<'py>, session: String, body_json: String) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run(py, move || to_json(&kavach.register_verify_json(&session, &body_json)?))
+        run_json(py, move || kavach.register_verify_json(&session, &body_json))
     }
 
     /// Request options; with an email, that user's credentials (or stable fake ones).
     #[pyo3(signature = (email=None))]
-    fn authenticate_options(&self, py: Python<'_>, email: Option<String>) -> PyResult<String> {
+    fn authenticate_options<'py>(&self, py: Python<'py>, email: Option<String>) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run(py, move || to_json(&kavach.authenticate_options_json(email.as_deref())?))
+        run_json(py, move || kavach.authenticate_options_json(email.as_deref()))
     }
 
     /// Verifies an authentication response (bare or `{response}`) and starts a session:
     /// `{userId, sessionId, token, setCookie, expiresAt}`.
-    fn authenticate_verify(&self, py: Python<'_>, body_json: String) -> PyResult<String> {
+    fn authenticate_verify<'py>(&self, py: Python<'py>, body_json: String) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run(py, move || to_json(&kavach.authenticate_verify_json(&body_json)?))
+        run_json(py, move || kavach.authenticate_verify_json(&body_json))
     }
 
     /// The session user's passkeys, newest first, as a JSON array.
-    fn list_credentials(&self, py: Python<'_>, session: String) -> PyResult<String> {
+    fn list_credentials<'py>(&self, py: Python<'py>, session: String) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run(py, move || to_json(&kavach.list_credentials_json(&session)?))
+        run_json(py, move || kavach.list_credentials_json(&session))
     }
 
     /// Renames one of the session user's passkeys: the renamed credential.
-    fn rename_credential(&self, py: Python<'_>, session: String, id: String, name: String) -> PyResult<String> {
+    fn rename_credential<'py>(
+        &self,
+        py: Python<'py>,
+        session: String,
+        id: String,
+        name: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run(py, move || to_json(&kavach.rename_credential_json(&session, &id, &name)?))
+        run_json(py, move || kavach.rename_credential_json(&session, &id, &name))
     }
 
     /// Deletes one of the session user's passkeys: `{"deleted": true}`.
-    fn delete_credential(&self, py: Python<'_>, session: String, id: String) -> PyResult<String> {
+    fn delete_credential<'py>(&self, py: Python<'py>, session: String, id: String) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run(py, move || to_json(&kavach.delete_credential_json(&session, &id)?))
+        run_json(py, move || kavach.delete_credential_json(&session, &id))
     }
 }

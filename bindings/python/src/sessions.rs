@@ -1,22 +1,22 @@
-//! `sessions.*` of the host API (DESIGN §4). Results are JSON text.
+//! `sessions.*` of the host API (DESIGN §4). Results reach Python as objects (`dict`, `list`, ...).
 
 use pyo3::prelude::*;
 
-use crate::error::{run, to_json};
+use crate::error::{run, run_json};
 use crate::instance::KavachNative;
 
 #[pymethods]
 impl KavachNative {
     /// Starts a session for a user: `{token, setCookie, session: {id, userId, expiresAt}}`.
-    fn create_session(&self, py: Python<'_>, user_id: String) -> PyResult<String> {
+    fn create_session<'py>(&self, py: Python<'py>, user_id: String) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run(py, move || to_json(&kavach.create_session_json(&user_id)?))
+        run_json(py, move || kavach.create_session_json(&user_id))
     }
 
     /// Resolves a token, `Bearer <token>` or `Cookie` header value: `{user, session}` or `null`.
-    fn get_session(&self, py: Python<'_>, token_or_header: String) -> PyResult<String> {
+    fn get_session<'py>(&self, py: Python<'py>, token_or_header: String) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run(py, move || to_json(&kavach.session_json(&token_or_header)?))
+        run_json(py, move || kavach.session_json(&token_or_header))
     }
 
     /// Revokes a session by id: whether it existed.

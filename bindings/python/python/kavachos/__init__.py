@@ -35,6 +35,7 @@ from .errors import (
     InvalidRequestError,
     KavachError,
     NotFoundError,
+    RetryLaterError,
     UnauthorizedError,
     VerificationError,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "KavachOptions",
     "NewSession",
     "NotFoundError",
+    "RetryLaterError",
     "SessionInfo",
     "Sessions",
     "SignIn",

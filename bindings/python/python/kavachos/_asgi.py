@@ -1,6 +1,12 @@
-"""The raw ASGI adapter: copies method, path, headers and at most 64 KiB + 1 body bytes into the
-core router, and its status, headers (``Set-Cookie`` included) and body back out. Nothing is
-decided here: the extra byte lets the core itself answer 413 ``PAYLOAD_TOO_LARGE``."""
+"""The raw ASGI adapter: copies method, path, headers, the client address and at most 64 KiB + 1
+body bytes into the core router, and its status, headers (``Set-Cookie`` included) and body back
+out. Nothing is decided here: the extra byte lets the core itself answer 413
+``PAYLOAD_TOO_LARGE``.
+
+Per request, the Python work is kept to a few dictionary lookups: the ASGI header list goes to
+the native side as it is (decoded there), the answer comes back with header bytes and
+``content-length`` ready for ``http.response.start``, and the request runs on a native worker
+thread that needs no GIL handoff to report back (see ``_offload.py``)."""
 
 from __future__ import annotations
 
@@ -8,11 +14,12 @@ from collections.abc import Awaitable, MutableMapping
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from . import _native
+from ._offload import Runner
 
 if TYPE_CHECKING:
     from ._kavach import Kavach
 
-__all__ = ["ASGIApp", "KavachASGI", "Receive", "Scope", "Send", "read_limited", "request_path"]
+__all__ = ["ASGIApp", "KavachASGI", "Receive", "Scope", "Send", "client_key", "read_limited", "request_path"]
 
 # The ASGI 3 callable, spelled as Starlette spells it so either type checks against the other.
 Scope = MutableMapping[str, Any]
@@ -36,8 +43,14 @@ def request_path(scope: Scope) -> str:
 async def read_limited(receive: Receive, limit: int = BODY_LIMIT) -> Optional[bytes]:
     """The request body, at most ``limit`` bytes (the rest is left unread); ``None`` if the
     client disconnected."""
-    chunks: list[bytes] = []
-    size = 0
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        return None
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):  # the usual case: the whole body in one message
+        return bytes(body[:limit])
+    chunks = [body]
+    size = len(body)
     while size < limit:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -50,42 +63,46 @@ async def read_limited(receive: Receive, limit: int = BODY_LIMIT) -> Optional[by
     return b"".join(chunks)[:limit]
 
 
+def client_key(scope: Scope) -> Optional[str]:
+    """The peer address the server saw (``scope["client"][0]``), the key of the core's optional
+    per-client rate limit; ``None`` when the server does not know it (e.g. a Unix socket).
+    Behind a reverse proxy this is the proxy, unless the server rewrites it from the proxy's
+    headers (uvicorn ``--proxy-headers --forwarded-allow-ips``): no header is read here."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
 class KavachASGI:
-    """``kavach.asgi(app=None)``: every HTTP request under basePath goes to the core; anything
-    else to ``app`` (or 404 ``NOT_FOUND`` from the core when there is none)."""
+    """``kavach.asgi(app=None)``: every HTTP request under basePath goes to the
+    core; anything else to ``app`` (or 404 ``NOT_FOUND`` from the core when there is none)."""
 
     def __init__(self, kavach: Kavach, app: Optional[ASGIApp] = None) -> None:
         self.kavach = kavach
         self.app = app
+        self._runner = Runner(kavach)
+        self._handles_path = kavach._native.handles_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.app is not None and (
-            scope["type"] != "http" or not self.kavach.handles_path(request_path(scope))
-        ):
-            await self.app(scope, receive, send)
-            return
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-            return
         if scope["type"] != "http":
-            await send({"type": "websocket.close", "code": 1000})
+            if self.app is not None:
+                await self.app(scope, receive, send)
+            elif scope["type"] == "lifespan":
+                await _lifespan(receive, send)
+            else:
+                await send({"type": "websocket.close", "code": 1000})
             return
         path = request_path(scope)
+        if self.app is not None and not self._handles_path(path):
+            await self.app(scope, receive, send)
+            return
         body = await read_limited(receive)
         if body is None:
             return
-        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
-        response = await self.kavach.handle_async(scope["method"], path, headers, body)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status,
-                "headers": [
-                    (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers
-                ],
-            }
+        status, headers, answer = await self._runner.handle_asgi(
+            scope["method"], path, scope["headers"], body, client_key(scope)
         )
-        await send({"type": "http.response.body", "body": response.body})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

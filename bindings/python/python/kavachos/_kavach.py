@@ -8,9 +8,8 @@ thread (``asyncio.to_thread``), so an ``async def`` route never blocks its event
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from . import _native
 from ._args import Body, json_text
@@ -56,10 +55,6 @@ async def create_kavach_async(options: Optional[Options] = None, /, **kwargs: An
     return await asyncio.to_thread(lambda: create_kavach(options, **kwargs))
 
 
-def _loads(text: str) -> Any:
-    return json.loads(text)
-
-
 class Users:
     """``kavach.users``: the accounts passkeys belong to."""
 
@@ -71,15 +66,15 @@ class Users:
     def create(self, email: str, name: Optional[str] = None) -> User:
         """Creates a user (emails are unique, case-insensitively). ``USER_EXISTS`` if taken,
         ``INVALID_REQUEST`` for a malformed email or name."""
-        return cast(User, _loads(self._native.create_user(email, name)))
+        return self._native.create_user(email, name)
 
     def get(self, id: str) -> Optional[User]:
         """A user by id, or ``None``."""
-        return cast(Optional[User], _loads(self._native.get_user(id)))
+        return self._native.get_user(id)
 
     def find_by_email(self, email: str) -> Optional[User]:
         """A user by email (case-insensitive), or ``None``."""
-        return cast(Optional[User], _loads(self._native.find_user_by_email(email)))
+        return self._native.find_user_by_email(email)
 
     def set_has_other_sign_in(self, id: str, value: bool) -> None:
         """Whether the user can sign in some other way (then they may delete their last
@@ -111,12 +106,12 @@ class Sessions:
     def create(self, user_id: str) -> NewSession:
         """Starts a session: ``{token, setCookie, session}``. Send ``setCookie`` as the
         ``Set-Cookie`` header (or hand ``token`` to a non-browser client)."""
-        return cast(NewSession, _loads(self._native.create_session(user_id)))
+        return self._native.create_session(user_id)
 
     def get(self, token_or_cookie_header: str) -> Optional[CurrentSession]:
         """Resolves a token, ``Bearer <token>`` or a ``Cookie`` header value: ``{user,
         session}``, or ``None`` when there is no live session."""
-        return cast(Optional[CurrentSession], _loads(self._native.get_session(token_or_cookie_header)))
+        return self._native.get_session(token_or_cookie_header)
 
     def revoke(self, id: str) -> bool:
         """Revokes a session by id; whether it existed."""
@@ -171,12 +166,17 @@ class Kavach:
         path: str,
         headers: Iterable[tuple[str, str]] = (),
         body: Union[bytes, bytearray, memoryview] = b"",
+        client: Optional[str] = None,
     ) -> HttpResponse:
         """Routes one request through the core (DESIGN §3): every route, status code, cookie
         and error body. ``path`` is the full path (with basePath; a query string is ignored).
-        Bodies over 64 KiB are answered 413 by the core. Never raises for a client's mistake:
-        the error is in the response."""
-        status, out_headers, out_body = self._native.handle(method, path, list(headers), bytes(body))
+        Bodies over 64 KiB are answered 413 by the core. ``client`` is the caller's key for the
+        optional per-client rate limit: the peer address your server saw (never a value taken
+        from a header the client controls); without it the request is not rate-limited. Never
+        raises for a client's mistake: the error is in the response."""
+        status, out_headers, out_body = self._native.handle(
+            method, path, headers, body if isinstance(body, bytes) else bytes(body), client
+        )
         return HttpResponse(status, out_headers, out_body)
 
     async def handle_async(
@@ -185,21 +185,27 @@ class Kavach:
         path: str,
         headers: Iterable[tuple[str, str]] = (),
         body: Union[bytes, bytearray, memoryview] = b"",
+        client: Optional[str] = None,
     ) -> HttpResponse:
         """:meth:`handle` on a worker thread."""
-        return await asyncio.to_thread(self.handle, method, path, list(headers), bytes(body))
+        return await asyncio.to_thread(self.handle, method, path, list(headers), bytes(body), client)
 
     def fastapi_router(self) -> APIRouter:
-        """A FastAPI ``APIRouter`` serving every route under basePath through :meth:`handle`
-        (cookies and errors as the core answers them): ``app.include_router(kavach.fastapi_router())``."""
+        """A FastAPI ``APIRouter`` serving every route under basePath through the core router
+        (cookies and errors as the core answers them): ``app.include_router(kavach.fastapi_router())``.
+        The routes are plain ASGI routes: the app's middleware wraps them, but dependencies
+        given to ``include_router`` do not run for them. The client address
+        (``scope["client"][0]``) is passed on as the rate-limit key. Requests never run on the
+        event loop (see ``kavachos._offload``)."""
         from ._fastapi import router
 
         return router(self)
 
     def asgi(self, app: Optional[ASGIApp] = None) -> ASGIApp:
-        """A plain ASGI app serving every route under basePath through :meth:`handle`. With
+        """A plain ASGI app serving every route under basePath through the core router. With
         ``app``, other paths (and non-HTTP scopes) go to it, so it also works as middleware:
-        ``app = kavach.asgi(app)``. Without, they are answered 404 ``NOT_FOUND``."""
+        ``app = kavach.asgi(app)``. Without, they are answered 404 ``NOT_FOUND``. The client
+        address (``scope["client"][0]``) is passed on as the rate-limit key."""
         from ._asgi import KavachASGI
 
         return KavachASGI(self, app)
@@ -221,32 +227,30 @@ class Kavach:
     def register_options(self, session: str, body: Body = None) -> RegistrationOptions:
         """Creation options for the session's user; ``body`` is ``{}`` or ``{name?,
         authenticatorAttachment?}``."""
-        return cast(
-            RegistrationOptions, _loads(self._native.register_options(session, json_text(body, "body")))
-        )
+        return self._native.register_options(session, json_text(body, "body"))
 
     def register_verify(self, session: str, body: Body) -> Credential:
         """Verifies a ``RegistrationResponseJSON`` (bare or ``{response, name?}``) and stores the
         passkey for the session's user: the new credential."""
-        return cast(Credential, _loads(self._native.register_verify(session, json_text(body, "body"))))
+        return self._native.register_verify(session, json_text(body, "body"))
 
     def authenticate_options(self, email: Optional[str] = None) -> AuthenticationOptions:
         """Request options; with an email, that user's credentials (unknown emails answer in
         the same shape)."""
-        return cast(AuthenticationOptions, _loads(self._native.authenticate_options(email)))
+        return self._native.authenticate_options(email)
 
     def authenticate_verify(self, body: Body) -> SignIn:
         """Verifies an ``AuthenticationResponseJSON`` (bare or ``{response}``) and starts a
         session: ``{userId, sessionId, token, setCookie, expiresAt}``."""
-        return cast(SignIn, _loads(self._native.authenticate_verify(json_text(body, "body"))))
+        return self._native.authenticate_verify(json_text(body, "body"))
 
     def list_credentials(self, session: str) -> list[Credential]:
         """The session user's passkeys, newest first."""
-        return cast(list[Credential], _loads(self._native.list_credentials(session)))
+        return self._native.list_credentials(session)
 
     def rename_credential(self, session: str, id: str, name: str) -> Credential:
         """Renames one of the session user's passkeys (1 to 64 characters)."""
-        return cast(Credential, _loads(self._native.rename_credential(session, id, name)))
+        return self._native.rename_credential(session, id, name)
 
     def delete_credential(self, session: str, id: str) -> None:
         """Deletes one of the session user's passkeys. ``LAST_CREDENTIAL`` for the last one

@@ -1,17 +1,18 @@
 """The stateless verifiers (DESIGN §4), for hosts that keep their own storage: no database, no
-instance. The options go to the core as JSON with the documented names
-(``expectedChallenge``, ``expectedOrigin``, ``expectedRPID``, ...); the verified facts come back
-as JSON."""
+instance. The options go to the core as a dict with the documented names
+(``expectedChallenge``, ``expectedOrigin``, ``expectedRPID``, ...), converted to JSON values in
+Rust; the response as the caller gave it (a dict, or JSON text parsed in Rust); the verified facts
+come back as a dict. No JSON text is made or parsed in Python: at about 40 us a verification,
+``json.dumps`` + ``json.loads`` cost a quarter as much again."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union, cast
+from typing import Any, Optional, Union
 
 from . import _native
-from ._args import base64url, json_text, json_value
+from ._args import base64url
 from .types import VerifiedAuthentication, VerifiedRegistration
 
 __all__ = [
@@ -21,12 +22,21 @@ __all__ = [
     "verify_registration_response_async",
 ]
 
-ResponseJSON = Union[Mapping[str, Any], str, bytes]
+ResponseJSON = Union[Mapping[str, Any], str, bytes, bytearray]
 Origins = Union[str, Sequence[str]]
 
 
 def _origins(origin: Origins) -> Union[str, list[str]]:
     return origin if isinstance(origin, str) else list(origin)
+
+
+def _response(response: ResponseJSON) -> Union[dict[str, Any], str, bytes, bytearray]:
+    """The response as the native verifiers take it: a ``dict`` or JSON text (``str``,
+    ``bytes``, ``bytearray``). Another mapping type is copied into a dict (its values must still
+    be JSON types); anything else is refused by the native side (``INVALID_REQUEST``)."""
+    if isinstance(response, (dict, str, bytes, bytearray)):
+        return response
+    return dict(response)
 
 
 def verify_registration_response(
@@ -42,14 +52,12 @@ def verify_registration_response(
     (``VERIFICATION_FAILED``, the message says which check) or ``InvalidRequestError``.
     Releases the GIL while verifying."""
     options = {
-        "response": json_value(response, "response"),
         "expectedChallenge": expected_challenge,
         "expectedOrigin": _origins(expected_origin),
         "expectedRPID": expected_rp_id,
         "requireUserVerification": require_user_verification,
     }
-    result = _native.verify_registration_response(json_text(options, "options"))
-    return cast(VerifiedRegistration, json.loads(result))
+    return _native.verify_registration_response(_response(response), options)
 
 
 def verify_authentication_response(
@@ -75,15 +83,13 @@ def verify_authentication_response(
     if credential_id is not None:
         credential["id"] = credential_id
     options = {
-        "response": json_value(response, "response"),
         "expectedChallenge": expected_challenge,
         "expectedOrigin": _origins(expected_origin),
         "expectedRPID": expected_rp_id,
         "credential": credential,
         "requireUserVerification": require_user_verification,
     }
-    result = _native.verify_authentication_response(json_text(options, "options"))
-    return cast(VerifiedAuthentication, json.loads(result))
+    return _native.verify_authentication_response(_response(response), options)
 
 
 async def verify_registration_response_async(

@@ -8,7 +8,7 @@ subclass for the code's family, so callers can ``except VerificationError`` or b
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Optional
 
 from . import _native
 
@@ -22,6 +22,7 @@ __all__ = [
     "InvalidRequestError",
     "KavachError",
     "NotFoundError",
+    "RetryLaterError",
     "UnauthorizedError",
     "VerificationError",
     "from_native",
@@ -45,6 +46,8 @@ ErrorCode = Literal[
     "USER_NOT_FOUND",
     "INVALID_CONFIG",
     "INTERNAL",
+    "RATE_LIMITED",
+    "TOO_MANY_CHALLENGES",
 ]
 """Every stable code, in the core's order. Codes are never renamed or reused."""
 
@@ -65,6 +68,8 @@ CODES: tuple[ErrorCode, ...] = (
     "USER_NOT_FOUND",
     "INVALID_CONFIG",
     "INTERNAL",
+    "RATE_LIMITED",
+    "TOO_MANY_CHALLENGES",
 )
 
 
@@ -75,18 +80,22 @@ class KavachError(Exception):
     code: str
     status: int
     message: str
+    retry_after: Optional[int]
+    """For ``RATE_LIMITED`` and ``TOO_MANY_CHALLENGES``: seconds after which a retry may
+    succeed (what the router sends as ``Retry-After``); ``None`` otherwise."""
 
-    def __init__(self, code: str, status: int, message: str) -> None:
+    def __init__(self, code: str, status: int, message: str, retry_after: Optional[int] = None) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
         self.message = message
+        self.retry_after = retry_after
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, status={self.status!r}, message={self.message!r})"
 
-    def __reduce__(self) -> tuple[type[KavachError], tuple[str, int, str]]:
-        return (type(self), (self.code, self.status, self.message))
+    def __reduce__(self) -> tuple[type[KavachError], tuple[str, int, str, Optional[int]]]:
+        return (type(self), (self.code, self.status, self.message, self.retry_after))
 
     def to_json(self) -> dict[str, str]:
         """The core's error body, ``{"error": message, "code": code}``: what the HTTP routes
@@ -124,6 +133,12 @@ class ConfigError(KavachError):
     """``INVALID_CONFIG``: raised by ``create_kavach``, with a message naming the setting."""
 
 
+class RetryLaterError(KavachError):
+    """``RATE_LIMITED`` (429: this client sent more requests than the configured rate limit
+    allows), ``TOO_MANY_CHALLENGES`` (503: more ceremonies are outstanding than allowed): refused
+    for now; ``retry_after`` says when to try again."""
+
+
 class InternalError(KavachError):
     """``INTERNAL``: not the caller's fault (database unavailable, a bug); details are logged,
     never returned."""
@@ -146,12 +161,14 @@ _FAMILIES: dict[str, type[KavachError]] = {
     "FORBIDDEN_ORIGIN": ForbiddenError,
     "INVALID_CONFIG": ConfigError,
     "INTERNAL": InternalError,
+    "RATE_LIMITED": RetryLaterError,
+    "TOO_MANY_CHALLENGES": RetryLaterError,
 }
 
 
-def from_native(code: str, status: int, message: str) -> KavachError:
+def from_native(code: str, status: int, message: str, retry_after: Optional[int] = None) -> KavachError:
     """The exception for a core error (called by the native module for every failure)."""
-    return _FAMILIES.get(code, KavachError)(code, status, message)
+    return _FAMILIES.get(code, KavachError)(code, status, message, retry_after)
 
 
 def kavach_error(code: ErrorCode, message: str) -> KavachError:

@@ -21,6 +21,7 @@ __all__ = [
     "KavachOptions",
     "NewSession",
     "PasskeyPlugin",
+    "RateLimitOptions",
     "RegistrationOptions",
     "SessionInfo",
     "SessionOptions",
@@ -151,6 +152,15 @@ class PasskeyPlugin(TypedDict):
     allow_deleting_last_passkey: NotRequired[bool]
 
 
+class RateLimitOptions(TypedDict, total=False):
+    """``rate_limit``: at most ``max`` sign-in requests (authenticate options and verify) per
+    ``window`` seconds from one client key; the ASGI/FastAPI adapters pass the peer address."""
+
+    enabled: bool
+    max: int
+    window: int
+
+
 class KavachOptions(TypedDict, total=False):
     """``create_kavach``'s options. ``secret`` and ``base_url`` are required, and one passkey
     plugin."""
@@ -161,3 +171,4 @@ class KavachOptions(TypedDict, total=False):
     base_path: str
     session: SessionOptions
     plugins: list[PasskeyPlugin]
+    rate_limit: RateLimitOptions

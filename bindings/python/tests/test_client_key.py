@@ -1,0 +1,92 @@
+"""The client key (the peer address the server saw) reaches the core's per-client rate limit:
+from ``Kavach.handle(client=...)``, from ``scope["client"][0]`` in the ASGI adapter and in the
+FastAPI router. Without a key a request is never rate-limited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from typing import Any, Optional
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from kavachos import Kavach, RetryLaterError, create_kavach
+from kavachos.plugins import passkey
+
+from conftest import ORIGIN, config
+
+OPTIONS = "/auth/passkey/authenticate/options"
+
+
+@pytest.fixture
+def limited() -> Iterator[Kavach]:
+    yield create_kavach(config(rate_limit={"max": 2, "window": 60}))
+
+
+def test_handle_passes_the_client_key(limited: Kavach) -> None:
+    def options(client: Optional[str]) -> int:
+        return limited.handle("POST", OPTIONS, [("content-type", "application/json")], b"{}", client).status
+
+    assert [options("198.51.100.7") for _ in range(2)] == [200, 200]
+    response = limited.handle("POST", OPTIONS, body=b"{}", client="198.51.100.7")
+    assert (response.status, response.json()["code"]) == (429, "RATE_LIMITED")
+    assert response.header("retry-after") is not None
+    assert options("198.51.100.8") == 200  # another client has its own budget
+    assert [options(None) for _ in range(5)] == [200] * 5  # no key: never limited
+
+
+@pytest.mark.anyio
+async def test_asgi_adapter_passes_scope_client(limited: Kavach) -> None:
+    async def statuses(client: tuple[str, int], count: int) -> list[int]:
+        transport = httpx.ASGITransport(app=limited.asgi(), client=client)
+        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as http:
+            return [(await http.post(OPTIONS, json={})).status_code for _ in range(count)]
+
+    assert await statuses(("203.0.113.1", 5000), 3) == [200, 200, 429]
+    # The key is the address, not the connection: another port of the same host shares it.
+    assert await statuses(("203.0.113.1", 5001), 1) == [429]
+    assert await statuses(("203.0.113.2", 5000), 2) == [200, 200]
+
+
+@pytest.mark.anyio
+async def test_asgi_adapter_without_scope_client_is_not_limited(limited: Kavach) -> None:
+    app = limited.asgi()
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    for _ in range(4):
+        scope: dict[str, Any] = {
+            "type": "http",
+            "method": "POST",
+            "path": OPTIONS,
+            "headers": [],
+            "client": None,
+        }
+        await app(scope, receive, send)
+    statuses = [message["status"] for message in sent if message["type"] == "http.response.start"]
+    assert statuses == [200] * 4
+
+
+def test_fastapi_router_passes_the_client(limited: Kavach) -> None:
+    app = FastAPI()
+    app.include_router(limited.fastapi_router())
+    with TestClient(app) as client:  # scope["client"] is ("testclient", 50000)
+        assert [client.post(OPTIONS, json={}).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_too_many_challenges_is_retry_later_with_retry_after() -> None:
+    plugin = {**passkey(rp_name="Test", rp_id="localhost"), "max_outstanding_challenges": 10}
+    kavach = create_kavach(config(plugins=[plugin]))
+    for _ in range(10):
+        kavach.authenticate_options()
+    with pytest.raises(RetryLaterError) as caught:
+        kavach.authenticate_options()
+    assert (caught.value.code, caught.value.status) == ("TOO_MANY_CHALLENGES", 503)
+    assert isinstance(caught.value.retry_after, int) and caught.value.retry_after > 0
