@@ -1,5 +1,7 @@
 """The FastAPI router forwards every request under basePath to the core router and writes its
-answer back (status, headers, cookies, body); ``current_session`` asks the core."""
+answer back (status, headers, cookies, body); ``current_session`` asks the core. Every test
+runs twice: kavach mounted with ``include_router(kavach.fastapi_router())`` and as ASGI
+middleware with ``add_middleware(kavach.asgi)``."""
 
 from collections.abc import Iterator
 from typing import Annotated
@@ -14,10 +16,13 @@ from authenticator import SoftAuthenticator
 from conftest import ORIGIN
 
 
-@pytest.fixture
-def app(kavach: Kavach) -> FastAPI:
+@pytest.fixture(params=["router", "middleware"])
+def app(kavach: Kavach, request: pytest.FixtureRequest) -> FastAPI:
     app = FastAPI()
-    app.include_router(kavach.fastapi_router())
+    if request.param == "router":
+        app.include_router(kavach.fastapi_router())
+    else:
+        app.add_middleware(kavach.asgi)
 
     @app.post("/signup")
     def signup(email: str) -> dict[str, str]:
