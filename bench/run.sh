@@ -72,9 +72,9 @@ echo "node $(node --version), $("$py" --version), $(rustc --version | cut -d' ' 
 
 if [[ "$skip" != *" criterion "* ]]; then
   echo; echo "== Criterion (kavach-core, CPU time of one thread, taskset -c 0)"
-  (cd "$root" && taskset -c 0 cargo bench --quiet -p kavach-core --bench signin 2>/dev/null) \
-    | grep -E '^[a-z_]+/[A-Za-z_0-9]+ +time:|thrpt:  \[' | grep -v '%' | paste - - \
-    | awk '{printf "%-26s %9s %-3s   %9s %s\n", $1, $5, $6, $(NF-3), $(NF-2)}'
+  # Criterion's bencher format: one line per bench, "test NAME ... bench: N ns/iter (+/- M)".
+  (cd "$root" && taskset -c 0 cargo bench --quiet -p kavach-core --bench signin -- --output-format bencher 2>/dev/null) \
+    | awk '$1 == "test" { ns = $5; gsub(",", "", ns); printf "%-30s %10.1f us   %9.0f/s\n", $2, ns / 1000, 1e9 / ns }'
 fi
 if [[ "$skip" != *" node "* ]]; then
   echo; echo "== Node: kavachos vs @simplewebauthn/server 14 (+ better-sqlite3 12), taskset -c 0"

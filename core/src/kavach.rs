@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::config::{Database, Settings};
 use crate::error::{Error, ErrorCode, Result};
 use crate::limits::{ChallengeBudget, RateLimiter};
-use crate::passkey::KeyCache;
 use crate::session;
 use crate::store::{SessionRecord, SqliteStore, Store, UserRecord};
 use crate::time;
@@ -23,7 +22,6 @@ pub struct Kavach {
     clock: Clock,
     pub(crate) challenge_budget: ChallengeBudget,
     pub(crate) rate_limiter: Option<RateLimiter>,
-    pub(crate) public_keys: KeyCache,
 }
 
 /// A user as the API shows it.
@@ -120,7 +118,6 @@ impl Kavach {
         Self {
             challenge_budget: ChallengeBudget::new(settings.max_outstanding_challenges),
             rate_limiter: settings.rate_limit.map(RateLimiter::new),
-            public_keys: KeyCache::default(),
             settings,
             store,
             clock: Arc::new(time::now_ms),

@@ -25,6 +25,7 @@ pub mod config;
 mod error;
 pub mod http;
 mod kavach;
+mod key_cache;
 mod limits;
 mod log;
 pub mod passkey;

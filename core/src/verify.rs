@@ -207,8 +207,7 @@ pub fn verify_authentication_response(
     expected: &AuthenticationExpectations<'_>,
 ) -> Result<VerifiedAuthentication> {
     let response = AuthenticationResponse::from_json(response).map_err(as_authentication_failure)?;
-    let public_key =
-        CredentialPublicKey::from_cose(expected.credential_public_key).map_err(as_authentication_failure)?;
+    let public_key = crate::key_cache::public_key(expected.credential_public_key).map_err(as_authentication_failure)?;
     verify_assertion(&response, &public_key, expected)
 }
 

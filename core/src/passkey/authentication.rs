@@ -120,7 +120,8 @@ impl Kavach {
             _ => {}
         }
 
-        let public_key = self.public_keys.get(&credential.public_key)?;
+        // Validated at registration: a stored key that does not parse is our fault.
+        let public_key = crate::key_cache::public_key(&credential.public_key).map_err(Error::internal)?;
         let verified = verify_assertion(
             response,
             &public_key,

@@ -9,12 +9,10 @@
 
 mod authentication;
 mod credentials;
-mod key_cache;
 mod registration;
 
 pub use authentication::SignIn;
 pub use credentials::{AttestationInfo, Credential};
-pub(crate) use key_cache::KeyCache;
 pub use registration::RegisterOptionsRequest;
 
 use serde::{Deserialize, Serialize};
