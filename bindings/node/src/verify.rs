@@ -40,12 +40,14 @@ pub fn verify_authentication_response(input_json: String) -> AsyncTask<VerifyAut
 /// CPU (no I/O), 16-250 us by algorithm, so a caller may prefer it to the pool hop (about 12 us
 /// of CPU and two thread switches) when it can afford to block its event loop that long.
 #[napi]
+#[cfg_attr(test, allow(dead_code))] // napi registers it only outside `cargo test`
 pub fn verify_registration_response_sync(input_json: String) -> napi::Result<String> {
     guarded(|| to_json(&api::verify_registration(&parse_json(&input_json, "options")?)?))
 }
 
 /// `verifyAuthenticationResponseSync`: see [`verify_registration_response_sync`].
 #[napi]
+#[cfg_attr(test, allow(dead_code))] // napi registers it only outside `cargo test`
 pub fn verify_authentication_response_sync(input_json: String) -> napi::Result<String> {
     guarded(|| to_json(&api::verify_authentication(&parse_json(&input_json, "options")?)?))
 }
