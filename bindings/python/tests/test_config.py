@@ -48,6 +48,37 @@ def test_passkey_plugin_passes_its_options_through() -> None:
     assert options["userVerification"] == "discouraged"
 
 
+def test_passkey_plugin_passes_the_abuse_and_attestation_options_through(tmp_path: Path) -> None:
+    plugin = passkey(
+        rp_name="Test",
+        rp_id="localhost",
+        max_outstanding_challenges=10,
+        attestation_policy={
+            "require": "verified",
+            "allowed_aaguids": ["ee882879-721c-4913-9775-3dfcce97072a"],
+        },
+        bundled_attestation_roots=False,
+        android_safety_net_require_cts_profile_match=False,
+    )
+    kavach = create_kavach(config(plugins=[plugin]))
+    for _ in range(10):
+        kavach.authenticate_options()
+    with pytest.raises(KavachError) as refused:
+        kavach.authenticate_options()
+    assert refused.value.code == "TOO_MANY_CHALLENGES"
+
+    # The core validates what the plugin passed: each reaches it under the right name.
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"attestation_policy": {"allowed_aaguids": ["not-an-aaguid"]}}, "not-an-aaguid"),
+        ({"attestation_roots": [{"name": "Corp", "pem": "not a certificate"}]}, "Corp"),
+        ({"metadata_blob_path": str(tmp_path / "missing.jwt")}, "missing.jwt"),
+    ]
+    for options, needle in cases:
+        with pytest.raises(ConfigError) as bad:
+            create_kavach(config(plugins=[passkey(rp_name="T", rp_id="localhost", **options)]))
+        assert needle in bad.value.message, bad.value.message
+
+
 def test_passkey_plugin_omits_unset_options() -> None:
     assert passkey(rp_name="A", rp_id="example.com") == {
         "id": "passkey",

@@ -81,6 +81,34 @@ class SignIn(TypedDict):
     expiresAt: str
 
 
+class AttestationInfo(TypedDict):
+    """What the authenticator's attestation proved at registration: the statement ``format``,
+    the ``trust`` reached, and with ``verified`` the trust anchor's name as ``root``."""
+
+    format: Literal[
+        "none", "packed", "fido-u2f", "tpm", "android-key", "android-safetynet", "apple", "compound"
+    ]
+    trust: Literal["none", "self", "unverified", "verified"]
+    root: Optional[str]
+
+
+class AttestationPolicy(TypedDict, total=False):
+    """``attestation_policy``: ``require="verified"`` refuses registrations without a certificate
+    chain to a trusted root; ``allowed_aaguids`` (dashed hex) limits the authenticator models."""
+
+    require: Literal["any", "verified"]
+    allowed_aaguids: list[str]
+
+
+class AttestationRoot(TypedDict):
+    """An extra trust anchor: a ``name`` recorded with the credentials it vouches for, PEM
+    certificate(s), and optionally the one attestation ``format`` it is for."""
+
+    name: str
+    pem: str
+    format: NotRequired[str]
+
+
 class Credential(TypedDict):
     """A stored passkey. ``id`` is the WebAuthn credential ID in base64url."""
 
@@ -92,6 +120,7 @@ class Credential(TypedDict):
     backedUp: bool
     transports: list[str]
     aaguid: str
+    attestation: AttestationInfo
 
 
 class Flags(TypedDict):
@@ -150,6 +179,12 @@ class PasskeyPlugin(TypedDict):
     attestation: NotRequired[Literal["none", "indirect", "direct"]]
     user_verification: NotRequired[Literal["required", "preferred", "discouraged"]]
     allow_deleting_last_passkey: NotRequired[bool]
+    max_outstanding_challenges: NotRequired[int]
+    attestation_policy: NotRequired[AttestationPolicy]
+    attestation_roots: NotRequired[list[AttestationRoot]]
+    bundled_attestation_roots: NotRequired[bool]
+    metadata: NotRequired[dict[Literal["blob_path"], str]]
+    android_safety_net: NotRequired[dict[Literal["require_cts_profile_match"], bool]]
 
 
 class RateLimitOptions(TypedDict, total=False):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Optional, Union
 
-from ..types import PasskeyPlugin
+from ..types import AttestationPolicy, AttestationRoot, PasskeyPlugin
 
 __all__ = ["passkey"]
 
@@ -19,14 +19,24 @@ def passkey(
     attestation: Optional[Literal["none", "indirect", "direct"]] = None,
     user_verification: Optional[Literal["required", "preferred", "discouraged"]] = None,
     allow_deleting_last_passkey: Optional[bool] = None,
+    max_outstanding_challenges: Optional[int] = None,
+    attestation_policy: Optional[AttestationPolicy] = None,
+    attestation_roots: Optional[Sequence[AttestationRoot]] = None,
+    bundled_attestation_roots: Optional[bool] = None,
+    metadata_blob_path: Optional[str] = None,
+    android_safety_net_require_cts_profile_match: Optional[bool] = None,
 ) -> PasskeyPlugin:
     """The passkey plugin: ``passkey(rp_name="My App", rp_id="example.com")``.
 
     ``origin``: allowed origin(s), default the origin of ``base_url``. ``timeout``: ceremony
     timeout in ms (1000..600000, default 60000). ``attestation``: ``none`` (default),
     ``indirect`` or ``direct``. ``user_verification``: ``preferred`` (default), ``required`` or
-    ``discouraged``. Values are validated by ``create_kavach``. Options left ``None`` take the
-    core's default.
+    ``discouraged``. ``max_outstanding_challenges``: the flood cap (default 100000; beyond it
+    options answer 503 ``TOO_MANY_CHALLENGES``). ``attestation_policy``, ``attestation_roots``,
+    ``bundled_attestation_roots`` (default True), ``metadata_blob_path`` (a FIDO MDS3 BLOB) and
+    ``android_safety_net_require_cts_profile_match`` (default True): attestation trust, see
+    SECURITY.md. Values are validated by ``create_kavach``. Options left ``None`` take the core's
+    default.
     """
     plugin: PasskeyPlugin = {"id": "passkey", "rp_name": rp_name, "rp_id": rp_id}
     if origin is not None:
@@ -39,4 +49,18 @@ def passkey(
         plugin["user_verification"] = user_verification
     if allow_deleting_last_passkey is not None:
         plugin["allow_deleting_last_passkey"] = allow_deleting_last_passkey
+    if max_outstanding_challenges is not None:
+        plugin["max_outstanding_challenges"] = max_outstanding_challenges
+    if attestation_policy is not None:
+        plugin["attestation_policy"] = attestation_policy
+    if attestation_roots is not None:
+        plugin["attestation_roots"] = list(attestation_roots)
+    if bundled_attestation_roots is not None:
+        plugin["bundled_attestation_roots"] = bundled_attestation_roots
+    if metadata_blob_path is not None:
+        plugin["metadata"] = {"blob_path": metadata_blob_path}
+    if android_safety_net_require_cts_profile_match is not None:
+        plugin["android_safety_net"] = {
+            "require_cts_profile_match": android_safety_net_require_cts_profile_match
+        }
     return plugin
