@@ -36,12 +36,9 @@ impl Kavach {
         let allow_credentials = match email.map(str::trim) {
             None | Some("") => Vec::new(),
             Some(email) => {
-                let user = self.store.user_by_email(email)?;
-                // Same queries whether or not the user exists: one indexed lookup each.
-                let lookup_id = user.as_ref().map_or("", |u| u.id.as_str());
-                let credentials = self.store.credentials_of_user(lookup_id)?;
-                match user {
-                    Some(user) if !credentials.is_empty() => {
+                // One indexed read, the same whether or not the user exists.
+                match self.store.user_and_descriptors_by_email(email)? {
+                    Some((user, credentials)) if !credentials.is_empty() => {
                         user_id = Some(user.id);
                         credentials
                             .into_iter()

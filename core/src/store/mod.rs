@@ -86,6 +86,15 @@ pub struct CredentialRecord {
     pub last_used_at: Option<i64>,
 }
 
+/// What sign-in options list for one of a user's passkeys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialDescriptorRecord {
+    /// The WebAuthn credential ID.
+    pub credential_id: Vec<u8>,
+    /// Transport hints.
+    pub transports: Vec<String>,
+}
+
 /// Which ceremony a challenge was issued for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChallengeKind {
@@ -193,6 +202,12 @@ pub trait Store: Send + Sync {
     fn credential_by_id(&self, credential_id: &[u8]) -> Result<Option<CredentialRecord>>;
     /// The user's credentials, newest first.
     fn credentials_of_user(&self, user_id: &str) -> Result<Vec<CredentialRecord>>;
+    /// For sign-in options by email, in one indexed read: the user (case-insensitive email) and
+    /// their passkeys' IDs and transports, newest first; `None` if there is no such user.
+    fn user_and_descriptors_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(UserRecord, Vec<CredentialDescriptorRecord>)>>;
     /// After a verified assertion, in one durable transaction: consume the challenge,
     /// compare-and-set the counter (and BS flag, last use) and insert the session. If the
     /// challenge is gone or expired (a concurrent request used it) this returns

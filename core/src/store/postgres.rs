@@ -48,7 +48,8 @@ use tokio_postgres::types::{FromSql, ToSql};
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::{
-    ChallengeKind, ChallengeRecord, CredentialRecord, DeleteOutcome, SessionRecord, SignInUpdate, Store, UserRecord,
+    ChallengeKind, ChallengeRecord, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, SessionRecord,
+    SignInUpdate, Store, UserRecord,
 };
 use crate::error::{Error, ErrorCode, Result};
 
@@ -1050,6 +1051,36 @@ impl Store for PostgresStore {
             .iter()
             .map(credential_from_row)
             .collect()
+        })
+    }
+
+    fn user_and_descriptors_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(UserRecord, Vec<CredentialDescriptorRecord>)>> {
+        let key = super::email_key(email);
+        if !storable(&key) {
+            return Ok(None);
+        }
+        self.single(|tx| {
+            let rows = tx.query(
+                "SELECT u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at, \
+                        c.credential_id, c.transports \
+                 FROM kavach_users u LEFT JOIN kavach_passkey_credentials c ON c.user_id = u.id \
+                 WHERE u.email_key = $1 ORDER BY c.created_at DESC, c.seq DESC",
+                &[&key],
+            )?;
+            let Some(first) = rows.first() else { return Ok(None) };
+            let user = user_from_row(first, 0)?;
+            let mut descriptors = Vec::with_capacity(rows.len());
+            for row in &rows {
+                // A user without passkeys is one row with NULL credential columns.
+                if let Some(credential_id) = get::<Option<Vec<u8>>>(row, 6)? {
+                    let transports: Vec<String> = get(row, 7)?;
+                    descriptors.push(CredentialDescriptorRecord { credential_id, transports });
+                }
+            }
+            Ok(Some((user, descriptors)))
         })
     }
 

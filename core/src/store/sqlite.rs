@@ -22,8 +22,8 @@ use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, ffi, params};
 
 use super::{
-    ChallengeKind, ChallengeRecord, CredentialRecord, DeleteOutcome, SessionRecord, SignInUpdate, Store, UserRecord,
-    email_key,
+    ChallengeKind, ChallengeRecord, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, SessionRecord,
+    SignInUpdate, Store, UserRecord, email_key,
 };
 use crate::error::{Error, ErrorCode, Result};
 
@@ -631,6 +631,34 @@ impl Store for SqliteStore {
         ))?;
         let credentials = stmt.query_map(params![user_id], credential_from_row)?.collect::<rusqlite::Result<_>>()?;
         Ok(credentials)
+    }
+
+    fn user_and_descriptors_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(UserRecord, Vec<CredentialDescriptorRecord>)>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at, \
+                    c.credential_id, c.transports \
+             FROM kavach_users u LEFT JOIN kavach_passkey_credentials c ON c.user_id = u.id \
+             WHERE u.email_key = ?1 ORDER BY c.created_at DESC, c.rowid DESC",
+        )?;
+        let mut rows = stmt.query(params![email_key(email)])?;
+        let mut found: Option<(UserRecord, Vec<CredentialDescriptorRecord>)> = None;
+        while let Some(row) = rows.next()? {
+            let (_, descriptors) = match &mut found {
+                Some(found) => found,
+                None => found.insert((user_from_row(row, 0)?, Vec::new())),
+            };
+            // A user without passkeys is one row with NULL credential columns.
+            if let Some(credential_id) = row.get::<_, Option<Vec<u8>>>(6)? {
+                let transports: String = row.get(7)?;
+                let transports = serde_json::from_str(&transports).map_err(|e| conversion_error(7, e))?;
+                descriptors.push(CredentialDescriptorRecord { credential_id, transports });
+            }
+        }
+        Ok(found)
     }
 
     fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<()> {

@@ -34,6 +34,7 @@ macro_rules! store_behaviour_tests {
             duplicate_email_is_user_exists_case_insensitive,
             duplicate_user_id_or_handle_is_internal_not_user_exists,
             credentials_round_trip_newest_first,
+            user_and_descriptors_by_email_in_one_read,
             counter_above_i32_round_trips,
             duplicate_credential_id_across_users_is_credential_exists,
             credential_for_unknown_user_is_internal,
@@ -203,6 +204,34 @@ pub(crate) fn credentials_round_trip_newest_first(db: &dyn Fixture) {
     assert_eq!(store.credential_by_id(b"missing").unwrap(), None);
     assert_eq!(store.credentials_of_user("u1").unwrap(), vec![same_time_later, new, old]);
     assert!(store.credentials_of_user("nobody").unwrap().is_empty());
+}
+
+pub(crate) fn user_and_descriptors_by_email_in_one_read(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "Ada@Example.com")).unwrap();
+    store.insert_user(&user("u2", "bob@example.com")).unwrap();
+    assert_eq!(store.user_and_descriptors_by_email("nobody@example.com").unwrap(), None);
+    assert_eq!(store.user_and_descriptors_by_email("nobody\0").unwrap(), None);
+    let (found, none) = store.user_and_descriptors_by_email("ada@example.com").unwrap().unwrap();
+    assert_eq!((found.id.as_str(), none), ("u1", vec![]), "a user without passkeys");
+
+    let mut older = credential(b"old", "u1", 1);
+    older.transports = vec!["usb".into()];
+    let mut newer = credential(b"new", "u1", 2);
+    newer.transports = vec!["hybrid".into(), "internal".into()];
+    store.insert_credential(&older).unwrap();
+    store.insert_credential(&newer).unwrap();
+    store.insert_credential(&credential(b"bobs", "u2", 3)).unwrap();
+    let (found, descriptors) = store.user_and_descriptors_by_email(" ADA@example.COM ").unwrap().unwrap();
+    assert_eq!(found, store.user_by_id("u1").unwrap().unwrap());
+    assert_eq!(
+        descriptors,
+        vec![
+            CredentialDescriptorRecord { credential_id: b"new".to_vec(), transports: newer.transports },
+            CredentialDescriptorRecord { credential_id: b"old".to_vec(), transports: older.transports },
+        ],
+        "only this user's, newest first"
+    );
 }
 
 pub(crate) fn counter_above_i32_round_trips(db: &dyn Fixture) {
