@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test kavach has, installing what the tests need first. Safe to re-run.
 #   scripts/test.sh            everything
-# Needs: a Rust toolchain >= 1.89 (rustup), python3 >= 3.9, node >= 20; installs Chromium with apt.
+# Needs: a Rust toolchain >= 1.89 (rustup), python3 >= 3.10, node >= 20; installs Chromium with apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -6,20 +6,21 @@
 //!
 //! `session` arguments are a token, a `Cookie` header value or `Bearer <token>`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::aaguid;
 use crate::base64url;
 use crate::config::OneOrMany;
-use crate::error::{Error, ErrorCode, Result, clipped};
+use crate::error::{Error, ErrorCode, Result, clipped, from_json_text};
 use crate::http::MAX_BODY_BYTES;
 use crate::kavach::{Kavach, NewSession};
 use crate::passkey::RegisterOptionsRequest;
 use crate::verify::{
     AttestationOptions, AttestationPolicy, AuthenticationExpectations, RegistrationExpectations,
-    verify_authentication_response, verify_registration_response_with,
+    as_authentication_failure, verify_authentication_response_json, verify_registration_response_with,
 };
+use crate::webauthn::response::AuthenticationResponseJson;
 use crate::webauthn::{Check, CoseAlgorithm, Flags};
 
 #[derive(Deserialize)]
@@ -46,36 +47,105 @@ struct RegistrationInput {
     require_verified_attestation: bool,
 }
 
+/// `verifyAuthenticationResponse`'s input. A binding builds it straight from its own objects
+/// (its fields, or [`AuthenticationInput::from_json_text`]):
+/// no `serde_json::Value` in between, which is a measurable part of a 40 us verification.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AuthenticationInput {
-    response: Value,
+pub struct AuthenticationInput {
+    /// The browser's `AuthenticationResponseJSON`.
+    pub response: AuthenticationResponseJson,
+    /// The challenge issued, base64url.
     #[serde(alias = "expected_challenge")]
-    expected_challenge: String,
+    pub expected_challenge: String,
+    /// The allowed origin or origins.
     #[serde(alias = "expected_origin")]
-    expected_origin: OneOrMany,
+    pub expected_origin: OneOrMany,
+    /// The RP ID.
     #[serde(rename = "expectedRPID", alias = "expectedRpId", alias = "expected_rp_id")]
-    expected_rp_id: String,
-    credential: StoredCredentialInput,
+    pub expected_rp_id: String,
+    /// The stored credential.
+    pub credential: StoredCredentialInput,
+    /// Fail unless the authenticator verified the user.
     #[serde(default, alias = "require_user_verification")]
-    require_user_verification: bool,
+    pub require_user_verification: bool,
 }
 
 /// The stored credential, as SimpleWebAuthn's `WebAuthnCredential` (`transports` is ignored).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct StoredCredentialInput {
+pub struct StoredCredentialInput {
     /// COSE key, base64url.
     #[serde(alias = "public_key")]
-    public_key: String,
-    counter: u32,
+    pub public_key: String,
+    /// The stored signature counter.
+    pub counter: u32,
     /// The credential ID, base64url: when given, the response must be for this credential.
     #[serde(default)]
-    id: Option<String>,
+    pub id: Option<String>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(input: &Value, what: &str) -> Result<T> {
-    T::deserialize(input).map_err(|err| Error::invalid_request(format!("{what}: {}", clipped(err, 160))))
+    T::deserialize(input).map_err(|err| shape_error(what, err))
+}
+
+/// A document of the wrong shape: serde's message names the missing or mistyped field; it is cut
+/// short and never echoes a value.
+fn shape_error(what: &str, err: impl std::fmt::Display) -> Error {
+    Error::invalid_request(format!("{what}: {}", clipped(err, 160)))
+}
+
+const AUTHENTICATION_INPUT: &str = "verifyAuthenticationResponse options";
+
+impl AuthenticationInput {
+    /// From JSON text: text that is not JSON is `"{what} is not valid JSON"`, JSON of the wrong
+    /// shape names the field.
+    pub fn from_json_text(text: &str, what: &str) -> Result<Self> {
+        from_json_text(
+            text.as_bytes(),
+            || Error::invalid_request(format!("{what} is not valid JSON")),
+            |err| shape_error(AUTHENTICATION_INPUT, err),
+        )
+    }
+}
+
+/// What `verifyAuthenticationResponse` returns: `{credentialId, counter, flags, userHandle}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedAuthenticationJson {
+    /// The credential ID, base64url.
+    pub credential_id: String,
+    /// The new signature counter: store it.
+    pub counter: u32,
+    /// The authenticator data flags.
+    pub flags: FlagsJson,
+    /// The user handle the authenticator returned (base64url), if any.
+    pub user_handle: Option<String>,
+}
+
+/// Authenticator data flags as the API reports them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlagsJson {
+    /// UP.
+    pub user_present: bool,
+    /// UV.
+    pub user_verified: bool,
+    /// BE: the credential may be synced (a multi-device passkey).
+    pub backup_eligible: bool,
+    /// BS: the credential is backed up now.
+    pub backed_up: bool,
+}
+
+impl From<&Flags> for FlagsJson {
+    fn from(flags: &Flags) -> Self {
+        Self {
+            user_present: flags.user_present,
+            user_verified: flags.user_verified,
+            backup_eligible: flags.backup_eligible,
+            backed_up: flags.backed_up,
+        }
+    }
 }
 
 fn origins(origin: OneOrMany) -> Vec<String> {
@@ -97,15 +167,6 @@ fn verification_time(value: &Value) -> Result<i64> {
         }
         _ => Err(bad()),
     }
-}
-
-fn flags_json(flags: &Flags) -> Value {
-    json!({
-        "userPresent": flags.user_present,
-        "userVerified": flags.user_verified,
-        "backupEligible": flags.backup_eligible,
-        "backedUp": flags.backed_up,
-    })
 }
 
 /// `verifyRegistrationResponse`: returns `{credentialId, publicKey, algorithm, counter, flags,
@@ -140,7 +201,7 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
         "publicKey": base64url::encode(&verified.public_key),
         "algorithm": verified.algorithm.id(),
         "counter": verified.counter,
-        "flags": flags_json(&verified.flags),
+        "flags": FlagsJson::from(&verified.flags),
         "aaguid": aaguid::format(&verified.aaguid),
         "attestationFormat": verified.attestation_format,
         "attestationTrust": verified.attestation_trust.as_str(),
@@ -154,11 +215,15 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
 /// `verifyAuthenticationResponse`: returns `{credentialId, counter, flags, userHandle}`; store
 /// the new counter.
 pub fn verify_authentication(input: &Value) -> Result<Value> {
-    let input: AuthenticationInput = parse(input, "verifyAuthenticationResponse options")?;
+    to_value(verify_authentication_input(parse(input, AUTHENTICATION_INPUT)?)?)
+}
+
+/// [`verify_authentication`] with the input already deserialized and the result typed.
+pub fn verify_authentication_input(input: AuthenticationInput) -> Result<VerifiedAuthenticationJson> {
     let public_key = base64url::decode(&input.credential.public_key, "credential.publicKey")?;
     let origins = origins(input.expected_origin);
-    let verified = verify_authentication_response(
-        &input.response,
+    let verified = verify_authentication_response_json(
+        input.response,
         &AuthenticationExpectations {
             challenge: &input.expected_challenge,
             origins: &origins,
@@ -173,14 +238,18 @@ pub fn verify_authentication(input: &Value) -> Result<Value> {
     if let Some(id) = &input.credential.id
         && base64url::decode(id, "credential.id")? != verified.credential_id
     {
-        return Err(Error::verification(Check::UnknownCredential, "the response is for another credential"));
+        // A failed sign-in, like every other check: 401.
+        return Err(as_authentication_failure(Error::verification(
+            Check::UnknownCredential,
+            "the response is for another credential",
+        )));
     }
-    Ok(json!({
-        "credentialId": base64url::encode(&verified.credential_id),
-        "counter": verified.counter,
-        "flags": flags_json(&verified.flags),
-        "userHandle": verified.user_handle.as_deref().map(base64url::encode),
-    }))
+    Ok(VerifiedAuthenticationJson {
+        credential_id: base64url::encode(&verified.credential_id),
+        counter: verified.counter,
+        flags: FlagsJson::from(&verified.flags),
+        user_handle: verified.user_handle.as_deref().map(base64url::encode),
+    })
 }
 
 /// A request body as JSON text: over 64 KiB is `PAYLOAD_TOO_LARGE` (checked before parsing), an

@@ -215,6 +215,19 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// JSON text read straight into `T`. Text that is not JSON is `not_json`; JSON of the wrong shape
+/// is `shape(err)`. Read as it streams, broken text can fail on its shape before its syntax, so a
+/// failure is classified by reading the text again as any JSON (only on the error path).
+pub(crate) fn from_json_text<T: serde::de::DeserializeOwned>(
+    text: &[u8],
+    not_json: impl FnOnce() -> Error,
+    shape: impl FnOnce(serde_json::Error) -> Error,
+) -> Result<T> {
+    serde_json::from_slice(text).map_err(|err| {
+        if serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok() { shape(err) } else { not_json() }
+    })
+}
+
 /// A message from a library (serde) about client input, cut to at most `max` characters, on a
 /// character boundary: it may quote the client's text, so it must stay short.
 pub(crate) fn clipped(message: impl fmt::Display, max: usize) -> String {

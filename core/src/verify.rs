@@ -9,7 +9,7 @@ pub use crate::webauthn::attestation::metadata::Metadata;
 pub use crate::webauthn::attestation::roots::{TrustAnchor, TrustRoots};
 pub use crate::webauthn::attestation::{AttestationOptions, AttestationTrust};
 use crate::webauthn::client_data::{CeremonyType, ClientData, ClientDataExpectations};
-use crate::webauthn::response::{AuthenticationResponse, RegistrationResponse};
+use crate::webauthn::response::{AuthenticationResponse, AuthenticationResponseJson, RegistrationResponse};
 use crate::webauthn::{AuthenticatorData, Check, CoseAlgorithm, CredentialPublicKey, Flags, sha256};
 
 /// What the relying party expects of a registration response.
@@ -207,8 +207,24 @@ pub fn verify_authentication_response(
     expected: &AuthenticationExpectations<'_>,
 ) -> Result<VerifiedAuthentication> {
     let response = AuthenticationResponse::from_json(response).map_err(as_authentication_failure)?;
+    verify_with_cached_key(&response, expected)
+}
+
+/// [`verify_authentication_response`] for a response a binding deserialized itself.
+pub fn verify_authentication_response_json(
+    response: AuthenticationResponseJson,
+    expected: &AuthenticationExpectations<'_>,
+) -> Result<VerifiedAuthentication> {
+    let response = AuthenticationResponse::decode(response).map_err(as_authentication_failure)?;
+    verify_with_cached_key(&response, expected)
+}
+
+fn verify_with_cached_key(
+    response: &AuthenticationResponse,
+    expected: &AuthenticationExpectations<'_>,
+) -> Result<VerifiedAuthentication> {
     let public_key = crate::key_cache::public_key(expected.credential_public_key).map_err(as_authentication_failure)?;
-    verify_assertion(&response, &public_key, expected)
+    verify_assertion(response, &public_key, expected)
 }
 
 /// A failed sign-in is an authentication failure (401), not a malformed request: the same status

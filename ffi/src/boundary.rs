@@ -11,6 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
 use kavach_core::{Error, Kavach};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::instance::kavach_t;
@@ -82,14 +83,19 @@ pub(crate) fn panic_boundary<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
 ///
 /// # Safety
 /// `out_json` is NULL or valid for a pointer write.
-pub(crate) unsafe fn json_call(out_json: *mut *mut c_char, body: impl FnOnce() -> Outcome<Value>) -> kavach_result {
+pub(crate) unsafe fn json_call<T: Serialize>(
+    out_json: *mut *mut c_char,
+    body: impl FnOnce() -> Outcome<T>,
+) -> kavach_result {
     panic_boundary(kavach_result::KAVACH_PANIC, || {
         if out_json.is_null() {
             return kavach_result::KAVACH_NULL_PARAMETER;
         }
         let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or(Err(Failure::Panic));
+        let outcome =
+            outcome.and_then(|value| serde_json::to_string(&value).map_err(|err| Error::internal(err).into()));
         let (text, result) = match outcome {
-            Ok(value) => (value.to_string(), kavach_result::KAVACH_OK),
+            Ok(text) => (text, kavach_result::KAVACH_OK),
             Err(failure) => (failure.to_json(), failure.result()),
         };
         // SAFETY: checked non-NULL above; the caller promises it is writable.
@@ -173,7 +179,7 @@ mod tests {
     #[test]
     fn a_panic_inside_a_call_becomes_kavach_panic_with_error_json() {
         let mut out = ptr::null_mut();
-        let result = unsafe { json_call(&mut out, || panic!("boom")) };
+        let result = unsafe { json_call::<()>(&mut out, || panic!("boom")) };
         assert_eq!(result, kavach_result::KAVACH_PANIC);
         let error = take(out);
         assert_eq!(error["code"], "PANIC");
@@ -204,7 +210,7 @@ mod tests {
     fn core_errors_keep_their_code_and_status() {
         let mut out = ptr::null_mut();
         let err = Error::new(kavach_core::ErrorCode::CredentialNotFound, "no such passkey");
-        let result = unsafe { json_call(&mut out, || Err(err.into())) };
+        let result = unsafe { json_call::<()>(&mut out, || Err(err.into())) };
         assert_eq!(result, kavach_result::KAVACH_CREDENTIAL_NOT_FOUND);
         assert_eq!(take(out), json!({"error": "no such passkey", "code": "CREDENTIAL_NOT_FOUND", "status": 404}));
     }

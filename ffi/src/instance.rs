@@ -98,7 +98,7 @@ pub unsafe extern "C" fn kavach_bytes_free(bytes: *mut u8, len: usize) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kavach_base_path(kavach: *const kavach_t, out_json: *mut *mut c_char) -> kavach_result {
     // SAFETY: the pointers are NULL or valid, as the header documents.
-    unsafe { json_call(out_json, || Ok(instance(kavach)?.settings().base_path().into())) }
+    unsafe { json_call(out_json, || Ok(instance(kavach)?.settings().base_path())) }
 }
 
 /// The largest request body kavach accepts (65536 bytes). Servers read at most one byte more

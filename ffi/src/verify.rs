@@ -4,7 +4,7 @@
 
 use std::ffi::c_char;
 
-use kavach_core::api;
+use kavach_core::api::{self, AuthenticationInput};
 
 use crate::boundary::{json_call, parse_json, str_arg};
 use crate::result::kavach_result;
@@ -39,7 +39,8 @@ pub unsafe extern "C" fn kavach_verify_authentication_response(
 ) -> kavach_result {
     unsafe {
         json_call(out_json, || {
-            Ok(api::verify_authentication(&parse_json(str_arg(input_json, "input_json")?, "input_json")?)?)
+            let input = AuthenticationInput::from_json_text(str_arg(input_json, "input_json")?, "input_json")?;
+            Ok(api::verify_authentication_input(input)?)
         })
     }
 }

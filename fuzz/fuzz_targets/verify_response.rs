@@ -6,7 +6,8 @@
 //! Invariants: an error is never INTERNAL and its message is safe; a success is re-checked
 //! independently of kavach's code: clientDataJSON type, challenge and origin, rpIdHash, UP (and
 //! UV when required), and for sign-in the signature itself (EC2 P-256 and Ed25519 keys) and the
-//! counter rule.
+//! counter rule. For sign-in, JSON text read straight into the typed input (the Node and C
+//! path) must agree with the JSON value path.
 #![no_main]
 
 use aws_lc_rs::digest::{SHA256, digest};
@@ -14,7 +15,7 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, ED25519, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ciborium::Value as Cbor;
-use kavach_core::api::{verify_authentication, verify_registration};
+use kavach_core::api::{AuthenticationInput, verify_authentication, verify_authentication_input, verify_registration};
 use kavach_fuzz::{assert_client_error, panic_on_internal_errors};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -132,7 +133,18 @@ fuzz_target!(|data: &[u8]| {
             "publicKey": doc.get("credentialPublicKey").cloned().unwrap_or(Value::Null),
             "counter": doc.get("counter").cloned().unwrap_or(json!(0)),
         });
-        verify_authentication(&input)
+        let from_value = verify_authentication(&input);
+        // The bindings' text path reads the same document straight into the typed input: it
+        // must agree with the JSON-value path on every input.
+        let from_text = AuthenticationInput::from_json_text(&input.to_string(), "options")
+            .and_then(verify_authentication_input)
+            .map(|verified| serde_json::to_value(verified).unwrap());
+        match (&from_value, &from_text) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "input: {input}"),
+            (Err(a), Err(b)) => assert_eq!((a.code(), a.status()), (b.code(), b.status()), "input: {input}"),
+            _ => panic!("value and text paths disagree: {from_value:?} vs {from_text:?}; input: {input}"),
+        }
+        from_value
     };
     let context = || format!("input: {input}");
     match result {

@@ -1,7 +1,7 @@
 //! The stateless verifiers (`kavach_core::api`), for hosts that keep their own storage: no
 //! database, no instance.
 
-use kavach_core::api;
+use kavach_core::api::{self, AuthenticationInput};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
@@ -18,7 +18,7 @@ json_task! {
 json_task! {
     /// `verifyAuthenticationResponse(inputJson)`.
     VerifyAuthentication { input_json: String } => |this| {
-        to_json(&api::verify_authentication(&parse_json(&this.input_json, "options")?)?)
+        to_json(&api::verify_authentication_input(AuthenticationInput::from_json_text(&this.input_json, "options")?)?)
     }
 }
 
@@ -49,5 +49,7 @@ pub fn verify_registration_response_sync(input_json: String) -> napi::Result<Str
 #[napi]
 #[cfg_attr(test, allow(dead_code))] // napi registers it only outside `cargo test`
 pub fn verify_authentication_response_sync(input_json: String) -> napi::Result<String> {
-    guarded(|| to_json(&api::verify_authentication(&parse_json(&input_json, "options")?)?))
+    guarded(|| {
+        to_json(&api::verify_authentication_input(AuthenticationInput::from_json_text(&input_json, "options")?)?)
+    })
 }

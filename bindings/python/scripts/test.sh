@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Python package kavachos and runs its checks: pytest, mypy --strict (package, tests,
 # examples/fastapi), mypy.stubtest (the native module against _native.pyi), ruff, and clippy /
-# rustfmt for the binding crate. Idempotent; works from a clean clone (Python 3.9+, Rust).
+# rustfmt for the binding crate. Idempotent; works from a clean clone (Python 3.10+, Rust).
 #
 # The wheel is built by `pip install ./bindings/python` (PEP 517, maturin in an isolated build
 # environment): the way users install it, proving that path on every run. The build shares the
@@ -14,7 +14,7 @@ root="$(cd "$here/../.." && pwd)"
 python="${PYTHON:-python3}"
 started=$SECONDS
 
-command -v "$python" >/dev/null || { echo "$python not found: install Python 3.9 or newer" >&2; exit 1; }
+command -v "$python" >/dev/null || { echo "$python not found: install Python 3.10 or newer" >&2; exit 1; }
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
 
 venv="$here/.venv"

@@ -16,6 +16,7 @@
 use pyo3::prelude::*;
 
 mod convert;
+mod de;
 mod error;
 mod http;
 mod instance;

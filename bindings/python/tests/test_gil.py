@@ -7,7 +7,7 @@ import hashlib
 import os
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

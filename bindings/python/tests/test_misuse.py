@@ -3,7 +3,8 @@ TypeError or a KavachError, never a crash, a PanicException or an INTERNAL error
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

@@ -8,21 +8,36 @@ use serde::Deserialize;
 
 use super::Check;
 use crate::base64url;
-use crate::error::{Error, Result, clipped};
+use crate::error::{Error, Result, clipped, from_json_text};
 
 /// Transports we record; anything else a client sends is dropped (they are only hints).
 const KNOWN_TRANSPORTS: [&str; 7] = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CredentialJson<R> {
+struct RegistrationResponseJson {
     id: String,
     raw_id: String,
     #[serde(rename = "type")]
     credential_type: String,
-    response: R,
+    response: AttestationResponseJson,
     #[serde(default)]
     client_extension_results: Option<serde_json::Value>,
+}
+
+/// `AuthenticationResponseJSON` as a host sent it, before any decoding: a binding deserializes it
+/// straight from its own objects (JSON text, Python objects), with no `serde_json::Value` in
+/// between, then [`AuthenticationResponse::decode`] checks and decodes it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationResponseJson {
+    id: String,
+    raw_id: String,
+    #[serde(rename = "type")]
+    credential_type: String,
+    response: AssertionResponseJson,
+    // Sign-in reads no extension output; any other member (authenticatorAttachment, ...) is
+    // skipped the same way.
 }
 
 #[derive(Deserialize)]
@@ -79,7 +94,7 @@ pub struct AuthenticationResponse {
 impl RegistrationResponse {
     /// Decodes `RegistrationResponseJSON`.
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
-        let json: CredentialJson<AttestationResponseJson> = deserialize(value, "registration response")?;
+        let json: RegistrationResponseJson = deserialize(value, "registration response")?;
         let credential_id = check_identity(&json.id, &json.raw_id, &json.credential_type)?;
         let transports = json
             .response
@@ -108,7 +123,11 @@ impl RegistrationResponse {
 impl AuthenticationResponse {
     /// Decodes `AuthenticationResponseJSON`.
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
-        let json: CredentialJson<AssertionResponseJson> = deserialize(value, "authentication response")?;
+        Self::decode(deserialize(value, "authentication response")?)
+    }
+
+    /// Checks and decodes a deserialized `AuthenticationResponseJSON`.
+    pub fn decode(json: AuthenticationResponseJson) -> Result<Self> {
         let credential_id = check_identity(&json.id, &json.raw_id, &json.credential_type)?;
         let user_handle = match json.response.user_handle.as_deref() {
             None | Some("") => None,
@@ -136,10 +155,30 @@ pub fn challenge_of(value: &serde_json::Value) -> Result<String> {
 }
 
 fn deserialize<T: serde::de::DeserializeOwned>(value: &serde_json::Value, what: &str) -> Result<T> {
-    T::deserialize(value).map_err(|err| {
-        // serde's message names the missing or mistyped field; cut it short, never echo a body.
-        Error::invalid_request(format!("malformed {what}: {}", clipped(err, 120)))
-    })
+    T::deserialize(value).map_err(|err| malformed(what, err))
+}
+
+/// serde's message names the missing or mistyped field; cut it short, never echo a body.
+fn malformed(what: &str, err: impl std::fmt::Display) -> Error {
+    Error::invalid_request(format!("malformed {what}: {}", clipped(err, 120)))
+}
+
+impl AuthenticationResponseJson {
+    /// From any serde source (a binding's own objects); a wrong shape is `INVALID_REQUEST`
+    /// naming the field.
+    pub fn deserialize_from<'de, D: serde::Deserializer<'de>>(source: D) -> Result<Self> {
+        Self::deserialize(source).map_err(|err| malformed("authentication response", err))
+    }
+
+    /// From JSON text: text that is not JSON is `response is not valid JSON`, JSON of the wrong
+    /// shape names the field.
+    pub fn from_json_text(text: &[u8]) -> Result<Self> {
+        from_json_text(
+            text,
+            || Error::invalid_request("response is not valid JSON"),
+            |err| malformed("authentication response", err),
+        )
+    }
 }
 
 /// §5.1: `id` is the base64url encoding of `rawId`. Both must be the same canonical string, so a

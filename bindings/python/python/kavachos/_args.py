@@ -3,7 +3,6 @@ here that the core checks itself (size limit, shape of a body)."""
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from typing import Any, Union
@@ -29,21 +28,3 @@ def json_text(value: Body, what: str, code: ErrorCode = "INVALID_REQUEST") -> st
         return json.dumps(value, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as err:
         raise kavach_error(code, f"{what} is not JSON-serializable: {err}") from None
-
-
-def json_value(value: Union[Mapping[str, Any], str, bytes, bytearray], what: str) -> Any:
-    """A JSON document given as text, bytes or an already parsed value, as a value (for nesting
-    inside the stateless verifiers' options)."""
-    if isinstance(value, (str, bytes, bytearray)):
-        try:
-            return json.loads(value)
-        except (ValueError, UnicodeDecodeError):
-            raise kavach_error("INVALID_REQUEST", f"{what} is not valid JSON") from None
-    return value
-
-
-def base64url(value: Union[str, bytes, bytearray, memoryview]) -> str:
-    """Bytes as unpadded base64url; a string is passed through (already base64url)."""
-    if isinstance(value, str):
-        return value
-    return base64.urlsafe_b64encode(bytes(value)).rstrip(b"=").decode("ascii")

@@ -10,8 +10,8 @@ thread that needs no GIL handoff to report back (see ``_offload.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, MutableMapping
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any, Optional
 
 from . import _native
 from ._offload import Runner

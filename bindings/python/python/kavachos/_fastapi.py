@@ -14,8 +14,8 @@ them (they would have nothing to inject into): use middleware for cross-cutting 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Callable, cast
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, cast
 
 from fastapi import APIRouter, HTTPException
 from starlette.requests import Request

@@ -8,8 +8,8 @@ thread (``asyncio.to_thread``), so an ``async def`` route never blocks its event
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from . import _native
 from ._args import Body, json_text

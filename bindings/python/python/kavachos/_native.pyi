@@ -3,7 +3,7 @@
 # (a subclass per family) on failure. JSON results arrive as Python objects (dicts, lists, ...),
 # converted in Rust; request bodies of the host API still cross as JSON text.
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional, Union, final
 
 from kavachos.types import (
@@ -85,7 +85,15 @@ def verify_registration_response(
     response: _ResponseJSON, options: dict[str, Any]
 ) -> VerifiedRegistration: ...
 def verify_authentication_response(
-    response: _ResponseJSON, options: dict[str, Any]
+    response: Union[Mapping[str, Any], str, bytes, bytearray],
+    expected_challenge: str,
+    expected_origin: Union[str, Sequence[str]],
+    expected_rp_id: str,
+    credential_public_key: Union[str, bytes],
+    credential_counter: int,
+    require_user_verification: bool = False,
+    *,
+    credential_id: Optional[str] = None,
 ) -> VerifiedAuthentication: ...
 def error_codes() -> list[tuple[str, int]]: ...
 def _panic_for_tests() -> None: ...
