@@ -10,7 +10,7 @@
  * - Fallible functions return a kavach_result (KAVACH_OK = 0). Results and errors go to
  *   out-parameters: a `char **out_json` receives the result JSON on KAVACH_OK and the error JSON
  *   {"error": safe message, "code": "CODE", "status": HTTP status} otherwise, plus
- *   "retryAfter": seconds for KAVACH_RATE_LIMITED and KAVACH_TOO_MANY_CHALLENGES. Errors are per
+ *   "retryAfter": seconds for KAVACH_RATE_LIMITED. Errors are per
  *   call: there is no global "last error".
  * - Everything kavach hands out is freed by kavach: strings with kavach_string_free, byte buffers
  *   with kavach_bytes_free, the instance with kavach_free. Never free() them. Freeing NULL is a no-op.
@@ -109,8 +109,8 @@ enum kavach_result
    */
   KAVACH_RATE_LIMITED = 117,
   /**
-   * `TOO_MANY_CHALLENGES` (503): more ceremonies are outstanding than
-   * `passkey.maxOutstandingChallenges` allows; retry after the error's `retryAfter` seconds.
+   * `TOO_MANY_CHALLENGES` (503), reserved: challenges are stateless, so nothing answers it
+   * today; retry after the error's `retryAfter` seconds if it ever comes.
    */
   KAVACH_TOO_MANY_CHALLENGES = 118,
   /**
@@ -168,7 +168,7 @@ extern "C" {
  * empty; free with `kavach_bytes_free(body, len)`).
  *
  * Returns `KAVACH_OK` whenever kavach produced a response, including 4xx/5xx ones: send it as
- * it is, including 429 `RATE_LIMITED` / 503 `TOO_MANY_CHALLENGES` with a `retry-after` header.
+ * it is, including 429 `RATE_LIMITED` with a `retry-after` header.
  * Any other result (`KAVACH_NULL_PARAMETER`, `KAVACH_INVALID_UTF8` for the method, path or client,
  * `KAVACH_PANIC`) still fills every non-NULL out-parameter with an error response (status from
  * `kavach_result_status`, body `{"error", "code", "status"}`) that can be sent the same way.
@@ -238,7 +238,7 @@ size_t kavach_max_body_bytes(void);
  * Every function that takes `char **out_json` writes it on return (unless `out_json` itself is
  * NULL, which is `KAVACH_NULL_PARAMETER`): the result JSON on `KAVACH_OK`, otherwise the error
  * JSON `{"error": safe message, "code": CODE, "status": HTTP status}` (plus `"retryAfter"`:
- * seconds, for `KAVACH_TOO_MANY_CHALLENGES` and `KAVACH_RATE_LIMITED`). Either way the caller
+ * seconds, when the core gives one). Either way the caller
  * owns it and frees it with `kavach_string_free`. String arguments are only read during the call.
  */
 kavach_result kavach_register_options(const kavach_t *kavach,

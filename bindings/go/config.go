@@ -5,8 +5,11 @@ package kavach
 type Config struct {
 	// Database: default SQLite "file:kavach.db".
 	Database *DatabaseConfig `json:"database,omitempty"`
-	// Secret of at least 32 bytes: seeds the anti-enumeration fake credentials.
+	// Secret of at least 32 bytes: keys the challenge MACs (challenges are stateless).
 	Secret string `json:"secret"`
+	// PreviousSecrets are still accepted for challenges issued under them, never used to
+	// issue (rotation: move Secret here and set a new one). Each at least 32 bytes.
+	PreviousSecrets []string `json:"previousSecrets,omitempty"`
 	// BaseURL is the public URL of the auth server: its origin is the default allowed origin,
 	// and https turns on Secure cookies.
 	BaseURL string `json:"baseUrl"`
@@ -17,7 +20,8 @@ type Config struct {
 	// Passkey options (the passkey({...}) plugin of the JavaScript API).
 	Passkey *PasskeyConfig `json:"passkey,omitempty"`
 	// RateLimit limits sign-in requests (authenticate/options and authenticate/verify) per
-	// client key; off when nil. Handler keys clients by peer IP (see HandlerWithClientKey).
+	// client key, and register/options and register/verify per session; off when nil. Handler
+	// keys clients by peer IP (see HandlerWithClientKey); IPv6 peers count by /64, /56 and /48.
 	RateLimit *RateLimitConfig `json:"rateLimit,omitempty"`
 }
 
@@ -66,8 +70,7 @@ type PasskeyConfig struct {
 	// AllowDeletingLastPasskey lets every user delete their last passkey (the host has other
 	// ways in). A per-user flag can allow it too: SetUserHasOtherSignIn.
 	AllowDeletingLastPasskey bool `json:"allowDeletingLastPasskey,omitempty"`
-	// MaxOutstandingChallenges caps the ceremonies in progress at once (issued challenges not
-	// yet used or expired); beyond it options requests answer 503 TOO_MANY_CHALLENGES. 10 to
-	// 100000000, default 100000.
+	// Deprecated: MaxOutstandingChallenges has no effect: challenges are stateless, so options
+	// requests store nothing (use RateLimit against floods). Accepted, with a warning.
 	MaxOutstandingChallenges int64 `json:"maxOutstandingChallenges,omitempty"`
 }

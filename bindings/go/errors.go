@@ -46,11 +46,11 @@ const (
 	CodeUserNotFound       = "USER_NOT_FOUND"
 	CodeInvalidConfig      = "INVALID_CONFIG"
 	CodeInternal           = "INTERNAL"
-	// CodeRateLimited (429): this client key sent more sign-in requests than Config.RateLimit
-	// allows. Retry after Error.RetryAfter seconds.
+	// CodeRateLimited (429): this client key (or session) sent more requests than
+	// Config.RateLimit allows. Retry after Error.RetryAfter seconds.
 	CodeRateLimited = "RATE_LIMITED"
-	// CodeTooManyChallenges (503): more ceremonies are outstanding than
-	// PasskeyConfig.MaxOutstandingChallenges allows. Retry after Error.RetryAfter seconds.
+	// CodeTooManyChallenges (503) is reserved: kavach no longer stores challenges, so nothing
+	// answers it today. Retry after Error.RetryAfter seconds if it ever comes.
 	CodeTooManyChallenges = "TOO_MANY_CHALLENGES"
 
 	// CodeInvalidUTF8: a string argument was not UTF-8 (Go strings may hold any bytes).

@@ -464,30 +464,43 @@ func TestPeerIPIsTheHostOfRemoteAddr(t *testing.T) {
 	}
 }
 
-func TestTooManyChallengesCarriesRetryAfter(t *testing.T) {
-	k := open(t, func(c *kavach.Config) { c.Passkey.MaxOutstandingChallenges = 10 })
-	for i := 0; i < 10; i++ {
-		if _, err := k.AuthenticateOptions(""); err != nil {
-			t.Fatalf("options %d: %v", i, err)
+func TestRetryAfterReachesTheClient(t *testing.T) {
+	// Register routes are limited per session: a signed-in client cannot multiply its budget by
+	// changing address.
+	k := open(t, func(c *kavach.Config) { c.RateLimit = &kavach.RateLimitConfig{Max: 2, Window: 60} })
+	user, err := k.CreateUser("mallory@example.com", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := k.CreateSession(user.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := k.Handler()
+	var codes []int
+	for i := 0; i < 3; i++ {
+		req := httptest.NewRequest("POST", "/auth/passkey/register/options", strings.NewReader("{}"))
+		req.RemoteAddr = fmt.Sprintf("198.51.100.%d:1234", i+1)
+		req.Header.Set("Cookie", strings.SplitN(session.SetCookie, ";", 2)[0])
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		codes = append(codes, rec.Code)
+		if i == 2 && (errorCode(rec) != kavach.CodeRateLimited || rec.Header().Get("Retry-After") == "") {
+			t.Fatalf("third register/options: %d %v %s", rec.Code, rec.Header(), rec.Body)
 		}
 	}
-	_, err := k.AuthenticateOptions("")
-	wantCode(t, err, kavach.CodeTooManyChallenges, 503)
-	var kerr *kavach.Error
-	if !errors.As(err, &kerr) || kerr.RetryAfter != 1 {
-		t.Fatalf("RetryAfter = %d", kerr.RetryAfter)
+	if fmt.Sprint(codes) != "[200 200 429]" {
+		t.Fatalf("register/options per session: %v", codes)
 	}
+	// WriteError sends an Error's delay as Retry-After.
 	rec := httptest.NewRecorder()
-	kavach.WriteError(rec, err)
-	if rec.Code != 503 || rec.Header().Get("Retry-After") != "1" || errorCode(rec) != kavach.CodeTooManyChallenges {
+	kavach.WriteError(rec, &kavach.Error{Code: kavach.CodeRateLimited, Status: 429, Message: "slow down", RetryAfter: 7})
+	if rec.Code != 429 || rec.Header().Get("Retry-After") != "7" || errorCode(rec) != kavach.CodeRateLimited {
 		t.Fatalf("WriteError: %d %v %s", rec.Code, rec.Header(), rec.Body)
-	}
-	rec = from(k.Handler(), "192.0.2.1:1234", "POST", "/auth/passkey/authenticate/options", "{}")
-	if rec.Code != 503 || rec.Header().Get("Retry-After") != "1" || errorCode(rec) != kavach.CodeTooManyChallenges {
-		t.Fatalf("Handler: %d %v %s", rec.Code, rec.Header(), rec.Body)
 	}
 	// Errors without a delay have none.
 	_, err = k.CreateUser("not an email", "")
+	var kerr *kavach.Error
 	if !errors.As(err, &kerr) || kerr.RetryAfter != 0 {
 		t.Fatalf("INVALID_REQUEST RetryAfter = %d", kerr.RetryAfter)
 	}

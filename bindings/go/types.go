@@ -18,6 +18,20 @@ type Credential struct {
 	BackedUp   bool     `json:"backedUp"`
 	Transports []string `json:"transports"`
 	AAGUID     string   `json:"aaguid"`
+	// Attestation is what the authenticator's attestation proved at registration.
+	Attestation AttestationInfo `json:"attestation"`
+}
+
+// AttestationInfo is what an attestation established: the statement Format, the Trust reached
+// ("none", "self", "unverified" or "verified"), with "verified" the anchor's name (Root) and
+// where it came from (Source: "bundled", "configured" or "mds"), and whether it proves the
+// AAGUID (AAGUIDAttested) rather than the authenticator merely claiming it.
+type AttestationInfo struct {
+	Format         string  `json:"format"`
+	Trust          string  `json:"trust"`
+	Root           *string `json:"root"`
+	Source         *string `json:"source"`
+	AAGUIDAttested bool    `json:"aaguidAttested"`
 }
 
 // User is an account passkeys belong to.
@@ -79,11 +93,13 @@ type Flags struct {
 // SimpleWebAuthn's verifyRegistrationResponse).
 type VerifyRegistrationOptions struct {
 	// Response is the RegistrationResponseJSON as the browser posted it.
-	Response                json.RawMessage `json:"response"`
-	ExpectedChallenge       string          `json:"expectedChallenge"`
-	ExpectedOrigin          []string        `json:"expectedOrigin"`
-	ExpectedRPID            string          `json:"expectedRPID"`
-	RequireUserVerification bool            `json:"requireUserVerification,omitempty"`
+	Response          json.RawMessage `json:"response"`
+	ExpectedChallenge string          `json:"expectedChallenge"`
+	ExpectedOrigin    []string        `json:"expectedOrigin"`
+	ExpectedRPID      string          `json:"expectedRPID"`
+	// RequireUserVerification: nil means true (as SimpleWebAuthn); set false when your options
+	// said userVerification "preferred".
+	RequireUserVerification *bool `json:"requireUserVerification,omitempty"`
 }
 
 // VerifiedRegistration is what to store from a verified registration: CredentialID, PublicKey
@@ -97,6 +113,9 @@ type VerifiedRegistration struct {
 	AAGUID            string   `json:"aaguid"`
 	AttestationFormat string   `json:"attestationFormat"`
 	AttestationTrust  string   `json:"attestationTrust"`
+	AttestationRoot   *string  `json:"attestationRoot"`
+	AttestationSource *string  `json:"attestationSource"`
+	AAGUIDAttested    bool     `json:"aaguidAttested"`
 	Transports        []string `json:"transports"`
 	Discoverable      *bool    `json:"discoverable"`
 	DeviceType        string   `json:"deviceType"`
@@ -114,12 +133,14 @@ type StoredCredential struct {
 // VerifyAuthenticationOptions are the inputs of VerifyAuthenticationResponse.
 type VerifyAuthenticationOptions struct {
 	// Response is the AuthenticationResponseJSON as the browser posted it.
-	Response                json.RawMessage  `json:"response"`
-	ExpectedChallenge       string           `json:"expectedChallenge"`
-	ExpectedOrigin          []string         `json:"expectedOrigin"`
-	ExpectedRPID            string           `json:"expectedRPID"`
-	Credential              StoredCredential `json:"credential"`
-	RequireUserVerification bool             `json:"requireUserVerification,omitempty"`
+	Response          json.RawMessage  `json:"response"`
+	ExpectedChallenge string           `json:"expectedChallenge"`
+	ExpectedOrigin    []string         `json:"expectedOrigin"`
+	ExpectedRPID      string           `json:"expectedRPID"`
+	Credential        StoredCredential `json:"credential"`
+	// RequireUserVerification: nil means true (as SimpleWebAuthn); set false when your options
+	// said userVerification "preferred".
+	RequireUserVerification *bool `json:"requireUserVerification,omitempty"`
 }
 
 // VerifiedAuthentication is the outcome of a verified authentication: store the new Counter.

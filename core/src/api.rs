@@ -33,7 +33,8 @@ struct RegistrationInput {
     expected_origin: OneOrMany,
     #[serde(rename = "expectedRPID", alias = "expectedRpId", alias = "expected_rp_id")]
     expected_rp_id: String,
-    #[serde(default, alias = "require_user_verification")]
+    /// Default true, as SimpleWebAuthn's option of the same name.
+    #[serde(default = "yes", alias = "require_user_verification")]
     require_user_verification: bool,
     /// The instant attestation certificates must be valid at: RFC 3339 text or Unix ms.
     /// Default: now.
@@ -66,9 +67,23 @@ pub struct AuthenticationInput {
     pub expected_rp_id: String,
     /// The stored credential.
     pub credential: StoredCredentialInput,
-    /// Fail unless the authenticator verified the user.
-    #[serde(default, alias = "require_user_verification")]
+    /// Fail unless the authenticator verified the user. Default true, as SimpleWebAuthn's option
+    /// of the same name (a host that offers `userVerification: 'preferred'` passes false).
+    #[serde(default = "yes", alias = "require_user_verification")]
     pub require_user_verification: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A challenge the host expects: never empty (an empty expectation would match a response that
+/// carries none).
+fn expected_challenge(challenge: &str) -> Result<&str> {
+    if challenge.is_empty() {
+        return Err(Error::invalid_request("expectedChallenge must not be empty"));
+    }
+    Ok(challenge)
 }
 
 /// The stored credential, as SimpleWebAuthn's `WebAuthnCredential` (`transports` is ignored).
@@ -155,18 +170,23 @@ fn origins(origin: OneOrMany) -> Vec<String> {
     }
 }
 
-/// `verificationTime`: RFC 3339 text (`2025-01-08T00:00:00Z`) or Unix milliseconds.
+/// `verificationTime`: RFC 3339 text (`2025-01-08T00:00:00Z`) or Unix milliseconds, within the
+/// years 1970 to 9999 (what certificates can express; beyond, time arithmetic has no meaning).
 fn verification_time(value: &Value) -> Result<i64> {
-    let bad = || Error::invalid_request("verificationTime must be an RFC 3339 time or Unix milliseconds");
-    match value {
-        Value::Number(n) => n.as_i64().ok_or_else(bad),
+    const LATEST_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    let bad = || {
+        Error::invalid_request("verificationTime must be an RFC 3339 time or Unix milliseconds between 1970 and 9999")
+    };
+    let ms = match value {
+        Value::Number(n) => n.as_i64().ok_or_else(bad)?,
         Value::String(text) => {
             let at =
                 time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(|_| bad())?;
-            i64::try_from(at.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad())
+            i64::try_from(at.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad())?
         }
-        _ => Err(bad()),
-    }
+        _ => return Err(bad()),
+    };
+    if (0..=LATEST_MS).contains(&ms) { Ok(ms) } else { Err(bad()) }
 }
 
 /// `verifyRegistrationResponse`: returns `{credentialId, publicKey, algorithm, counter, flags,
@@ -185,7 +205,7 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
     let verified = verify_registration_response_with(
         &input.response,
         &RegistrationExpectations {
-            challenge: &input.expected_challenge,
+            challenge: expected_challenge(&input.expected_challenge)?,
             origins: &origins,
             rp_id: &input.expected_rp_id,
             require_user_verification: input.require_user_verification,
@@ -203,9 +223,11 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
         "counter": verified.counter,
         "flags": FlagsJson::from(&verified.flags),
         "aaguid": aaguid::format(&verified.aaguid),
-        "attestationFormat": verified.attestation_format,
-        "attestationTrust": verified.attestation_trust.as_str(),
-        "attestationRoot": verified.attestation_root,
+        "attestationFormat": verified.attestation.format,
+        "attestationTrust": verified.attestation.trust.as_str(),
+        "attestationRoot": verified.attestation.root(),
+        "attestationSource": verified.attestation.anchor.as_ref().map(|a| a.source.as_str()),
+        "aaguidAttested": verified.attestation.attested_aaguid().is_some(),
         "transports": verified.transports,
         "discoverable": verified.discoverable,
         "deviceType": if verified.flags.backup_eligible { "multiDevice" } else { "singleDevice" },
@@ -225,7 +247,7 @@ pub fn verify_authentication_input(input: AuthenticationInput) -> Result<Verifie
     let verified = verify_authentication_response_json(
         input.response,
         &AuthenticationExpectations {
-            challenge: &input.expected_challenge,
+            challenge: expected_challenge(&input.expected_challenge)?,
             origins: &origins,
             rp_id: &input.expected_rp_id,
             require_user_verification: input.require_user_verification,

@@ -21,8 +21,12 @@ pub struct Config {
     /// Where data lives. Default: SQLite `file:kavach.db`.
     #[serde(default)]
     pub database: DatabaseConfig,
-    /// At least 32 bytes. Seeds the anti-enumeration fake credentials.
+    /// At least 32 bytes. Keys the challenge MACs (HKDF, one key per purpose).
     pub secret: String,
+    /// Earlier secrets, still accepted when verifying challenges issued under them, never used
+    /// for issuing: rotate by moving `secret` here and setting a new one. Each at least 32 bytes.
+    #[serde(default, alias = "previous_secrets")]
+    pub previous_secrets: Vec<String>,
     /// The public URL of the auth server: its origin is the default allowed origin, and `https`
     /// turns on `Secure` cookies.
     #[serde(alias = "base_url")]
@@ -45,8 +49,9 @@ pub struct Config {
 }
 
 /// `rateLimit`: at most `max` requests per `window` seconds from one client key (the host
-/// adapter supplies the key, normally the client's IP), on `authenticate/options` and
-/// `authenticate/verify`. Counted per instance, in memory.
+/// adapter supplies the key, normally the client's IP) on `authenticate/options` and
+/// `authenticate/verify`, and from one session on `register/options` and `register/verify`.
+/// Counted per instance, in memory.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitConfig {
@@ -163,10 +168,10 @@ pub struct PasskeyConfig {
     /// `android-safetynet` options.
     #[serde(default, alias = "android_safety_net")]
     pub android_safety_net: Option<SafetyNetConfig>,
-    /// The most ceremonies that may be outstanding at once (issued challenges not yet used or
-    /// expired), across every instance sharing the database. Default 100,000.
+    /// Deprecated, no effect: challenges are stateless, so there is nothing outstanding to cap
+    /// (`rateLimit` limits floods). Accepted, with a warning, so existing configurations start.
     #[serde(default, alias = "max_outstanding_challenges")]
-    pub max_outstanding_challenges: Option<u64>,
+    pub max_outstanding_challenges: Option<serde::de::IgnoredAny>,
 }
 
 /// `passkey.attestationPolicy`.
@@ -201,6 +206,9 @@ pub struct MetadataConfig {
     /// Path of the BLOB (the JWS text as downloaded from https://mds3.fidoalliance.org/).
     #[serde(alias = "blob_path")]
     pub blob_path: String,
+    /// A BLOB past its `nextUpdate`: `warn` (default: loaded, with a warning) or `refuse`.
+    #[serde(default)]
+    pub stale: Option<String>,
 }
 
 /// `passkey.androidSafetyNet`.
@@ -264,6 +272,7 @@ pub struct Settings {
     pub(crate) database: Database,
     pub(crate) pool_size: u32,
     pub(crate) secret: Vec<u8>,
+    pub(crate) previous_secrets: Vec<Vec<u8>>,
     pub(crate) base_path: String,
     pub(crate) secure_cookies: bool,
     pub(crate) session_max_age: u64,
@@ -280,8 +289,10 @@ pub struct Settings {
     pub(crate) allow_deleting_last_passkey: bool,
     pub(crate) attestation_options: AttestationOptions,
     pub(crate) attestation_policy: AttestationPolicy,
-    pub(crate) max_outstanding_challenges: u64,
     pub(crate) rate_limit: Option<RateLimit>,
+    /// What start-up should warn about (deprecated options, a stale metadata BLOB): logged when
+    /// an instance is created.
+    pub(crate) warnings: Vec<String>,
 }
 
 /// A validated `rateLimit`.
@@ -293,10 +304,6 @@ pub struct RateLimit {
     pub window_ms: i64,
 }
 
-/// Default `passkey.maxOutstandingChallenges`: about 25 MB of challenge rows in SQLite, far above
-/// what real traffic keeps outstanding (a sign-in holds one for seconds).
-pub const DEFAULT_MAX_OUTSTANDING_CHALLENGES: u64 = 100_000;
-const MAX_OUTSTANDING_CHALLENGES_RANGE: std::ops::RangeInclusive<u64> = 10..=100_000_000;
 const RATE_LIMIT_WINDOW_SECONDS: std::ops::RangeInclusive<u64> = 1..=86_400;
 
 impl std::fmt::Debug for Settings {
@@ -352,6 +359,15 @@ impl Settings {
                 config.secret.len()
             )));
         }
+        if let Some((index, short)) =
+            config.previous_secrets.iter().enumerate().find(|(_, s)| s.len() < MIN_SECRET_BYTES)
+        {
+            return Err(Error::config(format!(
+                "previousSecrets[{index}] must be at least {MIN_SECRET_BYTES} bytes (got {})",
+                short.len()
+            )));
+        }
+        let mut warnings = Vec::new();
         let base_url = Url::parse(&config.base_url)
             .map_err(|_| Error::config(format!("baseUrl '{}' is not a valid URL", config.base_url)))?;
         let base_origin = web_origin(&base_url, "baseUrl")?;
@@ -412,11 +428,21 @@ impl Settings {
             }
         };
 
-        let (attestation_options, attestation_policy) = attestation_settings(&passkey)?;
-        let max_outstanding_challenges =
-            passkey.max_outstanding_challenges.unwrap_or(DEFAULT_MAX_OUTSTANDING_CHALLENGES);
-        if !MAX_OUTSTANDING_CHALLENGES_RANGE.contains(&max_outstanding_challenges) {
-            return Err(Error::config("passkey.maxOutstandingChallenges must be between 10 and 100000000"));
+        let (attestation_options, attestation_policy) = attestation_settings(&passkey, &mut warnings)?;
+        if attestation == AttestationConveyance::None
+            && (attestation_policy.require_verified || !attestation_policy.allowed_aaguids.is_empty())
+        {
+            return Err(Error::config(
+                "passkey.attestationPolicy needs passkey.attestation 'direct' or 'indirect': with 'none' browsers \
+                 send no attestation to check",
+            ));
+        }
+        if passkey.max_outstanding_challenges.is_some() {
+            warnings.push(
+                "passkey.maxOutstandingChallenges is deprecated and has no effect: challenges are stateless, so \
+                 options requests store nothing (use rateLimit to limit floods)"
+                    .to_owned(),
+            );
         }
         let rate_limit = rate_limit_settings(config.rate_limit.as_ref())?;
 
@@ -428,6 +454,7 @@ impl Settings {
             database,
             pool_size,
             secret: config.secret.into_bytes(),
+            previous_secrets: config.previous_secrets.into_iter().map(String::into_bytes).collect(),
             base_path,
             secure_cookies: base_url.scheme() == "https",
             session_max_age: config.session.max_age,
@@ -441,14 +468,15 @@ impl Settings {
             allow_deleting_last_passkey: passkey.allow_deleting_last_passkey,
             attestation_options,
             attestation_policy,
-            max_outstanding_challenges,
             rate_limit,
+            warnings,
         })
     }
 
-    /// `passkey.maxOutstandingChallenges`.
-    pub fn max_outstanding_challenges(&self) -> u64 {
-        self.max_outstanding_challenges
+    /// What start-up warns about (deprecated options, a stale metadata BLOB); an instance logs
+    /// these when it is created.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The per-client rate limit, if enabled.
@@ -535,7 +563,10 @@ fn rate_limit_settings(config: Option<&RateLimitConfig>) -> Result<Option<RateLi
 
 /// `attestationPolicy`, `attestationRoots`, `bundledAttestationRoots`, `metadata`,
 /// `androidSafetyNet`.
-fn attestation_settings(passkey: &PasskeyConfig) -> Result<(AttestationOptions, AttestationPolicy)> {
+fn attestation_settings(
+    passkey: &PasskeyConfig,
+    warnings: &mut Vec<String>,
+) -> Result<(AttestationOptions, AttestationPolicy)> {
     let mut policy = AttestationPolicy::default();
     if let Some(config) = &passkey.attestation_policy {
         policy.require_verified = match config.require.as_deref().unwrap_or("any") {
@@ -580,7 +611,31 @@ fn attestation_settings(passkey: &PasskeyConfig) -> Result<(AttestationOptions, 
         }
     }
     let metadata = match &passkey.metadata {
-        Some(config) => Some(Arc::new(Metadata::from_file(&config.blob_path, crate::time::now_ms())?)),
+        Some(config) => {
+            let refuse_stale = match config.stale.as_deref().unwrap_or("warn") {
+                "warn" => false,
+                "refuse" => true,
+                other => {
+                    return Err(Error::config(format!(
+                        "passkey.metadata.stale must be 'warn' or 'refuse', not '{other}'"
+                    )));
+                }
+            };
+            let now = crate::time::now_ms();
+            let metadata = Metadata::from_file(&config.blob_path, now)?;
+            if metadata.is_stale(now) {
+                let why = format!(
+                    "passkey.metadata: the BLOB (number {}) is past its nextUpdate {}: download a current one from \
+                     https://mds3.fidoalliance.org/ (statuses such as REVOKED may be missing)",
+                    metadata.number, metadata.next_update
+                );
+                if refuse_stale {
+                    return Err(Error::config(why));
+                }
+                warnings.push(why);
+            }
+            Some(Arc::new(metadata))
+        }
         None => None,
     };
     let safetynet_require_cts_profile_match =
@@ -653,6 +708,16 @@ fn validate_rp_id(rp_id: &str) -> Result<String> {
             "passkey.rpId '{rp_id}' is an IP address; browsers require a domain (use localhost for development)"
         )));
     }
+    // Browsers refuse an RP ID that is a public suffix (`com`, `co.uk`, `github.io`): anyone
+    // could register under it. `localhost` is exempt (the list's implicit `*` rule would make
+    // every single-label name a suffix).
+    let is_localhost = lowered == "localhost" || lowered.ends_with(".localhost");
+    if !is_localhost && psl::suffix_str(&lowered) == Some(lowered.as_str()) {
+        return Err(Error::config(format!(
+            "passkey.rpId '{rp_id}' is a public suffix (Public Suffix List): use your registrable domain, such as \
+             example.com or yourname.github.io"
+        )));
+    }
     Ok(lowered)
 }
 
@@ -708,8 +773,8 @@ mod tests {
             json.to_string()
         };
         let defaults = Settings::from_json(&with(serde_json::json!({}), serde_json::json!({}))).unwrap();
-        assert_eq!(defaults.max_outstanding_challenges(), DEFAULT_MAX_OUTSTANDING_CHALLENGES);
         assert_eq!(defaults.rate_limit(), None, "rate limiting is off unless configured");
+        assert!(defaults.warnings().is_empty());
 
         let on = Settings::from_json(&with(serde_json::json!({"rateLimit": {}}), serde_json::json!({}))).unwrap();
         assert_eq!(on.rate_limit(), Some(RateLimit { max: 30, window_ms: 60_000 }));
@@ -719,7 +784,8 @@ mod tests {
         );
         let snake = Settings::from_json(&snake).unwrap();
         assert_eq!(snake.rate_limit(), Some(RateLimit { max: 5, window_ms: 10_000 }));
-        assert_eq!(snake.max_outstanding_challenges(), 50);
+        // The challenge cap of earlier versions is accepted, does nothing, and says so.
+        assert!(snake.warnings()[0].contains("maxOutstandingChallenges is deprecated"), "{:?}", snake.warnings());
         let off = with(serde_json::json!({"rateLimit": {"enabled": false, "max": 5}}), serde_json::json!({}));
         assert_eq!(Settings::from_json(&off).unwrap().rate_limit(), None);
 
@@ -731,11 +797,7 @@ mod tests {
                 "rateLimit.window must be between",
             ),
             (serde_json::json!({"rateLimit": {"perMinute": 3}}), serde_json::json!({}), "unknown field"),
-            (
-                serde_json::json!({}),
-                serde_json::json!({"maxOutstandingChallenges": 0}),
-                "maxOutstandingChallenges must be",
-            ),
+            (serde_json::json!({"previousSecrets": ["short"]}), serde_json::json!({}), "previousSecrets[0] must be"),
         ] {
             let message = error_of(&with(top, extra));
             assert!(message.contains(expected), "{message}");

@@ -72,6 +72,11 @@ impl Request {
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// Every value of a header, in order (a request may carry several `Cookie` fields).
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
 }
 
 impl Response {
@@ -187,7 +192,7 @@ impl Kavach {
         if matches!(route, Route::AuthenticateOptions | Route::AuthenticateVerify)
             && let (Some(limiter), Some(client)) = (&self.rate_limiter, &request.client)
         {
-            limiter.check(client, self.now())?;
+            limiter.check_client(client, self.now())?;
         }
         match route {
             Route::AuthenticateOptions => {
@@ -205,6 +210,13 @@ impl Kavach {
             }
             _ => {
                 let auth = self.request_session(request)?;
+                // A signed-in client is limited by its session: its address may be shared (NAT)
+                // and its session is what it cannot multiply without signing in again.
+                if matches!(route, Route::RegisterOptions | Route::RegisterVerify)
+                    && let Some(limiter) = &self.rate_limiter
+                {
+                    limiter.check_session(&auth.session.id, self.now())?;
+                }
                 self.route_signed_in(route, id, request, &auth)
             }
         }
@@ -245,20 +257,33 @@ impl Kavach {
     }
 
     fn request_session(&self, request: &Request) -> Result<Authenticated> {
-        let token = session::token_from_headers(request.header_value("authorization"), request.header_value("cookie"))
-            .ok_or_else(unauthorized)?;
+        let token = session::token_from_headers(
+            request.header_value("authorization"),
+            request.header_values("cookie"),
+            self.settings.secure_cookies,
+        )
+        .ok_or_else(unauthorized)?;
         self.session_for_token(&token)?.ok_or_else(unauthorized)
     }
 
-    /// Cross-site request forgery defence for state-changing routes: a browser always sends
-    /// `Origin` on cross-origin POST/PATCH/DELETE, so when present it must be one of ours.
-    /// Non-browser clients that send none are not refused (they hold a bearer token or nothing).
+    /// Cross-site request forgery defence for state-changing routes. A browser sends `Origin` on
+    /// cross-origin POST/PATCH/DELETE: when present it must be one of ours (then whatever
+    /// `Sec-Fetch-Site` says, it passes: a related origin is `same-site` or `cross-site` by
+    /// definition). Without `Origin`, a browser that says the request comes from another site
+    /// (`Sec-Fetch-Site: cross-site` or `same-site`: a sibling subdomain is another origin) is
+    /// refused; clients that send neither (non-browser clients, holding a bearer token or
+    /// nothing) are not.
     fn check_origin_header(&self, request: &Request) -> Result<()> {
+        let forbidden = || Err(Error::new(ErrorCode::ForbiddenOrigin, "requests from this origin are not allowed"));
         match request.header_value("origin") {
-            Some(origin) if !self.settings.request_origins.iter().any(|allowed| allowed == origin) => {
-                Err(Error::new(ErrorCode::ForbiddenOrigin, "requests from this origin are not allowed"))
-            }
-            _ => Ok(()),
+            Some(origin) if self.settings.request_origins.iter().any(|allowed| allowed == origin) => Ok(()),
+            Some(_) => forbidden(),
+            None => match request.header_value("sec-fetch-site").map(str::trim) {
+                Some(site) if site.eq_ignore_ascii_case("cross-site") || site.eq_ignore_ascii_case("same-site") => {
+                    forbidden()
+                }
+                _ => Ok(()),
+            },
         }
     }
 }

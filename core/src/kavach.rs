@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::config::{Database, Settings};
 use crate::error::{Error, ErrorCode, Result};
-use crate::limits::{ChallengeBudget, RateLimiter};
+use crate::limits::RateLimiter;
+use crate::passkey::{ChallengeKeys, FakeCredentials};
 use crate::session;
 use crate::store::{SessionRecord, SqliteStore, Store, UserRecord};
 use crate::time;
@@ -20,9 +21,16 @@ pub struct Kavach {
     pub(crate) settings: Settings,
     pub(crate) store: Box<dyn Store>,
     clock: Clock,
-    pub(crate) challenge_budget: ChallengeBudget,
+    /// Keys that MAC challenges and bind them to a user, derived from `secret` (and
+    /// `previousSecrets`, for verifying only).
+    pub(crate) challenge_keys: ChallengeKeys,
+    /// The anti-enumeration fakes, keyed by the database's instance key.
+    pub(crate) fake_credentials: FakeCredentials,
     pub(crate) rate_limiter: Option<RateLimiter>,
 }
+
+/// `kavach_keys` purpose of the anti-enumeration key.
+const FAKE_CREDENTIALS_KEY: &str = "fake-credentials";
 
 /// A user as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -105,7 +113,7 @@ impl Kavach {
                 ));
             }
         };
-        Ok(Self::with_store(settings, store))
+        Self::with_store(settings, store)
     }
 
     /// Parses, validates and opens a JSON configuration (DESIGN §2).
@@ -113,15 +121,21 @@ impl Kavach {
         Self::new(Settings::from_json(config)?)
     }
 
-    /// An instance over a store of the host's choosing.
-    pub fn with_store(settings: Settings, store: Box<dyn Store>) -> Self {
-        Self {
-            challenge_budget: ChallengeBudget::new(settings.max_outstanding_challenges),
+    /// An instance over a store of the host's choosing. Reads (creating on first use) the
+    /// database's instance key; a store that cannot is `INTERNAL`.
+    pub fn with_store(settings: Settings, store: Box<dyn Store>) -> Result<Self> {
+        let fake_key = store.instance_key(FAKE_CREDENTIALS_KEY, &session::random_bytes::<32>())?;
+        for warning in settings.warnings() {
+            crate::log::warning(warning);
+        }
+        Ok(Self {
+            challenge_keys: ChallengeKeys::new(&settings.secret, &settings.previous_secrets),
+            fake_credentials: FakeCredentials::new(&fake_key),
             rate_limiter: settings.rate_limit.map(RateLimiter::new),
             settings,
             store,
             clock: Arc::new(time::now_ms),
-        }
+        })
     }
 
     /// Replaces the clock (tests move time with it).
@@ -191,7 +205,7 @@ impl Kavach {
 
     /// Resolves a token, `Bearer <token>`, or a `Cookie` header to its live session.
     pub fn session(&self, token_or_header: &str) -> Result<Option<Authenticated>> {
-        match session::token_from_any(token_or_header) {
+        match session::token_from_any(token_or_header, self.settings.secure_cookies) {
             Some(token) => self.session_for_token(&token),
             None => Ok(None),
         }

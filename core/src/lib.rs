@@ -40,5 +40,5 @@ pub use error::{Error, ErrorCode, Result};
 pub use kavach::{Authenticated, Clock, Kavach, NewSession, SessionInfo, User};
 pub use log::set_internal_error_sink;
 pub use passkey::{Credential, RegisterOptionsRequest, SignIn};
-pub use session::{COOKIE_NAME, clearing_cookie, session_cookie};
+pub use session::{COOKIE_NAME, SECURE_COOKIE_NAME, clearing_cookie, cookie_name, session_cookie};
 pub use time::{iso8601, now_ms};

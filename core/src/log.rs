@@ -19,3 +19,12 @@ pub(crate) fn internal_error(detail: &str) {
         None => eprintln!("kavach: internal error: {detail}"),
     }
 }
+
+/// Something the operator should fix that does not stop kavach (a deprecated option, a stale
+/// metadata BLOB): to the same sink, marked as a warning.
+pub(crate) fn warning(detail: &str) {
+    match SINK.get() {
+        Some(sink) => sink(&format!("warning: {detail}")),
+        None => eprintln!("kavach: warning: {detail}"),
+    }
+}

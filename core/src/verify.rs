@@ -5,9 +5,12 @@
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
 use crate::webauthn::attestation::AttestationObject;
+use crate::webauthn::attestation::ModelEvidence;
 pub use crate::webauthn::attestation::metadata::Metadata;
-pub use crate::webauthn::attestation::roots::{TrustAnchor, TrustRoots};
-pub use crate::webauthn::attestation::{AttestationOptions, AttestationTrust};
+pub use crate::webauthn::attestation::roots::{AnchorSource, TrustAnchor, TrustRoots};
+pub use crate::webauthn::attestation::{
+    AttestationOptions, AttestationResult, AttestationTrust, AttestedAaguid, ReachedAnchor,
+};
 use crate::webauthn::client_data::{CeremonyType, ClientData, ClientDataExpectations};
 use crate::webauthn::response::{AuthenticationResponse, AuthenticationResponseJson, RegistrationResponse};
 use crate::webauthn::{AuthenticatorData, Check, CoseAlgorithm, CredentialPublicKey, Flags, sha256};
@@ -65,14 +68,11 @@ pub struct VerifiedRegistration {
     pub counter: u32,
     /// Authenticator data flags.
     pub flags: Flags,
-    /// The authenticator model (all zero if undisclosed).
+    /// The authenticator model as authenticator data claims it (all zero if undisclosed). Whether
+    /// the attestation proves it: [`AttestationResult::attested_aaguid`].
     pub aaguid: [u8; 16],
-    /// Attestation statement format.
-    pub attestation_format: String,
-    /// What the attestation established.
-    pub attestation_trust: AttestationTrust,
-    /// With `Verified`: the name of the trust anchor the attestation chain reached.
-    pub attestation_root: Option<String>,
+    /// What the attestation established: format, trust, the anchor reached, the model proven.
+    pub attestation: AttestationResult,
     /// Transport hints reported by the client.
     pub transports: Vec<String>,
     /// `credProps.rk` if the client reported it: whether the credential is discoverable.
@@ -94,38 +94,70 @@ pub struct VerifiedAuthentication {
 
 /// What attestation a relying party accepts (configuration `passkey.attestationPolicy`).
 ///
-/// `allowed_aaguids` alone checks the AAGUID the authenticator *claims*; only with
-/// `require_verified` is that claim backed by a certificate chain to a trusted root.
+/// `allowed_aaguids` is matched against the model the attestation *proves* (an
+/// [`AttestedAaguid`]), never the one the authenticator merely claims: with it, only
+/// authenticators whose attestation names a listed model may register.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttestationPolicy {
     /// Refuse every registration whose attestation did not chain to a trusted root
     /// (`none`, `self` and `unverified` included).
     pub require_verified: bool,
-    /// If non-empty, only these authenticator models (AAGUIDs) may register.
+    /// If non-empty, only these authenticator models (AAGUIDs), attested, may register.
     pub allowed_aaguids: Vec<[u8; 16]>,
 }
 
 impl AttestationPolicy {
     /// Checks a verified registration against the policy and the metadata's status reports.
+    ///
+    /// A metadata status (REVOKED, a compromise) refuses the registration when it applies to any
+    /// model the attestation leaves possible: the proven one; every model that shares the root
+    /// the chain reached; or, when nothing is proven, the claimed one (an honest authenticator of
+    /// a revoked model says what it is; a dishonest one can claim anything, which is why nothing
+    /// but a proven model can pass `allowedAaguids`).
     pub fn check(&self, registration: &VerifiedRegistration, metadata: Option<&Metadata>) -> Result<()> {
         let refuse = |why: String| Err(Error::verification(Check::AttestationPolicy, why));
-        if let Some(why) = metadata.and_then(|m| m.refusal(&registration.aaguid)) {
-            return refuse(format!("attestation policy: {why}"));
+        let attestation = &registration.attestation;
+        if let Some(metadata) = metadata {
+            let possible = match &attestation.model {
+                ModelEvidence::Attested(aaguid) => vec![*aaguid.bytes()],
+                ModelEvidence::OneOf(models) => models.clone(),
+                ModelEvidence::Unproven => vec![registration.aaguid],
+            };
+            if let Some(why) = possible.iter().find_map(|aaguid| metadata.refusal(aaguid)) {
+                return refuse(format!("attestation policy: {why}"));
+            }
         }
-        if self.require_verified && registration.attestation_trust != AttestationTrust::Verified {
+        if self.require_verified && attestation.trust != AttestationTrust::Verified {
             return refuse(format!(
                 "attestation policy requires a verified attestation chain; this {} attestation is {}",
-                registration.attestation_format,
-                registration.attestation_trust.as_str()
+                attestation.format,
+                attestation.trust.as_str()
             ));
         }
-        if !self.allowed_aaguids.is_empty() && !self.allowed_aaguids.contains(&registration.aaguid) {
-            return refuse(format!(
-                "attestation policy: authenticator model {} is not in allowedAaguids",
-                crate::aaguid::format(&registration.aaguid)
-            ));
+        if !self.allowed_aaguids.is_empty() {
+            let claimed = crate::aaguid::format(&registration.aaguid);
+            match attestation.attested_aaguid() {
+                Some(attested) if self.allows(&attested) => {}
+                Some(_) => {
+                    return refuse(format!(
+                        "attestation policy: authenticator model {claimed} is not in allowedAaguids"
+                    ));
+                }
+                None => {
+                    return refuse(format!(
+                        "attestation policy: authenticator model {claimed} is not attested (allowedAaguids needs an \
+                         attestation that names the model: a verified chain whose certificate carries it, or a FIDO \
+                         metadata root of that model alone)"
+                    ));
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Whether a proven model is one of `allowed_aaguids`.
+    fn allows(&self, aaguid: &AttestedAaguid) -> bool {
+        self.allowed_aaguids.contains(aaguid.bytes())
     }
 }
 
@@ -190,9 +222,7 @@ fn verify_registration(
         counter: auth_data.sign_count,
         flags: auth_data.flags,
         aaguid: credential.aaguid,
-        attestation_format: outcome.format,
-        attestation_trust: outcome.trust,
-        attestation_root: outcome.root,
+        attestation: outcome,
         transports: response.transports,
         discoverable: response.cred_props_rk,
     })

@@ -49,7 +49,8 @@ fn packed_x5c_chaining_to_a_configured_root_is_verified_and_listed_so() {
     let (_, token) = h.signup("ada@example.com");
     let verified = h.register(&mut authenticator, &token);
     assert_eq!(verified.status, 200, "{}", verified.json());
-    let expected = json!({"format": "packed", "trust": "verified", "root": "Kavach Test CA"});
+    let expected = json!({"format": "packed", "trust": "verified", "root": "Kavach Test CA", "source": "configured",
+        "aaguidAttested": true});
     assert_eq!(verified.json()["credential"]["attestation"], expected);
     // Stored: the list (read back from the database) says the same.
     let list = h.request("GET", "/auth/passkey/credentials", None, Some(&token)).json();
@@ -61,7 +62,10 @@ fn packed_x5c_without_its_root_is_unverified() {
     let h = Harness::with_passkey_options(json!({"attestation": "direct"}));
     let (status, body) = register(&h, &mut packed_authenticator(AAGUID));
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["credential"]["attestation"], json!({"format": "packed", "trust": "unverified", "root": null}));
+    assert_eq!(
+        body["credential"]["attestation"],
+        json!({"format": "packed", "trust": "unverified", "root": null, "source": null, "aaguidAttested": false})
+    );
 }
 
 #[test]
@@ -87,7 +91,10 @@ fn a_root_declared_for_another_format_does_not_vouch() {
 fn self_and_fido_u2f_are_recorded_as_such() {
     let h = Harness::with_passkey_options(json!({"attestation": "direct"}));
     let (_, body) = register(&h, &mut Authenticator::new().with_attestation(AttestationMode::PackedSelf));
-    assert_eq!(body["credential"]["attestation"], json!({"format": "packed", "trust": "self", "root": null}));
+    assert_eq!(
+        body["credential"]["attestation"],
+        json!({"format": "packed", "trust": "self", "root": null, "source": null, "aaguidAttested": false})
+    );
 
     let mut u2f = Authenticator::new().with_attestation(AttestationMode::FidoU2f);
     let h = Harness::with_passkey_options(json!({"attestation": "direct",
@@ -99,7 +106,8 @@ fn self_and_fido_u2f_are_recorded_as_such() {
     assert_eq!(verified.status, 200, "{}", verified.json());
     assert_eq!(
         verified.json()["credential"]["attestation"],
-        json!({"format": "fido-u2f", "trust": "verified", "root": "Test U2F CA"})
+        json!({"format": "fido-u2f", "trust": "verified", "root": "Test U2F CA", "source": "configured",
+            "aaguidAttested": false})
     );
 }
 
@@ -131,14 +139,32 @@ fn require_verified_refuses_unverified_self_and_none_and_accepts_a_verified_chai
 
 #[test]
 fn allowed_aaguids_admit_only_the_listed_models() {
-    let options =
-        json!({"attestation": "direct", "attestationPolicy": {"allowedAaguids": [AAGUID_TEXT.to_uppercase()]}});
-    let h = Harness::with_passkey_options(options.clone());
-    let (status, body) = register(&h, &mut packed_authenticator(AAGUID));
+    let mut listed = packed_authenticator(AAGUID);
+    let options = |authenticator: &Authenticator| {
+        json!({"attestation": "direct", "attestationPolicy": {"allowedAaguids": [AAGUID_TEXT.to_uppercase()]},
+            "attestationRoots": [root_config("Vendor CA", Some("packed"), authenticator.attestation_root_pem())]})
+    };
+    let h = Harness::with_passkey_options(options(&listed));
+    let (status, body) = register(&h, &mut listed);
     assert_eq!(status, 200, "{body}");
-    let h = Harness::with_passkey_options(options);
-    let (status, body) = register(&h, &mut packed_authenticator([9; 16]));
+    let mut other = packed_authenticator([9; 16]);
+    let h = Harness::with_passkey_options(options(&other));
+    let (status, body) = register(&h, &mut other);
     assert_refused(status, &body, "authenticator model 09090909-0909-0909-0909-090909090909 is not in allowedAaguids");
+    // A listed model that only claims to be one (no verified chain names it) is not admitted.
+    let h = Harness::with_passkey_options(
+        json!({"attestation": "direct", "attestationPolicy": {"allowedAaguids": [AAGUID_TEXT]}}),
+    );
+    let (status, body) = register(&h, &mut packed_authenticator(AAGUID));
+    assert_refused(status, &body, "is not attested");
+}
+
+#[test]
+fn an_attestation_policy_needs_an_attestation_to_check() {
+    let database = TestDatabase::new();
+    let config = Harness::config(&database, &json!({"attestationPolicy": {"require": "verified"}}));
+    let err = Settings::from_json(&config.to_string()).unwrap_err();
+    assert!(err.message().contains("needs passkey.attestation 'direct' or 'indirect'"), "{}", err.message());
 }
 
 #[test]
@@ -307,9 +333,75 @@ fn metadata_roots_verify_the_model_and_its_description_names_the_credential() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["credential"]["attestation"],
-        json!({"format": "packed", "trust": "verified", "root": "FIDO MDS: Kavach Test Key"})
+        json!({"format": "packed", "trust": "verified", "root": "FIDO MDS: Kavach Test Key", "source": "mds",
+            "aaguidAttested": true})
     );
     assert_eq!(body["credential"]["name"], "Kavach Test Key");
+}
+
+#[test]
+fn a_metadata_root_of_one_model_attests_it_without_a_certificate_extension() {
+    let mut authenticator = packed_authenticator(AAGUID).with_aaguid_extension(false);
+    let h = harness_with_metadata(
+        &authenticator,
+        json!({"attestation": "direct", "attestationPolicy": {"require": "verified", "allowedAaguids": [AAGUID_TEXT]}}),
+    );
+    let (status, body) = register(&h, &mut authenticator);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["credential"]["attestation"]["aaguidAttested"], true);
+}
+
+/// A BLOB listing one attestation root for two models: `AAGUID` (fine) and a sibling whose
+/// latest status is `status`.
+fn shared_root_harness(authenticator: &Authenticator, status: &str, extra: Value) -> Harness {
+    let signer = MdsSigner::new((2040, 1, 1));
+    let root = STANDARD.encode(der_of_pem(authenticator.attestation_root_pem()));
+    let payload = json!({"legalHeader": "test", "no": 7, "nextUpdate": "2027-02-01", "entries": [
+        {"aaguid": AAGUID_TEXT, "metadataStatement": {"description": "Vendor Key A",
+            "attestationRootCertificates": [root]},
+         "statusReports": [{"status": "FIDO_CERTIFIED_L1", "effectiveDate": "2024-01-01"}]},
+        {"aaguid": "11111111-1111-1111-1111-111111111111", "metadataStatement": {"description": "Vendor Key B",
+            "attestationRootCertificates": [root]},
+         "statusReports": [{"status": status, "effectiveDate": "2025-06-01"}]}]});
+    let metadata = Metadata::danger_from_blob_signed_by(&signer.blob(&payload), &signer.roots(), NOW).unwrap();
+    Harness::with_settings(extra, |settings| settings.attestation_mut().metadata = Some(Arc::new(metadata)))
+}
+
+#[test]
+fn a_root_shared_by_models_attests_none_of_them() {
+    // Before: the claim decided. A device of the sibling model (or of a revoked one) claiming the
+    // listed model passed allowedAaguids and dodged the sibling's status.
+    let mut authenticator = packed_authenticator(AAGUID).with_aaguid_extension(false);
+    let policy = json!({"attestation": "direct",
+        "attestationPolicy": {"require": "verified", "allowedAaguids": [AAGUID_TEXT]}});
+    let h = shared_root_harness(&authenticator, "FIDO_CERTIFIED_L1", policy);
+    let (status, body) = register(&h, &mut authenticator);
+    assert_refused(status, &body, "is not attested");
+
+    let h = shared_root_harness(&authenticator, "REVOKED", json!({"attestation": "direct"}));
+    let (status, body) = register(&h, &mut authenticator);
+    assert_refused(status, &body, "authenticator 'Vendor Key B' has FIDO metadata status REVOKED");
+
+    // The certificate extension tells the models apart: the sibling's status does not apply.
+    let mut named = packed_authenticator(AAGUID);
+    let h = shared_root_harness(&named, "REVOKED", json!({"attestation": "direct"}));
+    let (status, body) = register(&h, &mut named);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["credential"]["attestation"]["aaguidAttested"], true);
+}
+
+#[test]
+fn a_metadata_blob_past_its_next_update_is_stale() {
+    let authenticator = packed_authenticator(AAGUID);
+    let signer = MdsSigner::new((2040, 1, 1));
+    let metadata = Metadata::danger_from_blob_signed_by(
+        &signer.blob(&payload(authenticator.attestation_root_pem())),
+        &signer.roots(),
+        NOW,
+    )
+    .unwrap();
+    assert!(!metadata.is_stale(NOW), "nextUpdate 2027-02-01 is after the harness clock");
+    assert!(metadata.is_stale(NOW + 30 * 24 * 3600 * 1000));
 }
 
 #[test]

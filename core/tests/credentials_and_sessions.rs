@@ -26,7 +26,10 @@ fn lists_credentials_newest_first_with_the_documented_fields() {
         keys,
         ["aaguid", "attestation", "backedUp", "createdAt", "deviceType", "id", "lastUsedAt", "name", "transports"]
     );
-    assert_eq!(second["attestation"], json!({"format": "none", "trust": "none", "root": null}));
+    assert_eq!(
+        second["attestation"],
+        json!({"format": "none", "trust": "none", "root": null, "source": null, "aaguidAttested": false})
+    );
     assert!(second["createdAt"].as_str().unwrap().ends_with('Z'));
 }
 
@@ -137,7 +140,7 @@ fn sessions_work_by_cookie_and_bearer_and_never_otherwise() {
     assert_error(&h.request("GET", "/auth/session", None, None), 401, "UNAUTHORIZED");
     // The host API resolves the same forms.
     assert!(h.kavach.session(&token).unwrap().is_some());
-    assert!(h.kavach.session(&format!("kavach_session={token}")).unwrap().is_some());
+    assert!(h.kavach.session(&format!("__Host-kavach_session={token}")).unwrap().is_some());
     assert!(h.kavach.session(&format!("Bearer {token}")).unwrap().is_some());
 }
 
@@ -165,7 +168,7 @@ fn sign_out_revokes_the_session_and_clears_the_cookie() {
         response
             .header_value("set-cookie")
             .unwrap()
-            .contains("kavach_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
+            .contains("__Host-kavach_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
     );
     assert_error(&h.request("GET", "/auth/session", None, Some(&token)), 401, "UNAUTHORIZED");
     assert_eq!(h.request("GET", "/auth/session", None, Some(&other)).status, 200, "other sessions live on");
@@ -192,5 +195,5 @@ fn host_user_api_creates_finds_and_refuses_duplicates() {
     assert_eq!(h.kavach.create_user("not-an-email", None).unwrap_err().code(), kavach_core::ErrorCode::InvalidRequest);
     assert_eq!(h.kavach.create_session("no-such-user").unwrap_err().code(), kavach_core::ErrorCode::UserNotFound);
     let session = h.kavach.create_session(&user.id).unwrap();
-    assert!(session.set_cookie.starts_with(&format!("kavach_session={}", session.token)));
+    assert!(session.set_cookie.starts_with(&format!("__Host-kavach_session={}", session.token)));
 }

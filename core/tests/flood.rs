@@ -1,15 +1,16 @@
-//! Flood resistance over loopback (issue 9): clients with no session hammer
-//! `authenticate/options` (and `authenticate/verify` with junk) through a real TCP server.
+//! Flood resistance over loopback (issues 9 and 14): one signed-in client hammers
+//! `register/options` with its session, and one client with no session hammers
+//! `authenticate/options` (and `authenticate/verify` with junk), through a real TCP server.
 //!
-//! - With only the challenge cap, storage stays bounded: exactly `maxOutstandingChallenges`
-//!   challenges are stored, every further request is `503 TOO_MANY_CHALLENGES` with
-//!   `Retry-After`, never a 500; once they expire the sweep clears them and a real user signs in;
-//!   a second flood leaves the table no bigger and the process's memory does not grow with it.
-//! - With the per-client rate limit on, the flooding client is held to its budget (429
-//!   `RATE_LIMITED`) while real users signing in from other addresses succeed during the flood.
+//! - With rate limits off, 100,000 options requests leave storage exactly as it was (challenges
+//!   are stateless: options write nothing), answer 200 every time, never a 500, and real users
+//!   signing in meanwhile succeed; memory does not grow with the number of requests.
+//! - With the rate limit on, the flooders are held to their budgets (429 `RATE_LIMITED` with
+//!   `Retry-After`: the anonymous one by its address, the signed-in one by its session) while
+//!   real users signing in from other addresses succeed during the flood.
 //!
 //! Bounded: a fixed number of requests per phase, and the whole test fails if a phase takes
-//! more than a minute. The clock is the harness's movable clock, so nothing waits for expiry.
+//! more than two minutes.
 
 mod support;
 
@@ -26,12 +27,20 @@ use kavach_core::http::Request;
 use serde_json::{Value, json};
 use support::*;
 
-const CAP: u64 = 500;
+/// Options requests in the storage flood: half `register/options` with one session, half
+/// `authenticate/options` from one client.
+const STORAGE_FLOOD_REQUESTS: usize = 100_000;
 const FLOOD_THREADS: usize = 4;
-const REQUESTS_PER_THREAD: usize = 1_500;
-/// Challenges live for the ceremony timeout plus 30 s of grace.
-const CHALLENGE_LIFETIME_MS: i64 = 60_000 + 30_000;
-const PHASE_DEADLINE: Duration = Duration::from_secs(60);
+const PHASE_DEADLINE: Duration = Duration::from_secs(120);
+/// Tables whose rows the storage flood must leave as they were (but for real users' sign-ins).
+const TABLES: [&str; 6] = [
+    "kavach_users",
+    "kavach_sessions",
+    "kavach_passkey_credentials",
+    "kavach_consumed_challenges",
+    "kavach_keys",
+    "kavach_passkey_challenges",
+];
 
 /// A minimal HTTP/1.1 keep-alive server around `Kavach::handle`. It plays a host behind its own
 /// reverse proxy: the client key is the `X-Forwarded-For` the proxy set, else the peer address.
@@ -123,6 +132,8 @@ struct Client {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
     forwarded_for: String,
+    /// A `Cookie` header to send (a signed-in client).
+    cookie: Option<String>,
 }
 
 struct Reply {
@@ -140,14 +151,21 @@ impl Client {
             writer: stream.try_clone().unwrap(),
             reader: BufReader::new(stream),
             forwarded_for: forwarded_for.into(),
+            cookie: None,
         }
+    }
+
+    fn signed_in(mut self, token: &str) -> Self {
+        self.cookie = Some(format!("{}={token}", kavach_core::SECURE_COOKIE_NAME));
+        self
     }
 
     fn post(&mut self, path: &str, body: &Value) -> Reply {
         let body = body.to_string();
+        let cookie = self.cookie.as_ref().map(|c| format!("cookie: {c}\r\n")).unwrap_or_default();
         let request = format!(
             "POST {path} HTTP/1.1\r\nhost: auth.example.com\r\ncontent-type: application/json\r\n\
-             x-forwarded-for: {}\r\ncontent-length: {}\r\n\r\n{body}",
+             x-forwarded-for: {}\r\n{cookie}content-length: {}\r\n\r\n{body}",
             self.forwarded_for,
             body.len()
         );
@@ -180,25 +198,48 @@ impl Client {
     }
 }
 
-/// Status -> count over a flood of `authenticate/options` (odd requests) and junk
-/// `authenticate/verify` (every tenth), from `threads` connections.
-fn flood(server: &LoopbackServer, threads: usize, requests: usize, forwarded_for: &str) -> BTreeMap<u16, usize> {
+/// What a flooding connection sends.
+#[derive(Clone, Copy)]
+enum Flood<'a> {
+    /// `authenticate/options` (by email every other request), and junk `authenticate/verify`
+    /// every tenth, with no session.
+    Anonymous,
+    /// `register/options` with this session token.
+    SignedIn(&'a str),
+}
+
+/// Status -> count over `requests` requests on each of `threads` connections.
+fn flood(
+    server: &LoopbackServer,
+    threads: usize,
+    requests: usize,
+    forwarded_for: &str,
+    kind: Flood<'_>,
+) -> BTreeMap<u16, usize> {
     let started = Instant::now();
     let tallies: Vec<BTreeMap<u16, usize>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                scope.spawn(|| {
+                scope.spawn(move || {
                     let mut client = Client::connect(server, forwarded_for);
+                    if let Flood::SignedIn(token) = kind {
+                        client = client.signed_in(token);
+                    }
                     let mut tally = BTreeMap::new();
                     for i in 0..requests {
-                        let reply = if i % 10 == 9 {
-                            client.post("/auth/passkey/authenticate/verify", &json!({ "id": "AAAA", "rawId": "AAAA" }))
-                        } else {
-                            client.post("/auth/passkey/authenticate/options", &json!({}))
+                        let reply = match kind {
+                            Flood::SignedIn(_) => client.post("/auth/passkey/register/options", &json!({})),
+                            Flood::Anonymous if i % 10 == 9 => client
+                                .post("/auth/passkey/authenticate/verify", &json!({ "id": "AAAA", "rawId": "AAAA" })),
+                            Flood::Anonymous if i % 2 == 0 => client.post(
+                                "/auth/passkey/authenticate/options",
+                                &json!({"email": format!("{i}@example.com")}),
+                            ),
+                            Flood::Anonymous => client.post("/auth/passkey/authenticate/options", &json!({})),
                         };
                         check_refusal(&reply);
                         *tally.entry(reply.status).or_insert(0) += 1;
-                        assert!(started.elapsed() < PHASE_DEADLINE, "flood phase took over a minute");
+                        assert!(started.elapsed() < PHASE_DEADLINE, "flood phase took over two minutes");
                     }
                     tally
                 })
@@ -224,10 +265,6 @@ fn check_refusal(reply: &Reply) {
             assert_eq!(reply.body["code"], "RATE_LIMITED", "{}", reply.body);
             assert!(reply.headers["retry-after"].parse::<u32>().unwrap() >= 1);
         }
-        503 => {
-            assert_eq!(reply.body["code"], "TOO_MANY_CHALLENGES", "{}", reply.body);
-            assert!(reply.headers["retry-after"].parse::<u32>().unwrap() >= 1);
-        }
         other => panic!("unexpected status {other}: {}", reply.body),
     }
 }
@@ -239,6 +276,17 @@ fn resident_kib() -> u64 {
     pages * 4
 }
 
+/// `count` users with a passkey each: `(email, their authenticator)`.
+fn registered_users(h: &Harness, count: usize) -> Vec<(String, Authenticator)> {
+    (0..count)
+        .map(|i| {
+            let email = format!("user{i}@example.com");
+            let authenticator = registered_user(h, &email);
+            (email, authenticator)
+        })
+        .collect()
+}
+
 fn registered_user(h: &Harness, email: &str) -> Authenticator {
     let mut authenticator = Authenticator::new();
     let (_, token) = h.signup(email);
@@ -246,67 +294,90 @@ fn registered_user(h: &Harness, email: &str) -> Authenticator {
     authenticator
 }
 
+/// The two floods run one at a time: each measures this process's memory.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn row_counts(h: &Harness) -> BTreeMap<&'static str, i64> {
+    TABLES.iter().map(|table| (*table, h.database.count(table))).collect()
+}
+
 #[test]
-fn challenge_cap_bounds_storage_and_memory_under_an_options_flood() {
-    let h = Harness::with_passkey_options(json!({ "maxOutstandingChallenges": CAP }));
-    let mut ada = registered_user(&h, "ada@example.com");
+fn an_options_flood_from_one_session_and_one_client_stores_nothing() {
+    // Before (issue 14, finding 3): every options request stored a challenge, and the cap that
+    // bounded them was global, so ~1,100 register/options a second from one account kept every
+    // other user's sign-in options at 503.
+    let h = Harness::new();
+    let users = registered_users(&h, 2);
+    let (_, mallory) = h.signup("mallory@example.com");
     let server = LoopbackServer::start(h.kavach.clone());
-    let mut real_user = Client::connect(&server, "198.51.100.1");
-    // The cap counts the table at most once a second and adds this instance's own issues in
-    // between; a second on, the registration challenge (used) no longer counts.
-    h.advance_ms(1_000);
+    let before = row_counts(&h);
 
-    let flooded = flood(&server, FLOOD_THREADS, REQUESTS_PER_THREAD, "203.0.113.7");
-    let options_sent = FLOOD_THREADS * (REQUESTS_PER_THREAD - REQUESTS_PER_THREAD / 10);
-    assert_eq!(flooded.get(&200).copied().unwrap_or(0) as u64, CAP, "{flooded:?}");
-    assert_eq!(flooded[&503] as u64, options_sent as u64 - CAP, "{flooded:?}");
-    assert_eq!(h.database.count("kavach_passkey_challenges") as u64, CAP);
+    let per_thread = STORAGE_FLOOD_REQUESTS / 2 / FLOOD_THREADS;
+    let _serial = SERIAL.lock();
+    let ((signed_in_flood, anonymous_flood), real_sign_ins) = std::thread::scope(|scope| {
+        let signed_in =
+            scope.spawn(|| flood(&server, FLOOD_THREADS / 2, per_thread * 2, "203.0.113.9", Flood::SignedIn(&mallory)));
+        let anonymous =
+            scope.spawn(|| flood(&server, FLOOD_THREADS / 2, per_thread * 2, "203.0.113.7", Flood::Anonymous));
+        let real: Vec<_> = users
+            .into_iter()
+            .enumerate()
+            .map(|(i, (email, mut authenticator))| {
+                let server = &server;
+                scope.spawn(move || {
+                    let mut client = Client::connect(server, &format!("198.51.100.{}", i + 1));
+                    (0..5)
+                        .map(|_| {
+                            let reply = client.sign_in(&mut authenticator, &email);
+                            assert_eq!(reply.status, 200, "{}", reply.body);
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        let real = real.into_iter().map(|t| t.join().unwrap()).sum::<usize>() as i64;
+        ((signed_in.join().unwrap(), anonymous.join().unwrap()), real)
+    });
 
-    // The cap is global: while it is full, a real user cannot start either (which is what the
-    // per-client rate limit is for, below). Once the flood's challenges expire, they can.
-    let refused = real_user.post("/auth/passkey/authenticate/options", &json!({}));
-    assert_eq!(refused.status, 503);
-    h.advance_ms(CHALLENGE_LIFETIME_MS + 1);
-    let signed_in = real_user.sign_in(&mut ada, "ada@example.com");
-    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
-    assert!(signed_in.headers["set-cookie"].starts_with("kavach_session="));
-
-    // A second flood, as long as the first: the expired rows are swept by the new inserts, the
-    // table holds at most one cap's worth of live rows plus what the sweep has not reached yet,
-    // and memory does not grow with the number of requests.
+    // A second flood, after the first warmed up the threads and the allocator: memory does not
+    // grow with the number of requests.
     let resident_before = resident_kib();
-    let again = flood(&server, FLOOD_THREADS, REQUESTS_PER_THREAD, "203.0.113.7");
+    flood(&server, FLOOD_THREADS / 2, per_thread, "203.0.113.7", Flood::Anonymous);
+    flood(&server, FLOOD_THREADS / 2, per_thread, "203.0.113.9", Flood::SignedIn(&mallory));
     let resident_growth_kib = resident_kib().saturating_sub(resident_before);
-    // CAP - 1: the real user's sign-in challenge was issued at this clock reading, and the next
-    // count is a second away.
-    assert_eq!(again.get(&200).copied().unwrap_or(0) as u64, CAP - 1, "{again:?}");
-    let rows = h.database.count("kavach_passkey_challenges") as u64;
-    assert!(rows <= CAP, "{rows} challenge rows after the second flood (cap {CAP})");
+
+    assert_eq!(signed_in_flood, BTreeMap::from([(200, STORAGE_FLOOD_REQUESTS / 2)]), "every register/options answered");
+    let junk_verifies = STORAGE_FLOOD_REQUESTS / 2 / 10;
+    assert_eq!(anonymous_flood[&200], STORAGE_FLOOD_REQUESTS / 2 - junk_verifies, "{anonymous_flood:?}");
+    assert_eq!(anonymous_flood[&400], junk_verifies, "junk verifies are refused, never stored: {anonymous_flood:?}");
+
+    // Only the real users' sign-ins wrote anything: a session and a used challenge each.
+    let mut expected = before.clone();
+    *expected.get_mut("kavach_sessions").unwrap() += real_sign_ins;
+    *expected.get_mut("kavach_consumed_challenges").unwrap() += real_sign_ins;
+    assert_eq!(row_counts(&h), expected);
     assert!(resident_growth_kib < 16 * 1024, "resident memory grew by {resident_growth_kib} KiB over a second flood");
     eprintln!(
-        "flood: {} requests per phase; phase 1 {flooded:?}; phase 2 {again:?}; {rows} challenge rows after; \
-         resident memory change over phase 2: {resident_growth_kib} KiB",
-        FLOOD_THREADS * REQUESTS_PER_THREAD
+        "storage flood: {STORAGE_FLOOD_REQUESTS} options requests; register/options {signed_in_flood:?}, \
+         anonymous {anonymous_flood:?}; {real_sign_ins} real sign-ins meanwhile; rows {:?}; resident memory \
+         change {resident_growth_kib} KiB",
+        row_counts(&h)
     );
 }
 
 #[test]
 fn rate_limit_holds_a_flooding_client_while_real_users_sign_in() {
-    let h = Harness::with_config(
-        json!({ "maxOutstandingChallenges": CAP }),
-        json!({ "rateLimit": { "window": 60, "max": 20 } }),
-    );
-    let users: Vec<(String, Authenticator)> = (0..4)
-        .map(|i| {
-            let email = format!("user{i}@example.com");
-            let authenticator = registered_user(&h, &email);
-            (email, authenticator)
-        })
-        .collect();
+    let h = Harness::with_config(json!({}), json!({ "rateLimit": { "window": 60, "max": 20 } }));
+    let (_, mallory) = h.signup("mallory@example.com");
+    let users = registered_users(&h, 4);
     let server = LoopbackServer::start(h.kavach.clone());
 
-    let (flooded, signed_in) = std::thread::scope(|scope| {
-        let flooder = scope.spawn(|| flood(&server, 3, 1_000, "203.0.113.7"));
+    let used_before = h.database.count("kavach_consumed_challenges");
+    let _serial = SERIAL.lock();
+    let (flooded, session_flood, signed_in) = std::thread::scope(|scope| {
+        let flooder = scope.spawn(|| flood(&server, 3, 1_000, "203.0.113.7", Flood::Anonymous));
+        // The signed-in flooder changes address at will; its session is what limits it.
+        let session_flooder = scope.spawn(|| flood(&server, 1, 500, "203.0.113.99", Flood::SignedIn(&mallory)));
         // Real users on their own addresses, each signing in several times during the flood.
         let real: Vec<_> = users
             .into_iter()
@@ -319,13 +390,22 @@ fn rate_limit_holds_a_flooding_client_while_real_users_sign_in() {
                 })
             })
             .collect();
-        (flooder.join().unwrap(), real.into_iter().map(|t| t.join().unwrap()).sum::<usize>())
+        (
+            flooder.join().unwrap(),
+            session_flooder.join().unwrap(),
+            real.into_iter().map(|t| t.join().unwrap()).sum::<usize>(),
+        )
     });
     assert_eq!(signed_in, 4 * 5, "every real sign-in succeeded during the flood");
     // The flooder's 20 requests that got through were options (200) or junk verifies (400).
     let admitted = flooded.get(&200).copied().unwrap_or(0) + flooded.get(&400).copied().unwrap_or(0);
     assert_eq!(admitted, 20, "{flooded:?}");
     assert_eq!(flooded[&429], 3 * 1_000 - 20, "{flooded:?}");
-    assert!(h.database.count("kavach_passkey_challenges") <= 20, "only the flooder's admitted challenges remain");
-    eprintln!("rate limit: flooder {flooded:?}; real users signed in {signed_in} times during the flood");
+    assert_eq!(session_flood, BTreeMap::from([(200, 20), (429, 480)]), "the session's budget");
+    let used = h.database.count("kavach_consumed_challenges") - used_before;
+    assert_eq!(used, signed_in as i64, "only real sign-ins used challenges");
+    eprintln!(
+        "rate limit: flooder {flooded:?}; session flooder {session_flood:?}; real users signed in {signed_in} \
+         times during the flood"
+    );
 }

@@ -27,7 +27,7 @@ fn a_full_ceremony_through_the_json_host_api() {
     let session = k.create_session_json(user["id"].as_str().unwrap()).unwrap();
     let token = session["token"].as_str().unwrap();
     assert_eq!(session["session"]["userId"], user["id"]);
-    assert!(session["setCookie"].as_str().unwrap().starts_with(&format!("kavach_session={token}")));
+    assert!(session["setCookie"].as_str().unwrap().starts_with(&format!("__Host-kavach_session={token}")));
 
     let mut authenticator = Authenticator::new();
     let options = k.register_options_json(token, "").unwrap();

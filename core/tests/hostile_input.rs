@@ -220,7 +220,7 @@ impl Failures {
 fn post_bytes(h: &Harness, path: &str, body: Vec<u8>, token: Option<&str>) -> Response {
     let mut request = Request::new("POST", path).header("content-type", "application/json");
     if let Some(token) = token {
-        request = request.header("cookie", &format!("kavach_session={token}"));
+        request = request.header("cookie", &format!("__Host-kavach_session={token}"));
     }
     request.body = body;
     h.kavach.handle(&request)
@@ -825,9 +825,9 @@ fn random_requests_never_error_500() {
         let huge = |rng: &Rng| "A".repeat(rng.below(70_000));
         for _ in 0..rng.below(4) {
             let (name, value) = match rng.below(9) {
-                0 => ("cookie", format!("kavach_session={token}")),
-                1 => ("cookie", format!("kavach_session={}; kavach_session=\"{token}\"", rng.text(43))),
-                2 => ("cookie", format!("kavach_session={}", huge(&rng))),
+                0 => ("cookie", format!("__Host-kavach_session={token}")),
+                1 => ("cookie", format!("__Host-kavach_session={}; __Host-kavach_session=\"{token}\"", rng.text(43))),
+                2 => ("cookie", format!("__Host-kavach_session={}", huge(&rng))),
                 3 => ("cookie", rng.text(100)),
                 4 => ("authorization", format!("Bearer {token}")),
                 5 => (

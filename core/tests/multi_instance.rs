@@ -46,7 +46,7 @@ fn instance_process() {
             "http" => {
                 let mut request = Request::new(command["method"].as_str().unwrap(), command["path"].as_str().unwrap());
                 if let Some(token) = command["token"].as_str() {
-                    request = request.header("cookie", &format!("kavach_session={token}"));
+                    request = request.header("cookie", &format!("__Host-kavach_session={token}"));
                 }
                 if !command["body"].is_null() {
                     request = request.json(&command["body"]);
@@ -171,7 +171,7 @@ fn two_processes_share_challenges_credentials_and_sessions() {
     let signed_in = a.post("/auth/passkey/authenticate/verify", &assertion, None);
     assert_eq!(signed_in["status"], 200, "{signed_in}");
     let cookie = signed_in["setCookie"].as_str().unwrap();
-    let new_token = cookie.strip_prefix("kavach_session=").unwrap().split(';').next().unwrap();
+    let new_token = cookie.strip_prefix("__Host-kavach_session=").unwrap().split(';').next().unwrap();
     assert_eq!(b.get("/auth/session", new_token)["body"]["user"]["id"], signup["user"]);
 
     // The same assertion sent to both at once, round after round: exactly one session each time.
@@ -205,7 +205,7 @@ fn instances_starting_at_once_migrate_once() {
         let ready = instance.answer();
         assert_eq!(ready["ready"], true, "{ready}");
     }
-    assert_eq!(database.count("kavach_schema_version"), 2);
+    assert_eq!(database.count("kavach_schema_version"), 3);
     // And they all work on the one schema.
     for (i, instance) in instances.iter_mut().enumerate() {
         let signup = instance.call(json!({"op": "signup", "email": format!("user{i}@example.com")}));

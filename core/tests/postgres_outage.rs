@@ -94,10 +94,16 @@ fn requests_fail_cleanly_while_the_database_is_down_and_succeed_when_it_is_back(
     assert_eq!(response.json()["error"], "database unavailable");
     assert!(took < Duration::from_secs(2), "{took:?}");
 
+    // Usernameless options need no database (challenges are stateless); by email they do.
     let options_request =
         kavach_core::http::Request::new("POST", "/auth/passkey/authenticate/options").json(&json!({}));
     let (response, took) = timed(|| kavach.handle(&options_request));
-    eprintln!("outage: POST authenticate/options -> {} in {took:?}", response.status);
+    eprintln!("outage: POST authenticate/options {{}} -> {} in {took:?}", response.status);
+    assert_eq!(response.status, 200, "{}", response.json());
+    let by_email = kavach_core::http::Request::new("POST", "/auth/passkey/authenticate/options")
+        .json(&json!({"email": "ada@example.com"}));
+    let (response, took) = timed(|| kavach.handle(&by_email));
+    eprintln!("outage: POST authenticate/options {{email}} -> {} in {took:?}", response.status);
     assert_eq!((response.status, response.json()["code"].as_str()), (503, Some("INTERNAL")));
     assert!(took < Duration::from_secs(2), "{took:?}");
 

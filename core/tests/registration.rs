@@ -38,7 +38,9 @@ fn creation_options_are_what_start_registration_takes() {
     assert_eq!(handle.len(), 32, "the user handle is 32 random bytes");
     assert!(!options["user"]["id"].as_str().unwrap().contains(&user_id));
     let challenge = kavach_core::base64url::decode_canonical(options["challenge"].as_str().unwrap(), "c").unwrap();
-    assert_eq!(challenge.len(), 32);
+    // Stateless (DESIGN §5): version, kind, flags, name length, expiry, a 16-byte nonce, a
+    // 16-byte binding and a 16-byte MAC: 61 bytes, at least the 16 WebAuthn asks for.
+    assert_eq!(challenge.len(), 61);
     let algs: Vec<i64> =
         options["pubKeyCredParams"].as_array().unwrap().iter().map(|p| p["alg"].as_i64().unwrap()).collect();
     assert_eq!(algs, [-8, -7, -35, -36, -37, -257]);

@@ -93,8 +93,9 @@ fn state_changing_requests_from_foreign_origins_are_forbidden() {
     let h = Harness::new();
     let (_, token) = h.signup("ada@example.com");
     let from = |origin: &str, method: &str, path: &str| {
-        let request =
-            Request::new(method, path).header("origin", origin).header("cookie", &format!("kavach_session={token}"));
+        let request = Request::new(method, path)
+            .header("origin", origin)
+            .header("cookie", &format!("__Host-kavach_session={token}"));
         h.kavach.handle(&request)
     };
     assert_error(

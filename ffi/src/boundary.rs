@@ -55,7 +55,7 @@ impl Failure {
 
     /// The error JSON: `{"error": message, "code": CODE, "status": status}`, the core's error
     /// body plus the status, and `"retryAfter": seconds` when the core gave one
-    /// (`RATE_LIMITED`, `TOO_MANY_CHALLENGES`: what the router sends as `retry-after`).
+    /// (`RATE_LIMITED`: what the router sends as `retry-after`).
     pub(crate) fn to_json(&self) -> String {
         let (code, message) = match self {
             Self::Core(err) => (err.code().as_str(), err.message().to_owned()),

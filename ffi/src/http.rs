@@ -38,7 +38,7 @@ use crate::result::kavach_result;
 /// empty; free with `kavach_bytes_free(body, len)`).
 ///
 /// Returns `KAVACH_OK` whenever kavach produced a response, including 4xx/5xx ones: send it as
-/// it is, including 429 `RATE_LIMITED` / 503 `TOO_MANY_CHALLENGES` with a `retry-after` header.
+/// it is, including 429 `RATE_LIMITED` with a `retry-after` header.
 /// Any other result (`KAVACH_NULL_PARAMETER`, `KAVACH_INVALID_UTF8` for the method, path or client,
 /// `KAVACH_PANIC`) still fills every non-NULL out-parameter with an error response (status from
 /// `kavach_result_status`, body `{"error", "code", "status"}`) that can be sent the same way.

@@ -16,7 +16,7 @@ use crate::result::kavach_result;
 /// Every function that takes `char **out_json` writes it on return (unless `out_json` itself is
 /// NULL, which is `KAVACH_NULL_PARAMETER`): the result JSON on `KAVACH_OK`, otherwise the error
 /// JSON `{"error": safe message, "code": CODE, "status": HTTP status}` (plus `"retryAfter"`:
-/// seconds, for `KAVACH_TOO_MANY_CHALLENGES` and `KAVACH_RATE_LIMITED`). Either way the caller
+/// seconds, when the core gives one). Either way the caller
 /// owns it and frees it with `kavach_string_free`. String arguments are only read during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kavach_register_options(

@@ -51,8 +51,8 @@ pub enum kavach_result {
     /// `RATE_LIMITED` (429): this client key (the `client` given to `kavach_handle`) sent more
     /// sign-in requests than `rateLimit` allows; the response carries `retry-after`.
     KAVACH_RATE_LIMITED = 117,
-    /// `TOO_MANY_CHALLENGES` (503): more ceremonies are outstanding than
-    /// `passkey.maxOutstandingChallenges` allows; retry after the error's `retryAfter` seconds.
+    /// `TOO_MANY_CHALLENGES` (503), reserved: challenges are stateless, so nothing answers it
+    /// today; retry after the error's `retryAfter` seconds if it ever comes.
     KAVACH_TOO_MANY_CHALLENGES = 118,
 
     /// `NULL_PARAMETER`: a required pointer argument was NULL (a bug in the caller).

@@ -328,7 +328,7 @@ fuzz_target!(|input: Input| {
     }
     if signed_in {
         let cookie = response.header_value("set-cookie").expect("sign-in without Set-Cookie");
-        let token = cookie.strip_prefix("kavach_session=").unwrap().split(';').next().unwrap();
+        let token = cookie.strip_prefix("__Host-kavach_session=").unwrap().split(';').next().unwrap();
         let session = f.kavach.session(token).unwrap().expect("the new session is live");
         f.kavach.revoke_session(&session.session().id).unwrap();
         state.counter = counter;

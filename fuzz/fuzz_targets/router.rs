@@ -71,7 +71,7 @@ enum Path {
 
 #[derive(Arbitrary, Debug)]
 enum Header {
-    /// `cookie: kavach_session=<a live session of the fixture user>`
+    /// `cookie: __Host-kavach_session=<a live session of the fixture user>`
     SessionCookie,
     /// `authorization: Bearer <a live session>`
     Bearer,
@@ -152,7 +152,7 @@ fuzz_target!(|input: Input| {
     let mut request = Request::new(&method, &path);
     for header in &input.headers {
         request = match header {
-            Header::SessionCookie => request.header("cookie", &format!("kavach_session={}", session.token)),
+            Header::SessionCookie => request.header("cookie", &format!("__Host-kavach_session={}", session.token)),
             Header::Bearer => request.header("authorization", &format!("Bearer {}", session.token)),
             Header::Cookie(v) => request.header("cookie", v),
             Header::Authorization(v) => request.header("authorization", v),

@@ -8,12 +8,14 @@ class KavachError extends Error {
    * @param {string} code stable code, e.g. 'CHALLENGE_INVALID'
    * @param {number} status HTTP status the router answers with
    * @param {string} message safe, human-readable message
+   * @param {number} [retryAfter] seconds after which a retry may succeed (RATE_LIMITED)
    */
-  constructor(code, status, message) {
+  constructor(code, status, message, retryAfter) {
     super(message);
     this.name = 'KavachError';
     this.code = code;
     this.status = status;
+    if (retryAfter !== undefined) this.retryAfter = retryAfter;
   }
 }
 
@@ -29,16 +31,16 @@ function kavachError(code, message) {
 
 /**
  * A native rejection as a KavachError. Core errors arrive as the JSON
- * `{"code","status","message"}`; napi's own argument conversion errors are the caller's
+ * `{"code","status","message","retryAfter"?}`; napi's own argument conversion errors are the caller's
  * mistake (INVALID_REQUEST). Anything else is rethrown untouched.
  */
 function fromNative(err) {
   if (err instanceof KavachError) return err;
   if (err && typeof err.message === 'string' && err.message.startsWith('{')) {
     try {
-      const { code, status, message } = JSON.parse(err.message);
+      const { code, status, message, retryAfter } = JSON.parse(err.message);
       if (typeof code === 'string' && typeof status === 'number') {
-        return new KavachError(code, status, String(message));
+        return new KavachError(code, status, String(message), typeof retryAfter === 'number' ? retryAfter : undefined);
       }
     } catch {
       // not one of ours

@@ -23,21 +23,35 @@ export interface PasskeyOptions {
   userVerification?: UserVerification;
   /** Let every user delete their last passkey (the host has other ways in). Default false. */
   allowDeletingLastPasskey?: boolean;
-  /** The most ceremonies outstanding at once (challenges issued, not yet used or expired). Default 100000. */
+  /**
+   * @deprecated No effect: challenges are stateless, options requests store nothing (use
+   * `rateLimit` against floods). Still accepted, with a warning at start-up.
+   */
   maxOutstandingChallenges?: number;
-  /** Which attestation a registration must carry. Default: any (including none). */
+  /**
+   * Which attestation a registration must carry. Default: any (including none). Needs
+   * `attestation: 'direct'` (or 'indirect').
+   */
   attestationPolicy?: {
     /** 'verified': a certificate chain to a trusted root. Default 'any'. */
     require?: 'any' | 'verified';
-    /** Only these authenticator models (dashed-hex AAGUIDs) may register. */
+    /**
+     * Only these authenticator models (dashed-hex AAGUIDs) may register, and only when the
+     * attestation proves the model (a verified chain whose certificate names it, or a FIDO
+     * metadata root of that model alone): a model the authenticator merely claims never passes.
+     */
     allowedAaguids?: string[];
   };
   /** Extra trust anchors for attestation chains. */
   attestationRoots?: { name: string; format?: string; pem: string }[];
   /** Trust the roots bundled with kavach (Apple, Google, GlobalSign, Microsoft TPM). Default true. */
   bundledAttestationRoots?: boolean;
-  /** A FIDO Metadata Service (MDS3) BLOB on disk: names, statuses and roots per AAGUID. */
-  metadata?: { blobPath: string };
+  /**
+   * A FIDO Metadata Service (MDS3) BLOB on disk: names, statuses and roots per AAGUID. A BLOB
+   * past its nextUpdate is loaded with a warning (`stale: 'warn'`, the default) or refused at
+   * start-up (`stale: 'refuse'`).
+   */
+  metadata?: { blobPath: string; stale?: 'warn' | 'refuse' };
   /** android-safetynet: refuse devices whose ctsProfileMatch is false. Default true. */
   androidSafetyNet?: { requireCtsProfileMatch?: boolean };
 }
@@ -50,8 +64,13 @@ export interface PasskeyPlugin extends PasskeyOptions {
 export interface KavachOptions {
   /** Default `{ provider: 'sqlite', url: 'file:kavach.db' }`. */
   database?: { provider?: 'sqlite' | 'postgres'; url?: string };
-  /** At least 32 bytes. */
+  /** At least 32 bytes. Keys the challenge MACs (challenges are stateless). */
   secret: string;
+  /**
+   * Earlier secrets, still accepted for challenges issued under them, never used to issue
+   * (rotation: move `secret` here and set a new one). Each at least 32 bytes.
+   */
+  previousSecrets?: string[];
   /** Public URL of the auth server: default allowed origin; https turns on Secure cookies. */
   baseUrl: string;
   /** Route prefix. Default '/auth'. */
@@ -59,11 +78,12 @@ export interface KavachOptions {
   /** Session lifetime in seconds (default 7 days). */
   session?: { maxAge?: number };
   /**
-   * Per-client rate limit on the sign-in routes (authenticate/options, authenticate/verify): at
-   * most `max` requests (default 30) per `window` seconds (default 60) from one client key, then
-   * 429 `RATE_LIMITED` with Retry-After. Off unless given. The key is what the adapter passes:
-   * `req.ip` for `express()`, `options.client` for `handler()`, `client` for `handle()`; requests
-   * without one are never limited.
+   * Rate limit, off unless given: at most `max` requests (default 30) per `window` seconds
+   * (default 60) on the sign-in routes (authenticate/options, authenticate/verify) from one client
+   * key, and on register/options and register/verify from one session; then 429 `RATE_LIMITED`
+   * with Retry-After. The client key is what the adapter passes: `req.ip` for `express()`,
+   * `options.client` for `handler()`, `client` for `handle()` (requests without one are not
+   * limited on the sign-in routes); IPv6 clients count by /64, /56 and /48.
    */
   rateLimit?: { enabled?: boolean; window?: number; max?: number };
   plugins: PasskeyPlugin[];
@@ -110,13 +130,18 @@ export interface Credential {
     trust: 'none' | 'self' | 'unverified' | 'verified';
     /** With 'verified': the trust anchor's name; otherwise null. */
     root: string | null;
+    /** With 'verified': where that anchor came from; otherwise null. */
+    source: 'bundled' | 'configured' | 'mds' | null;
+    /** Whether the attestation proves `aaguid` (rather than the authenticator claiming it). */
+    aaguidAttested: boolean;
   };
 }
 
 export interface PublicKeyCredentialDescriptorJSON {
   id: string;
   type: 'public-key';
-  transports?: string[];
+  /** Always present (empty when the client reported none). */
+  transports: string[];
 }
 
 /** The options `startRegistration({ optionsJSON })` takes. */
@@ -200,6 +225,7 @@ export interface VerifyRegistrationOptions {
   expectedChallenge: string;
   expectedOrigin: string | string[];
   expectedRPID: string;
+  /** Default true (as SimpleWebAuthn); pass false when your options said `userVerification: 'preferred'`. */
   requireUserVerification?: boolean;
 }
 
@@ -221,6 +247,12 @@ export interface VerifiedRegistration {
   aaguid: string;
   attestationFormat: string;
   attestationTrust: string;
+  /** With 'verified' trust: the trust anchor's name. */
+  attestationRoot: string | null;
+  /** With 'verified' trust: 'bundled', 'configured' or 'mds'. */
+  attestationSource: 'bundled' | 'configured' | 'mds' | null;
+  /** Whether the attestation proves `aaguid`. */
+  aaguidAttested: boolean;
   transports: string[];
   discoverable: boolean | null;
   deviceType: 'singleDevice' | 'multiDevice';
@@ -231,6 +263,7 @@ export interface VerifyAuthenticationOptions {
   expectedChallenge: string;
   expectedOrigin: string | string[];
   expectedRPID: string;
+  /** Default true (as SimpleWebAuthn); pass false when your options said `userVerification: 'preferred'`. */
   requireUserVerification?: boolean;
   /** The stored credential: COSE public key (base64url), last counter, optionally its id. */
   credential: { publicKey: string; counter: number; id?: string; transports?: string[] };
@@ -275,12 +308,14 @@ export type ErrorCode =
 
 /** Every failure of kavach: a stable code, the HTTP status, a message safe to show. */
 export class KavachError extends Error {
-  constructor(code: ErrorCode | string, status: number, message: string);
+  constructor(code: ErrorCode | string, status: number, message: string, retryAfter?: number);
   readonly name: 'KavachError';
   /** Stable machine-readable code; branch on this. */
   code: ErrorCode;
   /** The HTTP status the router answers this error with. */
   status: number;
+  /** For 'RATE_LIMITED': seconds after which a retry may succeed; otherwise undefined. */
+  retryAfter?: number;
   /** Every code with its default status, from the core. */
   static readonly codes: ReadonlyArray<{ readonly code: ErrorCode; readonly status: number }>;
 }

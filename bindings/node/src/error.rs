@@ -1,8 +1,8 @@
 //! Core errors as JavaScript sees them, and the panic guard around every `compute`.
 //!
 //! A core [`kavach_core::Error`] crosses the boundary as a `napi::Error` whose message is the JSON
-//! `{"code": "...", "status": 400, "message": "..."}`; `lib/errors.cjs` turns it into a
-//! `KavachError`. JSON keeps the three fields intact whatever the message contains.
+//! `{"code": "...", "status": 400, "message": "...", "retryAfter"?: 3}`; `lib/errors.cjs` turns it
+//! into a `KavachError`. JSON keeps the fields intact whatever the message contains.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -21,7 +21,10 @@ pub(crate) fn guarded<T>(work: impl FnOnce() -> kavach_core::Result<T>) -> napi:
 
 /// The `napi::Error` carrying `err` as JSON.
 pub(crate) fn to_napi(err: &Error) -> napi::Error {
-    let body = json!({ "code": err.code().as_str(), "status": err.status(), "message": err.message() });
+    let mut body = json!({ "code": err.code().as_str(), "status": err.status(), "message": err.message() });
+    if let Some(seconds) = err.retry_after() {
+        body["retryAfter"] = seconds.into();
+    }
     napi::Error::from_reason(body.to_string())
 }
 

@@ -48,7 +48,7 @@ pub(crate) fn verify_registration_response<'py>(
     expected_rp_id,
     credential_public_key,
     credential_counter,
-    require_user_verification = false,
+    require_user_verification = true,
     *,
     credential_id = None,
 ))]

@@ -12,8 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from kavachos import Kavach, RetryLaterError, create_kavach
-from kavachos.plugins import passkey
+from kavachos import Kavach, create_kavach
 
 from conftest import ORIGIN, config
 
@@ -81,12 +80,13 @@ def test_fastapi_router_passes_the_client(limited: Kavach) -> None:
         assert [client.post(OPTIONS, json={}).status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_too_many_challenges_is_retry_later_with_retry_after() -> None:
-    plugin = {**passkey(rp_name="Test", rp_id="localhost"), "max_outstanding_challenges": 10}
-    kavach = create_kavach(config(plugins=[plugin]))
-    for _ in range(10):
-        kavach.authenticate_options()
-    with pytest.raises(RetryLaterError) as caught:
-        kavach.authenticate_options()
-    assert (caught.value.code, caught.value.status) == ("TOO_MANY_CHALLENGES", 503)
-    assert isinstance(caught.value.retry_after, int) and caught.value.retry_after > 0
+def test_register_routes_are_limited_per_session_whatever_the_address(limited: Kavach) -> None:
+    user = limited.users.create(email="mallory@example.com")
+    cookie = limited.sessions.create(user["id"])["setCookie"].split(";")[0]
+
+    def register_options(client: str) -> int:
+        headers = [("content-type", "application/json"), ("cookie", cookie)]
+        return limited.handle("POST", "/auth/passkey/register/options", headers, b"{}", client).status
+
+    # A signed-in client cannot multiply its budget by changing address.
+    assert [register_options(f"198.51.100.{i}") for i in range(3)] == [200, 200, 429]

@@ -52,7 +52,7 @@ def test_passkey_plugin_passes_the_abuse_and_attestation_options_through(tmp_pat
     plugin = passkey(
         rp_name="Test",
         rp_id="localhost",
-        max_outstanding_challenges=10,
+        attestation="direct",
         attestation_policy={
             "require": "verified",
             "allowed_aaguids": ["ee882879-721c-4913-9775-3dfcce97072a"],
@@ -61,11 +61,7 @@ def test_passkey_plugin_passes_the_abuse_and_attestation_options_through(tmp_pat
         android_safety_net_require_cts_profile_match=False,
     )
     kavach = create_kavach(config(plugins=[plugin]))
-    for _ in range(10):
-        kavach.authenticate_options()
-    with pytest.raises(KavachError) as refused:
-        kavach.authenticate_options()
-    assert refused.value.code == "TOO_MANY_CHALLENGES"
+    kavach.authenticate_options()
 
     # The core validates what the plugin passed: each reaches it under the right name.
     cases: list[tuple[dict[str, Any], str]] = [

@@ -1,13 +1,13 @@
 //! Signing in with a passkey (WebAuthn §7.2): by email, usernameless, or through autofill.
 
-use aws_lc_rs::hmac;
 use serde::Serialize;
 
-use super::{CeremonyState, unwrap_response};
+use super::challenge::{Binding, Challenge, Kind};
+use super::unwrap_response;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Kavach, NewSession};
-use crate::store::{ChallengeKind, ChallengeRecord, SignInUpdate, challenge_invalid};
+use crate::store::{SignInOutcome, SignInUpdate, challenge_invalid, email_key};
 use crate::verify::{AuthenticationExpectations, as_authentication_failure, verify_assertion};
 use crate::webauthn::Check;
 use crate::webauthn::options::{CredentialDescriptor, RequestOptions};
@@ -28,32 +28,32 @@ pub struct SignIn {
 
 impl Kavach {
     /// `POST /passkey/authenticate/options`. With an email, the user's credentials are listed in
-    /// `allowCredentials`; an unknown email gets the same shape (stable fake IDs derived from the
-    /// secret) after the same database work, so responses do not reveal who has an account.
-    /// Without one, `allowCredentials` is empty: usernameless sign-in and conditional UI.
+    /// `allowCredentials`; an unknown email gets the same shape (stable fake descriptors whose
+    /// count, ID lengths and transports follow real authenticators) after the same database read,
+    /// and a challenge of the same shape, so responses do not reveal who has an account. Without
+    /// one, `allowCredentials` is empty: usernameless sign-in and conditional UI. Writes nothing.
     pub fn authenticate_options(&self, email: Option<&str>) -> Result<RequestOptions> {
-        let mut user_id = None;
-        let allow_credentials = match email.map(str::trim) {
-            None | Some("") => Vec::new(),
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        let (challenge, allow_credentials) = match email {
+            None => (self.issue_challenge(Kind::Authentication, Binding::Anyone, None), Vec::new()),
             Some(email) => {
                 // One indexed read, the same whether or not the user exists.
                 match self.store.user_and_descriptors_by_email(email)? {
                     Some((user, credentials)) if !credentials.is_empty() => {
-                        user_id = Some(user.id);
-                        credentials
+                        let descriptors = credentials
                             .into_iter()
                             .map(|c| CredentialDescriptor::new(base64url::encode(&c.credential_id), c.transports))
-                            .collect()
+                            .collect();
+                        (self.issue_challenge(Kind::Authentication, Binding::User(&user.id), None), descriptors)
                     }
-                    _ => vec![self.fake_credential(email)],
+                    _ => {
+                        let key = email_key(email);
+                        let challenge = self.issue_challenge(Kind::Authentication, Binding::UnknownEmail(&key), None);
+                        (challenge, self.fake_credentials.for_email(&key))
+                    }
                 }
             }
         };
-        let state = CeremonyState {
-            allow: allow_credentials.iter().map(|c| c.id.clone()).collect(),
-            ..CeremonyState::default()
-        };
-        let challenge = self.issue_challenge(ChallengeKind::Authentication, user_id.as_deref(), &state)?;
         Ok(RequestOptions {
             challenge,
             timeout: self.settings.timeout_ms,
@@ -71,47 +71,35 @@ impl Kavach {
     fn authenticate_verify_inner(&self, body: &serde_json::Value) -> Result<SignIn> {
         let (response_json, _) = unwrap_response(body)?;
         let response = AuthenticationResponse::from_json(response_json)?;
-        let (challenge, state) = self.find_challenge(response_json, ChallengeKind::Authentication)?;
-        match self.sign_in(&response, &challenge, &state) {
-            Err(err) if err.code() != ErrorCode::ChallengeInvalid && !self.burn_challenge(&challenge.challenge) => {
-                // Someone else used the challenge while this request was verifying (a double
-                // submit or a replay): that, not what this copy then tripped over (e.g. the
-                // counter the first one moved), is the error.
-                Err(challenge_invalid())
-            }
-            outcome => outcome,
-        }
+        let challenge = self.open_challenge(response_json, Kind::Authentication)?;
+        self.sign_in(&response, &challenge)
     }
 
-    /// Checks the assertion against the ceremony and the stored credential; on success consumes
+    /// Checks the assertion against the challenge and the stored credential; on success consumes
     /// the challenge, moves the counter and saves a new session, all in one transaction.
-    fn sign_in(
-        &self,
-        response: &AuthenticationResponse,
-        challenge: &ChallengeRecord,
-        state: &CeremonyState,
-    ) -> Result<SignIn> {
-        // §7.2 step 5: if allowCredentials was given, the credential must be one of them.
-        let credential_id = base64url::encode(&response.credential_id);
-        if !state.allow.is_empty() && !state.allow.contains(&credential_id) {
-            return Err(unknown_credential());
-        }
+    fn sign_in(&self, response: &AuthenticationResponse, challenge: &Challenge) -> Result<SignIn> {
         let credential = self.store.credential_by_id(&response.credential_id)?.ok_or_else(unknown_credential)?;
         let owner = self.store.user_by_id(&credential.user_id)?.ok_or_else(unknown_credential)?;
 
-        // §7.2 step 6: the credential must belong to the user the ceremony was for (sign-in by
-        // email), and the returned user handle, required when no user was named, must be its
-        // owner's.
-        if let Some(expected_user) = &challenge.user_id
-            && *expected_user != owner.id
-        {
+        // §7.2 steps 5-6. A challenge issued for a user (sign-in by email) listed exactly that
+        // user's credentials as they were when it was issued: the credential must be the user's,
+        // and must have existed then. A usernameless one takes any credential whose returned user
+        // handle names its owner. Anything else (another user's challenge, an unknown email's) is
+        // a credential the ceremony did not allow.
+        let named_user = self.challenge_keys.is_bound_to(challenge, Binding::User(&owner.id));
+        if named_user {
+            let issued_at = challenge.expires_at.saturating_sub(self.challenge_lifetime_ms());
+            if credential.created_at > issued_at {
+                return Err(unknown_credential());
+            }
+        } else if !self.challenge_keys.is_bound_to(challenge, Binding::Anyone) {
             return Err(unknown_credential());
         }
         match &response.user_handle {
             Some(handle) if *handle != owner.webauthn_user_id => {
                 return Err(Error::verification(Check::UserHandle, "userHandle does not match the credential's owner"));
             }
-            None if challenge.user_id.is_none() => {
+            None if !named_user => {
                 return Err(Error::verification(Check::UserHandle, "userHandle is required for usernameless sign-in"));
             }
             _ => {}
@@ -123,20 +111,33 @@ impl Kavach {
             response,
             &public_key,
             &AuthenticationExpectations {
-                challenge: &challenge.challenge,
+                challenge: &challenge.text,
                 origins: &self.settings.origins,
                 rp_id: &self.settings.rp_id,
-                require_user_verification: self.requires_user_verification(),
+                require_user_verification: self.requires_user_verification() || challenge.user_verification_required,
                 credential_public_key: &credential.public_key,
                 counter: credential.counter,
                 allow_cross_origin: false,
                 top_origins: &[],
             },
-        )?;
+        )
+        .map_err(|err| match err.code() {
+            // Found after the signature checked out: the challenge is spent.
+            ErrorCode::CounterRegression => self.burnt(challenge, err),
+            _ => err,
+        })?;
+        // WebAuthn L3 §6.1.3: backup eligibility is fixed when a credential is created. A change
+        // means another authenticator, or a forged flag.
+        if verified.flags.backup_eligible != credential.backup_eligible {
+            return Err(self.burnt(
+                challenge,
+                Error::verification(Check::BackupFlags, "backup eligibility (BE) differs from registration"),
+            ));
+        }
 
         let (session, token) = self.new_session_record(&owner.id);
-        self.store.complete_sign_in(&SignInUpdate {
-            challenge: &challenge.challenge,
+        let outcome = self.store.complete_sign_in(&SignInUpdate {
+            challenge: challenge.usage(),
             credential_id: &credential.credential_id,
             expected_counter: credential.counter,
             new_counter: verified.counter,
@@ -144,22 +145,26 @@ impl Kavach {
             now: self.now(),
             session: &session,
         })?;
-        Ok(SignIn { user_id: owner.id, session_id: session.id.clone(), session: self.new_session(session, token) })
-    }
-
-    /// A stable, secret-derived credential descriptor for an email with no passkeys.
-    fn fake_credential(&self, email: &str) -> CredentialDescriptor {
-        let key = hmac::Key::new(hmac::HMAC_SHA256, &self.settings.secret);
-        let tag = hmac::sign(&key, format!("kavach fake credential\0{}", email.to_lowercase()).as_bytes());
-        // Real descriptors carry the transports their authenticators reported, so the fake one
-        // takes a common real combination, chosen by the tag: stable per email, varied across.
-        const COMMON_TRANSPORTS: [&[&str]; 4] = [&["internal"], &["hybrid", "internal"], &["internal"], &["usb"]];
-        let tag = tag.as_ref();
-        let transports = COMMON_TRANSPORTS[usize::from(tag[31] % 4)].iter().map(|t| (*t).to_owned()).collect();
-        CredentialDescriptor::new(base64url::encode(&tag[..32]), transports)
+        match outcome {
+            SignInOutcome::SignedIn => Ok(SignIn {
+                user_id: owner.id,
+                session_id: session.id.clone(),
+                session: self.new_session(session, token),
+            }),
+            SignInOutcome::ChallengeUsed => Err(challenge_invalid()),
+            // A concurrent sign-in with this credential moved the counter between our read and
+            // our write: the same outcome as a regressed counter, and the challenge is spent.
+            SignInOutcome::CounterChanged => Err(self.burnt(challenge, counter_regression())),
+            SignInOutcome::CredentialGone => Err(self
+                .burnt(challenge, Error::new(ErrorCode::CredentialNotFound, "this passkey is no longer registered"))),
+        }
     }
 }
 
 fn unknown_credential() -> Error {
     Error::verification(Check::UnknownCredential, "this passkey is not registered here")
+}
+
+fn counter_regression() -> Error {
+    Error::new(ErrorCode::CounterRegression, "signature counter did not increase: possible cloned authenticator")
 }

@@ -33,8 +33,9 @@ pub struct Credential {
     pub attestation: AttestationInfo,
 }
 
-/// `Credential.attestation`: `{format, trust, root}`.
+/// `Credential.attestation`: `{format, trust, root, source, aaguidAttested}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AttestationInfo {
     /// Statement format: `none`, `packed`, `fido-u2f`, `tpm`, `android-key`, `android-safetynet`,
     /// `apple`, `compound`.
@@ -43,6 +44,11 @@ pub struct AttestationInfo {
     pub trust: String,
     /// With `verified`: the trust anchor's name; otherwise null.
     pub root: Option<String>,
+    /// With `verified`: where the anchor came from, `bundled`, `configured` or `mds`; otherwise
+    /// null (and null for credentials registered before kavach recorded it).
+    pub source: Option<String>,
+    /// Whether the attestation proves `aaguid` (rather than the authenticator claiming it).
+    pub aaguid_attested: bool,
 }
 
 impl From<&CredentialRecord> for Credential {
@@ -60,6 +66,8 @@ impl From<&CredentialRecord> for Credential {
                 format: record.attestation_format.clone(),
                 trust: record.attestation_trust.clone(),
                 root: record.attestation_root.clone(),
+                source: record.attestation_source.clone(),
+                aaguid_attested: record.aaguid_attested,
             },
         }
     }

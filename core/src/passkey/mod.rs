@@ -1,112 +1,82 @@
 //! The passkey ceremonies (DESIGN §3): WebAuthn verification plus the state around it.
 //!
-//! Each ceremony is two calls. `*_options` issues a random challenge and stores it with the
-//! ceremony's state; `*_verify` consumes that challenge atomically (so a response can be used at
-//! most once, even by concurrent requests) and verifies the response against it. Registration
-//! consumes it first; sign-in reads it, verifies, and consumes it in the transaction that moves
-//! the counter and saves the session (one durable commit, and no challenge used up by a sign-in
-//! that was never saved).
+//! Each ceremony is two calls. `*_options` issues a challenge that carries, under a MAC, what
+//! the verify needs to know (see [`challenge`]): options write nothing. `*_verify` opens the
+//! challenge, verifies the response against it and then, in one durable transaction, records the
+//! challenge's nonce as used and writes the ceremony's result (the credential; or the counter and
+//! the new session). A response is so accepted at most once, even by concurrent requests on
+//! several instances. A verify that fails after the signature checked out (a counter regression,
+//! a refused attestation, a credential already registered) uses the challenge up with a relaxed
+//! commit; earlier failures write nothing, so garbage posted to verify costs no storage.
 
 mod authentication;
+mod challenge;
 mod credentials;
+mod fake_credentials;
 mod registration;
 
 pub use authentication::SignIn;
 pub use credentials::{AttestationInfo, Credential};
 pub use registration::RegisterOptionsRequest;
 
-use serde::{Deserialize, Serialize};
+pub(crate) use challenge::ChallengeKeys;
+pub(crate) use fake_credentials::FakeCredentials;
 
-use crate::base64url;
+use self::challenge::{Binding, CLOCK_SKEW_MS, Challenge, GRACE_MS, Issue, Kind};
 use crate::error::{Error, Result};
 use crate::kavach::Kavach;
-use crate::session::random_bytes;
-use crate::store::{ChallengeKind, ChallengeRecord, challenge_invalid};
+use crate::store::{ChallengeUse, challenge_invalid};
 use crate::webauthn::options::UserVerification;
 
-/// Challenges outlive the ceremony timeout by this much: the browser's timer starts after ours.
-const CHALLENGE_GRACE_MS: i64 = 30_000;
-
-/// State kept with a challenge until its response arrives.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct CeremonyState {
-    /// Registration: the name the user asked for at options time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    /// Authentication: the credential IDs offered in `allowCredentials` (empty = any).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    allow: Vec<String>,
-}
-
 impl Kavach {
-    /// Issues a fresh 32-byte challenge for `kind`, stored with `state`.
-    fn issue_challenge(&self, kind: ChallengeKind, user_id: Option<&str>, state: &CeremonyState) -> Result<String> {
-        let challenge = base64url::encode(&random_bytes::<32>());
-        let now = self.now();
-        let record = ChallengeRecord {
-            challenge: challenge.clone(),
+    /// How long a challenge lives: the ceremony timeout plus the grace for the browser's timer,
+    /// which starts after ours.
+    fn challenge_lifetime_ms(&self) -> i64 {
+        i64::from(self.settings.timeout_ms) + GRACE_MS
+    }
+
+    /// A fresh challenge for `kind`, bound to `binding`.
+    fn issue_challenge(&self, kind: Kind, binding: Binding<'_>, name: Option<&str>) -> String {
+        self.challenge_keys.issue(&Issue {
             kind,
-            user_id: user_id.map(str::to_owned),
-            state: serde_json::to_string(state).map_err(Error::internal)?,
-            expires_at: now + i64::from(self.settings.timeout_ms) + CHALLENGE_GRACE_MS,
-        };
-        self.challenge_budget.admit(self.store.as_ref(), now)?;
-        if let Err(err) = self.store.insert_challenge(&record, now) {
-            self.challenge_budget.release();
-            return Err(err);
-        }
-        Ok(challenge)
+            binding,
+            user_verification_required: self.requires_user_verification(),
+            expires_at: self.now().saturating_add(self.challenge_lifetime_ms()),
+            name,
+        })
     }
 
-    /// Consumes the challenge named in the response's client data. It must exist, be unexpired,
-    /// be of this kind and (when the ceremony is bound to a user) belong to `user_id`.
-    fn consume_challenge(
-        &self,
-        response: &serde_json::Value,
-        kind: ChallengeKind,
-        user_id: Option<&str>,
-    ) -> Result<(ChallengeRecord, CeremonyState)> {
-        let challenge = crate::webauthn::response::challenge_of(response)?;
-        let record = self.store.take_challenge(&challenge, self.now())?;
-        checked_challenge(record, kind, user_id)
+    /// The challenge named in the response's client data: one of ours, of this kind, unexpired.
+    fn open_challenge(&self, response: &serde_json::Value, kind: Kind) -> Result<Challenge> {
+        let text = crate::webauthn::response::challenge_of(response)?;
+        self.challenge_keys.open(&text, kind, self.now(), self.challenge_lifetime_ms())
     }
 
-    /// The challenge named in the response's client data, checked like
-    /// [`Kavach::consume_challenge`] but left in place: the caller consumes it in the same
-    /// transaction as the ceremony's other writes, or with [`Kavach::burn_challenge`] on failure.
-    fn find_challenge(
-        &self,
-        response: &serde_json::Value,
-        kind: ChallengeKind,
-    ) -> Result<(ChallengeRecord, CeremonyState)> {
-        let challenge = crate::webauthn::response::challenge_of(response)?;
-        let record = self.store.peek_challenge(&challenge, self.now())?;
-        checked_challenge(record, kind, None)
+    /// Uses up a challenge whose response failed after its signature checked out: a challenge
+    /// answers one response, right or wrong. Returns false if it was already used (by another
+    /// request: a double submit or a replay). Best effort (it expires anyway): a storage failure
+    /// here counts as burnt and is not reported.
+    fn burn_challenge(&self, challenge: &Challenge) -> bool {
+        !matches!(self.store.use_challenge(&challenge.usage(), self.now()), Ok(false))
     }
 
-    /// Uses up a challenge whose response failed: a challenge answers one response, right or
-    /// wrong. Returns false if it was already gone (used by another request, or expired). Best
-    /// effort (it expires anyway): a storage failure here counts as burnt and is not reported.
-    fn burn_challenge(&self, challenge: &str) -> bool {
-        !matches!(self.store.take_challenge(challenge, self.now()), Ok(None))
+    /// `err`, unless the challenge turns out to be used already: then that, not what this copy of
+    /// the response tripped over (e.g. the counter the first copy moved), is the error.
+    fn burnt(&self, challenge: &Challenge, err: Error) -> Error {
+        if self.burn_challenge(challenge) { err } else { challenge_invalid() }
     }
 
+    /// UV is required by configuration, or by what the challenge's options said.
     fn requires_user_verification(&self) -> bool {
         self.settings.user_verification == UserVerification::Required
     }
 }
 
-fn checked_challenge(
-    record: Option<ChallengeRecord>,
-    kind: ChallengeKind,
-    user_id: Option<&str>,
-) -> Result<(ChallengeRecord, CeremonyState)> {
-    let record = record.ok_or_else(challenge_invalid)?;
-    if record.kind != kind || (user_id.is_some() && record.user_id.as_deref() != user_id) {
-        return Err(challenge_invalid());
+impl Challenge {
+    /// Its single use, as the store records it.
+    fn usage(&self) -> ChallengeUse<'_> {
+        ChallengeUse { nonce: &self.nonce, keep_until: self.expires_at.saturating_add(CLOCK_SKEW_MS) }
     }
-    let state = serde_json::from_str(&record.state).map_err(Error::internal)?;
-    Ok((record, state))
 }
 
 /// Accepts a response either bare, as `startRegistration` / `startAuthentication` return it, or

@@ -2,18 +2,19 @@
 
 use serde::Deserialize;
 
-use super::{CeremonyState, Credential, unwrap_response};
+use super::challenge::{Binding, Kind};
+use super::{Credential, unwrap_response};
 use crate::aaguid;
 use crate::base64url;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Authenticated, Kavach, validate_display_name};
-use crate::store::{ChallengeKind, CredentialRecord};
+use crate::store::{CredentialRecord, InsertOutcome, challenge_invalid};
 use crate::verify::{RegistrationExpectations, verify_registration_response_with};
-use crate::webauthn::CoseAlgorithm;
 use crate::webauthn::options::{
     AuthenticatorAttachment, AuthenticatorSelection, CreationExtensions, CreationOptions, CredentialDescriptor,
     PubKeyCredParam, RelyingParty, UserEntity,
 };
+use crate::webauthn::{Check, CoseAlgorithm};
 
 /// Optional body of `register/options`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -46,8 +47,7 @@ impl Kavach {
             .into_iter()
             .map(|c| CredentialDescriptor::new(base64url::encode(&c.credential_id), c.transports))
             .collect();
-        let state = CeremonyState { name, ..CeremonyState::default() };
-        let challenge = self.issue_challenge(ChallengeKind::Registration, Some(&user.id), &state)?;
+        let challenge = self.issue_challenge(Kind::Registration, Binding::User(&user.id), name.as_deref());
         Ok(CreationOptions {
             rp: RelyingParty { name: self.settings.rp_name.clone(), id: self.settings.rp_id.clone() },
             user: UserEntity {
@@ -80,7 +80,11 @@ impl Kavach {
             Some(serde_json::Value::String(name)) => Some(validate_display_name(name, "name")?),
             Some(_) => return Err(Error::invalid_request("name must be a string")),
         };
-        let (challenge, state) = self.consume_challenge(response, ChallengeKind::Registration, Some(&auth.user.id))?;
+        let challenge = self.open_challenge(response, Kind::Registration)?;
+        if !self.challenge_keys.is_bound_to(&challenge, Binding::User(&auth.user.id)) {
+            // Issued to another user's session.
+            return Err(challenge_invalid());
+        }
         let now = self.now();
         let attestation = crate::verify::AttestationOptions {
             verification_time_ms: Some(now),
@@ -89,22 +93,29 @@ impl Kavach {
         let verified = verify_registration_response_with(
             response,
             &RegistrationExpectations {
-                challenge: &challenge.challenge,
+                challenge: &challenge.text,
                 origins: &self.settings.origins,
                 rp_id: &self.settings.rp_id,
-                require_user_verification: self.requires_user_verification(),
+                require_user_verification: self.requires_user_verification() || challenge.user_verification_required,
                 algorithms: &CoseAlgorithm::ALL,
                 allow_cross_origin: false,
                 top_origins: &[],
             },
             &attestation,
             &self.settings.attestation_policy,
-        )?;
+        )
+        .map_err(|err| match err.check() {
+            // The statement verified; the policy refused it: the challenge is spent.
+            Some(Check::AttestationPolicy) => self.burnt(&challenge, err),
+            _ => err,
+        })?;
 
         let record = CredentialRecord {
             credential_id: verified.credential_id,
             user_id: auth.user.id.clone(),
-            name: requested_name.or(state.name).unwrap_or_else(|| default_name(&verified.aaguid, &attestation)),
+            name: requested_name
+                .or_else(|| challenge.name.clone())
+                .unwrap_or_else(|| default_name(&verified.aaguid, &attestation)),
             public_key: verified.public_key,
             algorithm: verified.algorithm.id(),
             counter: verified.counter,
@@ -112,14 +123,22 @@ impl Kavach {
             backup_eligible: verified.flags.backup_eligible,
             backup_state: verified.flags.backed_up,
             transports: verified.transports,
-            attestation_format: verified.attestation_format,
-            attestation_trust: verified.attestation_trust.as_str().to_owned(),
-            attestation_root: verified.attestation_root,
+            attestation_format: verified.attestation.format.clone(),
+            attestation_trust: verified.attestation.trust.as_str().to_owned(),
+            attestation_root: verified.attestation.anchor.as_ref().map(|a| a.name.clone()),
+            attestation_source: verified.attestation.anchor.as_ref().map(|a| a.source.as_str().to_owned()),
+            aaguid_attested: verified.attestation.attested_aaguid().is_some(),
             created_at: now,
             last_used_at: None,
         };
-        self.store.insert_credential(&record)?;
-        Ok(Credential::from(&record))
+        match self.store.insert_credential(&record, Some(&challenge.usage()), now)? {
+            InsertOutcome::Inserted => Ok(Credential::from(&record)),
+            InsertOutcome::ChallengeUsed => Err(challenge_invalid()),
+            InsertOutcome::CredentialExists => {
+                Err(self
+                    .burnt(&challenge, Error::new(ErrorCode::CredentialExists, "this passkey is already registered")))
+            }
+        }
     }
 }
 

@@ -80,6 +80,13 @@ pub struct CredentialRecord {
     pub attestation_trust: String,
     /// With `verified` trust: the name of the trust anchor reached (schema version 2).
     pub attestation_root: Option<String>,
+    /// With `verified` trust: where that anchor came from, `bundled`, `configured` or `mds`
+    /// (schema version 3; `None` before).
+    pub attestation_source: Option<String>,
+    /// Whether the attestation proves the AAGUID (a certificate extension in a verified chain,
+    /// or a metadata root listed for that model alone), rather than the authenticator only
+    /// claiming it (schema version 3).
+    pub aaguid_attested: bool,
     /// Registration time.
     pub created_at: i64,
     /// Last successful sign-in, if any.
@@ -95,46 +102,25 @@ pub struct CredentialDescriptorRecord {
     pub transports: Vec<String>,
 }
 
-/// Which ceremony a challenge was issued for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChallengeKind {
-    /// Adding a passkey.
-    Registration,
-    /// Signing in.
-    Authentication,
-}
-
-impl ChallengeKind {
-    /// Stable string stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Registration => "registration",
-            Self::Authentication => "authentication",
-        }
-    }
-}
-
-/// An outstanding challenge and the ceremony state needed to verify its response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChallengeRecord {
-    /// The challenge, base64url (as it appears in clientDataJSON).
-    pub challenge: String,
-    /// The ceremony.
-    pub kind: ChallengeKind,
-    /// The user it was issued to (registration; sign-in by email), or none (usernameless).
-    pub user_id: Option<String>,
-    /// Serialized ceremony state (JSON), opaque to the store.
-    pub state: String,
-    /// Expiry.
-    pub expires_at: i64,
+/// The single use of a challenge (DESIGN §5): its nonce goes into a consumed-challenge table in
+/// the transaction that completes the ceremony, and stays there until `keep_until`, after which
+/// the challenge has expired on every instance whose clock is within the skew margin.
+#[derive(Debug, Clone, Copy)]
+pub struct ChallengeUse<'a> {
+    /// The challenge's nonce.
+    pub nonce: &'a [u8; 16],
+    /// The challenge's expiry plus the clock-skew margin. A store refuses to consume a nonce
+    /// whose `keep_until` has passed by its own clock (PostgreSQL: the database's clock), since
+    /// its record of an earlier use may have been swept.
+    pub keep_until: i64,
 }
 
 /// What a sign-in writes, in one transaction.
 #[derive(Debug, Clone)]
 pub struct SignInUpdate<'a> {
     /// The challenge the assertion answered: consumed in the same transaction, so a sign-in is
-    /// either complete (challenge gone, counter moved, session saved) or did not happen.
-    pub challenge: &'a str,
+    /// either complete (challenge used, counter moved, session saved) or did not happen.
+    pub challenge: ChallengeUse<'a>,
     /// The credential used.
     pub credential_id: &'a [u8],
     /// The counter value read before verification: the update only applies if it is unchanged.
@@ -147,6 +133,32 @@ pub struct SignInUpdate<'a> {
     pub now: i64,
     /// The session to create.
     pub session: &'a SessionRecord,
+}
+
+/// Outcome of [`Store::complete_sign_in`]. Anything but `SignedIn` wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInOutcome {
+    /// Challenge consumed, counter moved, session saved.
+    SignedIn,
+    /// The challenge was used already (a concurrent request or a replay), or has expired by the
+    /// store's clock.
+    ChallengeUsed,
+    /// The stored counter is no longer the one read before verification: a concurrent sign-in
+    /// moved it.
+    CounterChanged,
+    /// The credential was deleted while the assertion was being verified.
+    CredentialGone,
+}
+
+/// Outcome of [`Store::insert_credential`]. Anything but `Inserted` wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// Stored (and the challenge, if any, consumed).
+    Inserted,
+    /// The challenge was used already, or has expired by the store's clock.
+    ChallengeUsed,
+    /// A credential with this ID exists (for any user).
+    CredentialExists,
 }
 
 /// Outcome of [`Store::delete_credential`].
@@ -173,7 +185,8 @@ pub trait Store: Send + Sync {
     /// Sets whether the user can sign in without a passkey. Returns false if no such user.
     fn set_has_other_sign_in(&self, user_id: &str, value: bool) -> Result<bool>;
 
-    /// Inserts a session.
+    /// Inserts a session, sweeping a bounded number of expired ones (so that storage stays
+    /// proportional to live sessions however sessions are created).
     fn insert_session(&self, session: &SessionRecord) -> Result<()>;
     /// The unexpired session with this token hash, and its user.
     fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>>;
@@ -182,22 +195,19 @@ pub trait Store: Send + Sync {
     /// Deletes a session. Returns whether it existed.
     fn delete_session(&self, session_id: &str) -> Result<bool>;
 
-    /// Stores a new challenge, and sweeps a bounded number of expired challenges and sessions so
-    /// that storage cannot grow without bound however often options are requested.
-    fn insert_challenge(&self, challenge: &ChallengeRecord, now: i64) -> Result<()>;
-    /// Atomically removes and returns the challenge if it exists and has not expired. Two
-    /// concurrent calls for one challenge: at most one gets it.
-    fn take_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>>;
-    /// The challenge if it exists and has not expired, left in place. Only a read: whoever
-    /// relies on single use must still consume it ([`Store::take_challenge`] or
-    /// [`Store::complete_sign_in`]).
-    fn peek_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>>;
-    /// How many unexpired challenges are stored, counting no further than `limit` (the answer is
-    /// `min(count, limit)`, at a cost bounded by `limit`).
-    fn count_challenges(&self, now: i64, limit: u64) -> Result<u64>;
+    /// Consumes a challenge whose ceremony failed after its signature checked out (a challenge
+    /// answers one response, right or wrong), with a relaxed commit. Returns false if it was
+    /// used already or has expired by the store's clock. Sweeps a bounded number of expired
+    /// consumed-challenge records.
+    fn use_challenge(&self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool>;
 
-    /// Inserts a credential. A credential ID that exists (for any user) is `CREDENTIAL_EXISTS`.
-    fn insert_credential(&self, credential: &CredentialRecord) -> Result<()>;
+    /// Inserts a credential, consuming `challenge` (if given) in the same durable transaction.
+    fn insert_credential(
+        &self,
+        credential: &CredentialRecord,
+        challenge: Option<&ChallengeUse<'_>>,
+        now: i64,
+    ) -> Result<InsertOutcome>;
     /// A credential by ID.
     fn credential_by_id(&self, credential_id: &[u8]) -> Result<Option<CredentialRecord>>;
     /// The user's credentials, newest first.
@@ -209,19 +219,23 @@ pub trait Store: Send + Sync {
         email: &str,
     ) -> Result<Option<(UserRecord, Vec<CredentialDescriptorRecord>)>>;
     /// After a verified assertion, in one durable transaction: consume the challenge,
-    /// compare-and-set the counter (and BS flag, last use) and insert the session. If the
-    /// challenge is gone or expired (a concurrent request used it) this returns
-    /// `CHALLENGE_INVALID`; if the stored counter no longer equals `expected_counter` (a
-    /// concurrent sign-in moved it), `COUNTER_REGRESSION`. Either way nothing is written.
-    fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<()>;
+    /// compare-and-set the counter (and BS flag, last use) and insert the session (sweeping a
+    /// bounded number of expired sessions and consumed challenges).
+    fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<SignInOutcome>;
     /// Renames the user's credential; `None` if the user has no such credential.
     fn rename_credential(&self, user_id: &str, credential_id: &[u8], name: &str) -> Result<Option<CredentialRecord>>;
     /// Deletes the user's credential. Unless `allow_last`, refuses to delete the user's only one
     /// (checked inside the same transaction, so two concurrent deletes cannot remove both of two).
     fn delete_credential(&self, user_id: &str, credential_id: &[u8], allow_last: bool) -> Result<DeleteOutcome>;
 
-    /// Deletes expired challenges and sessions, at most `limit` rows of each. Returns rows removed.
+    /// Deletes expired consumed-challenge records and sessions, at most `limit` rows of each.
+    /// Returns rows removed.
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64>;
+
+    /// The instance-wide random key for `purpose`: `candidate` is stored if no key is stored yet,
+    /// and the stored key is returned (so every instance sharing the database agrees, and the key
+    /// outlives secret rotation). Used for the anti-enumeration fake credentials.
+    fn instance_key(&self, purpose: &str, candidate: &[u8; 32]) -> Result<Vec<u8>>;
 }
 
 /// The error for a challenge that is unknown, expired or already used.

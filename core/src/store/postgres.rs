@@ -48,8 +48,8 @@ use tokio_postgres::types::{FromSql, ToSql};
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::{
-    ChallengeKind, ChallengeRecord, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, SessionRecord,
-    SignInUpdate, Store, UserRecord,
+    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord,
+    SignInOutcome, SignInUpdate, Store, UserRecord,
 };
 use crate::error::{Error, ErrorCode, Result};
 
@@ -65,7 +65,7 @@ pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 /// Session settings applied to each new connection unless the URL's `options` set them.
 const SESSION_SETTINGS: &[(&str, &str)] =
     &[("statement_timeout", "10s"), ("lock_timeout", "5s"), ("idle_in_transaction_session_timeout", "60s")];
-/// At most this many expired challenges (and, separately, sessions) are removed per new challenge.
+/// At most this many expired rows (consumed challenges; sessions) are removed per insert of one.
 const SWEEP_PER_INSERT: i64 = 16;
 /// `touch_session` skips the write unless the stored `last_seen_at` is older than this.
 const TOUCH_INTERVAL_MS: i64 = 60_000;
@@ -132,6 +132,25 @@ const MIGRATIONS: &[&str] = &[
     // reached; NULL for none/self/unverified and for credentials registered before version 2.
     r#"
     ALTER TABLE kavach_passkey_credentials ADD COLUMN attestation_root text;
+    "#,
+    // 3: stateless challenges (issue #14): single use by a consumed-nonce table (logged: a crash
+    // must not forget which challenges were used); instance keys; attestation facts. The
+    // challenge table of versions 1-2 is no longer written; it stays for a rolling deploy.
+    r#"
+    CREATE TABLE kavach_consumed_challenges (
+        nonce      bytea       PRIMARY KEY CHECK (length(nonce) = 16),
+        keep_until timestamptz NOT NULL
+    );
+    CREATE INDEX kavach_consumed_challenges_keep_until ON kavach_consumed_challenges(keep_until);
+
+    CREATE TABLE kavach_keys (
+        purpose    text        PRIMARY KEY,
+        key        bytea       NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+    );
+
+    ALTER TABLE kavach_passkey_credentials ADD COLUMN attestation_source text;
+    ALTER TABLE kavach_passkey_credentials ADD COLUMN aaguid_attested boolean NOT NULL DEFAULT false;
     "#,
 ];
 
@@ -215,10 +234,20 @@ impl PostgresStore {
     }
 
     fn transaction<T>(&self, begin: &'static str, f: impl FnOnce(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
+        self.transaction_or_rollback(begin, |tx| f(tx).map(Finish::Commit))
+    }
+
+    /// A transaction that may find a reason not to happen: `Rollback(value)` undoes whatever it
+    /// wrote before it found it, and returns `value`.
+    fn transaction_or_rollback<T>(
+        &self,
+        begin: &'static str,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<Finish<T>, Fail>,
+    ) -> Result<T> {
         let mut conn = self.begin(begin)?;
-        let out = f(&mut conn.as_mut().tx());
-        let out = match out {
-            Ok(value) => conn.as_mut().simple("COMMIT").map(|()| value),
+        let out = match f(&mut conn.as_mut().tx()) {
+            Ok(Finish::Commit(value)) => conn.as_mut().simple("COMMIT").map(|()| value),
+            Ok(Finish::Rollback(value)) => conn.as_mut().simple("ROLLBACK").map(|()| value),
             Err(fail) => {
                 let _ = conn.as_mut().simple("ROLLBACK");
                 Err(fail)
@@ -272,6 +301,12 @@ impl PostgresStore {
     pub(crate) fn set_pool_wait(&mut self, wait: Duration) {
         self.pool.wait = wait;
     }
+}
+
+/// How a [`PostgresStore::transaction_or_rollback`] unit ends.
+enum Finish<T> {
+    Commit(T),
+    Rollback(T),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -745,48 +780,55 @@ fn credential_from_row(row: &Row) -> Result<CredentialRecord, Fail> {
         created_at: ms(get(row, 12)?),
         last_used_at: last_used_at.map(ms),
         attestation_root: get(row, 14)?,
+        attestation_source: get(row, 15)?,
+        aaguid_attested: get(row, 16)?,
     })
 }
 
-fn challenge_from_row(row: &Row) -> Result<ChallengeRecord, Fail> {
-    let kind: String = get(row, 1)?;
-    let kind = match kind.as_str() {
-        "registration" => ChallengeKind::Registration,
-        "authentication" => ChallengeKind::Authentication,
-        other => return Err(bad_row(format_args!("unknown challenge kind {other:?}"))),
-    };
-    Ok(ChallengeRecord {
-        challenge: get(row, 0)?,
-        kind,
-        user_id: get(row, 2)?,
-        state: get(row, 3)?,
-        expires_at: ms(get(row, 4)?),
-    })
-}
-
-/// Deletes at most `limit` expired challenges and `limit` expired sessions, skipping rows another
-/// transaction holds. Bounded, and uses the `expires_at` indexes.
+/// Deletes at most `limit` expired consumed-challenge records (by the database's clock) and
+/// `limit` expired sessions, skipping rows another transaction holds. Bounded, and indexed.
 fn sweep(tx: &mut Tx<'_>, now: i64, limit: i64) -> Result<u64, Fail> {
     if limit <= 0 {
         return Ok(0);
     }
-    let now = ts(now)?;
     let challenges = tx.execute(
-        "DELETE FROM kavach_passkey_challenges WHERE challenge IN \
-         (SELECT challenge FROM kavach_passkey_challenges WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
-        &[&now, &limit],
+        "DELETE FROM kavach_consumed_challenges WHERE nonce IN \
+         (SELECT nonce FROM kavach_consumed_challenges WHERE keep_until <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)",
+        &[&limit],
     )?;
-    let sessions = tx.execute(
-        "DELETE FROM kavach_sessions WHERE id IN \
-         (SELECT id FROM kavach_sessions WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
-        &[&now, &limit],
-    )?;
-    Ok(challenges + sessions)
+    Ok(challenges + sweep_sessions(tx, now, limit)?)
 }
 
+fn sweep_sessions(tx: &mut Tx<'_>, now: i64, limit: i64) -> Result<u64, Fail> {
+    tx.execute(
+        "DELETE FROM kavach_sessions WHERE id IN \
+         (SELECT id FROM kavach_sessions WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        &[&ts(now)?, &limit],
+    )
+}
+
+/// Records the challenge's use, in one round trip with a bounded sweep of expired records; false
+/// if it was used already, or if its `keep_until` has passed by the database's clock (instances'
+/// clocks may disagree; the database's is the one the sweep goes by).
+fn consume(tx: &mut Tx<'_>, challenge: &ChallengeUse<'_>) -> Result<bool, Fail> {
+    let inserted = tx.execute(
+        "WITH swept AS (DELETE FROM kavach_consumed_challenges WHERE nonce IN \
+             (SELECT nonce FROM kavach_consumed_challenges WHERE keep_until <= now() LIMIT $3 \
+              FOR UPDATE SKIP LOCKED)) \
+         INSERT INTO kavach_consumed_challenges (nonce, keep_until) SELECT $1, $2 WHERE $2 > now() \
+         ON CONFLICT DO NOTHING",
+        &[&&challenge.nonce[..], &ts(challenge.keep_until)?, &SWEEP_PER_INSERT],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// Inserts a session and sweeps a few expired ones (by the session's own creation time), in one
+/// round trip.
 fn insert_session(tx: &mut Tx<'_>, session: &SessionRecord) -> Result<(), Fail> {
     tx.execute(
-        "INSERT INTO kavach_sessions (id, token_hash, user_id, created_at, expires_at, last_seen_at) \
+        "WITH swept AS (DELETE FROM kavach_sessions WHERE id IN \
+             (SELECT id FROM kavach_sessions WHERE expires_at <= $4 LIMIT $7 FOR UPDATE SKIP LOCKED)) \
+         INSERT INTO kavach_sessions (id, token_hash, user_id, created_at, expires_at, last_seen_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
         &[
             &session.id,
@@ -795,17 +837,18 @@ fn insert_session(tx: &mut Tx<'_>, session: &SessionRecord) -> Result<(), Fail> 
             &ts(session.created_at)?,
             &ts(session.expires_at)?,
             &ts(session.last_seen_at)?,
+            &SWEEP_PER_INSERT,
         ],
     )?;
     Ok(())
 }
 
-/// PostgreSQL text cannot hold U+0000, so no stored key contains it: a lookup by such a key (from
-/// hostile input) finds nothing, without asking the server (which would refuse the parameter).
 /// Opens a transaction (one round trip for both statements of the relaxed form).
 const BEGIN: &str = "BEGIN";
 const BEGIN_RELAXED: &str = "BEGIN; SET LOCAL synchronous_commit TO off";
 
+/// PostgreSQL text cannot hold U+0000, so no stored key contains it: a lookup by such a key (from
+/// hostile input) finds nothing, without asking the server (which would refuse the parameter).
 fn storable(key: &str) -> bool {
     !key.contains('\0')
 }
@@ -922,77 +965,27 @@ impl Store for PostgresStore {
         self.unit(|tx| Ok(tx.execute("DELETE FROM kavach_sessions WHERE id = $1", &[&session_id])? > 0))
     }
 
-    fn insert_challenge(&self, challenge: &ChallengeRecord, now: i64) -> Result<()> {
-        self.relaxed_unit(|tx| {
-            tx.execute(
-                "INSERT INTO kavach_passkey_challenges (challenge, kind, user_id, state, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    &challenge.challenge,
-                    &challenge.kind.as_str(),
-                    &challenge.user_id,
-                    &challenge.state,
-                    &ts(challenge.expires_at)?,
-                ],
-            )?;
-            sweep(tx, now, SWEEP_PER_INSERT)?;
-            Ok(())
-        })
+    fn use_challenge(&self, challenge: &ChallengeUse<'_>, _now: i64) -> Result<bool> {
+        self.relaxed_unit(|tx| consume(tx, challenge))
     }
 
-    fn take_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>> {
-        if !storable(challenge) {
-            return Ok(None);
-        }
-        // One statement: whoever's DELETE removes the row gets it; a concurrent DELETE of the same
-        // row waits, then finds it gone. An expired row is removed too, but not returned.
-        let taken = self.relaxed_unit(|tx| {
-            tx.query_opt(
-                "DELETE FROM kavach_passkey_challenges WHERE challenge = $1 \
-                 RETURNING challenge, kind, user_id, state, expires_at",
-                &[&challenge],
-            )?
-            .map(|row| challenge_from_row(&row))
-            .transpose()
-        })?;
-        Ok(taken.filter(|c| c.expires_at > now))
-    }
-
-    fn peek_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>> {
-        if !storable(challenge) {
-            return Ok(None);
-        }
-        self.single(|tx| {
-            tx.query_opt(
-                "SELECT challenge, kind, user_id, state, expires_at FROM kavach_passkey_challenges \
-                 WHERE challenge = $1 AND expires_at > $2",
-                &[&challenge, &ts(now)?],
-            )?
-            .map(|row| challenge_from_row(&row))
-            .transpose()
-        })
-    }
-
-    fn count_challenges(&self, now: i64, limit: u64) -> Result<u64> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let count: i64 = self.single(|tx| {
-            Ok(tx
-                .query_opt(
-                    "SELECT count(*) FROM (SELECT 1 FROM kavach_passkey_challenges WHERE expires_at > $1 LIMIT $2) c",
-                    &[&ts(now)?, &limit],
-                )?
-                .map_or(0, |row| row.get(0)))
-        })?;
-        Ok(u64::try_from(count).unwrap_or(0))
-    }
-
-    fn insert_credential(&self, credential: &CredentialRecord) -> Result<()> {
-        self.unit(|tx| {
+    fn insert_credential(
+        &self,
+        credential: &CredentialRecord,
+        challenge: Option<&ChallengeUse<'_>>,
+        _now: i64,
+    ) -> Result<InsertOutcome> {
+        self.transaction_or_rollback(BEGIN, |tx| {
+            if let Some(challenge) = challenge
+                && !consume(tx, challenge)?
+            {
+                return Ok(Finish::Rollback(InsertOutcome::ChallengeUsed));
+            }
             let inserted = tx.execute(
                 "INSERT INTO kavach_passkey_credentials (credential_id, user_id, name, public_key, algorithm, \
                  counter, aaguid, backup_eligible, backup_state, transports, attestation_format, attestation_trust, \
-                 created_at, last_used_at, attestation_root) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                 created_at, last_used_at, attestation_root, attestation_source, aaguid_attested) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                 &[
                     &credential.credential_id,
                     &credential.user_id,
@@ -1009,13 +1002,15 @@ impl Store for PostgresStore {
                     &ts(credential.created_at)?,
                     &credential.last_used_at.map(ts).transpose()?,
                     &credential.attestation_root,
+                    &credential.attestation_source,
+                    &credential.aaguid_attested,
                 ],
             );
             match inserted {
-                Ok(_) => Ok(()),
+                Ok(_) => Ok(Finish::Commit(InsertOutcome::Inserted)),
                 // The primary key is the credential ID, across all users.
                 Err(e) if e.unique_violation() == Some("kavach_passkey_credentials_pkey") => {
-                    Err(Error::new(ErrorCode::CredentialExists, "this passkey is already registered").into())
+                    Ok(Finish::Rollback(InsertOutcome::CredentialExists))
                 }
                 Err(e) => Err(e),
             }
@@ -1027,7 +1022,7 @@ impl Store for PostgresStore {
             tx.query_opt(
                 "SELECT credential_id, user_id, name, public_key, algorithm, counter, aaguid, backup_eligible, \
                  backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, \
-                 attestation_root \
+                 attestation_root, attestation_source, aaguid_attested \
                  FROM kavach_passkey_credentials WHERE credential_id = $1",
                 &[&credential_id],
             )?
@@ -1044,7 +1039,7 @@ impl Store for PostgresStore {
             tx.query(
                 "SELECT credential_id, user_id, name, public_key, algorithm, counter, aaguid, backup_eligible, \
                  backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, \
-                 attestation_root \
+                 attestation_root, attestation_source, aaguid_attested \
                  FROM kavach_passkey_credentials WHERE user_id = $1 ORDER BY created_at DESC, seq DESC",
                 &[&user_id],
             )?
@@ -1084,19 +1079,12 @@ impl Store for PostgresStore {
         })
     }
 
-    fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<()> {
-        if !storable(update.challenge) {
-            return Err(super::challenge_invalid());
-        }
-        self.unit(|tx| {
+    fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<SignInOutcome> {
+        self.transaction_or_rollback(BEGIN, |tx| {
             // Consumed first: of two concurrent requests with one assertion, the second waits on
-            // this row and then deletes nothing.
-            let consumed = tx.execute(
-                "DELETE FROM kavach_passkey_challenges WHERE challenge = $1 AND expires_at > $2",
-                &[&update.challenge, &ts(update.now)?],
-            )?;
-            if consumed == 0 {
-                return Err(super::challenge_invalid().into());
+            // this nonce's index entry and then inserts nothing.
+            if !consume(tx, &update.challenge)? {
+                return Ok(Finish::Rollback(SignInOutcome::ChallengeUsed));
             }
             // Compare-and-set: a concurrent sign-in that moved the counter first makes this match
             // nothing (READ COMMITTED re-checks the WHERE on the row version it waited for).
@@ -1118,18 +1106,11 @@ impl Store for PostgresStore {
                         &[&update.credential_id],
                     )?
                     .is_some();
-                return Err(if exists {
-                    Error::new(
-                        ErrorCode::CounterRegression,
-                        "signature counter did not increase: possible cloned authenticator",
-                    )
-                } else {
-                    Error::new(ErrorCode::CredentialNotFound, "this passkey is no longer registered")
-                }
-                .into());
+                let outcome = if exists { SignInOutcome::CounterChanged } else { SignInOutcome::CredentialGone };
+                return Ok(Finish::Rollback(outcome));
             }
-            // Failing here rolls the counter update back with it.
-            insert_session(tx, update.session)
+            insert_session(tx, update.session)?;
+            Ok(Finish::Commit(SignInOutcome::SignedIn))
         })
     }
 
@@ -1141,7 +1122,8 @@ impl Store for PostgresStore {
             tx.query_opt(
                 "UPDATE kavach_passkey_credentials SET name = $3 WHERE user_id = $1 AND credential_id = $2 \
                  RETURNING credential_id, user_id, name, public_key, algorithm, counter, aaguid, backup_eligible, \
-                 backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, attestation_root",
+                 backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, attestation_root, \
+                 attestation_source, aaguid_attested",
                 &[&user_id, &credential_id, &name],
             )?
             .map(|row| credential_from_row(&row))
@@ -1188,6 +1170,20 @@ impl Store for PostgresStore {
 
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {
         self.relaxed_unit(|tx| sweep(tx, now, i64::from(limit)))
+    }
+
+    fn instance_key(&self, purpose: &str, candidate: &[u8; 32]) -> Result<Vec<u8>> {
+        if !storable(purpose) {
+            return Err(Error::internal("postgres: instance key purpose holds NUL"));
+        }
+        self.unit(|tx| {
+            tx.execute(
+                "INSERT INTO kavach_keys (purpose, key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&purpose, &&candidate[..]],
+            )?;
+            let row = tx.query_opt("SELECT key FROM kavach_keys WHERE purpose = $1", &[&purpose])?;
+            row.map(|row| get(&row, 0)).transpose()?.ok_or_else(|| bad_row("instance key vanished"))
+        })
     }
 }
 
@@ -1355,13 +1351,15 @@ mod tests {
         let rows = db.raw.as_ref().unwrap().lock().query(
             "SELECT table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns \
              WHERE table_name LIKE 'kavach_%' AND column_name IN \
-             ('created_at', 'expires_at', 'counter', 'aaguid', 'token_hash', 'transports', 'has_other_sign_in') \
+             ('created_at', 'expires_at', 'keep_until', 'counter', 'aaguid', 'token_hash', 'transports', \
+              'has_other_sign_in', 'aaguid_attested') \
              ORDER BY 1",
         );
         let columns: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
         for expected in [
-            "kavach_passkey_challenges.expires_at timestamp with time zone",
+            "kavach_consumed_challenges.keep_until timestamp with time zone",
             "kavach_passkey_credentials.aaguid bytea",
+            "kavach_passkey_credentials.aaguid_attested boolean",
             "kavach_passkey_credentials.counter bigint",
             "kavach_passkey_credentials.transports ARRAY",
             "kavach_sessions.token_hash bytea",
@@ -1421,7 +1419,7 @@ mod tests {
         let Some(db) = PgFixture::new() else { return eprintln!("skipped: no KAVACH_TEST_POSTGRES_URL") };
         let store = db.store();
         store.insert_user(&user("u1", "a@example.com")).unwrap();
-        store.insert_credential(&credential(b"c", "u1", 1)).unwrap();
+        store.insert_credential(&credential(b"c", "u1", 1), None, 0).unwrap();
         db.execute(
             "ALTER TABLE kavach_passkey_credentials DROP CONSTRAINT kavach_passkey_credentials_aaguid_check; \
              UPDATE kavach_passkey_credentials SET aaguid = '\\x0102'",
@@ -1507,8 +1505,8 @@ mod tests {
         let Some(db) = PgFixture::new() else { return eprintln!("skipped: no KAVACH_TEST_POSTGRES_URL") };
         let store = PostgresStore::open(&format!("{}?options=-c%20lock_timeout%3D200", db.url), 2).unwrap();
         store.insert_user(&user("u1", "a@example.com")).unwrap();
-        store.insert_credential(&credential(b"a", "u1", 1)).unwrap();
-        store.insert_credential(&credential(b"b", "u1", 2)).unwrap();
+        store.insert_credential(&credential(b"a", "u1", 1), None, 0).unwrap();
+        store.insert_credential(&credential(b"b", "u1", 2), None, 0).unwrap();
         // Another session holds the user's row lock: delete_credential waits at most lock_timeout.
         let raw = db.raw.as_ref().unwrap().lock();
         raw.batch("BEGIN; SELECT 1 FROM kavach_users WHERE id = 'u1' FOR UPDATE");

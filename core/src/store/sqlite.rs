@@ -22,8 +22,8 @@ use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, ffi, params};
 
 use super::{
-    ChallengeKind, ChallengeRecord, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, SessionRecord,
-    SignInUpdate, Store, UserRecord, email_key,
+    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord,
+    SignInOutcome, SignInUpdate, Store, UserRecord, email_key,
 };
 use crate::error::{Error, ErrorCode, Result};
 
@@ -31,7 +31,7 @@ use crate::error::{Error, ErrorCode, Result};
 const READERS: usize = 4;
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
-/// At most this many expired challenges (and, separately, sessions) are removed per new challenge.
+/// At most this many expired rows (consumed challenges; sessions) are removed per insert of one.
 const SWEEP_PER_INSERT: u32 = 16;
 /// `touch_session` skips the write unless the stored `last_seen_at` is older than this.
 const TOUCH_INTERVAL_MS: i64 = 60_000;
@@ -98,12 +98,32 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE kavach_passkey_credentials ADD COLUMN attestation_root TEXT;
     "#,
+    // 3: stateless challenges (issue #14): single use by a consumed-nonce table; instance keys
+    // (the anti-enumeration key, which must outlive secret rotation); attestation facts. The
+    // challenge table of versions 1-2 is no longer written; it stays (unused) so that instances of
+    // the previous version can run beside this one during a rolling deploy.
+    r#"
+    CREATE TABLE kavach_consumed_challenges (
+        nonce      BLOB    PRIMARY KEY NOT NULL CHECK (length(nonce) = 16),
+        keep_until INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX kavach_consumed_challenges_keep_until ON kavach_consumed_challenges(keep_until);
+
+    CREATE TABLE kavach_keys (
+        purpose    TEXT    PRIMARY KEY NOT NULL,
+        key        BLOB    NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+
+    ALTER TABLE kavach_passkey_credentials ADD COLUMN attestation_source TEXT;
+    ALTER TABLE kavach_passkey_credentials ADD COLUMN aaguid_attested INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 const USER_COLS: &str = "id, email, name, webauthn_user_id, has_other_sign_in, created_at";
 const CREDENTIAL_COLS: &str = "credential_id, user_id, name, public_key, algorithm, counter, aaguid, \
      backup_eligible, backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, \
-     attestation_root";
+     attestation_root, attestation_source, aaguid_attested";
 
 /// How a write transaction is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,19 +197,49 @@ impl SqliteStore {
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer; commits (with `durability`) if
     /// it returns `Ok`, rolls back otherwise.
     fn write<T>(&self, durability: Durability, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.write_or_rollback(durability, |tx| f(tx).map(Finish::Commit))
+    }
+
+    /// [`SqliteStore::write`] for a unit that may find a reason not to happen: `Rollback(value)`
+    /// undoes whatever it wrote before it found it, and returns `value`.
+    fn write_or_rollback<T>(
+        &self,
+        durability: Durability,
+        f: impl FnOnce(&Transaction<'_>) -> Result<Finish<T>>,
+    ) -> Result<T> {
         let mut writer = self.writer.lock();
-        if writer.mode != durability {
+        writer.set_durability(durability)?;
+        let tx = writer.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        match f(&tx)? {
+            Finish::Commit(out) => {
+                tx.commit()?;
+                Ok(out)
+            }
+            Finish::Rollback(out) => {
+                tx.rollback()?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// How a [`SqliteStore::write_or_rollback`] unit ends.
+enum Finish<T> {
+    Commit(T),
+    Rollback(T),
+}
+
+impl Writer {
+    fn set_durability(&mut self, durability: Durability) -> rusqlite::Result<()> {
+        if self.mode != durability {
             let mode = match durability {
                 Durability::Durable => "FULL",
                 Durability::Relaxed => "NORMAL",
             };
-            writer.conn.pragma_update(None, "synchronous", mode)?;
-            writer.mode = durability;
+            self.conn.pragma_update(None, "synchronous", mode)?;
+            self.mode = durability;
         }
-        let tx = writer.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -365,55 +415,50 @@ fn credential_from_row(row: &Row<'_>) -> rusqlite::Result<CredentialRecord> {
         created_at: row.get(12)?,
         last_used_at: row.get(13)?,
         attestation_root: row.get(14)?,
+        attestation_source: row.get(15)?,
+        aaguid_attested: row.get(16)?,
     })
 }
 
-#[derive(Debug)]
-struct UnknownKind(String);
-
-impl std::fmt::Display for UnknownKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unknown challenge kind {:?}", self.0)
-    }
-}
-
-impl std::error::Error for UnknownKind {}
-
-fn challenge_from_row(row: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
-    let kind: String = row.get(1)?;
-    let kind = match kind.as_str() {
-        "registration" => ChallengeKind::Registration,
-        "authentication" => ChallengeKind::Authentication,
-        _ => return Err(conversion_error(1, UnknownKind(kind))),
-    };
-    Ok(ChallengeRecord {
-        challenge: row.get(0)?,
-        kind,
-        user_id: row.get(2)?,
-        state: row.get(3)?,
-        expires_at: row.get(4)?,
-    })
-}
-
-/// Deletes at most `limit` expired challenges and `limit` expired sessions. Bounded, and uses the
-/// `expires_at` indexes, so its cost does not grow with the table.
+/// Deletes at most `limit` expired consumed-challenge records and `limit` expired sessions.
+/// Bounded, and uses the indexes on the expiry columns, so its cost does not grow with the table.
 fn sweep(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<u64> {
-    if limit == 0 {
-        return Ok(0);
-    }
-    let challenges = conn
+    Ok(sweep_challenges(conn, now, limit)? + sweep_sessions(conn, now, limit)?)
+}
+
+fn sweep_challenges(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<u64> {
+    let removed = conn
         .prepare_cached(
-            "DELETE FROM kavach_passkey_challenges WHERE rowid IN \
-             (SELECT rowid FROM kavach_passkey_challenges WHERE expires_at <= ?1 LIMIT ?2)",
+            "DELETE FROM kavach_consumed_challenges WHERE nonce IN \
+             (SELECT nonce FROM kavach_consumed_challenges WHERE keep_until <= ?1 LIMIT ?2)",
         )?
         .execute(params![now, limit])?;
-    let sessions = conn
+    Ok(removed as u64)
+}
+
+fn sweep_sessions(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<u64> {
+    let removed = conn
         .prepare_cached(
             "DELETE FROM kavach_sessions WHERE rowid IN \
              (SELECT rowid FROM kavach_sessions WHERE expires_at <= ?1 LIMIT ?2)",
         )?
         .execute(params![now, limit])?;
-    Ok((challenges + sessions) as u64)
+    Ok(removed as u64)
+}
+
+/// Records the challenge's use; false if it was used already or its record could have been swept
+/// (`keep_until` passed). Sweeps a few expired records first.
+fn consume(conn: &Connection, challenge: &ChallengeUse<'_>, now: i64) -> rusqlite::Result<bool> {
+    sweep_challenges(conn, now, SWEEP_PER_INSERT)?;
+    if challenge.keep_until <= now {
+        return Ok(false);
+    }
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO kavach_consumed_challenges (nonce, keep_until) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![&challenge.nonce[..], challenge.keep_until])?;
+    Ok(inserted == 1)
 }
 
 impl Store for SqliteStore {
@@ -471,7 +516,11 @@ impl Store for SqliteStore {
     }
 
     fn insert_session(&self, session: &SessionRecord) -> Result<()> {
-        self.write(Durability::Durable, |tx| insert_session(tx, session))
+        self.write(Durability::Durable, |tx| insert_session(tx, session, session.created_at))
+    }
+
+    fn use_challenge(&self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool> {
+        self.write(Durability::Relaxed, |tx| Ok(consume(tx, challenge, now)?))
     }
 
     fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>> {
@@ -515,69 +564,23 @@ impl Store for SqliteStore {
         })
     }
 
-    fn insert_challenge(&self, challenge: &ChallengeRecord, now: i64) -> Result<()> {
-        self.write(Durability::Relaxed, |tx| {
-            tx.prepare_cached(
-                "INSERT INTO kavach_passkey_challenges (challenge, kind, user_id, state, expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                challenge.challenge,
-                challenge.kind.as_str(),
-                challenge.user_id,
-                challenge.state,
-                challenge.expires_at
-            ])?;
-            sweep(tx, now, SWEEP_PER_INSERT)?;
-            Ok(())
-        })
-    }
-
-    fn take_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>> {
-        // One statement: whoever's DELETE removes the row gets it; any other caller (thread or
-        // process) finds nothing. An expired row is removed too, but not returned.
-        let taken = self.write(Durability::Relaxed, |tx| {
-            Ok(tx
-                .prepare_cached(
-                    "DELETE FROM kavach_passkey_challenges WHERE challenge = ?1 \
-                     RETURNING challenge, kind, user_id, state, expires_at",
-                )?
-                .query_row(params![challenge], challenge_from_row)
-                .optional()?)
-        })?;
-        Ok(taken.filter(|c| c.expires_at > now))
-    }
-
-    fn peek_challenge(&self, challenge: &str, now: i64) -> Result<Option<ChallengeRecord>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(
-                "SELECT challenge, kind, user_id, state, expires_at FROM kavach_passkey_challenges \
-                 WHERE challenge = ?1 AND expires_at > ?2",
-            )?
-            .query_row(params![challenge, now], challenge_from_row)
-            .optional()?;
-        Ok(found)
-    }
-
-    fn count_challenges(&self, now: i64, limit: u64) -> Result<u64> {
-        let conn = self.reader();
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let count: i64 = conn
-            .prepare_cached(
-                "SELECT count(*) FROM (SELECT 1 FROM kavach_passkey_challenges WHERE expires_at > ?1 LIMIT ?2)",
-            )?
-            .query_row(params![now, limit], |row| row.get(0))?;
-        Ok(count as u64)
-    }
-
-    fn insert_credential(&self, credential: &CredentialRecord) -> Result<()> {
+    fn insert_credential(
+        &self,
+        credential: &CredentialRecord,
+        challenge: Option<&ChallengeUse<'_>>,
+        now: i64,
+    ) -> Result<InsertOutcome> {
         let transports = serde_json::to_string(&credential.transports).map_err(Error::internal)?;
-        self.write(Durability::Durable, |tx| {
+        self.write_or_rollback(Durability::Durable, |tx| {
+            if let Some(challenge) = challenge
+                && !consume(tx, challenge, now)?
+            {
+                return Ok(Finish::Rollback(InsertOutcome::ChallengeUsed));
+            }
             let inserted = tx
                 .prepare_cached(&format!(
                     "INSERT INTO kavach_passkey_credentials ({CREDENTIAL_COLS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
                 ))?
                 .execute(params![
                     credential.credential_id,
@@ -594,10 +597,12 @@ impl Store for SqliteStore {
                     credential.attestation_trust,
                     credential.created_at,
                     credential.last_used_at,
-                    credential.attestation_root
+                    credential.attestation_root,
+                    credential.attestation_source,
+                    credential.aaguid_attested
                 ]);
             match inserted {
-                Ok(_) => Ok(()),
+                Ok(_) => Ok(Finish::Commit(InsertOutcome::Inserted)),
                 // credential_id is the table's only PRIMARY KEY / UNIQUE constraint.
                 Err(e)
                     if matches!(
@@ -605,7 +610,7 @@ impl Store for SqliteStore {
                         Some(ffi::SQLITE_CONSTRAINT_PRIMARYKEY | ffi::SQLITE_CONSTRAINT_UNIQUE)
                     ) =>
                 {
-                    Err(Error::new(ErrorCode::CredentialExists, "this passkey is already registered"))
+                    Ok(Finish::Rollback(InsertOutcome::CredentialExists))
                 }
                 Err(e) => Err(e.into()),
             }
@@ -661,13 +666,10 @@ impl Store for SqliteStore {
         Ok(found)
     }
 
-    fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<()> {
-        self.write(Durability::Durable, |tx| {
-            let consumed = tx
-                .prepare_cached("DELETE FROM kavach_passkey_challenges WHERE challenge = ?1 AND expires_at > ?2")?
-                .execute(params![update.challenge, update.now])?;
-            if consumed == 0 {
-                return Err(super::challenge_invalid());
+    fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<SignInOutcome> {
+        self.write_or_rollback(Durability::Durable, |tx| {
+            if !consume(tx, &update.challenge, update.now)? {
+                return Ok(Finish::Rollback(SignInOutcome::ChallengeUsed));
             }
             let changed = tx
                 .prepare_cached(
@@ -682,21 +684,14 @@ impl Store for SqliteStore {
                     update.now
                 ])?;
             if changed == 0 {
-                // Returning Err drops the transaction: rolled back, nothing written.
                 let exists = tx
                     .prepare_cached("SELECT 1 FROM kavach_passkey_credentials WHERE credential_id = ?1")?
                     .exists(params![update.credential_id])?;
-                return Err(if exists {
-                    Error::new(
-                        ErrorCode::CounterRegression,
-                        "signature counter did not increase: possible cloned authenticator",
-                    )
-                } else {
-                    // Deleted while the assertion was being verified.
-                    Error::new(ErrorCode::CredentialNotFound, "this passkey is no longer registered")
-                });
+                let outcome = if exists { SignInOutcome::CounterChanged } else { SignInOutcome::CredentialGone };
+                return Ok(Finish::Rollback(outcome));
             }
-            insert_session(tx, update.session)
+            insert_session(tx, update.session, update.now)?;
+            Ok(Finish::Commit(SignInOutcome::SignedIn))
         })
     }
 
@@ -737,9 +732,23 @@ impl Store for SqliteStore {
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {
         self.write(Durability::Relaxed, |tx| Ok(sweep(tx, now, limit)?))
     }
+
+    fn instance_key(&self, purpose: &str, candidate: &[u8; 32]) -> Result<Vec<u8>> {
+        self.write(Durability::Durable, |tx| {
+            tx.prepare_cached(
+                "INSERT INTO kavach_keys (purpose, key, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![purpose, &candidate[..], unix_millis()])?;
+            Ok(tx
+                .prepare_cached("SELECT key FROM kavach_keys WHERE purpose = ?1")?
+                .query_row(params![purpose], |row| row.get(0))?)
+        })
+    }
 }
 
-fn insert_session(conn: &Connection, session: &SessionRecord) -> Result<()> {
+/// Inserts a session and sweeps a few expired ones (by the session's own creation time).
+fn insert_session(conn: &Connection, session: &SessionRecord, now: i64) -> Result<()> {
+    sweep_sessions(conn, now, SWEEP_PER_INSERT)?;
     conn.prepare_cached(
         "INSERT INTO kavach_sessions (id, token_hash, user_id, created_at, expires_at, last_seen_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -897,11 +906,12 @@ mod tests {
         let store = SqliteStore::open(&dir.db()).unwrap();
         let synchronous =
             || -> i64 { store.writer.lock().conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap() };
-        store.insert_challenge(&super::super::tests::challenge("c", 10_000), 0).unwrap();
-        assert_eq!(synchronous(), 1, "a challenge commits without fsync (NORMAL)");
+        let burn = ChallengeUse { nonce: &[1; 16], keep_until: 10_000 };
+        store.use_challenge(&burn, 0).unwrap();
+        assert_eq!(synchronous(), 1, "burning a failed ceremony's challenge commits without fsync (NORMAL)");
         store.insert_user(&super::super::tests::user("u1", "a@example.com")).unwrap();
         assert_eq!(synchronous(), 2, "a user commits with fsync (FULL)");
-        store.take_challenge("c", 1_000).unwrap();
+        store.sweep_expired(1_000, 10).unwrap();
         assert_eq!(synchronous(), 1);
         store.delete_session("s").unwrap();
         assert_eq!(synchronous(), 2, "revoking a session is durable");
@@ -952,7 +962,7 @@ mod tests {
     fn corrupt_aaguid_is_internal() {
         let store = memory();
         store.insert_user(&user("u1", "a@example.com")).unwrap();
-        store.insert_credential(&credential(b"c", "u1", 1)).unwrap();
+        store.insert_credential(&credential(b"c", "u1", 1), None, 0).unwrap();
         {
             let guard = store.writer.lock();
             let conn = &guard.conn;

@@ -6,7 +6,7 @@ use super::*;
 use crate::error::ErrorCode;
 
 /// Schema versions every engine's migrations reach.
-const MIGRATIONS: i64 = 2;
+const MIGRATIONS: i64 = 3;
 /// `touch_session` writes at most this often (the same for every engine).
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
@@ -39,20 +39,20 @@ macro_rules! store_behaviour_tests {
             duplicate_credential_id_across_users_is_credential_exists,
             credential_for_unknown_user_is_internal,
             rename_credential_only_for_its_owner,
-            take_challenge_is_single_use,
-            challenge_kind_and_user_round_trip,
-            expired_challenge_is_not_returned,
-            concurrent_take_gives_exactly_one,
-            concurrent_take_across_connections_gives_exactly_one,
-            insert_challenge_sweeps_expired_rows_boundedly,
+            a_challenge_is_used_once,
+            a_challenge_past_its_keep_until_is_refused,
+            concurrent_uses_of_one_challenge_succeed_once,
+            consumed_challenges_are_swept_boundedly,
+            inserting_sessions_sweeps_expired_ones,
             sweep_expired_respects_limit,
             sessions_expire,
             touch_session_writes_at_most_once_a_minute,
+            insert_credential_consumes_its_challenge_or_nothing,
             complete_sign_in_is_compare_and_set,
             complete_sign_in_rolls_back_counter_if_session_insert_fails,
-            complete_sign_in_needs_its_challenge,
+            complete_sign_in_needs_an_unused_challenge,
             concurrent_sign_ins_with_one_challenge_complete_once,
-            peek_leaves_the_challenge_and_count_is_bounded,
+            instance_keys_are_created_once_and_shared,
             last_credential_is_refused_unless_allowed,
             concurrent_deletes_never_remove_the_last,
             deleting_user_cascades,
@@ -102,6 +102,8 @@ pub(crate) fn credential(id: &[u8], user_id: &str, created_at: i64) -> Credentia
         created_at,
         last_used_at: None,
         attestation_root: Some("Test Attestation Root".to_owned()),
+        attestation_source: Some("configured".to_owned()),
+        aaguid_attested: true,
     }
 }
 
@@ -116,14 +118,22 @@ pub(crate) fn session(id: &str, user_id: &str, hash_byte: u8, expires_at: i64) -
     }
 }
 
-pub(crate) fn challenge(value: &str, expires_at: i64) -> ChallengeRecord {
-    ChallengeRecord {
-        challenge: value.to_owned(),
-        kind: ChallengeKind::Authentication,
-        user_id: None,
-        state: r#"{"uv":"required"}"#.to_owned(),
-        expires_at,
-    }
+/// Now by the wall clock: consumed challenges are compared with the database's own clock on
+/// PostgreSQL, so their times in these tests must be real.
+fn wall_clock() -> i64 {
+    crate::time::now_ms()
+}
+
+/// A challenge use whose record is kept for `keep_for_ms` from now.
+fn usage(nonce: &[u8; 16], keep_for_ms: i64) -> ChallengeUse<'_> {
+    ChallengeUse { nonce, keep_until: wall_clock() + keep_for_ms }
+}
+
+/// A 16-byte nonce from a number.
+fn nonce(n: u32) -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    bytes[..4].copy_from_slice(&n.to_be_bytes());
+    bytes
 }
 
 pub(crate) fn migrations_are_idempotent_on_reopen(db: &dyn Fixture) {
@@ -135,22 +145,30 @@ pub(crate) fn migrations_are_idempotent_on_reopen(db: &dyn Fixture) {
     }
 }
 
-/// Migration 2 (attestation_root) on a database at version 1 that already holds a credential:
-/// the credential survives, with no root recorded.
+/// Migrations 2 and 3 on a database at version 1 that already holds a credential: the credential
+/// survives, with no root, source or attested model recorded.
 pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred-1", "u1", 1_000)).unwrap();
+    store.insert_credential(&credential(b"cred-1", "u1", 1_000), None, 0).unwrap();
     db.execute(
         "ALTER TABLE kavach_passkey_credentials DROP COLUMN attestation_root; \
-         DELETE FROM kavach_schema_version WHERE version = 2;",
+         ALTER TABLE kavach_passkey_credentials DROP COLUMN attestation_source; \
+         ALTER TABLE kavach_passkey_credentials DROP COLUMN aaguid_attested; \
+         DROP TABLE kavach_consumed_challenges; DROP TABLE kavach_keys; \
+         DELETE FROM kavach_schema_version WHERE version > 1;",
     );
     assert_eq!(db.count("kavach_schema_version"), 1);
     let upgraded = db.another();
     assert_eq!(db.count("kavach_schema_version"), MIGRATIONS);
     let stored = upgraded.credential_by_id(b"cred-1").unwrap().unwrap();
-    assert_eq!(stored.attestation_root, None);
-    assert_eq!(stored, CredentialRecord { attestation_root: None, ..credential(b"cred-1", "u1", 1_000) });
+    let expected = CredentialRecord {
+        attestation_root: None,
+        attestation_source: None,
+        aaguid_attested: false,
+        ..credential(b"cred-1", "u1", 1_000)
+    };
+    assert_eq!(stored, expected);
 }
 
 pub(crate) fn users_round_trip_and_lookup_by_email_is_case_insensitive(db: &dyn Fixture) {
@@ -195,10 +213,10 @@ pub(crate) fn credentials_round_trip_newest_first(db: &dyn Fixture) {
     let old = credential(b"old", "u1", 1_000);
     let new = credential(b"new", "u1", 2_000);
     let same_time_later = credential(b"same", "u1", 2_000);
-    store.insert_credential(&old).unwrap();
-    store.insert_credential(&new).unwrap();
-    store.insert_credential(&same_time_later).unwrap();
-    store.insert_credential(&credential(b"other", "u2", 3_000)).unwrap();
+    store.insert_credential(&old, None, 0).unwrap();
+    store.insert_credential(&new, None, 0).unwrap();
+    store.insert_credential(&same_time_later, None, 0).unwrap();
+    store.insert_credential(&credential(b"other", "u2", 3_000), None, 0).unwrap();
 
     assert_eq!(store.credential_by_id(b"old").unwrap(), Some(old.clone()));
     assert_eq!(store.credential_by_id(b"missing").unwrap(), None);
@@ -219,9 +237,9 @@ pub(crate) fn user_and_descriptors_by_email_in_one_read(db: &dyn Fixture) {
     older.transports = vec!["usb".into()];
     let mut newer = credential(b"new", "u1", 2);
     newer.transports = vec!["hybrid".into(), "internal".into()];
-    store.insert_credential(&older).unwrap();
-    store.insert_credential(&newer).unwrap();
-    store.insert_credential(&credential(b"bobs", "u2", 3)).unwrap();
+    store.insert_credential(&older, None, 0).unwrap();
+    store.insert_credential(&newer, None, 0).unwrap();
+    store.insert_credential(&credential(b"bobs", "u2", 3), None, 0).unwrap();
     let (found, descriptors) = store.user_and_descriptors_by_email(" ADA@example.COM ").unwrap().unwrap();
     assert_eq!(found, store.user_by_id("u1").unwrap().unwrap());
     assert_eq!(
@@ -240,7 +258,7 @@ pub(crate) fn counter_above_i32_round_trips(db: &dyn Fixture) {
     let mut c = credential(b"c", "u1", 1);
     c.counter = u32::MAX;
     c.transports = vec![];
-    store.insert_credential(&c).unwrap();
+    store.insert_credential(&c, None, 0).unwrap();
     assert_eq!(store.credential_by_id(b"c").unwrap(), Some(c));
 }
 
@@ -248,18 +266,17 @@ pub(crate) fn duplicate_credential_id_across_users_is_credential_exists(db: &dyn
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
     store.insert_user(&user("u2", "b@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
     for owner in ["u1", "u2"] {
-        let err = store.insert_credential(&credential(b"cred", owner, 2)).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::CredentialExists);
-        assert_eq!(err.message(), "this passkey is already registered");
+        let outcome = store.insert_credential(&credential(b"cred", owner, 2), None, 0).unwrap();
+        assert_eq!(outcome, InsertOutcome::CredentialExists);
     }
     assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().user_id, "u1");
 }
 
 pub(crate) fn credential_for_unknown_user_is_internal(db: &dyn Fixture) {
     let store = db.store();
-    let err = store.insert_credential(&credential(b"cred", "ghost", 1)).unwrap_err();
+    let err = store.insert_credential(&credential(b"cred", "ghost", 1), None, 0).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Internal);
 }
 
@@ -267,7 +284,7 @@ pub(crate) fn rename_credential_only_for_its_owner(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
     store.insert_user(&user("u2", "b@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
     assert_eq!(store.rename_credential("u2", b"cred", "mine now").unwrap(), None);
     let renamed = store.rename_credential("u1", b"cred", "Work key").unwrap().unwrap();
     assert_eq!(renamed.name, "Work key");
@@ -275,102 +292,81 @@ pub(crate) fn rename_credential_only_for_its_owner(db: &dyn Fixture) {
     assert_eq!(store.rename_credential("u1", b"missing", "x").unwrap(), None);
 }
 
-pub(crate) fn take_challenge_is_single_use(db: &dyn Fixture) {
+pub(crate) fn a_challenge_is_used_once(db: &dyn Fixture) {
     let store = db.store();
-    let c = challenge("abc", 10_000);
-    store.insert_challenge(&c, 1_000).unwrap();
-    assert_eq!(store.take_challenge("abc", 2_000).unwrap(), Some(c));
-    assert_eq!(store.take_challenge("abc", 2_000).unwrap(), None);
-    assert_eq!(store.take_challenge("never-issued", 2_000).unwrap(), None);
+    let (a, b) = (nonce(1), nonce(2));
+    assert!(store.use_challenge(&usage(&a, 60_000), wall_clock()).unwrap());
+    assert!(!store.use_challenge(&usage(&a, 60_000), wall_clock()).unwrap(), "a second use");
+    assert!(!db.another().use_challenge(&usage(&a, 60_000), wall_clock()).unwrap(), "from another process too");
+    assert!(store.use_challenge(&usage(&b, 60_000), wall_clock()).unwrap());
+    assert_eq!(db.count("kavach_consumed_challenges"), 2);
 }
 
-pub(crate) fn challenge_kind_and_user_round_trip(db: &dyn Fixture) {
+pub(crate) fn a_challenge_past_its_keep_until_is_refused(db: &dyn Fixture) {
+    // Its record of an earlier use may have been swept: it cannot be told apart from a replay.
     let store = db.store();
-    let c = ChallengeRecord {
-        challenge: "reg".to_owned(),
-        kind: ChallengeKind::Registration,
-        user_id: Some("u1".to_owned()),
-        state: "{}".to_owned(),
-        expires_at: 10_000,
-    };
-    store.insert_challenge(&c, 1_000).unwrap();
-    assert_eq!(store.take_challenge("reg", 1_000).unwrap(), Some(c));
+    assert!(!store.use_challenge(&usage(&nonce(1), -1_000), wall_clock()).unwrap());
+    assert_eq!(db.count("kavach_consumed_challenges"), 0);
 }
 
-pub(crate) fn expired_challenge_is_not_returned(db: &dyn Fixture) {
-    let store = db.store();
-    store.insert_challenge(&challenge("abc", 10_000), 1_000).unwrap();
-    // At the expiry instant it is already expired.
-    assert_eq!(store.take_challenge("abc", 10_000).unwrap(), None);
-    // And it was consumed: an earlier clock does not bring it back.
-    assert_eq!(store.take_challenge("abc", 1_000).unwrap(), None);
-    assert_eq!(db.count("kavach_passkey_challenges"), 0);
-}
-
-pub(crate) fn concurrent_take_gives_exactly_one(db: &dyn Fixture) {
-    let store = db.store();
+pub(crate) fn concurrent_uses_of_one_challenge_succeed_once(db: &dyn Fixture) {
+    let stores: Vec<_> = (0..6).map(|_| db.another()).collect();
     for round in 0..10 {
-        let name = format!("challenge-{round}");
-        store.insert_challenge(&challenge(&name, 10_000), 1_000).unwrap();
-        let winners = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..10).map(|_| s.spawn(|| store.take_challenge(&name, 2_000).unwrap())).collect();
-            handles.into_iter().filter_map(|h| h.join().unwrap()).count()
+        let n = nonce(round);
+        let outcomes: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = stores
+                .iter()
+                .map(|store| s.spawn(|| store.use_challenge(&usage(&n, 60_000), wall_clock()).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        assert_eq!(winners, 1, "round {round}");
+        assert_eq!(outcomes.iter().filter(|used| **used).count(), 1, "round {round}: {outcomes:?}");
     }
 }
 
-pub(crate) fn concurrent_take_across_connections_gives_exactly_one(db: &dyn Fixture) {
-    // Separate stores on one database behave like separate processes: the engine's locking decides.
-    let stores: Vec<_> = (0..10).map(|_| db.another()).collect();
-    for round in 0..5 {
-        let name = format!("challenge-{round}");
-        stores[0].insert_challenge(&challenge(&name, 10_000), 1_000).unwrap();
-        let winners = std::thread::scope(|s| {
-            let handles: Vec<_> =
-                stores.iter().map(|store| s.spawn(|| store.take_challenge(&name, 2_000).unwrap())).collect();
-            handles.into_iter().filter_map(|h| h.join().unwrap()).count()
-        });
-        assert_eq!(winners, 1, "round {round}");
+pub(crate) fn consumed_challenges_are_swept_boundedly(db: &dyn Fixture) {
+    let store = db.store();
+    for i in 0..40 {
+        assert!(store.use_challenge(&usage(&nonce(i), 50), wall_clock()).unwrap());
     }
+    assert!(store.use_challenge(&usage(&nonce(1_000), 600_000), wall_clock()).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(120));
+    // Each use sweeps at most 16 expired records; live ones stay.
+    assert!(store.use_challenge(&usage(&nonce(1_001), 600_000), wall_clock()).unwrap());
+    assert_eq!(db.count("kavach_consumed_challenges"), 40 - 16 + 2);
+    assert!(store.use_challenge(&usage(&nonce(1_002), 600_000), wall_clock()).unwrap());
+    assert_eq!(db.count("kavach_consumed_challenges"), 40 - 32 + 3);
+    assert!(!store.use_challenge(&usage(&nonce(1_000), 600_000), wall_clock()).unwrap(), "live records stay");
 }
 
-pub(crate) fn insert_challenge_sweeps_expired_rows_boundedly(db: &dyn Fixture) {
+pub(crate) fn inserting_sessions_sweeps_expired_ones(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
-    for i in 0..40 {
-        store.insert_challenge(&challenge(&format!("old-{i}"), 500), 0).unwrap();
+    for i in 0..40u8 {
+        // Created at 0: each insert sweeps by its own creation time, which these do not pass.
+        store.insert_session(&SessionRecord { created_at: 0, ..session(&format!("old-{i}"), "u1", i, 500) }).unwrap();
     }
-    for i in 0..20u8 {
-        store.insert_session(&session(&format!("s{i}"), "u1", i, 500)).unwrap();
-    }
-    store.insert_session(&session("live", "u1", 200, 99_000)).unwrap();
-    store.insert_challenge(&challenge("live-challenge", 99_000), 0).unwrap();
-
-    store.insert_challenge(&challenge("new", 99_000), 1_000).unwrap();
-    // 16 of the 40 expired challenges went, plus the 2 live ones remain.
-    assert_eq!(db.count("kavach_passkey_challenges"), 40 - 16 + 2);
-    assert_eq!(db.count("kavach_sessions"), 20 - 16 + 1);
-
-    store.insert_challenge(&challenge("new2", 99_000), 1_000).unwrap();
-    assert_eq!(db.count("kavach_passkey_challenges"), 40 - 32 + 3);
-    assert_eq!(db.count("kavach_sessions"), 1, "only the live session is left");
-    assert!(store.take_challenge("live-challenge", 1_000).unwrap().is_some());
+    let mut fresh = session("new", "u1", 200, 99_000);
+    fresh.created_at = 1_000;
+    store.insert_session(&fresh).unwrap();
+    assert_eq!(db.count("kavach_sessions"), 40 - 16 + 1);
 }
 
 pub(crate) fn sweep_expired_respects_limit(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
-    for i in 0..10 {
-        store.insert_challenge(&challenge(&format!("old-{i}"), 500), 0).unwrap();
-    }
     for i in 0..3u8 {
-        store.insert_session(&session(&format!("s{i}"), "u1", i, 500)).unwrap();
+        store.insert_session(&SessionRecord { created_at: 0, ..session(&format!("s{i}"), "u1", i, 500) }).unwrap();
     }
-    assert_eq!(store.sweep_expired(1_000, 0).unwrap(), 0);
-    assert_eq!(store.sweep_expired(1_000, 4).unwrap(), 4 + 3);
-    assert_eq!(store.sweep_expired(1_000, 100).unwrap(), 6);
-    assert_eq!(store.sweep_expired(1_000, 100).unwrap(), 0);
+    for i in 0..10 {
+        store.use_challenge(&usage(&nonce(i), 50), wall_clock()).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(120));
+    let now = wall_clock();
+    assert_eq!(store.sweep_expired(now, 0).unwrap(), 0);
+    assert_eq!(store.sweep_expired(now, 4).unwrap(), 4 + 3);
+    assert_eq!(store.sweep_expired(now, 100).unwrap(), 6);
+    assert_eq!(store.sweep_expired(now, 100).unwrap(), 0);
 }
 
 pub(crate) fn sessions_expire(db: &dyn Fixture) {
@@ -401,10 +397,10 @@ pub(crate) fn touch_session_writes_at_most_once_a_minute(db: &dyn Fixture) {
     store.touch_session("nobody", 999_999).unwrap();
 }
 
-/// A sign-in update for `cred` answering `challenge`, moving the counter from `from` to `to`.
-fn sign_in<'a>(challenge: &'a str, from: u32, to: u32, now: i64, session: &'a SessionRecord) -> SignInUpdate<'a> {
+/// A sign-in update for `cred` answering the challenge `n`, moving the counter from `from` to `to`.
+fn sign_in<'a>(n: &'a [u8; 16], from: u32, to: u32, now: i64, session: &'a SessionRecord) -> SignInUpdate<'a> {
     SignInUpdate {
-        challenge,
+        challenge: usage(n, 60_000),
         credential_id: b"cred",
         expected_counter: from,
         new_counter: to,
@@ -414,65 +410,79 @@ fn sign_in<'a>(challenge: &'a str, from: u32, to: u32, now: i64, session: &'a Se
     }
 }
 
+pub(crate) fn insert_credential_consumes_its_challenge_or_nothing(db: &dyn Fixture) {
+    let store = db.store();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    let (first, second) = (nonce(1), nonce(2));
+    let now = wall_clock();
+    let outcome = store.insert_credential(&credential(b"cred", "u1", 1), Some(&usage(&first, 60_000)), now);
+    assert_eq!(outcome.unwrap(), InsertOutcome::Inserted);
+    // The challenge is spent: a second registration with it stores nothing.
+    let outcome = store.insert_credential(&credential(b"cred-2", "u1", 2), Some(&usage(&first, 60_000)), now);
+    assert_eq!(outcome.unwrap(), InsertOutcome::ChallengeUsed);
+    assert!(store.credential_by_id(b"cred-2").unwrap().is_none());
+    // A credential that exists already: refused, and the challenge's use rolled back with it.
+    let outcome = store.insert_credential(&credential(b"cred", "u1", 3), Some(&usage(&second, 60_000)), now);
+    assert_eq!(outcome.unwrap(), InsertOutcome::CredentialExists);
+    assert!(store.use_challenge(&usage(&second, 60_000), now).unwrap(), "not consumed by the refused insert");
+}
+
 pub(crate) fn complete_sign_in_is_compare_and_set(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
-    for name in ["c1", "c2", "c3"] {
-        store.insert_challenge(&challenge(name, 99_000), 1_000).unwrap();
-    }
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
+    let (c1, c2, c3) = (nonce(1), nonce(2), nonce(3));
     let first = session("s1", "u1", 1, 99_000);
-    store.complete_sign_in(&sign_in("c1", 5, 6, 7_000, &first)).unwrap();
+    assert_eq!(store.complete_sign_in(&sign_in(&c1, 5, 6, 7_000, &first)).unwrap(), SignInOutcome::SignedIn);
     let stored = store.credential_by_id(b"cred").unwrap().unwrap();
     assert_eq!((stored.counter, stored.backup_state, stored.last_used_at), (6, true, Some(7_000)));
     assert!(store.session_by_token_hash(&[1; 32], 8_000).unwrap().is_some());
-    assert_eq!(store.peek_challenge("c1", 7_000).unwrap(), None, "the challenge was consumed with it");
+    assert!(!store.use_challenge(&usage(&c1, 60_000), wall_clock()).unwrap(), "the challenge was consumed with it");
 
     // A concurrent sign-in that read counter 5 loses, and writes nothing: not even the
     // challenge's consumption (the ceremony burns it separately).
     let second = session("s2", "u1", 2, 99_000);
-    let err = store.complete_sign_in(&sign_in("c2", 5, 7, 8_000, &second)).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::CounterRegression);
+    assert_eq!(store.complete_sign_in(&sign_in(&c2, 5, 7, 8_000, &second)).unwrap(), SignInOutcome::CounterChanged);
     assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap(), stored);
     assert_eq!(store.session_by_token_hash(&[2; 32], 8_000).unwrap(), None);
-    assert!(store.peek_challenge("c2", 8_000).unwrap().is_some());
+    assert!(store.use_challenge(&usage(&c2, 60_000), wall_clock()).unwrap(), "not consumed");
 
     // A credential deleted meanwhile is not a counter problem.
     store.delete_credential("u1", b"cred", true).unwrap();
-    let err = store.complete_sign_in(&sign_in("c3", 6, 7, 9_000, &second)).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::CredentialNotFound);
+    assert_eq!(store.complete_sign_in(&sign_in(&c3, 6, 7, 9_000, &second)).unwrap(), SignInOutcome::CredentialGone);
     assert_eq!(store.session_by_token_hash(&[2; 32], 9_000).unwrap(), None);
 }
 
-pub(crate) fn complete_sign_in_needs_its_challenge(db: &dyn Fixture) {
+pub(crate) fn complete_sign_in_needs_an_unused_challenge(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
-    store.insert_challenge(&challenge("live", 10_000), 1_000).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
     let s = session("s1", "u1", 1, 99_000);
-    for (name, now) in [("never-issued", 2_000), ("live\0", 2_000), ("live", 10_000)] {
-        let err = store.complete_sign_in(&sign_in(name, 5, 6, now, &s)).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::ChallengeInvalid, "{name} at {now}");
+    let used = nonce(1);
+    store.use_challenge(&usage(&used, 60_000), wall_clock()).unwrap();
+    let expired = nonce(2);
+    let now = wall_clock();
+    let past_keep_until = SignInUpdate { challenge: usage(&expired, -1), ..sign_in(&expired, 5, 6, now, &s) };
+    for update in [sign_in(&used, 5, 6, now, &s), past_keep_until] {
+        assert_eq!(store.complete_sign_in(&update).unwrap(), SignInOutcome::ChallengeUsed);
         assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 5, "nothing written");
         assert_eq!(db.count("kavach_sessions"), 0);
     }
     // Used once, gone: the same challenge cannot complete a second sign-in.
-    store.insert_challenge(&challenge("once", 10_000), 1_000).unwrap();
-    store.complete_sign_in(&sign_in("once", 5, 6, 2_000, &s)).unwrap();
+    let once = nonce(3);
+    assert_eq!(store.complete_sign_in(&sign_in(&once, 5, 6, 2_000, &s)).unwrap(), SignInOutcome::SignedIn);
     let again = session("s2", "u1", 2, 99_000);
-    let err = store.complete_sign_in(&sign_in("once", 6, 7, 2_000, &again)).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::ChallengeInvalid);
+    assert_eq!(store.complete_sign_in(&sign_in(&once, 6, 7, 2_000, &again)).unwrap(), SignInOutcome::ChallengeUsed);
 }
 
 pub(crate) fn concurrent_sign_ins_with_one_challenge_complete_once(db: &dyn Fixture) {
     // Different stores on one database behave like different processes: exactly one completes,
-    // the others find the challenge gone (or the counter moved, whichever they reach first).
+    // the others find the challenge used (or the counter moved, whichever they reach first).
     let stores: Vec<_> = (0..6).map(|_| db.another()).collect();
     stores[0].insert_user(&user("u1", "a@example.com")).unwrap();
-    stores[0].insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    stores[0].insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
     for round in 0..5u8 {
-        let name = format!("challenge-{round}");
-        stores[0].insert_challenge(&challenge(&name, 99_000), 1_000).unwrap();
+        let n = nonce(u32::from(round));
         let counter = stores[0].credential_by_id(b"cred").unwrap().unwrap().counter;
         let sessions: Vec<_> =
             (0..6u8).map(|i| session(&format!("s{round}-{i}"), "u1", round * 10 + i, 99_000)).collect();
@@ -480,16 +490,18 @@ pub(crate) fn concurrent_sign_ins_with_one_challenge_complete_once(db: &dyn Fixt
             let handles: Vec<_> = stores
                 .iter()
                 .zip(&sessions)
-                .map(|(store, s)| {
-                    scope.spawn(|| store.complete_sign_in(&sign_in(&name, counter, counter + 1, 2_000, s)))
-                })
+                .map(|(store, s)| scope.spawn(|| store.complete_sign_in(&sign_in(&n, counter, counter + 1, 2_000, s))))
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
+            handles.into_iter().map(|h| h.join().unwrap().unwrap()).collect()
         });
-        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "round {round}: {outcomes:?}");
-        for failure in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+        assert_eq!(
+            outcomes.iter().filter(|o| **o == SignInOutcome::SignedIn).count(),
+            1,
+            "round {round}: {outcomes:?}"
+        );
+        for failure in outcomes.iter().filter(|o| **o != SignInOutcome::SignedIn) {
             assert!(
-                matches!(failure.code(), ErrorCode::ChallengeInvalid | ErrorCode::CounterRegression),
+                matches!(failure, SignInOutcome::ChallengeUsed | SignInOutcome::CounterChanged),
                 "round {round}: {failure:?}"
             );
         }
@@ -497,41 +509,34 @@ pub(crate) fn concurrent_sign_ins_with_one_challenge_complete_once(db: &dyn Fixt
     assert_eq!(db.count("kavach_sessions"), 5);
 }
 
-pub(crate) fn peek_leaves_the_challenge_and_count_is_bounded(db: &dyn Fixture) {
-    let store = db.store();
-    for i in 0..30 {
-        store.insert_challenge(&challenge(&format!("live-{i}"), 10_000), 0).unwrap();
-    }
-    for i in 0..5 {
-        store.insert_challenge(&challenge(&format!("old-{i}"), 500), 0).unwrap();
-    }
-    assert_eq!(store.peek_challenge("live-3", 1_000).unwrap(), Some(challenge("live-3", 10_000)));
-    assert!(store.peek_challenge("live-3", 1_000).unwrap().is_some(), "a peek consumes nothing");
-    assert_eq!(store.peek_challenge("old-1", 1_000).unwrap(), None, "expired");
-    assert_eq!(store.peek_challenge("live-3\0", 1_000).unwrap(), None);
-    assert_eq!(store.count_challenges(1_000, 1_000).unwrap(), 30, "only unexpired ones count");
-    assert_eq!(store.count_challenges(1_000, 7).unwrap(), 7, "counting stops at the limit");
-    assert_eq!(store.count_challenges(10_000, 1_000).unwrap(), 0);
-}
-
 pub(crate) fn complete_sign_in_rolls_back_counter_if_session_insert_fails(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1)).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
     store.insert_session(&session("dup", "u1", 1, 99_000)).unwrap();
-    store.insert_challenge(&challenge("c1", 99_000), 1_000).unwrap();
-    let err = store.complete_sign_in(&sign_in("c1", 5, 6, 7_000, &session("dup", "u1", 2, 99_000))).unwrap_err();
+    let c1 = nonce(1);
+    let err = store.complete_sign_in(&sign_in(&c1, 5, 6, 7_000, &session("dup", "u1", 2, 99_000))).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Internal);
     assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 5);
-    assert!(store.peek_challenge("c1", 7_000).unwrap().is_some(), "the challenge's consumption rolled back too");
+    assert!(
+        store.use_challenge(&usage(&c1, 60_000), wall_clock()).unwrap(),
+        "the challenge's consumption rolled back too"
+    );
+}
+
+pub(crate) fn instance_keys_are_created_once_and_shared(db: &dyn Fixture) {
+    let first = db.store().instance_key("fake-credentials", &[1; 32]).unwrap();
+    assert_eq!(first, [1; 32]);
+    assert_eq!(db.another().instance_key("fake-credentials", &[2; 32]).unwrap(), first, "the stored key wins");
+    assert_eq!(db.store().instance_key("other", &[3; 32]).unwrap(), [3; 32]);
 }
 
 pub(crate) fn last_credential_is_refused_unless_allowed(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
     store.insert_user(&user("u2", "b@example.com")).unwrap();
-    store.insert_credential(&credential(b"a", "u1", 1)).unwrap();
-    store.insert_credential(&credential(b"b", "u1", 2)).unwrap();
+    store.insert_credential(&credential(b"a", "u1", 1), None, 0).unwrap();
+    store.insert_credential(&credential(b"b", "u1", 2), None, 0).unwrap();
 
     assert_eq!(store.delete_credential("u2", b"a", true).unwrap(), DeleteOutcome::NotFound);
     assert_eq!(store.delete_credential("u1", b"zzz", true).unwrap(), DeleteOutcome::NotFound);
@@ -548,8 +553,8 @@ pub(crate) fn concurrent_deletes_never_remove_the_last(db: &dyn Fixture) {
     stores[0].insert_user(&user("u1", "a@example.com")).unwrap();
     for round in 0..20u8 {
         let (a, b) = ([b'a', round], [b'b', round]);
-        stores[0].insert_credential(&credential(&a, "u1", 1)).unwrap();
-        stores[0].insert_credential(&credential(&b, "u1", 2)).unwrap();
+        stores[0].insert_credential(&credential(&a, "u1", 1), None, 0).unwrap();
+        stores[0].insert_credential(&credential(&b, "u1", 2), None, 0).unwrap();
         let outcomes = std::thread::scope(|s| {
             let ta = s.spawn(|| stores[0].delete_credential("u1", &a, false).unwrap());
             let tb = s.spawn(|| stores[1].delete_credential("u1", &b, false).unwrap());
@@ -568,8 +573,8 @@ pub(crate) fn deleting_user_cascades(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
     store.insert_user(&user("u2", "b@example.com")).unwrap();
-    store.insert_credential(&credential(b"a", "u1", 1)).unwrap();
-    store.insert_credential(&credential(b"b", "u2", 1)).unwrap();
+    store.insert_credential(&credential(b"a", "u1", 1), None, 0).unwrap();
+    store.insert_credential(&credential(b"b", "u2", 1), None, 0).unwrap();
     store.insert_session(&session("s1", "u1", 1, 99_000)).unwrap();
     store.insert_session(&session("s2", "u2", 2, 99_000)).unwrap();
     db.execute("DELETE FROM kavach_users WHERE id = 'u1'");
@@ -588,7 +593,7 @@ pub(crate) fn many_threads_share_one_store(db: &dyn Fixture) {
                 let id = format!("u{t}");
                 store.insert_user(&user(&id, &format!("{id}@example.com"))).unwrap();
                 for i in 0..20u8 {
-                    store.insert_credential(&credential(&[t, i], &id, i64::from(i))).unwrap();
+                    store.insert_credential(&credential(&[t, i], &id, i64::from(i)), None, 0).unwrap();
                     assert_eq!(store.user_by_id(&id).unwrap().unwrap().id, id);
                 }
                 assert_eq!(store.credentials_of_user(&id).unwrap().len(), 20);
@@ -603,16 +608,13 @@ pub(crate) fn lookups_by_keys_with_nul_find_nothing(db: &dyn Fixture) {
     // in a body); PostgreSQL text cannot hold U+0000, SQLite can: both must just find nothing.
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"c", "u1", 1)).unwrap();
-    store.insert_challenge(&challenge("abc", 10_000), 1_000).unwrap();
+    store.insert_credential(&credential(b"c", "u1", 1), None, 0).unwrap();
     assert_eq!(store.user_by_email("a@example.com\0").unwrap(), None);
     assert_eq!(store.user_by_id("u1\0").unwrap(), None);
     assert!(!store.set_has_other_sign_in("\0", true).unwrap());
-    assert_eq!(store.take_challenge("abc\0", 2_000).unwrap(), None);
     assert!(!store.delete_session("\0").unwrap());
     store.touch_session("\0", 2_000).unwrap();
     assert!(store.credentials_of_user("u1\0").unwrap().is_empty());
     assert_eq!(store.rename_credential("u1\0", b"c", "x").unwrap(), None);
     assert_eq!(store.delete_credential("u1\0", b"c", true).unwrap(), DeleteOutcome::NotFound);
-    assert!(store.take_challenge("abc", 2_000).unwrap().is_some());
 }

@@ -48,8 +48,8 @@ pub struct CredentialDescriptor {
     /// Always `public-key`.
     #[serde(rename = "type")]
     pub credential_type: &'static str,
-    /// Transports hints, omitted when unknown.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Transport hints; always present (empty when the client reported none), so that a real
+    /// user's descriptors and the anti-enumeration fakes have the same members.
     pub transports: Vec<String>,
 }
 

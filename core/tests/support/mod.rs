@@ -302,7 +302,8 @@ impl Harness {
             request = request.json(body);
         }
         if let Some(token) = token {
-            request = request.header("cookie", &format!("kavach_session={token}"));
+            // The harness's baseUrl is https: the session cookie carries the __Host- prefix.
+            request = request.header("cookie", &format!("{}={token}", kavach_core::SECURE_COOKIE_NAME));
         }
         self.kavach.handle(&request)
     }
@@ -349,7 +350,9 @@ impl Harness {
 /// The session token in a response's `Set-Cookie`.
 pub fn cookie_token(response: &Response) -> String {
     let cookie = response.header_value("set-cookie").expect("set-cookie");
-    cookie.strip_prefix("kavach_session=").unwrap().split(';').next().unwrap().to_owned()
+    let (name, rest) = cookie.split_once('=').expect("name=value");
+    assert!(name == kavach_core::SECURE_COOKIE_NAME || name == kavach_core::COOKIE_NAME, "{cookie}");
+    rest.split(';').next().unwrap().to_owned()
 }
 
 /// Asserts an error response's status and code.

@@ -165,6 +165,10 @@ pub struct Tweaks {
     pub challenge_override: Option<String>,
     /// Flip a bit of the signature (assertion signature, or attStmt `sig`).
     pub corrupt_signature: bool,
+    /// Registration: the AAGUID in authenticator data is replaced by this one *after* the
+    /// attestation statement was made (what an attacker relaying a genuine statement can do
+    /// where the statement does not sign authData, as in `fido-u2f`).
+    pub aaguid_override: Option<[u8; 16]>,
 }
 
 struct Settings {
@@ -175,6 +179,9 @@ struct Settings {
     counter: bool,
     uv: bool,
     x5c_include_root: bool,
+    aaguid_extension: bool,
+    credential_id_len: usize,
+    transports: Option<Vec<String>>,
 }
 
 /// Attestation CA and attestation key, generated once per authenticator.
@@ -221,6 +228,9 @@ impl Authenticator {
                 counter: true,
                 uv: true,
                 x5c_include_root: true,
+                aaguid_extension: true,
+                credential_id_len: 32,
+                transports: Some(vec!["internal".to_owned()]),
             },
             credentials: Vec::new(),
             root: AttestationRoot::generate(),
@@ -261,6 +271,26 @@ impl Authenticator {
     /// the trust anchor they are given; set false for `x5c: [leaf]`.
     pub fn with_x5c_root_included(mut self, include: bool) -> Self {
         self.settings.x5c_include_root = include;
+        self
+    }
+
+    /// Whether the `PackedX5c` attestation certificate carries the id-fido-gen-ce-aaguid
+    /// extension naming the AAGUID (default: true, for a non-zero AAGUID).
+    pub fn with_aaguid_extension(mut self, include: bool) -> Self {
+        self.settings.aaguid_extension = include;
+        self
+    }
+
+    /// Length of new credential IDs in bytes (default 32; real authenticators use 16 to 64+).
+    pub fn with_credential_id_len(mut self, len: usize) -> Self {
+        self.settings.credential_id_len = len;
+        self
+    }
+
+    /// `response.transports` of registrations (default `["internal"]`; `None` leaves the key
+    /// out, as some clients do).
+    pub fn with_transports(mut self, transports: Option<&[&str]>) -> Self {
+        self.settings.transports = transports.map(|list| list.iter().map(|t| (*t).to_owned()).collect());
         self
     }
 
@@ -328,7 +358,7 @@ impl Authenticator {
             return Err(format!("fido-u2f attestation needs ES256, not {alg:?}"));
         }
 
-        let cred = new_credential(alg, &rp_id, user_handle)?;
+        let cred = new_credential(alg, &rp_id, user_handle, self.settings.credential_id_len)?;
         let aaguid = if mode == AttestationMode::FidoU2f { [0; 16] } else { self.settings.aaguid };
         let flags = tweaked(self.base_flags() | flags::AT, tweaks);
         let auth_data = authenticator_data(
@@ -358,7 +388,8 @@ impl Authenticator {
                 ("packed", vec![(text("alg"), int(alg.cose_id())), (text("sig"), sig_value(cred.sign(&signed)))])
             }
             AttestationMode::PackedX5c => {
-                let mut chain = vec![Cbor::Bytes(self.root.leaf_certificate(&self.settings.aaguid)?)];
+                let named = if self.settings.aaguid_extension { self.settings.aaguid } else { [0; 16] };
+                let mut chain = vec![Cbor::Bytes(self.root.leaf_certificate(&named)?)];
                 if self.settings.x5c_include_root {
                     chain.push(Cbor::Bytes(self.root.ca_der.clone()));
                 }
@@ -388,13 +419,20 @@ impl Authenticator {
                 )
             }
         };
+        let auth_data = match tweaks.aaguid_override {
+            // After the statement: only what the statement does not sign can be rewritten so.
+            Some(rewritten) => {
+                authenticator_data(&rp_id, flags, 0, Some((&rewritten, &cred.id, &cred.cose_public_key)))
+            }
+            None => auth_data,
+        };
         let attestation_object = cbor(&Cbor::Map(vec![
             (text("fmt"), text(fmt)),
             (text("attStmt"), Cbor::Map(att_stmt)),
             (text("authData"), Cbor::Bytes(auth_data.clone())),
         ]));
 
-        let response = json!({
+        let mut response = json!({
             "id": b64(&cred.id),
             "rawId": b64(&cred.id),
             "type": "public-key",
@@ -402,13 +440,15 @@ impl Authenticator {
                 "clientDataJSON": b64(&client_data),
                 "attestationObject": b64(&attestation_object),
                 "authenticatorData": b64(&auth_data),
-                "transports": ["internal"],
                 "publicKeyAlgorithm": alg.cose_id(),
                 "publicKey": b64(&cred.public_key_spki),
             },
             "authenticatorAttachment": "platform",
             "clientExtensionResults": { "credProps": { "rk": true } },
         });
+        if let Some(transports) = &self.settings.transports {
+            response["response"]["transports"] = json!(transports);
+        }
         self.credentials.push(cred);
         Ok(response)
     }
@@ -567,8 +607,13 @@ fn pick_algorithm(options: &Value) -> Result<Algorithm, String> {
         .ok_or_else(|| "NotSupportedError: no supported algorithm in pubKeyCredParams".into())
 }
 
-fn new_credential(alg: Algorithm, rp_id: &str, user_handle: Vec<u8>) -> Result<StoredCredential, String> {
-    let mut id = vec![0u8; 32];
+fn new_credential(
+    alg: Algorithm,
+    rp_id: &str,
+    user_handle: Vec<u8>,
+    id_len: usize,
+) -> Result<StoredCredential, String> {
+    let mut id = vec![0u8; id_len];
     fill(&mut id).map_err(|_| "rng failed")?;
     let keygen = |_| format!("key generation failed for {alg:?}");
     let (key, cose, spki) = match alg {

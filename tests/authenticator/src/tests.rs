@@ -369,6 +369,7 @@ fn tweaks_and_low_level_helpers() {
         client_data_type: Some("webauthn.create".into()),
         challenge_override: Some("AAAA".into()),
         corrupt_signature: false,
+        aaguid_override: None,
     };
     let resp = auth.authenticate_with(&request_options(&[]), ORIGIN, &tweaks).unwrap();
     let (auth_data, msg) = assertion_message(&resp);

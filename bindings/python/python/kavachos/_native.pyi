@@ -91,7 +91,7 @@ def verify_authentication_response(
     expected_rp_id: str,
     credential_public_key: Union[str, bytes],
     credential_counter: int,
-    require_user_verification: bool = False,
+    require_user_verification: bool = True,
     *,
     credential_id: Optional[str] = None,
 ) -> VerifiedAuthentication: ...

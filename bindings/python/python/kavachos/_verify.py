@@ -46,7 +46,7 @@ def verify_registration_response(
     expected_challenge: str,
     expected_origin: Origins,
     expected_rp_id: str,
-    require_user_verification: bool = False,
+    require_user_verification: bool = True,
 ) -> VerifiedRegistration:
     """Verifies a ``RegistrationResponseJSON`` (as ``startRegistration`` returns it) against an
     explicit challenge, origin(s) and RP ID. Returns what to store: ``credentialId``,
@@ -72,7 +72,7 @@ async def verify_registration_response_async(
     expected_challenge: str,
     expected_origin: Origins,
     expected_rp_id: str,
-    require_user_verification: bool = False,
+    require_user_verification: bool = True,
 ) -> VerifiedRegistration:
     """:func:`verify_registration_response` on a worker thread: the event loop keeps running."""
     return await asyncio.to_thread(
@@ -92,7 +92,7 @@ async def verify_authentication_response_async(
     expected_rp_id: str,
     credential_public_key: Union[str, bytes],
     credential_counter: int,
-    require_user_verification: bool = False,
+    require_user_verification: bool = True,
     *,
     credential_id: Optional[str] = None,
 ) -> VerifiedAuthentication:

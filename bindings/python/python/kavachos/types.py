@@ -83,18 +83,23 @@ class SignIn(TypedDict):
 
 class AttestationInfo(TypedDict):
     """What the authenticator's attestation proved at registration: the statement ``format``,
-    the ``trust`` reached, and with ``verified`` the trust anchor's name as ``root``."""
+    the ``trust`` reached, with ``verified`` the trust anchor's name as ``root`` and where it came
+    from as ``source``, and whether the attestation proves the ``aaguid`` (``aaguidAttested``)
+    rather than the authenticator merely claiming it."""
 
     format: Literal[
         "none", "packed", "fido-u2f", "tpm", "android-key", "android-safetynet", "apple", "compound"
     ]
     trust: Literal["none", "self", "unverified", "verified"]
     root: Optional[str]
+    source: Optional[Literal["bundled", "configured", "mds"]]
+    aaguidAttested: bool
 
 
 class AttestationPolicy(TypedDict, total=False):
     """``attestation_policy``: ``require="verified"`` refuses registrations without a certificate
-    chain to a trusted root; ``allowed_aaguids`` (dashed hex) limits the authenticator models."""
+    chain to a trusted root; ``allowed_aaguids`` (dashed hex) admits only these authenticator
+    models, and only when the attestation proves the model. Needs ``attestation="direct"``."""
 
     require: Literal["any", "verified"]
     allowed_aaguids: list[str]
@@ -142,6 +147,9 @@ class VerifiedRegistration(TypedDict):
     aaguid: str
     attestationFormat: str
     attestationTrust: str
+    attestationRoot: Optional[str]
+    attestationSource: Optional[Literal["bundled", "configured", "mds"]]
+    aaguidAttested: bool
     transports: list[str]
     discoverable: Optional[bool]
     deviceType: Literal["singleDevice", "multiDevice"]
@@ -179,17 +187,18 @@ class PasskeyPlugin(TypedDict):
     attestation: NotRequired[Literal["none", "indirect", "direct"]]
     user_verification: NotRequired[Literal["required", "preferred", "discouraged"]]
     allow_deleting_last_passkey: NotRequired[bool]
-    max_outstanding_challenges: NotRequired[int]
+    max_outstanding_challenges: NotRequired[int]  # deprecated: no effect (stateless challenges)
     attestation_policy: NotRequired[AttestationPolicy]
     attestation_roots: NotRequired[list[AttestationRoot]]
     bundled_attestation_roots: NotRequired[bool]
-    metadata: NotRequired[dict[Literal["blob_path"], str]]
+    metadata: NotRequired[dict[Literal["blob_path", "stale"], str]]
     android_safety_net: NotRequired[dict[Literal["require_cts_profile_match"], bool]]
 
 
 class RateLimitOptions(TypedDict, total=False):
-    """``rate_limit``: at most ``max`` sign-in requests (authenticate options and verify) per
-    ``window`` seconds from one client key; the ASGI/FastAPI adapters pass the peer address."""
+    """``rate_limit``: at most ``max`` requests per ``window`` seconds on the sign-in routes
+    (authenticate options and verify) from one client key (the ASGI/FastAPI adapters pass the
+    peer address), and on the register routes from one session."""
 
     enabled: bool
     max: int
@@ -202,6 +211,7 @@ class KavachOptions(TypedDict, total=False):
 
     database: DatabaseOptions
     secret: str
+    previous_secrets: list[str]
     base_url: str
     base_path: str
     session: SessionOptions

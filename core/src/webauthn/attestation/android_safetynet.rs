@@ -64,16 +64,18 @@ pub(super) fn verify(
         .get("timestampMs")
         .and_then(Value::as_i64)
         .ok_or_else(|| malformed("android-safetynet: timestampMs is missing"))?;
-    if timestamp > context.now_ms + FUTURE_SKEW_MS {
+    // Checked arithmetic: the statement's author chooses timestampMs, the host the time.
+    let age = context.now_ms.checked_sub(timestamp);
+    if age.is_some_and(|age| age < -FUTURE_SKEW_MS) {
         return Err(malformed("android-safetynet: timestampMs is in the future"));
     }
-    if context.now_ms - timestamp > context.options.safetynet_max_age_ms {
+    if age.is_none_or(|age| age > context.options.safetynet_max_age_ms) {
         return Err(malformed("android-safetynet: attestation is too old (timestampMs)"));
     }
 
     let credential = object.credential()?;
     let der: Vec<&[u8]> = jws.x5c.iter().map(Vec::as_slice).collect();
-    context.assess_chain("android-safetynet", &credential.aaguid, &der)
+    context.assess_chain("android-safetynet", &credential.aaguid, &der, None)
 }
 
 /// The hostname check of §8.5 step 3: a DNS subjectAltName, or (older certificates) the CN.

@@ -40,5 +40,5 @@ pub(super) fn verify(
     }
 
     // Step 6: anonymization CA trust path.
-    context.assess_chain("apple", &credential.aaguid, &x5c)
+    context.assess_chain("apple", &credential.aaguid, &x5c, None)
 }

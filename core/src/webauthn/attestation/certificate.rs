@@ -147,7 +147,13 @@ fn certificate_signature_algorithm(
 ) -> Result<&'static dyn VerificationAlgorithm> {
     let oid = cert.signature_algorithm.algorithm.to_id_string();
     let issuer_family = issuer.public_key().algorithm.algorithm.to_id_string();
-    let unsupported = || bad_cert(&format!("attestation certificate signature algorithm {oid} is not supported"));
+    // The OID is the certificate author's: quoted, but cut short.
+    let unsupported = || {
+        bad_cert(&format!(
+            "attestation certificate signature algorithm {} is not supported",
+            crate::error::clipped(&oid, 40)
+        ))
+    };
     let algorithm: &'static dyn VerificationAlgorithm = match oid.as_str() {
         "1.2.840.10045.4.1" | "1.2.840.113549.1.1.5" => {
             return Err(bad_cert("attestation certificate is signed with SHA-1, which is not accepted"));
@@ -207,6 +213,33 @@ pub(super) fn check_validity(cert: &X509Certificate<'_>, now_ms: i64) -> Result<
         return Err(bad_cert("attestation certificate is not yet valid"));
     }
     Ok(())
+}
+
+/// id-fido-gen-ce-aaguid (FIDO Metadata Statements §3.2.1): the authenticator model an
+/// attestation certificate was issued for.
+const AAGUID_EXTENSION: x509_parser::der_parser::Oid<'static> = x509_parser::der_parser::oid!(1.3.6.1.4.1.45724.1.1.4);
+
+/// The id-fido-gen-ce-aaguid extension, if the certificate has one.
+pub(super) fn aaguid_extension<'a>(
+    cert: &'a X509Certificate<'_>,
+) -> Option<&'a x509_parser::extensions::X509Extension<'a>> {
+    cert.extensions().iter().find(|ext| ext.oid == AAGUID_EXTENSION)
+}
+
+/// The AAGUID the certificate's id-fido-gen-ce-aaguid extension names, if it has one; an
+/// extension naming another model than authenticator data (`claimed`) is an error (`what` names
+/// the certificate in it).
+pub(super) fn named_aaguid(cert: &X509Certificate<'_>, claimed: &[u8; 16], what: &str) -> Result<Option<[u8; 16]>> {
+    let Some(ext) = aaguid_extension(cert) else { return Ok(None) };
+    // extnValue wraps an OCTET STRING of the 16 AAGUID bytes.
+    let named: Option<[u8; 16]> = match ext.value {
+        [0x04, 16, rest @ ..] => rest.try_into().ok(),
+        _ => None,
+    };
+    match named {
+        Some(named) if named == *claimed => Ok(Some(named)),
+        _ => Err(bad_cert(&format!("{what} AAGUID extension does not match authenticator data"))),
+    }
 }
 
 /// Whether the certificate's key is the same as the credential's (COSE) key. EC keys compare as

@@ -21,13 +21,13 @@ use super::roots::TrustAnchor;
 use crate::error::{Error, Result};
 use crate::webauthn::Check;
 
-/// Validates `chain` (leaf first) at `now_ms`; returns the name of the anchor it reaches, if any.
+/// Validates `chain` (leaf first) at `now_ms`; returns the anchor it reaches, if any.
 pub(super) fn validate<'a>(
     chain: &[X509Certificate<'_>],
     chain_der: &[&[u8]],
     anchors: impl IntoIterator<Item = &'a TrustAnchor>,
     now_ms: i64,
-) -> Result<Option<String>> {
+) -> Result<Option<&'a TrustAnchor>> {
     if chain.is_empty() || chain.len() != chain_der.len() {
         return Err(bad_cert("attestation certificate chain is empty"));
     }
@@ -55,11 +55,11 @@ pub(super) fn validate<'a>(
         }
         // The path may end with the root itself...
         if anchor.der() == last_der {
-            return Ok(Some(anchor.name.clone()));
+            return Ok(Some(anchor));
         }
         // ...or with a certificate the root issued.
         match check_link(last, &root, intermediates_below_anchor) {
-            Ok(()) => return Ok(Some(anchor.name.clone())),
+            Ok(()) => return Ok(Some(anchor)),
             Err(e) if last.issuer().as_raw() == root.subject().as_raw() => named_anchor_failure = Some(e),
             Err(_) => {}
         }

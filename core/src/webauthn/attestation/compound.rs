@@ -1,6 +1,7 @@
 //! `compound` attestation (WebAuthn Level 3 §8.9): two or more statements of other formats over the
 //! same registration. Each one must verify; the credential records the strongest trust reached
-//! (a verified chain in any sub-statement shows what the authenticator is).
+//! and the strongest evidence of the model (a verified chain in any sub-statement shows what the
+//! authenticator is).
 
 use super::{AttestationObject, AttestationTrust, Context, Outcome, malformed, verify_statement};
 use crate::error::Result;
@@ -13,7 +14,7 @@ pub(super) fn verify(
     if object.sub_statements.len() < 2 {
         return Err(malformed("compound: needs at least two statements"));
     }
-    let mut best: Outcome = (AttestationTrust::None, None);
+    let mut best = Outcome::of(AttestationTrust::None);
     for (format, statement) in &object.sub_statements {
         if format == "compound" {
             return Err(malformed("compound: a statement may not itself be compound"));
@@ -31,9 +32,12 @@ pub(super) fn verify(
                 format!("compound: {}", e.message()),
             )
         })?;
-        if rank(outcome.0) > rank(best.0) {
+        // The strongest trust reached, and the strongest evidence of the model from any statement.
+        let model = if outcome.model.rank() > best.model.rank() { outcome.model.clone() } else { best.model.clone() };
+        if rank(outcome.trust) > rank(best.trust) {
             best = outcome;
         }
+        best.model = model;
     }
     Ok(best)
 }

@@ -20,6 +20,12 @@ pub(super) fn verify(
     }
     // Steps 3-4: the credential key must be P-256; U2F signs over its uncompressed point.
     let credential = object.auth_data.attested_credential_data.as_ref().ok_or_else(|| malformed("no credential"))?;
+    // A U2F authenticator has no AAGUID: the client writes zeros. The statement below does not
+    // sign authData, so a non-zero one is a claim nobody made; it would pass for a model
+    // (allowedAaguids, metadata) if it were accepted.
+    if credential.aaguid != [0; 16] {
+        return Err(malformed("fido-u2f: the AAGUID in authenticator data must be zero"));
+    }
     let point = credential
         .public_key
         .p256_point()
@@ -34,5 +40,5 @@ pub(super) fn verify(
     // Step 6: the signature is ECDSA P-256 SHA-256 by the attestation key.
     certificate::verify_signature(&cert, -7, &data, object.signature()?)?;
     // Steps 7-8: trust path.
-    context.assess_chain("fido-u2f", &credential.aaguid, &x5c)
+    context.assess_chain("fido-u2f", &credential.aaguid, &x5c, None)
 }

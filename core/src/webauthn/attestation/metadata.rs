@@ -4,8 +4,13 @@
 //! as core/data/roots/mds.pem) and whose signature must verify. From its entries kavach uses, per
 //! AAGUID: the authenticator's description (for naming credentials), its status reports (an
 //! authenticator whose latest status is REVOKED or a *_COMPROMISE is refused) and its
-//! attestation root certificates (trust anchors for that model's attestation chains).
+//! attestation root certificates (trust anchors for that model's attestation chains). A root
+//! listed for several models (vendors share them) proves only that the authenticator is one of
+//! them; see [`Metadata::models_with_root`].
 //! Entries keyed only by AAID (UAF) or attestation certificate key identifiers (U2F) are not used.
+//!
+//! A BLOB past its `nextUpdate` may miss newer status reports (a model revoked since): loading one
+//! logs a warning, or is refused with `passkey.metadata.stale: "refuse"`.
 
 use std::collections::HashMap;
 
@@ -15,7 +20,7 @@ use serde_json::Value;
 
 use super::chain;
 use super::jws::Jws;
-use super::roots::{MDS_ROOT_PEM, TrustAnchor, TrustRoots};
+use super::roots::{AnchorSource, MDS_ROOT_PEM, TrustAnchor, TrustRoots};
 use crate::error::{Error, Result};
 
 /// A verified metadata BLOB.
@@ -26,6 +31,8 @@ pub struct Metadata {
     /// `nextUpdate` (YYYY-MM-DD) as the BLOB states it.
     pub next_update: String,
     entries: HashMap<[u8; 16], MetadataEntry>,
+    /// Each attestation root's DER, and the models that list it.
+    models_by_root: HashMap<Vec<u8>, Vec<[u8; 16]>>,
 }
 
 /// What the BLOB says about one authenticator model.
@@ -90,11 +97,42 @@ impl Metadata {
                     .as_str()
                     .and_then(|b64| STANDARD.decode(b64).ok())
                     .ok_or_else(|| bad(&format!("entry {description}: an attestation root is not base64")))?;
-                anchors.push(TrustAnchor::from_der(format!("FIDO MDS: {description}"), None, der)?);
+                let anchor = TrustAnchor::from_der(format!("FIDO MDS: {description}"), None, der)?;
+                anchors.push(anchor.sourced_from(AnchorSource::Metadata));
             }
             entries.insert(aaguid, MetadataEntry { description, status, roots: anchors });
         }
-        Ok(Self { number, next_update, entries })
+        let mut models_by_root: HashMap<Vec<u8>, Vec<[u8; 16]>> = HashMap::new();
+        for (aaguid, entry) in &entries {
+            for root in &entry.roots {
+                let models = models_by_root.entry(root.der().to_vec()).or_default();
+                if !models.contains(aaguid) {
+                    models.push(*aaguid);
+                }
+            }
+        }
+        for models in models_by_root.values_mut() {
+            models.sort_unstable();
+        }
+        Ok(Self { number, next_update, entries, models_by_root })
+    }
+
+    /// Whether the BLOB is past its `nextUpdate` at `now_ms` (a BLOB without a readable date
+    /// counts as stale: nothing says it is current).
+    pub fn is_stale(&self, now_ms: i64) -> bool {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        match time::Date::parse(&self.next_update, &format) {
+            Ok(date) => {
+                let next = date.midnight().assume_utc().unix_timestamp().saturating_mul(1000);
+                now_ms >= next
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// Every model whose entry lists this attestation root (DER), sorted.
+    pub(crate) fn models_with_root(&self, root_der: &[u8]) -> Vec<[u8; 16]> {
+        self.models_by_root.get(root_der).cloned().unwrap_or_default()
     }
 
     /// The entry for an AAGUID.

@@ -4,9 +4,17 @@
 //! `android-key`, `android-safetynet`, `apple` and `compound`. A statement that does not verify is
 //! an error. A certificate chain is then validated ([`chain`]) and assessed against the trust
 //! anchors for its format (bundled vendor roots, configured roots, FIDO MDS roots for the AAGUID):
-//! `verified` with the anchor's name if it reaches one, `unverified` if it is sound but reaches
-//! none. Whether `unverified` (or `self`, or `none`) is acceptable is the attestation policy's
-//! decision, made by the caller ([`crate::verify`]), not here.
+//! `verified` with the anchor it reaches, `unverified` if it is sound but reaches none. Whether
+//! `unverified` (or `self`, or `none`) is acceptable is the attestation policy's decision, made
+//! by the caller ([`crate::verify`]), not here.
+//!
+//! A verified chain proves who made the *key*; which authenticator *model* it is (the AAGUID) is
+//! a separate fact. Most statements do not sign it (`fido-u2f` never signs authData at all), and
+//! vendor roots (Google's, a FIDO MDS root shared by a vendor's models) vouch for many models. So
+//! the AAGUID counts as attested ([`AttestedAaguid`]) only when a verified chain names it in the
+//! id-fido-gen-ce-aaguid certificate extension (packed, tpm), or reaches a metadata root listed
+//! for that model alone; otherwise it is what the authenticator claims, and nothing that relies
+//! on the model (`allowedAaguids`, metadata status) may take the claim for a fact.
 
 mod android_key;
 mod android_safetynet;
@@ -27,6 +35,7 @@ use std::sync::Arc;
 
 use ciborium::value::Value;
 
+use self::roots::AnchorSource;
 use super::Check;
 use super::authenticator_data::AuthenticatorData;
 use crate::error::{Error, Result};
@@ -74,6 +83,51 @@ impl AttestationTrust {
     }
 }
 
+/// The trust anchor a verified chain reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReachedAnchor {
+    /// Its name.
+    pub name: String,
+    /// Where it came from.
+    pub source: AnchorSource,
+}
+
+/// An AAGUID the attestation proves, not merely one the authenticator claims. Only attestation
+/// verification makes one: code that needs a proven model takes this type, so a claimed AAGUID
+/// cannot be passed where a proven one is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttestedAaguid([u8; 16]);
+
+impl AttestedAaguid {
+    /// The AAGUID.
+    pub fn bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+/// What an attestation proves about the authenticator model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ModelEvidence {
+    /// Nothing: `none`, self attestation, an unverified chain, or an anchor that vouches for any
+    /// model of its vendor.
+    Unproven,
+    /// A metadata root shared by these models (and no certificate extension to tell them apart):
+    /// the authenticator is one of them.
+    OneOf(Vec<[u8; 16]>),
+    /// The model, proven.
+    Attested(AttestedAaguid),
+}
+
+impl ModelEvidence {
+    pub(super) fn rank(&self) -> u8 {
+        match self {
+            Self::Unproven => 0,
+            Self::OneOf(_) => 1,
+            Self::Attested(_) => 2,
+        }
+    }
+}
+
 /// The outcome of verifying an attestation statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttestationResult {
@@ -81,10 +135,24 @@ pub struct AttestationResult {
     pub format: String,
     /// The trust level reached.
     pub trust: AttestationTrust,
-    /// Whether the statement itself (its signature and format rules) was verified.
-    pub statement_verified: bool,
-    /// With [`AttestationTrust::Verified`]: the name of the trust anchor reached.
-    pub root: Option<String>,
+    /// With [`AttestationTrust::Verified`]: the trust anchor reached.
+    pub anchor: Option<ReachedAnchor>,
+    pub(crate) model: ModelEvidence,
+}
+
+impl AttestationResult {
+    /// The AAGUID, if the attestation proves it.
+    pub fn attested_aaguid(&self) -> Option<AttestedAaguid> {
+        match &self.model {
+            ModelEvidence::Attested(aaguid) => Some(*aaguid),
+            _ => None,
+        }
+    }
+
+    /// The name of the trust anchor reached, if any.
+    pub fn root(&self) -> Option<&str> {
+        self.anchor.as_ref().map(|a| a.name.as_str())
+    }
 }
 
 /// How attestation statements are verified: the clock, the trust anchors and format options.
@@ -133,25 +201,52 @@ pub(super) struct Context<'a> {
 
 impl Context<'_> {
     /// Validates an x5c chain (leaf first) and assesses it against the anchors for `format` and
-    /// the MDS roots for `aaguid`: `(Verified, Some(root))` or `(Unverified, None)`.
+    /// the MDS roots for the claimed `aaguid`. `extension` is the AAGUID the leaf's
+    /// id-fido-gen-ce-aaguid extension names (the format has checked that it equals the claim).
     pub(super) fn assess_chain(
         &self,
         format: &str,
         aaguid: &[u8; 16],
         chain_der: &[&[u8]],
-    ) -> Result<(AttestationTrust, Option<String>)> {
+        extension: Option<[u8; 16]>,
+    ) -> Result<Outcome> {
         let chain = chain_der.iter().map(|der| certificate::parse(der)).collect::<Result<Vec<_>>>()?;
-        let metadata_roots = self.options.metadata.as_deref().map(|m| m.roots_for(aaguid)).unwrap_or_default();
+        let metadata = self.options.metadata.as_deref();
+        let metadata_roots = metadata.map(|m| m.roots_for(aaguid)).unwrap_or_default();
         let anchors = self.options.roots.for_format(format).chain(metadata_roots.iter());
-        match chain::validate(&chain, chain_der, anchors, self.now_ms)? {
-            Some(root) => Ok((AttestationTrust::Verified, Some(root))),
-            None => Ok((AttestationTrust::Unverified, None)),
-        }
+        let Some(anchor) = chain::validate(&chain, chain_der, anchors, self.now_ms)? else {
+            return Ok(Outcome::of(AttestationTrust::Unverified));
+        };
+        let model = match (extension, anchor.source, metadata) {
+            (Some(named), ..) => ModelEvidence::Attested(AttestedAaguid(named)),
+            (None, AnchorSource::Metadata, Some(metadata)) => match metadata.models_with_root(anchor.der()) {
+                models if models == [*aaguid] => ModelEvidence::Attested(AttestedAaguid(*aaguid)),
+                models => ModelEvidence::OneOf(models),
+            },
+            _ => ModelEvidence::Unproven,
+        };
+        Ok(Outcome {
+            trust: AttestationTrust::Verified,
+            anchor: Some(ReachedAnchor { name: anchor.name.clone(), source: anchor.source }),
+            model,
+        })
     }
 }
 
 /// A format verifier's outcome.
-pub(super) type Outcome = (AttestationTrust, Option<String>);
+#[derive(Debug, Clone)]
+pub(super) struct Outcome {
+    pub(super) trust: AttestationTrust,
+    pub(super) anchor: Option<ReachedAnchor>,
+    pub(super) model: ModelEvidence,
+}
+
+impl Outcome {
+    /// A trust level with no anchor and nothing proven about the model.
+    pub(super) fn of(trust: AttestationTrust) -> Self {
+        Self { trust, anchor: None, model: ModelEvidence::Unproven }
+    }
+}
 
 impl AttestationObject {
     /// Parses the CBOR attestation object and its authenticator data.
@@ -198,8 +293,13 @@ impl AttestationObject {
     /// Verifies the statement and assesses its trust with `options`.
     pub fn verify_with(&self, client_data_hash: &[u8; 32], options: &AttestationOptions) -> Result<AttestationResult> {
         let context = Context { options, now_ms: options.now_ms() };
-        let (trust, root) = verify_statement(self, client_data_hash, &context)?;
-        Ok(AttestationResult { format: self.format.clone(), trust, statement_verified: true, root })
+        let outcome = verify_statement(self, client_data_hash, &context)?;
+        Ok(AttestationResult {
+            format: self.format.clone(),
+            trust: outcome.trust,
+            anchor: outcome.anchor,
+            model: outcome.model,
+        })
     }
 
     /// The attested credential (present: `parse` refuses a registration without one).
@@ -275,7 +375,7 @@ fn verify_statement(object: &AttestationObject, client_data_hash: &[u8; 32], con
             if !object.statement.is_empty() {
                 return Err(malformed("none attestation must have an empty statement"));
             }
-            Ok((AttestationTrust::None, None))
+            Ok(Outcome::of(AttestationTrust::None))
         }
         "packed" => packed::verify(object, client_data_hash, context),
         "fido-u2f" => fido_u2f::verify(object, client_data_hash, context),

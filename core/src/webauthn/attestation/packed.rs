@@ -1,7 +1,6 @@
 //! `packed` attestation (WebAuthn §8.2): full (x5c) and self attestation.
 
 use x509_parser::certificate::X509Certificate;
-use x509_parser::der_parser::oid;
 use x509_parser::x509::X509Version;
 
 use super::{AttestationObject, AttestationTrust, Context, Outcome, certificate, malformed};
@@ -26,8 +25,8 @@ pub(super) fn verify(
         Some(x5c) => {
             let leaf = certificate::parse(x5c[0])?;
             certificate::verify_signature(&leaf, alg, &signed, signature)?;
-            check_leaf_requirements(&leaf, &credential.aaguid)?;
-            context.assess_chain("packed", &credential.aaguid, &x5c)
+            let extension = check_leaf_requirements(&leaf, &credential.aaguid)?;
+            context.assess_chain("packed", &credential.aaguid, &x5c, extension)
         }
         None => {
             // Self attestation: the statement is signed by the credential key, with its algorithm.
@@ -40,13 +39,14 @@ pub(super) fn verify(
             credential.public_key.verify(&signed, signature).map_err(|_| {
                 Error::verification(Check::AttestationStatement, "self attestation signature does not verify")
             })?;
-            Ok((AttestationTrust::SelfAttestation, None))
+            Ok(Outcome::of(AttestationTrust::SelfAttestation))
         }
     }
 }
 
-/// §8.2.1 Packed attestation statement certificate requirements.
-pub(super) fn check_leaf_requirements(leaf: &X509Certificate<'_>, aaguid: &[u8; 16]) -> Result<()> {
+/// §8.2.1 Packed attestation statement certificate requirements. Returns the AAGUID the
+/// id-fido-gen-ce-aaguid extension names, if the certificate has one (it equals `aaguid`).
+pub(super) fn check_leaf_requirements(leaf: &X509Certificate<'_>, aaguid: &[u8; 16]) -> Result<Option<[u8; 16]>> {
     if leaf.version() != X509Version::V3 {
         return Err(certificate::bad_cert("packed attestation certificate must be X.509 v3"));
     }
@@ -63,20 +63,15 @@ pub(super) fn check_leaf_requirements(leaf: &X509Certificate<'_>, aaguid: &[u8; 
         ));
     }
     // id-fido-gen-ce-aaguid: if present it must name the same authenticator model as authData.
-    let aaguid_oid = oid!(1.3.6.1.4.1.45724.1.1.4);
-    if let Some(ext) = leaf.extensions().iter().find(|ext| ext.oid == aaguid_oid) {
-        if ext.critical {
-            return Err(certificate::bad_cert("id-fido-gen-ce-aaguid must not be critical"));
-        }
-        // extnValue wraps an OCTET STRING of the 16 AAGUID bytes.
-        let matches = ext.value.len() == 18 && ext.value[0] == 0x04 && ext.value[1] == 16 && &ext.value[2..] == aaguid;
-        if !matches {
-            return Err(certificate::bad_cert("certificate AAGUID extension does not match authenticator data"));
-        }
+    if let Some(ext) = certificate::aaguid_extension(leaf)
+        && ext.critical
+    {
+        return Err(certificate::bad_cert("id-fido-gen-ce-aaguid must not be critical"));
     }
+    let extension = certificate::named_aaguid(leaf, aaguid, "certificate")?;
     match leaf.basic_constraints() {
         Ok(Some(bc)) if bc.value.ca => Err(certificate::bad_cert("attestation certificate must not be a CA")),
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(extension),
         Err(_) => Err(certificate::bad_cert("attestation certificate basic constraints are malformed")),
     }
 }

@@ -13,6 +13,28 @@ use base64::engine::general_purpose::STANDARD;
 use super::certificate;
 use crate::error::{Error, Result};
 
+/// Where a trust anchor came from: recorded with credentials whose chain reaches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnchorSource {
+    /// Compiled into kavach (Apple, Google, GlobalSign, Microsoft TPM).
+    Bundled,
+    /// The host's configuration (`attestationRoots`) or its own code.
+    Configured,
+    /// A FIDO Metadata Service BLOB, which lists it for particular authenticator models.
+    Metadata,
+}
+
+impl AnchorSource {
+    /// `bundled`, `configured` or `mds`: the stable string form stored with credentials.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bundled => "bundled",
+            Self::Configured => "configured",
+            Self::Metadata => "mds",
+        }
+    }
+}
+
 /// One trusted root certificate.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TrustAnchor {
@@ -20,23 +42,36 @@ pub struct TrustAnchor {
     pub name: String,
     /// The attestation format it vouches for (`apple`, `tpm`, ...); `None` = every format.
     pub format: Option<String>,
+    /// Where it came from.
+    pub source: AnchorSource,
     der: Vec<u8>,
 }
 
 impl std::fmt::Debug for TrustAnchor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TrustAnchor").field("name", &self.name).field("format", &self.format).finish_non_exhaustive()
+        f.debug_struct("TrustAnchor")
+            .field("name", &self.name)
+            .field("format", &self.format)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
     }
 }
 
 impl TrustAnchor {
-    /// An anchor from one DER certificate. A certificate that does not parse is `INVALID_CONFIG`.
+    /// A host's anchor ([`AnchorSource::Configured`]) from one DER certificate. A certificate that
+    /// does not parse is `INVALID_CONFIG`.
     pub fn from_der(name: impl Into<String>, format: Option<&str>, der: Vec<u8>) -> Result<Self> {
         let name = name.into();
         if certificate::parse(&der).is_err() {
             return Err(Error::config(format!("attestation root '{name}' is not a valid X.509 certificate")));
         }
-        Ok(Self { name, format: format.map(str::to_owned), der })
+        Ok(Self { name, format: format.map(str::to_owned), source: AnchorSource::Configured, der })
+    }
+
+    /// The same anchor, recorded as coming from `source`.
+    pub(crate) fn sourced_from(mut self, source: AnchorSource) -> Self {
+        self.source = source;
+        self
     }
 
     /// Every certificate of a PEM text (one or more `CERTIFICATE` blocks) as anchors of one name.
@@ -78,7 +113,7 @@ static BUNDLED_ROOTS: LazyLock<Arc<TrustRoots>> = LazyLock::new(|| {
     for (name, format, pem) in BUNDLED {
         // The PEM files are compiled in and parsed by a unit test: an error here is a build defect.
         for anchor in TrustAnchor::from_pem(name, Some(format), pem).unwrap_or_default() {
-            roots.add(anchor);
+            roots.add(anchor.sourced_from(AnchorSource::Bundled));
         }
     }
     Arc::new(roots)

@@ -119,13 +119,19 @@ pub(super) fn verify(
     // Step 4: the AIK signed certInfo, and its certificate meets §8.3.1.
     let aik = certificate::parse(x5c[0])?;
     certificate::verify_statement_signature(&aik, alg, cert_info_raw, object.signature()?)?;
-    check_aik_certificate(&aik, &credential.aaguid, context.options.tpm_allow_unregistered_manufacturers)?;
+    let extension =
+        check_aik_certificate(&aik, &credential.aaguid, context.options.tpm_allow_unregistered_manufacturers)?;
 
-    context.assess_chain("tpm", &credential.aaguid, &x5c)
+    context.assess_chain("tpm", &credential.aaguid, &x5c, extension)
 }
 
-/// §8.3.1 TPM attestation statement certificate requirements.
-fn check_aik_certificate(aik: &X509Certificate<'_>, aaguid: &[u8; 16], allow_unregistered: bool) -> Result<()> {
+/// §8.3.1 TPM attestation statement certificate requirements. Returns the AAGUID the
+/// id-fido-gen-ce-aaguid extension names, if the certificate has one (it equals `aaguid`).
+fn check_aik_certificate(
+    aik: &X509Certificate<'_>,
+    aaguid: &[u8; 16],
+    allow_unregistered: bool,
+) -> Result<Option<[u8; 16]>> {
     if aik.version() != X509Version::V3 {
         return Err(bad_cert("tpm: AIK certificate must be X.509 v3"));
     }
@@ -153,7 +159,10 @@ fn check_aik_certificate(aik: &X509Certificate<'_>, aaguid: &[u8; 16], allow_unr
     }
     let id = manufacturer.strip_prefix("id:").unwrap_or(&manufacturer).to_ascii_uppercase();
     if !allow_unregistered && !TPM_MANUFACTURERS.contains(&id.as_str()) {
-        return Err(bad_cert(&format!("tpm: TPM manufacturer id:{id} is not in the TCG vendor registry")));
+        // The id is the certificate author's text: quoted only when it has the registry's shape.
+        let shown =
+            if id.len() == 8 && id.bytes().all(|b| b.is_ascii_hexdigit()) { id.as_str() } else { "(malformed)" };
+        return Err(bad_cert(&format!("tpm: TPM manufacturer id:{shown} is not in the TCG vendor registry")));
     }
     // Extended Key Usage must contain tcg-kp-AIKCertificate.
     let aik_usage = oid!(2.23.133.8.3);
@@ -169,14 +178,7 @@ fn check_aik_certificate(aik: &X509Certificate<'_>, aaguid: &[u8; 16], allow_unr
         Err(_) => return Err(bad_cert("tpm: AIK certificate basic constraints are malformed")),
     }
     // id-fido-gen-ce-aaguid, if present, names the same model as authData.
-    let aaguid_oid = oid!(1.3.6.1.4.1.45724.1.1.4);
-    if let Some(ext) = aik.extensions().iter().find(|ext| ext.oid == aaguid_oid) {
-        let matches = ext.value.len() == 18 && ext.value[0] == 0x04 && ext.value[1] == 16 && &ext.value[2..] == aaguid;
-        if !matches {
-            return Err(bad_cert("tpm: AIK certificate AAGUID extension does not match authenticator data"));
-        }
-    }
-    Ok(())
+    certificate::named_aaguid(aik, aaguid, "tpm: AIK certificate")
 }
 
 /// `nameAlg || H(pubArea)`.
@@ -307,5 +309,52 @@ impl<'a> CertInfo<'a> {
         let attested_name = r.sized()?;
         let _qualified_name = r.sized()?;
         r.done().then_some(Self { magic, kind, extra_data, attested_name })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// DER tag-length-value.
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        match content.len() {
+            n if n < 0x80 => out.push(n as u8),
+            n if n < 0x100 => out.extend_from_slice(&[0x81, n as u8]),
+            n => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    /// An AIK-shaped certificate (v3, empty subject) whose subjectAltName directoryName holds
+    /// the TPM manufacturer, model and version attributes, the manufacturer being `manufacturer`.
+    fn aik_with_manufacturer(manufacturer: &str) -> Vec<u8> {
+        let attribute = |arc: u8, value: &str| {
+            // 2.23.133.2.<arc>
+            let oid = tlv(0x06, &[0x67, 0x81, 0x05, 0x02, arc]);
+            tlv(0x31, &tlv(0x30, &[oid, tlv(0x0c, value.as_bytes())].concat()))
+        };
+        let name = tlv(0x30, &[attribute(1, manufacturer), attribute(2, "model"), attribute(3, "1.0")].concat());
+        let san = tlv(0x30, &tlv(0xa4, &name));
+        let mut params = rcgen::CertificateParams::default();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 17], san));
+        params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn attacker_text_in_the_manufacturer_is_not_echoed() {
+        // Before: the manufacturer field, any length, was quoted whole in the refusal.
+        let der = aik_with_manufacturer(&format!("id:{}", "A".repeat(5_000)));
+        let aik = certificate::parse(&der).unwrap();
+        let err = check_aik_certificate(&aik, &[0; 16], false).unwrap_err();
+        assert!(err.message().len() < 120, "{}", err.message());
+        assert!(err.message().contains("id:(malformed)"), "{}", err.message());
+
+        let der = aik_with_manufacturer("id:12345678");
+        let err = check_aik_certificate(&certificate::parse(&der).unwrap(), &[0; 16], false).unwrap_err();
+        assert!(err.message().contains("id:12345678 is not in the TCG vendor registry"), "{}", err.message());
     }
 }

@@ -24,6 +24,7 @@ def passkey(
     attestation_roots: Optional[Sequence[AttestationRoot]] = None,
     bundled_attestation_roots: Optional[bool] = None,
     metadata_blob_path: Optional[str] = None,
+    metadata_stale: Optional[Literal["warn", "refuse"]] = None,
     android_safety_net_require_cts_profile_match: Optional[bool] = None,
 ) -> PasskeyPlugin:
     """The passkey plugin: ``passkey(rp_name="My App", rp_id="example.com")``.
@@ -31,9 +32,11 @@ def passkey(
     ``origin``: allowed origin(s), default the origin of ``base_url``. ``timeout``: ceremony
     timeout in ms (1000..600000, default 60000). ``attestation``: ``none`` (default),
     ``indirect`` or ``direct``. ``user_verification``: ``preferred`` (default), ``required`` or
-    ``discouraged``. ``max_outstanding_challenges``: the flood cap (default 100000; beyond it
-    options answer 503 ``TOO_MANY_CHALLENGES``). ``attestation_policy``, ``attestation_roots``,
-    ``bundled_attestation_roots`` (default True), ``metadata_blob_path`` (a FIDO MDS3 BLOB) and
+    ``discouraged``. ``max_outstanding_challenges``: deprecated, no effect (challenges are
+    stateless; use ``rate_limit`` against floods), accepted with a warning.
+    ``attestation_policy``, ``attestation_roots``, ``bundled_attestation_roots`` (default True),
+    ``metadata_blob_path`` (a FIDO MDS3 BLOB; ``metadata_stale="refuse"`` refuses one past its
+    nextUpdate, the default ``"warn"`` loads it with a warning) and
     ``android_safety_net_require_cts_profile_match`` (default True): attestation trust, see
     SECURITY.md. Values are validated by ``create_kavach``. Options left ``None`` take the core's
     default.
@@ -59,6 +62,8 @@ def passkey(
         plugin["bundled_attestation_roots"] = bundled_attestation_roots
     if metadata_blob_path is not None:
         plugin["metadata"] = {"blob_path": metadata_blob_path}
+        if metadata_stale is not None:
+            plugin["metadata"]["stale"] = metadata_stale
     if android_safety_net_require_cts_profile_match is not None:
         plugin["android_safety_net"] = {
             "require_cts_profile_match": android_safety_net_require_cts_profile_match
