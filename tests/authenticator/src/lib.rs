@@ -2,8 +2,9 @@
 //!
 //! It takes the options JSON that `@simplewebauthn/browser` would take and returns the response
 //! JSON that a browser would post back, with real keys and real signatures (aws-lc-rs):
-//! ES256, ES384, ES512, EdDSA (Ed25519), PS256 and RS256; attestation `none`, `packed` (self and
-//! x5c) and `fido-u2f`. Low-level helpers ([`authenticator_data`], [`client_data_json`],
+//! ES256, ES384, ES512, EdDSA and Ed25519 (-8 and -19), PS256, PS384, PS512, RS256 and
+//! ML-DSA-44/65/87 (AKP keys, RFC 9964); attestation `none`, `packed` (self and x5c) and
+//! `fido-u2f`. Low-level helpers ([`authenticator_data`], [`client_data_json`],
 //! [`sign_assertion`]) and [`Tweaks`] build malformed responses for negative tests.
 
 use std::fmt;
@@ -15,7 +16,8 @@ use aws_lc_rs::rand::{SystemRandom, fill};
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair,
-    Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaKeyPair,
+    Ed25519KeyPair, KeyPair, ML_DSA_44_SIGNING, ML_DSA_65_SIGNING, ML_DSA_87_SIGNING, PqdsaKeyPair,
+    PqdsaSigningAlgorithm, RSA_PKCS1_SHA256, RSA_PSS_SHA256, RSA_PSS_SHA384, RSA_PSS_SHA512, RsaKeyPair,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -49,27 +51,82 @@ pub const AAGUID_EXTENSION_OID: &[u64] = &[1, 3, 6, 1, 4, 1, 45724, 1, 1, 4];
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Algorithm {
     EdDsa,
+    /// Ed25519 under its fully-specified identifier (-19).
+    Ed25519,
     Es256,
     Es384,
     Es512,
     Ps256,
+    Ps384,
+    Ps512,
     Rs256,
+    MlDsa44,
+    MlDsa65,
+    MlDsa87,
 }
 
 impl Algorithm {
     /// Every supported algorithm.
-    pub const ALL: [Algorithm; 6] =
-        [Algorithm::EdDsa, Algorithm::Es256, Algorithm::Es384, Algorithm::Es512, Algorithm::Ps256, Algorithm::Rs256];
+    pub const ALL: [Algorithm; 12] = [
+        Algorithm::EdDsa,
+        Algorithm::Ed25519,
+        Algorithm::Es256,
+        Algorithm::Es384,
+        Algorithm::Es512,
+        Algorithm::Ps256,
+        Algorithm::Ps384,
+        Algorithm::Ps512,
+        Algorithm::Rs256,
+        Algorithm::MlDsa44,
+        Algorithm::MlDsa65,
+        Algorithm::MlDsa87,
+    ];
 
-    /// The COSE algorithm identifier (-8, -7, -35, -36, -37, -257).
+    /// The ML-DSA parameter sets.
+    pub const ML_DSA: [Algorithm; 3] = [Algorithm::MlDsa44, Algorithm::MlDsa65, Algorithm::MlDsa87];
+
+    /// The COSE algorithm identifier.
     pub fn cose_id(self) -> i64 {
         match self {
             Algorithm::EdDsa => -8,
+            Algorithm::Ed25519 => -19,
             Algorithm::Es256 => -7,
             Algorithm::Es384 => -35,
             Algorithm::Es512 => -36,
             Algorithm::Ps256 => -37,
+            Algorithm::Ps384 => -38,
+            Algorithm::Ps512 => -39,
             Algorithm::Rs256 => -257,
+            Algorithm::MlDsa44 => -48,
+            Algorithm::MlDsa65 => -49,
+            Algorithm::MlDsa87 => -50,
+        }
+    }
+
+    /// The IANA name, as kavach's configuration spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::EdDsa => "EdDSA",
+            Algorithm::Ed25519 => "Ed25519",
+            Algorithm::Es256 => "ES256",
+            Algorithm::Es384 => "ES384",
+            Algorithm::Es512 => "ES512",
+            Algorithm::Ps256 => "PS256",
+            Algorithm::Ps384 => "PS384",
+            Algorithm::Ps512 => "PS512",
+            Algorithm::Rs256 => "RS256",
+            Algorithm::MlDsa44 => "ML-DSA-44",
+            Algorithm::MlDsa65 => "ML-DSA-65",
+            Algorithm::MlDsa87 => "ML-DSA-87",
+        }
+    }
+
+    fn ml_dsa_signing(self) -> Option<&'static PqdsaSigningAlgorithm> {
+        match self {
+            Algorithm::MlDsa44 => Some(&ML_DSA_44_SIGNING),
+            Algorithm::MlDsa65 => Some(&ML_DSA_65_SIGNING),
+            Algorithm::MlDsa87 => Some(&ML_DSA_87_SIGNING),
+            _ => None,
         }
     }
 
@@ -97,6 +154,7 @@ enum PrivateKey {
     Ec(EcdsaKeyPair),
     Ed(Ed25519KeyPair),
     Rsa(RsaKeyPair),
+    MlDsa(PqdsaKeyPair),
 }
 
 /// A credential held by the authenticator. All credentials are discoverable.
@@ -137,10 +195,18 @@ impl StoredCredential {
             PrivateKey::Rsa(k) => {
                 let padding: &'static dyn aws_lc_rs::signature::RsaEncoding = match self.algorithm {
                     Algorithm::Ps256 => &RSA_PSS_SHA256,
+                    Algorithm::Ps384 => &RSA_PSS_SHA384,
+                    Algorithm::Ps512 => &RSA_PSS_SHA512,
                     _ => &RSA_PKCS1_SHA256,
                 };
                 let mut sig = vec![0u8; k.public_modulus_len()];
                 k.sign(padding, &rng, message, &mut sig).expect("rsa sign");
+                sig
+            }
+            PrivateKey::MlDsa(k) => {
+                let mut sig = vec![0u8; k.algorithm().signature_len()];
+                let len = k.sign(message, &mut sig).expect("ml-dsa sign");
+                sig.truncate(len);
                 sig
             }
         }
@@ -165,6 +231,9 @@ pub struct Tweaks {
     pub challenge_override: Option<String>,
     /// Flip a bit of the signature (assertion signature, or attStmt `sig`).
     pub corrupt_signature: bool,
+    /// Registration: this COSE_Key goes into the attested credential data instead of the real
+    /// one (the statement still signs what is sent), for malformed-key tests.
+    pub cose_key_override: Option<Vec<u8>>,
 }
 
 struct Settings {
@@ -335,7 +404,7 @@ impl Authenticator {
             tweaks.rp_id_override.as_deref().unwrap_or(&rp_id),
             flags,
             0,
-            Some((&aaguid, &cred.id, &cred.cose_public_key)),
+            Some((&aaguid, &cred.id, tweaks.cose_key_override.as_deref().unwrap_or(&cred.cose_public_key))),
         );
         let client_data = client_data_json(
             tweaks.client_data_type.as_deref().unwrap_or("webauthn.create"),
@@ -591,7 +660,7 @@ fn new_credential(alg: Algorithm, rp_id: &str, user_handle: Vec<u8>) -> Result<S
             let spki = der_of(k.public_key().as_der())?;
             (PrivateKey::Ec(k), cose, spki)
         }
-        Algorithm::EdDsa => {
+        Algorithm::EdDsa | Algorithm::Ed25519 => {
             let k = Ed25519KeyPair::generate().map_err(keygen)?;
             let cose = Cbor::Map(vec![
                 (int(1), int(1)),
@@ -602,7 +671,7 @@ fn new_credential(alg: Algorithm, rp_id: &str, user_handle: Vec<u8>) -> Result<S
             let spki = der_of(k.public_key().as_der())?;
             (PrivateKey::Ed(k), cose, spki)
         }
-        Algorithm::Ps256 | Algorithm::Rs256 => {
+        Algorithm::Ps256 | Algorithm::Ps384 | Algorithm::Ps512 | Algorithm::Rs256 => {
             let k = RsaKeyPair::generate(KeySize::Rsa2048).map_err(keygen)?;
             let public = k.public_key();
             let cose = Cbor::Map(vec![
@@ -613,6 +682,18 @@ fn new_credential(alg: Algorithm, rp_id: &str, user_handle: Vec<u8>) -> Result<S
             ]);
             let spki = der_of(public.as_der())?;
             (PrivateKey::Rsa(k), cose, spki)
+        }
+        Algorithm::MlDsa44 | Algorithm::MlDsa65 | Algorithm::MlDsa87 => {
+            let signing = alg.ml_dsa_signing().expect("an ML-DSA algorithm");
+            let k = PqdsaKeyPair::generate(signing).map_err(keygen)?;
+            // AKP key (RFC 9964 §6): kty 7, alg, pub (-1) = the raw FIPS 204 public key.
+            let cose = Cbor::Map(vec![
+                (int(1), int(7)),
+                (int(3), int(alg.cose_id())),
+                (int(-1), Cbor::Bytes(k.public_key().as_ref().to_vec())),
+            ]);
+            let spki = der_of(k.public_key().as_der())?;
+            (PrivateKey::MlDsa(k), cose, spki)
         }
     };
     Ok(StoredCredential {
