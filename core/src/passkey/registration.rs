@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::kavach::{Authenticated, Kavach, validate_display_name};
 use crate::store::{ChallengeKind, CredentialRecord};
 use crate::verify::{RegistrationExpectations, verify_registration_response_with};
-use crate::webauthn::CoseAlgorithm;
 use crate::webauthn::options::{
     AuthenticatorAttachment, AuthenticatorSelection, CreationExtensions, CreationOptions, CredentialDescriptor,
     PubKeyCredParam, RelyingParty, UserEntity,
@@ -56,7 +55,7 @@ impl Kavach {
                 display_name: user.name.clone().unwrap_or_else(|| user.email.clone()),
             },
             challenge,
-            pub_key_cred_params: PubKeyCredParam::all(),
+            pub_key_cred_params: PubKeyCredParam::list(&self.settings.algorithms),
             timeout: self.settings.timeout_ms,
             exclude_credentials,
             authenticator_selection: AuthenticatorSelection {
@@ -93,7 +92,7 @@ impl Kavach {
                 origins: &self.settings.origins,
                 rp_id: &self.settings.rp_id,
                 require_user_verification: self.requires_user_verification(),
-                algorithms: &CoseAlgorithm::ALL,
+                algorithms: &self.settings.algorithms,
                 allow_cross_origin: false,
                 top_origins: &[],
             },
