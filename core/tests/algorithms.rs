@@ -386,3 +386,20 @@ fn the_stateless_api_takes_the_algorithms_offered_by_name() {
     .unwrap();
     assert_eq!(signed["counter"], 1);
 }
+
+/// The fixtures every binding's stateless test uses (tests/fixtures/stateless-algorithms.json,
+/// made by `tests/authenticator/examples/stateless_fixtures.rs`) verify here too, so a broken
+/// regeneration fails in Rust first.
+#[test]
+fn the_binding_fixtures_verify() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/stateless-algorithms.json");
+    let fixtures: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let names: Vec<&str> = fixtures["cases"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ML-DSA-44", "ML-DSA-87", "PS384"]);
+    for case in fixtures["cases"].as_array().unwrap() {
+        let verified = kavach_core::api::verify_registration(&case["registration"]).unwrap();
+        assert_eq!(verified["algorithm"], case["alg"]);
+        assert_eq!(verified["publicKey"], case["authentication"]["credential"]["publicKey"]);
+        assert_eq!(kavach_core::api::verify_authentication(&case["authentication"]).unwrap()["counter"], 1);
+    }
+}
