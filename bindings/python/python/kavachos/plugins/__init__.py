@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Optional, Union
 
-from ..types import AttestationPolicy, AttestationRoot, PasskeyPlugin
+from ..types import AlgorithmName, AttestationPolicy, AttestationRoot, PasskeyPlugin
 
 __all__ = ["passkey"]
 
@@ -25,6 +25,7 @@ def passkey(
     bundled_attestation_roots: Optional[bool] = None,
     metadata_blob_path: Optional[str] = None,
     android_safety_net_require_cts_profile_match: Optional[bool] = None,
+    algorithms: Optional[Sequence[AlgorithmName]] = None,
 ) -> PasskeyPlugin:
     """The passkey plugin: ``passkey(rp_name="My App", rp_id="example.com")``.
 
@@ -35,8 +36,10 @@ def passkey(
     options answer 503 ``TOO_MANY_CHALLENGES``). ``attestation_policy``, ``attestation_roots``,
     ``bundled_attestation_roots`` (default True), ``metadata_blob_path`` (a FIDO MDS3 BLOB) and
     ``android_safety_net_require_cts_profile_match`` (default True): attestation trust, see
-    SECURITY.md. Values are validated by ``create_kavach``. Options left ``None`` take the core's
-    default.
+    SECURITY.md. ``algorithms``: the signature algorithms offered in ``pubKeyCredParams`` by
+    IANA name, most preferred first (``["ML-DSA-44", "ES256"]``); default every algorithm kavach
+    verifies, classic first (docs/algorithms.md). Values are validated by ``create_kavach``.
+    Options left ``None`` take the core's default.
     """
     plugin: PasskeyPlugin = {"id": "passkey", "rp_name": rp_name, "rp_id": rp_id}
     if origin is not None:
@@ -63,4 +66,6 @@ def passkey(
         plugin["android_safety_net"] = {
             "require_cts_profile_match": android_safety_net_require_cts_profile_match
         }
+    if algorithms is not None:
+        plugin["algorithms"] = list(algorithms)
     return plugin
