@@ -70,4 +70,10 @@ type PasskeyConfig struct {
 	// yet used or expired); beyond it options requests answer 503 TOO_MANY_CHALLENGES. 10 to
 	// 100000000, default 100000.
 	MaxOutstandingChallenges int64 `json:"maxOutstandingChallenges,omitempty"`
+	// Algorithms are the signature algorithms offered in pubKeyCredParams, by IANA name, most
+	// preferred first: "EdDSA", "Ed25519", "ES256", "ES384", "ES512", "PS256", "PS384",
+	// "PS512", "RS256", "ML-DSA-44", "ML-DSA-65", "ML-DSA-87". A credential of any other is
+	// refused. Default (nil): all of them, classic first (docs/algorithms.md). For example
+	// []string{"ML-DSA-44", "ES256", "EdDSA"} prefers post-quantum credentials.
+	Algorithms []string `json:"algorithms,omitempty"`
 }

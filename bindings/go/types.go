@@ -84,6 +84,9 @@ type VerifyRegistrationOptions struct {
 	ExpectedOrigin          []string        `json:"expectedOrigin"`
 	ExpectedRPID            string          `json:"expectedRPID"`
 	RequireUserVerification bool            `json:"requireUserVerification,omitempty"`
+	// ExpectedAlgorithms are the algorithms the registration offered, by IANA name (see
+	// PasskeyConfig.Algorithms); nil accepts every algorithm kavach verifies.
+	ExpectedAlgorithms []string `json:"expectedAlgorithms,omitempty"`
 }
 
 // VerifiedRegistration is what to store from a verified registration: CredentialID, PublicKey
