@@ -403,3 +403,58 @@ fn the_binding_fixtures_verify() {
         assert_eq!(kavach_core::api::verify_authentication(&case["authentication"]).unwrap()["counter"], 1);
     }
 }
+
+/// `packed` with an ML-DSA attestation certificate (RFC 9881) issued by an ML-DSA CA: the
+/// statement signature and the chain's signature are ML-DSA, and the chain reaches the configured
+/// root. A corrupted statement signature, or another parameter set's root, is refused.
+#[test]
+fn packed_x5c_with_ml_dsa_attestation_certificates_chains_to_a_configured_root() {
+    for alg in [Algorithm::MlDsa44, Algorithm::MlDsa87] {
+        let mut authenticator = Authenticator::new()
+            .with_attestation(AttestationMode::PackedX5c)
+            .with_attestation_algorithm(alg)
+            .unwrap()
+            .with_x5c_root_included(false);
+        let root = json!([{"name": "pq test root", "format": "packed", "pem": authenticator.attestation_root_pem()}]);
+        let h = Harness::with_passkey_options(json!({"attestation": "direct", "attestationRoots": root}));
+        let (_, token) = h.signup("pq-attested@example.com");
+        let (_, verified) = register_with(&h, &mut authenticator, &token, Algorithm::Es256);
+        assert_eq!(verified.status, 200, "{alg:?}: {}", verified.json());
+        assert_eq!(
+            verified.json()["credential"]["attestation"],
+            json!({"format": "packed", "trust": "verified", "root": "pq test root"}),
+            "{alg:?}"
+        );
+
+        let (_, other_user) = h.signup("tampered@example.com");
+        let options = h.register_options(&other_user);
+        let tweaks = Tweaks { corrupt_signature: true, ..Default::default() };
+        let response = authenticator.register_with_tweaks(&options, ORIGIN, Some(Algorithm::MlDsa44), &tweaks).unwrap();
+        let refused = h.post("/auth/passkey/register/verify", &response, Some(&other_user));
+        assert_error(&refused, 400, "VERIFICATION_FAILED");
+        assert!(
+            error_message(&refused).contains("attestation signature does not verify"),
+            "{}",
+            error_message(&refused)
+        );
+    }
+
+    // A trusted root of the leaf's issuer name but another parameter set cannot have issued it: a
+    // chain naming a trusted root that fails its checks is forged or damaged, and refused.
+    let mut authenticator = Authenticator::new()
+        .with_attestation(AttestationMode::PackedX5c)
+        .with_attestation_algorithm(Algorithm::MlDsa44)
+        .unwrap()
+        .with_x5c_root_included(false);
+    let other = Authenticator::new().with_attestation_algorithm(Algorithm::MlDsa65).unwrap();
+    let root = json!([{"name": "other root", "format": "packed", "pem": other.attestation_root_pem()}]);
+    let h = Harness::with_passkey_options(json!({"attestation": "direct", "attestationRoots": root}));
+    let (_, token) = h.signup("pq-unverified@example.com");
+    let (_, refused) = register_with(&h, &mut authenticator, &token, Algorithm::MlDsa44);
+    assert_error(&refused, 400, "VERIFICATION_FAILED");
+    assert!(
+        error_message(&refused).contains("issuer key type does not match the certificate signature algorithm"),
+        "{}",
+        error_message(&refused)
+    );
+}

@@ -24,7 +24,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ciborium::Value as Cbor;
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, IsCa, Issuer,
-    KeyPair as RcgenKeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, date_time_ymd,
+    KeyPair as RcgenKeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PKCS_ML_DSA_44, PKCS_ML_DSA_65, PKCS_ML_DSA_87,
+    SigningKey, date_time_ymd,
 };
 use serde_json::{Value, json};
 
@@ -246,13 +247,14 @@ struct Settings {
     x5c_include_root: bool,
 }
 
-/// Attestation CA and attestation key, generated once per authenticator.
+/// Attestation CA and attestation key, generated once per authenticator (ES256 unless
+/// [`Authenticator::with_attestation_algorithm`] says otherwise; CA and key use the same one).
 struct AttestationRoot {
+    alg: Algorithm,
     ca_der: Vec<u8>,
     ca_pem: String,
     issuer: Issuer<'static, RcgenKeyPair>,
     key: RcgenKeyPair,
-    signer: EcdsaKeyPair,
 }
 
 /// The software authenticator (and the client/browser part that builds clientDataJSON).
@@ -333,6 +335,14 @@ impl Authenticator {
         self
     }
 
+    /// `PackedX5c` with an attestation CA and key of `alg` (ES256 by default; ML-DSA-44/65/87 for
+    /// post-quantum attestation certificates, RFC 9881). Generates a new root: read
+    /// [`Authenticator::attestation_root_pem`] after this.
+    pub fn with_attestation_algorithm(mut self, alg: Algorithm) -> Result<Self, String> {
+        self.root = AttestationRoot::generate_for(alg)?;
+        Ok(self)
+    }
+
     /// DER of the self-signed attestation root (trust anchor for `PackedX5c` / `FidoU2f`).
     pub fn attestation_root_der(&self) -> &[u8] {
         &self.root.ca_der
@@ -393,7 +403,7 @@ impl Authenticator {
             }
         }
         let mode = self.settings.attestation;
-        if mode == AttestationMode::FidoU2f && alg != Algorithm::Es256 {
+        if mode == AttestationMode::FidoU2f && (alg != Algorithm::Es256 || self.root.alg != Algorithm::Es256) {
             return Err(format!("fido-u2f attestation needs ES256, not {alg:?}"));
         }
 
@@ -434,7 +444,7 @@ impl Authenticator {
                 (
                     "packed",
                     vec![
-                        (text("alg"), int(Algorithm::Es256.cose_id())),
+                        (text("alg"), int(self.root.alg.cose_id())),
                         (text("sig"), sig_value(self.root.sign(&signed))),
                         (text("x5c"), Cbor::Array(chain)),
                     ],
@@ -566,7 +576,18 @@ impl Authenticator {
 
 impl AttestationRoot {
     fn generate() -> Self {
-        let ca_key = RcgenKeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("ca key");
+        Self::generate_for(Algorithm::Es256).expect("ES256 attestation root")
+    }
+
+    fn generate_for(alg: Algorithm) -> Result<Self, String> {
+        let rcgen_alg = match alg {
+            Algorithm::Es256 => &PKCS_ECDSA_P256_SHA256,
+            Algorithm::MlDsa44 => &PKCS_ML_DSA_44,
+            Algorithm::MlDsa65 => &PKCS_ML_DSA_65,
+            Algorithm::MlDsa87 => &PKCS_ML_DSA_87,
+            other => return Err(format!("attestation keys are ES256 or ML-DSA, not {other:?}")),
+        };
+        let ca_key = RcgenKeyPair::generate_for(rcgen_alg).expect("ca key");
         let mut params = CertificateParams::default();
         params.distinguished_name = dn("Kavach Test Attestation CA");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -574,16 +595,14 @@ impl AttestationRoot {
             vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         set_validity(&mut params);
         let ca = params.self_signed(&ca_key).expect("self-signed ca");
-        let key = RcgenKeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("attestation key");
-        let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &key.serialize_der())
-            .expect("attestation key pkcs8");
-        AttestationRoot {
+        let key = RcgenKeyPair::generate_for(rcgen_alg).expect("attestation key");
+        Ok(AttestationRoot {
+            alg,
             ca_der: ca.der().to_vec(),
             ca_pem: ca.pem(),
             issuer: Issuer::new(params, ca_key),
             key,
-            signer,
-        }
+        })
     }
 
     /// Attestation certificate (WebAuthn §8.2.1 requirements) for the attestation key.
@@ -603,8 +622,10 @@ impl AttestationRoot {
         Ok(cert.der().to_vec())
     }
 
+    /// A statement signature: DER ECDSA for ES256, raw FIPS 204 for ML-DSA (rcgen signs with
+    /// aws-lc-rs either way).
     fn sign(&self, message: &[u8]) -> Vec<u8> {
-        self.signer.sign(&SystemRandom::new(), message).expect("attestation sign").as_ref().to_vec()
+        SigningKey::sign(&self.key, message).expect("attestation sign")
     }
 }
 

@@ -201,9 +201,17 @@ fn certificate_signature_algorithm(
             }
         }
         "1.3.101.112" if issuer_family == OID_ED25519 => &signature::ED25519,
-        OID_ML_DSA_44 if issuer_family == OID_ML_DSA_44 => &signature::ML_DSA_44,
-        OID_ML_DSA_65 if issuer_family == OID_ML_DSA_65 => &signature::ML_DSA_65,
-        OID_ML_DSA_87 if issuer_family == OID_ML_DSA_87 => &signature::ML_DSA_87,
+        OID_ML_DSA_44 | OID_ML_DSA_65 | OID_ML_DSA_87 => {
+            // The OID names the parameter set of the signature and of the issuer's key alike.
+            if issuer_family != oid {
+                return Err(bad_cert("issuer key type does not match the certificate signature algorithm"));
+            }
+            match oid.as_str() {
+                OID_ML_DSA_44 => &signature::ML_DSA_44,
+                OID_ML_DSA_65 => &signature::ML_DSA_65,
+                _ => &signature::ML_DSA_87,
+            }
+        }
         _ => return Err(unsupported()),
     };
     Ok(algorithm)
