@@ -73,4 +73,10 @@ type PasskeyConfig struct {
 	// Deprecated: MaxOutstandingChallenges has no effect: challenges are stateless, so options
 	// requests store nothing (use RateLimit against floods). Accepted, with a warning.
 	MaxOutstandingChallenges int64 `json:"maxOutstandingChallenges,omitempty"`
+	// Algorithms are the signature algorithms offered in pubKeyCredParams, by IANA name, most
+	// preferred first: "EdDSA", "Ed25519", "ES256", "ES384", "ES512", "PS256", "PS384",
+	// "PS512", "RS256", "ML-DSA-44", "ML-DSA-65", "ML-DSA-87". A credential of any other is
+	// refused. Default (nil): all of them, classic first (docs/algorithms.md). For example
+	// []string{"ML-DSA-44", "ES256", "EdDSA"} prefers post-quantum credentials.
+	Algorithms []string `json:"algorithms,omitempty"`
 }

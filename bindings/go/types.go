@@ -100,6 +100,9 @@ type VerifyRegistrationOptions struct {
 	// RequireUserVerification: nil means true (as SimpleWebAuthn); set false when your options
 	// said userVerification "preferred".
 	RequireUserVerification *bool `json:"requireUserVerification,omitempty"`
+	// ExpectedAlgorithms are the algorithms the registration offered, by IANA name (see
+	// PasskeyConfig.Algorithms); nil accepts every algorithm kavach verifies.
+	ExpectedAlgorithms []string `json:"expectedAlgorithms,omitempty"`
 }
 
 // VerifiedRegistration is what to store from a verified registration: CredentialID, PublicKey

@@ -20,6 +20,7 @@ use crate::verify::{
     AttestationOptions, AttestationPolicy, AuthenticationExpectations, RegistrationExpectations,
     as_authentication_failure, verify_authentication_response_json, verify_registration_response_with,
 };
+use crate::webauthn::algorithms::parse_algorithms;
 use crate::webauthn::response::AuthenticationResponseJson;
 use crate::webauthn::{Check, CoseAlgorithm, Flags};
 
@@ -46,6 +47,11 @@ struct RegistrationInput {
     /// Refuse attestations that do not chain to a trusted root (default false).
     #[serde(default, alias = "require_verified_attestation")]
     require_verified_attestation: bool,
+    /// The algorithms the registration offered (`pubKeyCredParams`), by IANA name ("ES256",
+    /// "ML-DSA-44", ...): a credential of another algorithm is refused. Default: every
+    /// algorithm kavach verifies.
+    #[serde(default, alias = "expected_algorithms")]
+    expected_algorithms: Option<Vec<Value>>,
 }
 
 /// `verifyAuthenticationResponse`'s input. A binding builds it straight from its own objects
@@ -202,6 +208,10 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
     };
     let policy =
         AttestationPolicy { require_verified: input.require_verified_attestation, ..AttestationPolicy::default() };
+    let algorithms = match &input.expected_algorithms {
+        None => CoseAlgorithm::ALL.to_vec(),
+        Some(names) => parse_algorithms(names, "expectedAlgorithms", Error::invalid_request)?,
+    };
     let verified = verify_registration_response_with(
         &input.response,
         &RegistrationExpectations {
@@ -209,7 +219,7 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
             origins: &origins,
             rp_id: &input.expected_rp_id,
             require_user_verification: input.require_user_verification,
-            algorithms: &CoseAlgorithm::ALL,
+            algorithms: &algorithms,
             allow_cross_origin: false,
             top_origins: &[],
         },

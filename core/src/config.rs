@@ -12,6 +12,8 @@ use url::{Host, Url};
 
 use crate::error::{Error, Result, clipped};
 use crate::verify::{AttestationOptions, AttestationPolicy, Metadata, TrustAnchor, TrustRoots};
+use crate::webauthn::CoseAlgorithm;
+use crate::webauthn::algorithms::{DEFAULT_ALGORITHMS, parse_algorithms};
 use crate::webauthn::options::{AttestationConveyance, UserVerification};
 
 /// Configuration as the host writes it.
@@ -172,6 +174,11 @@ pub struct PasskeyConfig {
     /// (`rateLimit` limits floods). Accepted, with a warning, so existing configurations start.
     #[serde(default, alias = "max_outstanding_challenges")]
     pub max_outstanding_challenges: Option<serde::de::IgnoredAny>,
+    /// The signature algorithms offered in `pubKeyCredParams`, by IANA name, most preferred
+    /// first (`["ML-DSA-44", "ES256"]`). Default: every algorithm kavach verifies, classic ones
+    /// first ([`crate::webauthn::algorithms`]). A credential of another algorithm is refused.
+    #[serde(default)]
+    pub algorithms: Option<Vec<serde_json::Value>>,
 }
 
 /// `passkey.attestationPolicy`.
@@ -293,6 +300,8 @@ pub struct Settings {
     /// What start-up should warn about (deprecated options, a stale metadata BLOB): logged when
     /// an instance is created.
     pub(crate) warnings: Vec<String>,
+    /// `passkey.algorithms`: offered in this order, and the only ones a registration may use.
+    pub(crate) algorithms: Vec<CoseAlgorithm>,
 }
 
 /// A validated `rateLimit`.
@@ -445,6 +454,7 @@ impl Settings {
             );
         }
         let rate_limit = rate_limit_settings(config.rate_limit.as_ref())?;
+        let algorithms = algorithm_settings(passkey.algorithms.as_deref())?;
 
         let mut request_origins = origins.clone();
         if !request_origins.contains(&base_origin) {
@@ -470,6 +480,7 @@ impl Settings {
             attestation_policy,
             rate_limit,
             warnings,
+            algorithms,
         })
     }
 
@@ -477,6 +488,11 @@ impl Settings {
     /// these when it is created.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// `passkey.algorithms`: the algorithms offered, most preferred first.
+    pub fn algorithms(&self) -> &[CoseAlgorithm] {
+        &self.algorithms
     }
 
     /// The per-client rate limit, if enabled.
@@ -542,6 +558,14 @@ impl Settings {
     /// `database.poolSize`: the most connections a PostgreSQL store opens.
     pub fn database_pool_size(&self) -> u32 {
         self.pool_size
+    }
+}
+
+/// `passkey.algorithms`: IANA names, validated (docs/algorithms.md); default every algorithm.
+fn algorithm_settings(names: Option<&[serde_json::Value]>) -> Result<Vec<CoseAlgorithm>> {
+    match names {
+        None => Ok(DEFAULT_ALGORITHMS.to_vec()),
+        Some(names) => parse_algorithms(names, "passkey.algorithms", Error::config),
     }
 }
 
@@ -872,6 +896,30 @@ mod tests {
             "passkey": {"rpName": "A", "rpId": "example.com"}})
         .to_string();
         assert!(error_of(&bad_age).contains("session.maxAge"));
+    }
+
+    #[test]
+    fn algorithms_default_to_every_verified_one_and_keep_the_configured_order() {
+        let passkey = serde_json::json!({"id": "passkey", "rpName": "App", "rpId": "example.com"});
+        let defaults = Settings::from_json(&config(passkey.clone(), "https://example.com")).unwrap();
+        let pk = |algorithms: serde_json::Value| {
+            let mut passkey = passkey.clone();
+            passkey["algorithms"] = algorithms["algorithms"].clone();
+            config(passkey, "https://example.com")
+        };
+        assert_eq!(defaults.algorithms(), DEFAULT_ALGORITHMS);
+        let pq_first = Settings::from_json(&pk(serde_json::json!({"algorithms": ["ML-DSA-44", "ES256"]}))).unwrap();
+        assert_eq!(pq_first.algorithms(), [CoseAlgorithm::MlDsa44, CoseAlgorithm::Es256]);
+        assert!(
+            error_of(&pk(serde_json::json!({"algorithms": []})))
+                .contains("passkey.algorithms must list at least one algorithm")
+        );
+        assert!(
+            error_of(&pk(serde_json::json!({"algorithms": ["Ed448"]})))
+                .contains("'Ed448' is not an algorithm kavach verifies")
+        );
+        assert!(error_of(&pk(serde_json::json!({"algorithms": [-48]}))).contains("'ML-DSA-44' rather than -48"));
+        assert!(error_of(&pk(serde_json::json!({"algorithms": "ES256"}))).contains("configuration is not valid"));
     }
 
     #[test]

@@ -18,6 +18,11 @@ use crate::webauthn::CredentialPublicKey;
 /// active users come back at their next sign-in).
 const MAX_KEYS: usize = 4_096;
 
+/// Most COSE bytes kept, so that large keys cannot stretch the memory bound: 4,096 ES256 keys are
+/// about 0.3 MB, while ML-DSA-87 keys (2.6 KB each, plus the parsed key aws-lc-rs keeps) would be
+/// tens of MB at the key count alone. 4 MiB holds about 1,600 ML-DSA-87 or 3,100 ML-DSA-44 keys.
+const MAX_COSE_BYTES: usize = 4 << 20;
+
 /// The process's cache.
 static PUBLIC_KEYS: LazyLock<KeyCache> = LazyLock::new(KeyCache::default);
 
@@ -31,27 +36,37 @@ pub(crate) fn public_key(cose: &[u8]) -> Result<Arc<CredentialPublicKey>> {
 /// deleted and registered again with another key simply misses).
 #[derive(Default)]
 struct KeyCache {
-    keys: Mutex<HashMap<Vec<u8>, Arc<CredentialPublicKey>>>,
+    keys: Mutex<Keys>,
+}
+
+#[derive(Default)]
+struct Keys {
+    by_cose: HashMap<Vec<u8>, Arc<CredentialPublicKey>>,
+    /// Sum of the COSE byte lengths in `by_cose`.
+    cose_bytes: usize,
 }
 
 impl std::fmt::Debug for KeyCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyCache").field("keys", &self.keys.lock().len()).finish()
+        f.debug_struct("KeyCache").field("keys", &self.keys.lock().by_cose.len()).finish()
     }
 }
 
 impl KeyCache {
     fn get(&self, cose: &[u8]) -> Result<Arc<CredentialPublicKey>> {
-        if let Some(key) = self.keys.lock().get(cose) {
+        if let Some(key) = self.keys.lock().by_cose.get(cose) {
             return Ok(Arc::clone(key));
         }
         // Parsed outside the lock: two threads may both parse a new key, which is harmless.
         let key = Arc::new(CredentialPublicKey::from_cose(cose)?);
         let mut keys = self.keys.lock();
-        if keys.len() >= MAX_KEYS {
-            keys.clear();
+        if keys.by_cose.len() >= MAX_KEYS || keys.cose_bytes.saturating_add(cose.len()) > MAX_COSE_BYTES {
+            keys.by_cose.clear();
+            keys.cose_bytes = 0;
         }
-        keys.insert(cose.to_vec(), Arc::clone(&key));
+        if keys.by_cose.insert(cose.to_vec(), Arc::clone(&key)).is_none() {
+            keys.cose_bytes = keys.cose_bytes.saturating_add(cose.len());
+        }
         Ok(key)
     }
 }
@@ -84,10 +99,28 @@ mod tests {
         assert!(cache.get(b"not cbor").is_err(), "a broken stored key is an error, not cached");
         {
             let mut keys = cache.keys.lock();
-            keys.clear();
-            keys.extend((0..MAX_KEYS).map(|i| (i.to_be_bytes().to_vec(), Arc::clone(&first))));
+            keys.by_cose.clear();
+            keys.by_cose.extend((0..MAX_KEYS).map(|i| (i.to_be_bytes().to_vec(), Arc::clone(&first))));
         }
         cache.get(&cose_p256()).unwrap();
-        assert_eq!(cache.keys.lock().len(), 1, "a full cache starts again rather than grow");
+        assert_eq!(cache.keys.lock().by_cose.len(), 1, "a full cache starts again rather than grow");
+    }
+
+    #[test]
+    fn large_keys_are_bounded_by_bytes_not_only_by_count() {
+        let cache = KeyCache::default();
+        let key = cache.get(&cose_p256()).unwrap();
+        {
+            // Two entries that fill the byte budget, far below the key count bound.
+            let mut keys = cache.keys.lock();
+            keys.by_cose.clear();
+            keys.by_cose.insert(vec![1; MAX_COSE_BYTES / 2], Arc::clone(&key));
+            keys.by_cose.insert(vec![2; MAX_COSE_BYTES / 2], Arc::clone(&key));
+            keys.cose_bytes = MAX_COSE_BYTES;
+        }
+        cache.get(&cose_p256()).unwrap();
+        let keys = cache.keys.lock();
+        assert_eq!(keys.by_cose.len(), 1, "a cache over its byte budget starts again");
+        assert_eq!(keys.cose_bytes, cose_p256().len());
     }
 }

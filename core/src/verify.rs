@@ -211,7 +211,10 @@ fn verify_registration(
     }
     let algorithm = credential.public_key.algorithm();
     if !expected.algorithms.contains(&algorithm) {
-        return Err(Error::verification(Check::Algorithm, "credential algorithm was not offered"));
+        return Err(Error::verification(
+            Check::Algorithm,
+            format!("credential algorithm {algorithm} was not offered (pubKeyCredParams)"),
+        ));
     }
     let outcome = attestation.verify_with(&client_data.hash, attestation_options)?;
 

@@ -43,7 +43,7 @@ fn creation_options_are_what_start_registration_takes() {
     assert_eq!(challenge.len(), 61);
     let algs: Vec<i64> =
         options["pubKeyCredParams"].as_array().unwrap().iter().map(|p| p["alg"].as_i64().unwrap()).collect();
-    assert_eq!(algs, [-8, -7, -35, -36, -37, -257]);
+    assert_eq!(algs, [-8, -19, -7, -35, -36, -37, -38, -39, -257, -48, -49, -50]);
     assert_eq!(options["timeout"], 120000);
     assert_eq!(options["attestation"], "direct");
     assert_eq!(options["authenticatorSelection"]["residentKey"], "preferred");

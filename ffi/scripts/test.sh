@@ -36,7 +36,7 @@ step "C test under AddressSanitizer + UBSan (errors, ownership, 16 threads)"
   "$root/ffi/tests/c/test_kavach.c" -L"$release" -lkavach -Wl,-rpath,"$release" -lpthread -o "$out/test_kavach"
 db="$(mktemp -d)"
 trap 'rm -rf "$db"' EXIT
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/test_kavach" "$db"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/test_kavach" "$db" "$root/tests/fixtures/stateless-algorithms.json"
 
 step "C example: register + sign-in through kavach_handle (real signatures)"
 "$cc" "${strict[@]}" "$root/examples/c/ceremony.c" -L"$release" -lkavach -Wl,-rpath,"$release" -o "$out/ceremony"

@@ -1,5 +1,6 @@
-//! Mutated sign-ins. Every input starts from a fresh, validly signed assertion for a registered
-//! credential (software authenticator, in-memory SQLite store) and applies fuzzer-chosen changes:
+//! Mutated sign-ins. Every input starts from a fresh, validly signed assertion for one of the
+//! user's registered credentials (EdDSA, ML-DSA-44 or ML-DSA-87, AKP keys: the first input byte
+//! picks; software authenticator, in-memory SQLite store) and applies fuzzer-chosen changes:
 //! re-signed tweaks (origin, type, challenge, rpId, flags, counter, user handle) and raw edits of
 //! the signed fields after signing (bit flips, truncation, appended bytes, removed or replaced
 //! JSON fields, a replayed earlier assertion).
@@ -17,18 +18,20 @@ use kavach_core::Kavach;
 use kavach_core::http::Request;
 use kavach_fuzz::{ORIGIN, RP_ID, assert_client_response, config_json, panic_on_internal_errors};
 use kavach_test_authenticator::{
-    Authenticator, StoredCredential, authenticator_data, b64, client_data_json, flags, sign_assertion,
+    Algorithm, Authenticator, StoredCredential, authenticator_data, b64, client_data_json, flags, sign_assertion,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
 const EMAIL: &str = "fuzz@example.com";
 
+/// The user's credentials, one per algorithm family worth fuzzing: `Input::credential` picks.
+const ALGORITHMS: [Algorithm; 3] = [Algorithm::EdDsa, Algorithm::MlDsa44, Algorithm::MlDsa87];
+
 struct State {
-    credential: StoredCredential,
+    /// `(credential, the server's stored counter: the counter of its last successful sign-in)`.
+    credentials: Vec<(StoredCredential, u32)>,
     user_handle: Vec<u8>,
-    /// The server's stored counter: the counter of the last successful sign-in.
-    counter: u32,
     /// The last assertion sent (consumed, so replaying it must fail).
     previous: Option<Value>,
 }
@@ -45,14 +48,20 @@ fn fixture() -> &'static Fixture {
         let kavach = Kavach::from_json(&config_json()).expect("fixture config");
         let user = kavach.create_user(EMAIL, None).unwrap();
         let session = kavach.create_session(&user.id).unwrap();
-        let mut authenticator = Authenticator::new();
-        let options = kavach.register_options_json(&session.token, "{}").unwrap();
-        let response = authenticator.register(&options, ORIGIN).unwrap();
-        kavach.register_verify_json(&session.token, &response.to_string()).unwrap();
+        // One authenticator per credential, as a user with a key per device has.
+        let credentials: Vec<_> = ALGORITHMS
+            .into_iter()
+            .map(|alg| {
+                let mut authenticator = Authenticator::new();
+                let options = kavach.register_options_json(&session.token, "{}").unwrap();
+                let response = authenticator.register_with(&options, ORIGIN, alg).unwrap();
+                kavach.register_verify_json(&session.token, &response.to_string()).unwrap();
+                (authenticator.credentials()[0].clone(), 0)
+            })
+            .collect();
         kavach.revoke_session(&session.session.id).unwrap();
-        let credential = authenticator.credentials()[0].clone();
-        let user_handle = credential.user_handle.clone();
-        Fixture { kavach, state: Mutex::new(State { credential, user_handle, counter: 0, previous: None }) }
+        let user_handle = credentials[0].0.user_handle.clone();
+        Fixture { kavach, state: Mutex::new(State { credentials, user_handle, previous: None }) }
     })
 }
 
@@ -133,6 +142,8 @@ struct Tweaks {
 
 #[derive(Arbitrary, Debug)]
 struct Input {
+    /// Which credential signs (modulo [`ALGORITHMS`]): first, so a seed's first byte picks it.
+    credential: u8,
     /// Sign in by email (allowCredentials, user bound) instead of usernameless.
     by_email: bool,
     tweaks: Tweaks,
@@ -174,6 +185,8 @@ fuzz_target!(|input: Input| {
     let options = f.kavach.authenticate_options_json(input.by_email.then_some(EMAIL)).unwrap();
     let challenge = options["challenge"].as_str().unwrap().to_owned();
     let t = &input.tweaks;
+    let which = usize::from(input.credential) % state.credentials.len();
+    let stored_counter = state.credentials[which].1;
     let mut expect = Expect::SignIn;
     let mut worse = |e: Expect| expect = expect.max(e);
 
@@ -205,11 +218,11 @@ fuzz_target!(|input: Input| {
         worse(Expect::Either); // UV dropped under 'preferred', BE/BS, reserved bits
     }
     let counter = if t.counter_delta == 0 {
-        state.counter.wrapping_add(1)
+        stored_counter.wrapping_add(1)
     } else {
-        state.counter.wrapping_add_signed(i32::from(t.counter_delta))
+        stored_counter.wrapping_add_signed(i32::from(t.counter_delta))
     };
-    if counter <= state.counter && (counter != 0 || state.counter != 0) {
+    if counter <= stored_counter && (counter != 0 || stored_counter != 0) {
         worse(Expect::Refuse);
     }
     let mut client_data = client_data_json(&kind, &used_challenge, &origin);
@@ -222,8 +235,8 @@ fuzz_target!(|input: Input| {
         }
     }
     let auth_data = authenticator_data(&rp_id, final_flags, counter, None);
-    let signature = sign_assertion(&state.credential, &auth_data, &client_data);
-    let id = b64(&state.credential.id);
+    let signature = sign_assertion(&state.credentials[which].0, &auth_data, &client_data);
+    let id = b64(&state.credentials[which].0.id);
     let original = json!({
         "id": id,
         "rawId": id,
@@ -331,7 +344,7 @@ fuzz_target!(|input: Input| {
         let token = cookie.strip_prefix("__Host-kavach_session=").unwrap().split(';').next().unwrap();
         let session = f.kavach.session(token).unwrap().expect("the new session is live");
         f.kavach.revoke_session(&session.session().id).unwrap();
-        state.counter = counter;
+        state.credentials[which].1 = counter;
     } else {
         assert!(response.header_value("set-cookie").is_none());
     }

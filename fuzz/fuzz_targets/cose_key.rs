@@ -2,8 +2,9 @@
 //! key. Input: the first byte splits the rest into a key and a signature.
 //!
 //! Invariants: errors are VERIFICATION_FAILED with a safe message; a parsed key has a supported
-//! algorithm whose COSE kty/crv the input really declares; verifying any signature with it
-//! returns (never panics) and random bytes never verify.
+//! algorithm whose COSE kty/crv the input really declares (AKP keys for ML-DSA: `pub` of exactly
+//! the parameter set's size, no `priv`); verifying any signature with it returns (never panics)
+//! and random bytes never verify.
 #![no_main]
 
 use ciborium::Value as Cbor;
@@ -38,11 +39,19 @@ fuzz_target!(|data: &[u8]| {
             };
             assert_eq!(int(3), Some(alg.id()), "alg label");
             let kty = match alg {
-                CoseAlgorithm::EdDsa => 1,
+                CoseAlgorithm::EdDsa | CoseAlgorithm::Ed25519 => 1,
                 CoseAlgorithm::Es256 | CoseAlgorithm::Es384 | CoseAlgorithm::Es512 => 2,
-                CoseAlgorithm::Ps256 | CoseAlgorithm::Rs256 => 3,
+                CoseAlgorithm::MlDsa44 | CoseAlgorithm::MlDsa65 | CoseAlgorithm::MlDsa87 => 7,
+                _ => 3, // PS256, PS384, PS512, RS256
             };
             assert_eq!(int(1), Some(kty), "kty for {alg:?}");
+            // AKP (RFC 9964): `pub` is exactly the parameter set's size and `priv` is absent.
+            if let Some((public_len, _)) = alg.ml_dsa_sizes() {
+                let public =
+                    map.iter().find(|(k, _)| k.as_integer() == Some((-1).into())).and_then(|(_, v)| v.as_bytes());
+                assert_eq!(public.map(Vec::len), Some(public_len), "{alg:?} pub length");
+                assert!(!map.iter().any(|(k, _)| k.as_integer() == Some((-2).into())), "{alg:?} with priv");
+            }
             // The message is fixed: a fuzzer cannot forge a signature over it.
             let verdict = parsed.verify(b"kavach cose fuzz message", signature);
             if let Err(err) = verdict {

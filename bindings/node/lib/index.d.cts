@@ -6,6 +6,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 // ---------------------------------------------------------------- configuration (DESIGN §2)
 
 export type UserVerification = 'required' | 'preferred' | 'discouraged';
+/**
+ * A signature algorithm kavach verifies, by its IANA COSE name (COSE id in brackets): EdDSA (-8),
+ * Ed25519 (-19), ES256 (-7), ES384 (-35), ES512 (-36), PS256 (-37), PS384 (-38), PS512 (-39),
+ * RS256 (-257), ML-DSA-44 (-48), ML-DSA-65 (-49), ML-DSA-87 (-50). See docs/algorithms.md.
+ */
+export type AlgorithmName =
+  | 'EdDSA'
+  | 'Ed25519'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'RS256'
+  | 'ML-DSA-44'
+  | 'ML-DSA-65'
+  | 'ML-DSA-87';
 export type AttestationConveyance = 'none' | 'indirect' | 'direct';
 
 export interface PasskeyOptions {
@@ -54,6 +72,12 @@ export interface PasskeyOptions {
   metadata?: { blobPath: string; stale?: 'warn' | 'refuse' };
   /** android-safetynet: refuse devices whose ctsProfileMatch is false. Default true. */
   androidSafetyNet?: { requireCtsProfileMatch?: boolean };
+  /**
+   * The algorithms offered in `pubKeyCredParams`, most preferred first; a credential of any other
+   * is refused. Default: every algorithm kavach verifies, classic ones first, ML-DSA last. E.g.
+   * `['ML-DSA-44', 'ES256', 'EdDSA']` to prefer post-quantum credentials.
+   */
+  algorithms?: AlgorithmName[];
 }
 
 /** What `passkey(...)` returns: the options tagged for `plugins`. */
@@ -227,6 +251,8 @@ export interface VerifyRegistrationOptions {
   expectedRPID: string;
   /** Default true (as SimpleWebAuthn); pass false when your options said `userVerification: 'preferred'`. */
   requireUserVerification?: boolean;
+  /** The algorithms the registration offered; default: every algorithm kavach verifies. */
+  expectedAlgorithms?: AlgorithmName[];
 }
 
 export interface AuthenticatorFlags {
@@ -240,7 +266,7 @@ export interface VerifiedRegistration {
   credentialId: string;
   /** COSE public key, base64url: store it. */
   publicKey: string;
-  /** COSE algorithm id, e.g. -7 (ES256). */
+  /** COSE algorithm id, e.g. -7 (ES256), -48 (ML-DSA-44). */
   algorithm: number;
   counter: number;
   flags: AuthenticatorFlags;

@@ -10,11 +10,11 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Authenticated, Kavach, validate_display_name};
 use crate::store::{CredentialRecord, InsertOutcome, challenge_invalid};
 use crate::verify::{RegistrationExpectations, verify_registration_response_with};
+use crate::webauthn::Check;
 use crate::webauthn::options::{
     AuthenticatorAttachment, AuthenticatorSelection, CreationExtensions, CreationOptions, CredentialDescriptor,
     PubKeyCredParam, RelyingParty, UserEntity,
 };
-use crate::webauthn::{Check, CoseAlgorithm};
 
 /// Optional body of `register/options`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -56,7 +56,7 @@ impl Kavach {
                 display_name: user.name.clone().unwrap_or_else(|| user.email.clone()),
             },
             challenge,
-            pub_key_cred_params: PubKeyCredParam::all(),
+            pub_key_cred_params: PubKeyCredParam::list(&self.settings.algorithms),
             timeout: self.settings.timeout_ms,
             exclude_credentials,
             authenticator_selection: AuthenticatorSelection {
@@ -97,7 +97,7 @@ impl Kavach {
                 origins: &self.settings.origins,
                 rp_id: &self.settings.rp_id,
                 require_user_verification: self.requires_user_verification() || challenge.user_verification_required,
-                algorithms: &CoseAlgorithm::ALL,
+                algorithms: &self.settings.algorithms,
                 allow_cross_origin: false,
                 top_origins: &[],
             },

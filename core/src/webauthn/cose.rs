@@ -1,7 +1,8 @@
 //! COSE_Key credential public keys (RFC 9052 / RFC 9053, WebAuthn §5.8.5) and signature checks.
 //!
-//! A key is parsed once into an aws-lc-rs [`ParsedPublicKey`]: parsing validates the curve point or
-//! RSA modulus, so a malformed key is refused at registration, not discovered at sign-in.
+//! A key is parsed once into an aws-lc-rs [`ParsedPublicKey`]: parsing validates the curve point,
+//! RSA modulus or ML-DSA public key, so a malformed key is refused at registration, not
+//! discovered at sign-in. Which algorithms, and why: [`super::algorithms`], docs/algorithms.md.
 
 use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
 use ciborium::value::{Integer, Value};
@@ -9,54 +10,25 @@ use ciborium::value::{Integer, Value};
 use super::Check;
 use crate::error::{Error, Result};
 
-/// The signature algorithms kavach verifies (COSE algorithm identifiers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CoseAlgorithm {
-    /// EdDSA over Ed25519 (-8).
-    EdDsa,
-    /// ECDSA P-256 with SHA-256 (-7).
-    Es256,
-    /// ECDSA P-384 with SHA-384 (-35).
-    Es384,
-    /// ECDSA P-521 with SHA-512 (-36).
-    Es512,
-    /// RSASSA-PSS with SHA-256 (-37).
-    Ps256,
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (-257).
-    Rs256,
-}
+pub use super::algorithms::CoseAlgorithm;
+use super::algorithms::unsupported_message;
 
 impl CoseAlgorithm {
-    /// Every supported algorithm, in the order offered in `pubKeyCredParams`. Browsers pick the
-    /// first one the authenticator supports, so the compact, fast and widely supported come first.
-    pub const ALL: [CoseAlgorithm; 6] = [Self::EdDsa, Self::Es256, Self::Es384, Self::Es512, Self::Ps256, Self::Rs256];
-
-    /// The COSE identifier.
-    pub fn id(self) -> i64 {
-        match self {
-            Self::EdDsa => -8,
-            Self::Es256 => -7,
-            Self::Es384 => -35,
-            Self::Es512 => -36,
-            Self::Ps256 => -37,
-            Self::Rs256 => -257,
-        }
-    }
-
-    /// The algorithm for a COSE identifier, if supported.
-    pub fn from_id(id: i64) -> Option<Self> {
-        Self::ALL.into_iter().find(|alg| alg.id() == id)
-    }
-
-    /// The aws-lc-rs verification algorithm (ECDSA signatures are DER, as WebAuthn sends them).
+    /// The aws-lc-rs verification algorithm (ECDSA signatures are DER, as WebAuthn sends them;
+    /// ML-DSA is pure ML-DSA with an empty context, as RFC 9964 §4 specifies for COSE).
     pub(crate) fn verification(self) -> &'static dyn VerificationAlgorithm {
         match self {
-            Self::EdDsa => &signature::ED25519,
+            Self::EdDsa | Self::Ed25519 => &signature::ED25519,
             Self::Es256 => &signature::ECDSA_P256_SHA256_ASN1,
             Self::Es384 => &signature::ECDSA_P384_SHA384_ASN1,
             Self::Es512 => &signature::ECDSA_P521_SHA512_ASN1,
             Self::Ps256 => &signature::RSA_PSS_2048_8192_SHA256,
+            Self::Ps384 => &signature::RSA_PSS_2048_8192_SHA384,
+            Self::Ps512 => &signature::RSA_PSS_2048_8192_SHA512,
             Self::Rs256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            Self::MlDsa44 => &signature::ML_DSA_44,
+            Self::MlDsa65 => &signature::ML_DSA_65,
+            Self::MlDsa87 => &signature::ML_DSA_87,
         }
     }
 }
@@ -65,9 +37,9 @@ impl CoseAlgorithm {
 #[derive(Clone)]
 pub struct CredentialPublicKey {
     algorithm: CoseAlgorithm,
-    /// The key in the form aws-lc-rs takes: an uncompressed SEC1 point, raw Ed25519 bytes, or a
-    /// DER `RSAPublicKey`. fido-u2f attestation signs over the uncompressed point.
-    raw: Vec<u8>,
+    /// ES256 only: the uncompressed SEC1 point, which fido-u2f attestation signs over. Other
+    /// keys keep only their parsed form (an ML-DSA-87 key is 2.6 KB; a copy is not free).
+    p256_point: Option<Vec<u8>>,
     key: ParsedPublicKey,
 }
 
@@ -77,15 +49,19 @@ impl std::fmt::Debug for CredentialPublicKey {
     }
 }
 
-// COSE key parameter labels (RFC 9052 §7.1, RFC 9053 §7).
+// COSE key parameter labels (RFC 9052 §7.1, RFC 9053 §7, RFC 9964 §6).
 const KTY: i64 = 1;
 const ALG: i64 = 3;
 const CRV_OR_N: i64 = -1;
 const X_OR_E: i64 = -2;
 const Y: i64 = -3;
+/// AKP keys (RFC 9964 §6): `pub` at -1, `priv` at -2.
+const AKP_PUB: i64 = -1;
+const AKP_PRIV: i64 = -2;
 const KTY_OKP: i64 = 1;
 const KTY_EC2: i64 = 2;
 const KTY_RSA: i64 = 3;
+const KTY_AKP: i64 = 7;
 const CRV_P256: i64 = 1;
 const CRV_P384: i64 = 2;
 const CRV_P521: i64 = 3;
@@ -113,14 +89,21 @@ impl CredentialPublicKey {
 
         let alg_id = int(ALG).ok_or_else(|| bad_key("alg is missing"))?;
         let algorithm = CoseAlgorithm::from_id(alg_id)
-            .ok_or_else(|| Error::verification(Check::Algorithm, format!("unsupported COSE algorithm {alg_id}")))?;
+            .ok_or_else(|| Error::verification(Check::Algorithm, unsupported_message("COSE algorithm", alg_id)))?;
         let kty = int(KTY).ok_or_else(|| bad_key("kty is missing"))?;
 
         // The key type and curve must be the ones the algorithm is defined for (RFC 9053 §2):
         // an ES256 label on a P-384 key is a malformed key, not a P-384 key.
         let key_bytes: Vec<u8> = match algorithm {
-            CoseAlgorithm::EdDsa => {
-                expect(kty == KTY_OKP && int(CRV_OR_N) == Some(CRV_ED25519), "EdDSA needs an Ed25519 OKP key")?;
+            CoseAlgorithm::EdDsa | CoseAlgorithm::Ed25519 => {
+                // EdDSA names a family, so the curve must say Ed25519. The fully-specified
+                // Ed25519 (-19) names the curve itself: crv may be absent, never another curve.
+                let crv_ok = match (algorithm, int(CRV_OR_N)) {
+                    (_, Some(CRV_ED25519)) => true,
+                    (CoseAlgorithm::Ed25519, None) => param(CRV_OR_N).is_none(),
+                    _ => false,
+                };
+                expect(kty == KTY_OKP && crv_ok, "EdDSA and Ed25519 need an Ed25519 OKP key")?;
                 let x = bytes(X_OR_E)?;
                 expect(x.len() == 32, "Ed25519 key must be 32 bytes")?;
                 x.to_vec()
@@ -140,7 +123,7 @@ impl CredentialPublicKey {
                 point.extend_from_slice(y);
                 point
             }
-            CoseAlgorithm::Ps256 | CoseAlgorithm::Rs256 => {
+            CoseAlgorithm::Ps256 | CoseAlgorithm::Ps384 | CoseAlgorithm::Ps512 | CoseAlgorithm::Rs256 => {
                 expect(kty == KTY_RSA, "RSA algorithm needs an RSA key")?;
                 let n = bytes(CRV_OR_N)?;
                 // Parsing does not check the size; verification only accepts 2048..=8192-bit moduli
@@ -149,10 +132,29 @@ impl CredentialPublicKey {
                 expect((2048..=8192).contains(&modulus_bits(n)), "RSA modulus must be 2048 to 8192 bits")?;
                 rsa_public_key_der(n, bytes(X_OR_E)?)
             }
+            CoseAlgorithm::MlDsa44 | CoseAlgorithm::MlDsa65 | CoseAlgorithm::MlDsa87 => {
+                expect(kty == KTY_AKP, "ML-DSA needs an AKP key (kty 7)")?;
+                // A public key that carries its private half is a broken authenticator; storing it
+                // would put a secret in the database.
+                expect(param(AKP_PRIV).is_none(), "the key carries private key material (AKP priv)")?;
+                let public = bytes(AKP_PUB)?;
+                let (expected, _) = algorithm.ml_dsa_sizes().unwrap_or_default();
+                // The raw FIPS 204 encoding, and exactly the parameter set's size: aws-lc-rs would
+                // also take a DER SubjectPublicKeyInfo here, which COSE does not allow.
+                if public.len() != expected {
+                    return Err(bad_key(&format!(
+                        "{} public key must be {expected} bytes (got {})",
+                        algorithm.name(),
+                        public.len()
+                    )));
+                }
+                public.to_vec()
+            }
         };
         let key = ParsedPublicKey::new(algorithm.verification(), &key_bytes)
             .map_err(|_| bad_key("the key is not valid for its algorithm"))?;
-        Ok(Self { algorithm, raw: key_bytes, key })
+        let p256_point = (algorithm == CoseAlgorithm::Es256).then_some(key_bytes);
+        Ok(Self { algorithm, p256_point, key })
     }
 
     /// The key's algorithm.
@@ -162,11 +164,25 @@ impl CredentialPublicKey {
 
     /// For ES256 keys, the uncompressed point `04 || x || y`.
     pub(crate) fn p256_point(&self) -> Option<&[u8]> {
-        (self.algorithm == CoseAlgorithm::Es256).then_some(self.raw.as_slice())
+        self.p256_point.as_deref()
     }
 
     /// Verifies `signature` over `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+        // ML-DSA signatures have one size per parameter set: a wrong size is a signature made
+        // with another parameter set (or a truncated one), worth saying so.
+        if let Some((_, expected)) = self.algorithm.ml_dsa_sizes()
+            && signature.len() != expected
+        {
+            return Err(Error::verification(
+                Check::Signature,
+                format!(
+                    "{} signatures are {expected} bytes, this one is {}: made with another parameter set?",
+                    self.algorithm.name(),
+                    signature.len()
+                ),
+            ));
+        }
         self.key
             .verify_sig(message, signature)
             .map_err(|_| Error::verification(Check::Signature, "signature does not verify"))

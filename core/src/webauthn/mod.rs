@@ -5,6 +5,7 @@
 //! Nothing here touches storage or sessions: [`crate::verify`] composes these pieces into the
 //! ceremony checks of §7.1 and §7.2, and [`crate::passkey`] adds state around them.
 
+pub mod algorithms;
 pub mod attestation;
 pub mod authenticator_data;
 pub mod client_data;

@@ -116,9 +116,14 @@ pub struct PubKeyCredParam {
 }
 
 impl PubKeyCredParam {
-    /// Every algorithm kavach verifies, in preference order.
+    /// Every algorithm kavach verifies, in the default preference order.
     pub fn all() -> Vec<Self> {
-        CoseAlgorithm::ALL.into_iter().map(|alg| Self { credential_type: "public-key", alg: alg.id() }).collect()
+        Self::list(&CoseAlgorithm::ALL)
+    }
+
+    /// These algorithms, in this order (the configured `passkey.algorithms`).
+    pub fn list(algorithms: &[CoseAlgorithm]) -> Vec<Self> {
+        algorithms.iter().map(|alg| Self { credential_type: "public-key", alg: alg.id() }).collect()
     }
 }
 

@@ -1,8 +1,9 @@
 //! The JSON forms of `PublicKeyCredential` that browsers (and `@simplewebauthn/browser`) send:
 //! `RegistrationResponseJSON` and `AuthenticationResponseJSON` (WebAuthn §5.1.8, `toJSON()`).
 //!
-//! Decoding here is the first line of defence: binary fields must be base64url, `id` must equal
-//! `rawId` in canonical form, and anything malformed is an `INVALID_REQUEST` naming the field.
+//! Decoding here is the first line of defence: signed binary fields must be base64url (or standard
+//! base64, see [`base64url::decode_signed`]), `id` must equal `rawId` in canonical base64url, and
+//! anything malformed is an `INVALID_REQUEST` naming the field.
 
 use serde::Deserialize;
 
@@ -112,8 +113,11 @@ impl RegistrationResponse {
             .and_then(serde_json::Value::as_bool);
         Ok(Self {
             credential_id,
-            client_data_json: base64url::decode(&json.response.client_data_json, "response.clientDataJSON")?,
-            attestation_object: base64url::decode(&json.response.attestation_object, "response.attestationObject")?,
+            client_data_json: base64url::decode_signed(&json.response.client_data_json, "response.clientDataJSON")?,
+            attestation_object: base64url::decode_signed(
+                &json.response.attestation_object,
+                "response.attestationObject",
+            )?,
             transports,
             cred_props_rk,
         })
@@ -135,9 +139,12 @@ impl AuthenticationResponse {
         };
         Ok(Self {
             credential_id,
-            client_data_json: base64url::decode(&json.response.client_data_json, "response.clientDataJSON")?,
-            authenticator_data: base64url::decode(&json.response.authenticator_data, "response.authenticatorData")?,
-            signature: base64url::decode(&json.response.signature, "response.signature")?,
+            client_data_json: base64url::decode_signed(&json.response.client_data_json, "response.clientDataJSON")?,
+            authenticator_data: base64url::decode_signed(
+                &json.response.authenticator_data,
+                "response.authenticatorData",
+            )?,
+            signature: base64url::decode_signed(&json.response.signature, "response.signature")?,
             user_handle,
         })
     }
@@ -150,7 +157,7 @@ pub fn challenge_of(value: &serde_json::Value) -> Result<String> {
         .pointer("/response/clientDataJSON")
         .and_then(serde_json::Value::as_str)
         .ok_or_else(|| Error::invalid_request("response.clientDataJSON is missing"))?;
-    let raw = base64url::decode(encoded, "response.clientDataJSON")?;
+    let raw = base64url::decode_signed(encoded, "response.clientDataJSON")?;
     Ok(super::client_data::ClientData::parse(&raw)?.challenge)
 }
 

@@ -5,7 +5,10 @@
  * -fsanitize=address,undefined by ffi/scripts/test.sh; every string kavach hands out is freed,
  * so LeakSanitizer also checks ownership.
  *
- * Usage: test_kavach <database directory>
+ * Issue 21: ML-DSA and PS384 through the stateless verifiers, from the fixtures the Rust software
+ * authenticator made (tests/fixtures/stateless-algorithms.json), and the "algorithms" option.
+ *
+ * Usage: test_kavach <database directory> <tests/fixtures/stateless-algorithms.json>
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -576,13 +579,160 @@ static void test_threads(const kavach_t *kavach) {
     CHECK(total == THREADS * ROUNDS);
 }
 
+/* A whole file, NUL-terminated; NULL if it cannot be read. The caller frees it. */
+static char *read_file(const char *path) {
+    FILE *file = fopen(path, "rb");
+    char *text = NULL;
+    long size;
+    if (file == NULL) return NULL;
+    if (fseek(file, 0, SEEK_END) == 0 && (size = ftell(file)) > 0 && fseek(file, 0, SEEK_SET) == 0) {
+        text = malloc((size_t)size + 1);
+        if (text != NULL && fread(text, 1, (size_t)size, file) == (size_t)size) {
+            text[size] = '\0';
+        } else {
+            free(text);
+            text = NULL;
+        }
+    }
+    fclose(file);
+    return text;
+}
+
+/* The end (closing brace) of the JSON object opening at `start`. The fixture's strings hold no
+ * braces (base64url, names, origins), so counting braces finds it. NULL if unbalanced. */
+static const char *object_end(const char *start) {
+    int depth = 0;
+    for (; *start != '\0'; start++) {
+        if (*start == '{') depth++;
+        if (*start == '}' && --depth == 0) return start;
+    }
+    return NULL;
+}
+
+/* A copy of the JSON object that is the value of "key" in the fixture case named `name`, with
+ * `prefix` (e.g. "\"expectedAlgorithms\":[\"ES256\"],") inserted after its opening brace. NULL if
+ * not found; the caller frees it. */
+static char *fixture_object(const char *fixtures, const char *name, const char *key, const char *prefix) {
+    char pattern[64];
+    const char *at, *case_start, *case_end, *start, *end;
+    int depth = 0;
+    size_t len, prefix_len = strlen(prefix);
+    char *out;
+    snprintf(pattern, sizeof pattern, "\"name\": \"%s\"", name);
+    at = strstr(fixtures, pattern);
+    if (at == NULL) return NULL;
+    /* The case object enclosing "name" (its members come in any order). */
+    for (case_start = at; case_start > fixtures; case_start--) {
+        if (*case_start == '}') depth++;
+        if (*case_start == '{' && depth-- == 0) break;
+    }
+    case_end = object_end(case_start);
+    snprintf(pattern, sizeof pattern, "\"%s\": {", key);
+    start = strstr(case_start, pattern);
+    if (case_end == NULL || start == NULL || start > case_end) return NULL;
+    start = strchr(start, '{');
+    end = object_end(start);
+    if (end == NULL) return NULL;
+    len = (size_t)(end - start) + 1;
+    out = malloc(len + prefix_len + 1);
+    if (out == NULL) return NULL;
+    out[0] = '{';
+    memcpy(out + 1, prefix, prefix_len);
+    memcpy(out + 1 + prefix_len, start + 1, len - 1);
+    out[len + prefix_len] = '\0';
+    return out;
+}
+
+static void test_algorithms(const char *fixtures_path, const char *dir) {
+    static const char *const names[] = {"ML-DSA-44", "ML-DSA-87", "PS384"};
+    static const char *const algorithms[] = {"\"algorithm\":-48", "\"algorithm\":-50", "\"algorithm\":-38"};
+    char *fixtures = read_file(fixtures_path);
+    char *out = NULL, *input, *signature;
+    char pq_config[1024];
+    kavach_t *kavach = NULL;
+    size_t i;
+
+    CHECK(fixtures != NULL);
+    if (fixtures == NULL) return;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        input = fixture_object(fixtures, names[i], "registration", "");
+        CHECK(input != NULL);
+        if (input == NULL) continue;
+        CHECK_RESULT(kavach_verify_registration_response(input, &out), KAVACH_OK);
+        CHECK(take_contains(out, algorithms[i]));
+        free(input);
+
+        input = fixture_object(fixtures, names[i], "authentication", "");
+        CHECK(input != NULL);
+        if (input == NULL) continue;
+        CHECK_RESULT(kavach_verify_authentication_response(input, &out), KAVACH_OK);
+        CHECK(take_contains(out, "\"counter\":1"));
+        /* One character of the signature changed: refused, never accepted. */
+        signature = strstr(input, "\"signature\": \"");
+        CHECK(signature != NULL);
+        if (signature != NULL) {
+            signature += strlen("\"signature\": \"") + 20;
+            *signature = *signature == 'A' ? 'B' : 'A';
+            CHECK_RESULT(kavach_verify_authentication_response(input, &out), KAVACH_VERIFICATION_FAILED);
+            CHECK(take_contains(out, "\"status\":401"));
+        }
+        free(input);
+    }
+
+    /* A credential of an algorithm the registration did not offer. */
+    input = fixture_object(fixtures, "ML-DSA-44", "registration", "\"expectedAlgorithms\":[\"ES256\",\"EdDSA\"],");
+    CHECK(input != NULL);
+    if (input != NULL) {
+        CHECK_RESULT(kavach_verify_registration_response(input, &out), KAVACH_VERIFICATION_FAILED);
+        CHECK(take_contains(out, "credential algorithm ML-DSA-44 (-48) was not offered"));
+        free(input);
+    }
+    free(fixtures);
+
+    /* "algorithms" in the config: offered in order; an unknown name is a config error. */
+    snprintf(pq_config, sizeof pq_config,
+             "{\"database\":{\"url\":\"file:%s/algorithms.db\"},"
+             "\"secret\":\"a-test-secret-of-at-least-thirty-two-bytes\","
+             "\"base_url\":\"http://localhost:3000\","
+             "\"plugins\":[{\"id\":\"passkey\",\"rp_name\":\"Test\",\"rp_id\":\"localhost\","
+             "\"algorithms\":[\"ML-DSA-44\",\"ES256\"]}]}",
+             dir);
+    CHECK_RESULT(kavach_new(pq_config, &kavach, &out), KAVACH_OK);
+    kavach_string_free(out);
+    out = NULL;
+    if (kavach != NULL) {
+        char user_id[128], token[128];
+        CHECK_RESULT(kavach_create_user(kavach, "pq@example.com", NULL, &out), KAVACH_OK);
+        CHECK(json_field(out, "id", user_id, sizeof user_id));
+        kavach_string_free(out);
+        CHECK_RESULT(kavach_create_session(kavach, user_id, &out), KAVACH_OK);
+        CHECK(json_field(out, "token", token, sizeof token));
+        kavach_string_free(out);
+        CHECK_RESULT(kavach_register_options(kavach, token, NULL, &out), KAVACH_OK);
+        CHECK(take_contains(out, "\"pubKeyCredParams\":[{\"alg\":-48,\"type\":\"public-key\"},"
+                                 "{\"alg\":-7,\"type\":\"public-key\"}]"));
+        kavach_free(kavach);
+        kavach = NULL;
+    }
+    snprintf(pq_config, sizeof pq_config,
+             "{\"database\":{\"url\":\"file:%s/algorithms.db\"},"
+             "\"secret\":\"a-test-secret-of-at-least-thirty-two-bytes\","
+             "\"base_url\":\"http://localhost:3000\","
+             "\"plugins\":[{\"id\":\"passkey\",\"rp_name\":\"Test\",\"rp_id\":\"localhost\","
+             "\"algorithms\":[\"Ed448\"]}]}",
+             dir);
+    CHECK_RESULT(kavach_new(pq_config, &kavach, &out), KAVACH_INVALID_CONFIG);
+    CHECK(take_contains(out, "'Ed448' is not an algorithm kavach verifies"));
+    CHECK(kavach == NULL);
+}
+
 int main(int argc, char **argv) {
     kavach_t *kavach = NULL;
     char *error = NULL;
     char token[128] = "";
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <database directory>\n", argv[0]);
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s <database directory> <stateless-algorithms.json>\n", argv[0]);
         return 2;
     }
     snprintf(config, sizeof config,
@@ -607,6 +757,7 @@ int main(int argc, char **argv) {
     kavach_free(kavach);
     test_rate_limit(argv[1]);
     test_deprecated_challenge_cap(argv[1]);
+    test_algorithms(argv[2], argv[1]);
 
     if (failures) {
         fprintf(stderr, "test_kavach: %d of %d checks failed\n", failures, checks);

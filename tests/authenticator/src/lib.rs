@@ -2,8 +2,9 @@
 //!
 //! It takes the options JSON that `@simplewebauthn/browser` would take and returns the response
 //! JSON that a browser would post back, with real keys and real signatures (aws-lc-rs):
-//! ES256, ES384, ES512, EdDSA (Ed25519), PS256 and RS256; attestation `none`, `packed` (self and
-//! x5c) and `fido-u2f`. Low-level helpers ([`authenticator_data`], [`client_data_json`],
+//! ES256, ES384, ES512, EdDSA and Ed25519 (-8 and -19), PS256, PS384, PS512, RS256 and
+//! ML-DSA-44/65/87 (AKP keys, RFC 9964); attestation `none`, `packed` (self and x5c) and
+//! `fido-u2f`. Low-level helpers ([`authenticator_data`], [`client_data_json`],
 //! [`sign_assertion`]) and [`Tweaks`] build malformed responses for negative tests.
 
 use std::fmt;
@@ -15,14 +16,16 @@ use aws_lc_rs::rand::{SystemRandom, fill};
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair,
-    Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaKeyPair,
+    Ed25519KeyPair, KeyPair, ML_DSA_44_SIGNING, ML_DSA_65_SIGNING, ML_DSA_87_SIGNING, PqdsaKeyPair,
+    PqdsaSigningAlgorithm, RSA_PKCS1_SHA256, RSA_PSS_SHA256, RSA_PSS_SHA384, RSA_PSS_SHA512, RsaKeyPair,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ciborium::Value as Cbor;
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, IsCa, Issuer,
-    KeyPair as RcgenKeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, date_time_ymd,
+    KeyPair as RcgenKeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PKCS_ML_DSA_44, PKCS_ML_DSA_65, PKCS_ML_DSA_87,
+    SigningKey, date_time_ymd,
 };
 use serde_json::{Value, json};
 
@@ -49,27 +52,82 @@ pub const AAGUID_EXTENSION_OID: &[u64] = &[1, 3, 6, 1, 4, 1, 45724, 1, 1, 4];
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Algorithm {
     EdDsa,
+    /// Ed25519 under its fully-specified identifier (-19).
+    Ed25519,
     Es256,
     Es384,
     Es512,
     Ps256,
+    Ps384,
+    Ps512,
     Rs256,
+    MlDsa44,
+    MlDsa65,
+    MlDsa87,
 }
 
 impl Algorithm {
     /// Every supported algorithm.
-    pub const ALL: [Algorithm; 6] =
-        [Algorithm::EdDsa, Algorithm::Es256, Algorithm::Es384, Algorithm::Es512, Algorithm::Ps256, Algorithm::Rs256];
+    pub const ALL: [Algorithm; 12] = [
+        Algorithm::EdDsa,
+        Algorithm::Ed25519,
+        Algorithm::Es256,
+        Algorithm::Es384,
+        Algorithm::Es512,
+        Algorithm::Ps256,
+        Algorithm::Ps384,
+        Algorithm::Ps512,
+        Algorithm::Rs256,
+        Algorithm::MlDsa44,
+        Algorithm::MlDsa65,
+        Algorithm::MlDsa87,
+    ];
 
-    /// The COSE algorithm identifier (-8, -7, -35, -36, -37, -257).
+    /// The ML-DSA parameter sets.
+    pub const ML_DSA: [Algorithm; 3] = [Algorithm::MlDsa44, Algorithm::MlDsa65, Algorithm::MlDsa87];
+
+    /// The COSE algorithm identifier.
     pub fn cose_id(self) -> i64 {
         match self {
             Algorithm::EdDsa => -8,
+            Algorithm::Ed25519 => -19,
             Algorithm::Es256 => -7,
             Algorithm::Es384 => -35,
             Algorithm::Es512 => -36,
             Algorithm::Ps256 => -37,
+            Algorithm::Ps384 => -38,
+            Algorithm::Ps512 => -39,
             Algorithm::Rs256 => -257,
+            Algorithm::MlDsa44 => -48,
+            Algorithm::MlDsa65 => -49,
+            Algorithm::MlDsa87 => -50,
+        }
+    }
+
+    /// The IANA name, as kavach's configuration spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::EdDsa => "EdDSA",
+            Algorithm::Ed25519 => "Ed25519",
+            Algorithm::Es256 => "ES256",
+            Algorithm::Es384 => "ES384",
+            Algorithm::Es512 => "ES512",
+            Algorithm::Ps256 => "PS256",
+            Algorithm::Ps384 => "PS384",
+            Algorithm::Ps512 => "PS512",
+            Algorithm::Rs256 => "RS256",
+            Algorithm::MlDsa44 => "ML-DSA-44",
+            Algorithm::MlDsa65 => "ML-DSA-65",
+            Algorithm::MlDsa87 => "ML-DSA-87",
+        }
+    }
+
+    fn ml_dsa_signing(self) -> Option<&'static PqdsaSigningAlgorithm> {
+        match self {
+            Algorithm::MlDsa44 => Some(&ML_DSA_44_SIGNING),
+            Algorithm::MlDsa65 => Some(&ML_DSA_65_SIGNING),
+            Algorithm::MlDsa87 => Some(&ML_DSA_87_SIGNING),
+            _ => None,
         }
     }
 
@@ -97,6 +155,7 @@ enum PrivateKey {
     Ec(EcdsaKeyPair),
     Ed(Ed25519KeyPair),
     Rsa(RsaKeyPair),
+    MlDsa(PqdsaKeyPair),
 }
 
 /// A credential held by the authenticator. All credentials are discoverable.
@@ -137,10 +196,18 @@ impl StoredCredential {
             PrivateKey::Rsa(k) => {
                 let padding: &'static dyn aws_lc_rs::signature::RsaEncoding = match self.algorithm {
                     Algorithm::Ps256 => &RSA_PSS_SHA256,
+                    Algorithm::Ps384 => &RSA_PSS_SHA384,
+                    Algorithm::Ps512 => &RSA_PSS_SHA512,
                     _ => &RSA_PKCS1_SHA256,
                 };
                 let mut sig = vec![0u8; k.public_modulus_len()];
                 k.sign(padding, &rng, message, &mut sig).expect("rsa sign");
+                sig
+            }
+            PrivateKey::MlDsa(k) => {
+                let mut sig = vec![0u8; k.algorithm().signature_len()];
+                let len = k.sign(message, &mut sig).expect("ml-dsa sign");
+                sig.truncate(len);
                 sig
             }
         }
@@ -169,6 +236,9 @@ pub struct Tweaks {
     /// attestation statement was made (what an attacker relaying a genuine statement can do
     /// where the statement does not sign authData, as in `fido-u2f`).
     pub aaguid_override: Option<[u8; 16]>,
+    /// Registration: this COSE_Key goes into the attested credential data instead of the real
+    /// one (the statement still signs what is sent), for malformed-key tests.
+    pub cose_key_override: Option<Vec<u8>>,
 }
 
 struct Settings {
@@ -184,13 +254,14 @@ struct Settings {
     transports: Option<Vec<String>>,
 }
 
-/// Attestation CA and attestation key, generated once per authenticator.
+/// Attestation CA and attestation key, generated once per authenticator (ES256 unless
+/// [`Authenticator::with_attestation_algorithm`] says otherwise; CA and key use the same one).
 struct AttestationRoot {
+    alg: Algorithm,
     ca_der: Vec<u8>,
     ca_pem: String,
     issuer: Issuer<'static, RcgenKeyPair>,
     key: RcgenKeyPair,
-    signer: EcdsaKeyPair,
 }
 
 /// The software authenticator (and the client/browser part that builds clientDataJSON).
@@ -294,6 +365,14 @@ impl Authenticator {
         self
     }
 
+    /// `PackedX5c` with an attestation CA and key of `alg` (ES256 by default; ML-DSA-44/65/87 for
+    /// post-quantum attestation certificates, RFC 9881). Generates a new root: read
+    /// [`Authenticator::attestation_root_pem`] after this.
+    pub fn with_attestation_algorithm(mut self, alg: Algorithm) -> Result<Self, String> {
+        self.root = AttestationRoot::generate_for(alg)?;
+        Ok(self)
+    }
+
     /// DER of the self-signed attestation root (trust anchor for `PackedX5c` / `FidoU2f`).
     pub fn attestation_root_der(&self) -> &[u8] {
         &self.root.ca_der
@@ -354,7 +433,7 @@ impl Authenticator {
             }
         }
         let mode = self.settings.attestation;
-        if mode == AttestationMode::FidoU2f && alg != Algorithm::Es256 {
+        if mode == AttestationMode::FidoU2f && (alg != Algorithm::Es256 || self.root.alg != Algorithm::Es256) {
             return Err(format!("fido-u2f attestation needs ES256, not {alg:?}"));
         }
 
@@ -365,7 +444,7 @@ impl Authenticator {
             tweaks.rp_id_override.as_deref().unwrap_or(&rp_id),
             flags,
             0,
-            Some((&aaguid, &cred.id, &cred.cose_public_key)),
+            Some((&aaguid, &cred.id, tweaks.cose_key_override.as_deref().unwrap_or(&cred.cose_public_key))),
         );
         let client_data = client_data_json(
             tweaks.client_data_type.as_deref().unwrap_or("webauthn.create"),
@@ -396,7 +475,7 @@ impl Authenticator {
                 (
                     "packed",
                     vec![
-                        (text("alg"), int(Algorithm::Es256.cose_id())),
+                        (text("alg"), int(self.root.alg.cose_id())),
                         (text("sig"), sig_value(self.root.sign(&signed))),
                         (text("x5c"), Cbor::Array(chain)),
                     ],
@@ -537,7 +616,18 @@ impl Authenticator {
 
 impl AttestationRoot {
     fn generate() -> Self {
-        let ca_key = RcgenKeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("ca key");
+        Self::generate_for(Algorithm::Es256).expect("ES256 attestation root")
+    }
+
+    fn generate_for(alg: Algorithm) -> Result<Self, String> {
+        let rcgen_alg = match alg {
+            Algorithm::Es256 => &PKCS_ECDSA_P256_SHA256,
+            Algorithm::MlDsa44 => &PKCS_ML_DSA_44,
+            Algorithm::MlDsa65 => &PKCS_ML_DSA_65,
+            Algorithm::MlDsa87 => &PKCS_ML_DSA_87,
+            other => return Err(format!("attestation keys are ES256 or ML-DSA, not {other:?}")),
+        };
+        let ca_key = RcgenKeyPair::generate_for(rcgen_alg).expect("ca key");
         let mut params = CertificateParams::default();
         params.distinguished_name = dn("Kavach Test Attestation CA");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -545,16 +635,14 @@ impl AttestationRoot {
             vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         set_validity(&mut params);
         let ca = params.self_signed(&ca_key).expect("self-signed ca");
-        let key = RcgenKeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("attestation key");
-        let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &key.serialize_der())
-            .expect("attestation key pkcs8");
-        AttestationRoot {
+        let key = RcgenKeyPair::generate_for(rcgen_alg).expect("attestation key");
+        Ok(AttestationRoot {
+            alg,
             ca_der: ca.der().to_vec(),
             ca_pem: ca.pem(),
             issuer: Issuer::new(params, ca_key),
             key,
-            signer,
-        }
+        })
     }
 
     /// Attestation certificate (WebAuthn §8.2.1 requirements) for the attestation key.
@@ -574,8 +662,10 @@ impl AttestationRoot {
         Ok(cert.der().to_vec())
     }
 
+    /// A statement signature: DER ECDSA for ES256, raw FIPS 204 for ML-DSA (rcgen signs with
+    /// aws-lc-rs either way).
     fn sign(&self, message: &[u8]) -> Vec<u8> {
-        self.signer.sign(&SystemRandom::new(), message).expect("attestation sign").as_ref().to_vec()
+        SigningKey::sign(&self.key, message).expect("attestation sign")
     }
 }
 
@@ -636,7 +726,7 @@ fn new_credential(
             let spki = der_of(k.public_key().as_der())?;
             (PrivateKey::Ec(k), cose, spki)
         }
-        Algorithm::EdDsa => {
+        Algorithm::EdDsa | Algorithm::Ed25519 => {
             let k = Ed25519KeyPair::generate().map_err(keygen)?;
             let cose = Cbor::Map(vec![
                 (int(1), int(1)),
@@ -647,7 +737,7 @@ fn new_credential(
             let spki = der_of(k.public_key().as_der())?;
             (PrivateKey::Ed(k), cose, spki)
         }
-        Algorithm::Ps256 | Algorithm::Rs256 => {
+        Algorithm::Ps256 | Algorithm::Ps384 | Algorithm::Ps512 | Algorithm::Rs256 => {
             let k = RsaKeyPair::generate(KeySize::Rsa2048).map_err(keygen)?;
             let public = k.public_key();
             let cose = Cbor::Map(vec![
@@ -658,6 +748,18 @@ fn new_credential(
             ]);
             let spki = der_of(public.as_der())?;
             (PrivateKey::Rsa(k), cose, spki)
+        }
+        Algorithm::MlDsa44 | Algorithm::MlDsa65 | Algorithm::MlDsa87 => {
+            let signing = alg.ml_dsa_signing().expect("an ML-DSA algorithm");
+            let k = PqdsaKeyPair::generate(signing).map_err(keygen)?;
+            // AKP key (RFC 9964 §6): kty 7, alg, pub (-1) = the raw FIPS 204 public key.
+            let cose = Cbor::Map(vec![
+                (int(1), int(7)),
+                (int(3), int(alg.cose_id())),
+                (int(-1), Cbor::Bytes(k.public_key().as_ref().to_vec())),
+            ]);
+            let spki = der_of(k.public_key().as_der())?;
+            (PrivateKey::MlDsa(k), cose, spki)
         }
     };
     Ok(StoredCredential {

@@ -5,8 +5,9 @@ use crate::{
     sha256, sign_assertion,
 };
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_ASN1, ECDSA_P384_SHA384_ASN1, ECDSA_P521_SHA512_ASN1, ED25519, RSA_PKCS1_2048_8192_SHA256,
-    RSA_PSS_2048_8192_SHA256, RsaPublicKeyComponents, UnparsedPublicKey,
+    ECDSA_P256_SHA256_ASN1, ECDSA_P384_SHA384_ASN1, ECDSA_P521_SHA512_ASN1, ED25519, ML_DSA_44, ML_DSA_65, ML_DSA_87,
+    RSA_PKCS1_2048_8192_SHA256, RSA_PSS_2048_8192_SHA256, RSA_PSS_2048_8192_SHA384, RSA_PSS_2048_8192_SHA512,
+    RsaPublicKeyComponents, UnparsedPublicKey, VerificationAlgorithm,
 };
 use ciborium::Value as Cbor;
 use serde_json::{Value, json};
@@ -108,7 +109,8 @@ fn verify_cose(cose: &Cbor, msg: &[u8], sig: &[u8]) -> bool {
             UnparsedPublicKey::new(verify_alg, point).verify(msg, sig).is_ok()
         }
         1 => {
-            assert_eq!((alg, integer(map_get(cose, &int(-1)))), (-8, 6));
+            assert!([-8, -19].contains(&alg), "OKP alg {alg}");
+            assert_eq!(integer(map_get(cose, &int(-1))), 6);
             let x = bytes(map_get(cose, &int(-2)));
             UnparsedPublicKey::new(&ED25519, x).verify(msg, sig).is_ok()
         }
@@ -121,9 +123,23 @@ fn verify_cose(cose: &Cbor, msg: &[u8], sig: &[u8]) -> bool {
             let params = match alg {
                 -257 => &RSA_PKCS1_2048_8192_SHA256,
                 -37 => &RSA_PSS_2048_8192_SHA256,
+                -38 => &RSA_PSS_2048_8192_SHA384,
+                -39 => &RSA_PSS_2048_8192_SHA512,
                 other => panic!("bad RSA alg {other}"),
             };
             RsaPublicKeyComponents { n, e }.verify(params, msg, sig).is_ok()
+        }
+        7 => {
+            // AKP (RFC 9964): pub at -1, the raw FIPS 204 key of the parameter set's size.
+            let public = bytes(map_get(cose, &int(-1)));
+            let (params, len): (&'static dyn VerificationAlgorithm, usize) = match alg {
+                -48 => (&ML_DSA_44, 1312),
+                -49 => (&ML_DSA_65, 1952),
+                -50 => (&ML_DSA_87, 2592),
+                other => panic!("bad AKP alg {other}"),
+            };
+            assert_eq!(public.len(), len);
+            UnparsedPublicKey::new(params, public).verify(msg, sig).is_ok()
         }
         other => panic!("bad kty {other}"),
     }
@@ -370,6 +386,7 @@ fn tweaks_and_low_level_helpers() {
         challenge_override: Some("AAAA".into()),
         corrupt_signature: false,
         aaguid_override: None,
+        cose_key_override: None,
     };
     let resp = auth.authenticate_with(&request_options(&[]), ORIGIN, &tweaks).unwrap();
     let (auth_data, msg) = assertion_message(&resp);
@@ -415,8 +432,9 @@ fn cose_keys_are_canonically_ordered() {
         let att = parse_attestation(&reg);
         let keys: Vec<i64> = att.cose_key.as_map().unwrap().iter().map(|(k, _)| integer(k)).collect();
         let expected: &[i64] = match alg {
-            Algorithm::EdDsa => &[1, 3, -1, -2],
-            Algorithm::Ps256 | Algorithm::Rs256 => &[1, 3, -1, -2],
+            Algorithm::EdDsa | Algorithm::Ed25519 => &[1, 3, -1, -2],
+            Algorithm::Ps256 | Algorithm::Ps384 | Algorithm::Ps512 | Algorithm::Rs256 => &[1, 3, -1, -2],
+            Algorithm::MlDsa44 | Algorithm::MlDsa65 | Algorithm::MlDsa87 => &[1, 3, -1],
             _ => &[1, 3, -1, -2, -3],
         };
         assert_eq!(keys, expected, "{alg:?}");

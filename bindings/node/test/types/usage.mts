@@ -4,6 +4,8 @@ import {
   KavachError,
   verifyAuthenticationResponse,
   verifyAuthenticationResponseSync,
+  verifyRegistrationResponse,
+  type AlgorithmName,
   type Credential,
   type User,
   type VerifiedAuthentication,
@@ -25,6 +27,7 @@ const kavach = await createKavach({
       userVerification: 'preferred',
       attestationPolicy: { require: 'verified', allowedAaguids: ['ee882879-721c-4913-9775-3dfcce97072a'] },
       metadata: { blobPath: 'mds3.jwt' },
+      algorithms: ['ML-DSA-44', 'ES256', 'EdDSA'],
     }),
   ],
 });
@@ -72,3 +75,19 @@ const verifiedNow: VerifiedAuthentication = verifyAuthenticationResponseSync({
 });
 console.log(verifiedNow.counter);
 console.log(credentials, trusted, res, limited, status, middleware, KavachError.codes[0].code);
+
+const classic: AlgorithmName[] = ['ES256', 'EdDSA', 'RS256'];
+// @ts-expect-error: algorithms are named, not numbered (docs/algorithms.md)
+const numbered: AlgorithmName[] = [-7];
+await verifyRegistrationResponse({
+  response: {
+    id: '',
+    rawId: '',
+    type: 'public-key',
+    response: { clientDataJSON: '', attestationObject: '' },
+  },
+  expectedChallenge: challenge,
+  expectedOrigin: 'https://app.example.com',
+  expectedRPID: 'example.com',
+  expectedAlgorithms: classic,
+}).catch(() => numbered);

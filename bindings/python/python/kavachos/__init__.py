@@ -40,6 +40,7 @@ from .errors import (
     VerificationError,
 )
 from .types import (
+    AlgorithmName,
     Credential,
     CurrentSession,
     KavachOptions,
@@ -52,6 +53,7 @@ from .types import (
 )
 
 __all__ = [
+    "AlgorithmName",
     "ConfigError",
     "ConflictError",
     "Credential",

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
 from . import _native
-from .types import VerifiedAuthentication, VerifiedRegistration
+from .types import AlgorithmName, VerifiedAuthentication, VerifiedRegistration
 
 __all__ = [
     "verify_authentication_response",
@@ -47,18 +47,24 @@ def verify_registration_response(
     expected_origin: Origins,
     expected_rp_id: str,
     require_user_verification: bool = True,
+    *,
+    expected_algorithms: Optional[Sequence[AlgorithmName]] = None,
 ) -> VerifiedRegistration:
     """Verifies a ``RegistrationResponseJSON`` (as ``startRegistration`` returns it) against an
     explicit challenge, origin(s) and RP ID. Returns what to store: ``credentialId``,
     ``publicKey`` (COSE, base64url), ``algorithm``, ``counter``, ... Raises ``VerificationError``
     (``VERIFICATION_FAILED``, the message says which check) or ``InvalidRequestError``.
-    Releases the GIL while verifying."""
-    options = {
+    ``expected_algorithms``: the algorithms the registration offered, by IANA name (default every
+    algorithm kavach verifies); a credential of another one is refused. Releases the GIL while
+    verifying."""
+    options: dict[str, object] = {
         "expectedChallenge": expected_challenge,
         "expectedOrigin": _origins(expected_origin),
         "expectedRPID": expected_rp_id,
         "requireUserVerification": require_user_verification,
     }
+    if expected_algorithms is not None:
+        options["expectedAlgorithms"] = list(expected_algorithms)
     return _native.verify_registration_response(_response(response), options)
 
 
@@ -73,15 +79,19 @@ async def verify_registration_response_async(
     expected_origin: Origins,
     expected_rp_id: str,
     require_user_verification: bool = True,
+    *,
+    expected_algorithms: Optional[Sequence[AlgorithmName]] = None,
 ) -> VerifiedRegistration:
     """:func:`verify_registration_response` on a worker thread: the event loop keeps running."""
     return await asyncio.to_thread(
-        verify_registration_response,
-        response,
-        expected_challenge,
-        expected_origin,
-        expected_rp_id,
-        require_user_verification,
+        lambda: verify_registration_response(
+            response,
+            expected_challenge,
+            expected_origin,
+            expected_rp_id,
+            require_user_verification,
+            expected_algorithms=expected_algorithms,
+        )
     )
 
 

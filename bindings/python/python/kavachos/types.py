@@ -176,6 +176,23 @@ class SessionOptions(TypedDict, total=False):
     max_age: int
 
 
+AlgorithmName = Literal[
+    "EdDSA",
+    "Ed25519",
+    "ES256",
+    "ES384",
+    "ES512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "RS256",
+    "ML-DSA-44",
+    "ML-DSA-65",
+    "ML-DSA-87",
+]
+"""A signature algorithm kavach verifies, by its IANA COSE name (docs/algorithms.md)."""
+
+
 class PasskeyPlugin(TypedDict):
     """What :func:`kavachos.plugins.passkey` returns: an entry of ``plugins``."""
 
@@ -193,6 +210,7 @@ class PasskeyPlugin(TypedDict):
     bundled_attestation_roots: NotRequired[bool]
     metadata: NotRequired[dict[Literal["blob_path", "stale"], str]]
     android_safety_net: NotRequired[dict[Literal["require_cts_profile_match"], bool]]
+    algorithms: NotRequired[list[AlgorithmName]]
 
 
 class RateLimitOptions(TypedDict, total=False):

@@ -8,6 +8,7 @@ use x509_parser::signature_algorithm::SignatureAlgorithm;
 
 use crate::error::{Error, Result};
 use crate::webauthn::Check;
+use crate::webauthn::algorithms::unsupported_message;
 use crate::webauthn::cose::CoseAlgorithm;
 
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
@@ -16,6 +17,11 @@ const OID_ED25519: &str = "1.3.101.112";
 const OID_P256: &str = "1.2.840.10045.3.1.7";
 const OID_P384: &str = "1.3.132.0.34";
 const OID_P521: &str = "1.3.132.0.35";
+/// id-ml-dsa-44/65/87 (RFC 9881): the key's OID and the certificate signature algorithm's are
+/// the same, and the SubjectPublicKeyInfo's BIT STRING is the raw FIPS 204 public key.
+const OID_ML_DSA_44: &str = "2.16.840.1.101.3.4.3.17";
+const OID_ML_DSA_65: &str = "2.16.840.1.101.3.4.3.18";
+const OID_ML_DSA_87: &str = "2.16.840.1.101.3.4.3.19";
 
 /// Parses one DER certificate; the whole input must be the certificate.
 pub(super) fn parse(der: &[u8]) -> Result<X509Certificate<'_>> {
@@ -34,13 +40,17 @@ pub(super) fn verify_signature(
     signature: &[u8],
 ) -> Result<()> {
     let alg = CoseAlgorithm::from_id(alg_id)
-        .ok_or_else(|| Error::verification(Check::Algorithm, format!("unsupported attestation algorithm {alg_id}")))?;
+        .ok_or_else(|| Error::verification(Check::Algorithm, unsupported_message("attestation algorithm", alg_id)))?;
     let spki = cert.public_key();
     let family = spki.algorithm.algorithm.to_id_string();
     let expected_family = match alg {
-        CoseAlgorithm::EdDsa => OID_ED25519,
+        CoseAlgorithm::EdDsa | CoseAlgorithm::Ed25519 => OID_ED25519,
         CoseAlgorithm::Es256 | CoseAlgorithm::Es384 | CoseAlgorithm::Es512 => OID_EC_PUBLIC_KEY,
-        CoseAlgorithm::Ps256 | CoseAlgorithm::Rs256 => OID_RSA_ENCRYPTION,
+        CoseAlgorithm::Ps256 | CoseAlgorithm::Ps384 | CoseAlgorithm::Ps512 | CoseAlgorithm::Rs256 => OID_RSA_ENCRYPTION,
+        // The OID names the parameter set: an ML-DSA-65 certificate cannot sign as ML-DSA-44.
+        CoseAlgorithm::MlDsa44 => OID_ML_DSA_44,
+        CoseAlgorithm::MlDsa65 => OID_ML_DSA_65,
+        CoseAlgorithm::MlDsa87 => OID_ML_DSA_87,
     };
     if family != expected_family {
         return Err(bad_cert("attestation certificate key does not match the statement algorithm"));
@@ -91,7 +101,7 @@ pub(super) fn statement_algorithm(alg_id: i64, allow_sha1: bool) -> Result<State
     }
     CoseAlgorithm::from_id(alg_id)
         .map(StatementAlgorithm::Cose)
-        .ok_or_else(|| Error::verification(Check::Algorithm, format!("unsupported attestation algorithm {alg_id}")))
+        .ok_or_else(|| Error::verification(Check::Algorithm, unsupported_message("attestation algorithm", alg_id)))
 }
 
 /// COSE RS1: RSASSA-PKCS1-v1_5 with SHA-1.
@@ -197,6 +207,17 @@ fn certificate_signature_algorithm(
             }
         }
         "1.3.101.112" if issuer_family == OID_ED25519 => &signature::ED25519,
+        OID_ML_DSA_44 | OID_ML_DSA_65 | OID_ML_DSA_87 => {
+            // The OID names the parameter set of the signature and of the issuer's key alike.
+            if issuer_family != oid {
+                return Err(bad_cert("issuer key type does not match the certificate signature algorithm"));
+            }
+            match oid.as_str() {
+                OID_ML_DSA_44 => &signature::ML_DSA_44,
+                OID_ML_DSA_65 => &signature::ML_DSA_65,
+                _ => &signature::ML_DSA_87,
+            }
+        }
         _ => return Err(unsupported()),
     };
     Ok(algorithm)

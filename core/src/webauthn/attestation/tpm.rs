@@ -101,9 +101,9 @@ pub(super) fn verify(
     let att_to_be_signed = object.signed_data(client_data_hash);
     let hash = match alg {
         StatementAlgorithm::Rs1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-        StatementAlgorithm::Cose(CoseAlgorithm::Es384) => &digest::SHA384,
-        StatementAlgorithm::Cose(CoseAlgorithm::Es512) => &digest::SHA512,
-        StatementAlgorithm::Cose(CoseAlgorithm::EdDsa) => &digest::SHA512,
+        StatementAlgorithm::Cose(CoseAlgorithm::Es384 | CoseAlgorithm::Ps384) => &digest::SHA384,
+        StatementAlgorithm::Cose(CoseAlgorithm::Es512 | CoseAlgorithm::Ps512) => &digest::SHA512,
+        StatementAlgorithm::Cose(CoseAlgorithm::EdDsa | CoseAlgorithm::Ed25519) => &digest::SHA512,
         StatementAlgorithm::Cose(_) => &digest::SHA256,
     };
     if cert_info.extra_data != digest::digest(hash, &att_to_be_signed).as_ref() {

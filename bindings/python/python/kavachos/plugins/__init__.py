@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Optional, Union
 
-from ..types import AttestationPolicy, AttestationRoot, PasskeyPlugin
+from ..types import AlgorithmName, AttestationPolicy, AttestationRoot, PasskeyPlugin
 
 __all__ = ["passkey"]
 
@@ -26,6 +26,7 @@ def passkey(
     metadata_blob_path: Optional[str] = None,
     metadata_stale: Optional[Literal["warn", "refuse"]] = None,
     android_safety_net_require_cts_profile_match: Optional[bool] = None,
+    algorithms: Optional[Sequence[AlgorithmName]] = None,
 ) -> PasskeyPlugin:
     """The passkey plugin: ``passkey(rp_name="My App", rp_id="example.com")``.
 
@@ -38,8 +39,10 @@ def passkey(
     ``metadata_blob_path`` (a FIDO MDS3 BLOB; ``metadata_stale="refuse"`` refuses one past its
     nextUpdate, the default ``"warn"`` loads it with a warning) and
     ``android_safety_net_require_cts_profile_match`` (default True): attestation trust, see
-    SECURITY.md. Values are validated by ``create_kavach``. Options left ``None`` take the core's
-    default.
+    SECURITY.md. ``algorithms``: the signature algorithms offered in ``pubKeyCredParams`` by
+    IANA name, most preferred first (``["ML-DSA-44", "ES256"]``); default every algorithm kavach
+    verifies, classic first (docs/algorithms.md). Values are validated by ``create_kavach``.
+    Options left ``None`` take the core's default.
     """
     plugin: PasskeyPlugin = {"id": "passkey", "rp_name": rp_name, "rp_id": rp_id}
     if origin is not None:
@@ -68,4 +71,6 @@ def passkey(
         plugin["android_safety_net"] = {
             "require_cts_profile_match": android_safety_net_require_cts_profile_match
         }
+    if algorithms is not None:
+        plugin["algorithms"] = list(algorithms)
     return plugin
