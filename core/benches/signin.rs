@@ -155,11 +155,11 @@ fn verify(c: &mut Criterion) {
                 "counter": 0,
             },
         });
-        kavach_core::api::verify_authentication(&input).expect("verifies");
+        kavach_core::verify::json::verify_authentication(&input).expect("verifies");
         group.bench_with_input(BenchmarkId::from_parameter(format!("{alg:?}")), &input, |b, input| {
             b.iter_custom(|iters| {
                 cpu_of(iters, || {
-                    kavach_core::api::verify_authentication(input).expect("verifies");
+                    kavach_core::verify::json::verify_authentication(input).expect("verifies");
                 })
             });
         });

@@ -97,9 +97,10 @@ impl Response {
         }
     }
 
-    /// The error body `{"error": message, "code": CODE}` with the error's status.
+    /// The error's one JSON form ([`Error::to_json`]) as the body, with its status (and
+    /// `Retry-After` when it has a delay).
     pub fn error(err: &Error) -> Self {
-        let body = json!({ "error": err.message(), "code": err.code().as_str() });
+        let body = err.to_json();
         let mut headers = json_headers();
         if let Some(seconds) = err.retry_after() {
             headers.push(("retry-after".to_owned(), seconds.to_string()));
@@ -173,6 +174,7 @@ impl Kavach {
     }
 
     fn route(&self, request: &Request) -> Result<Response> {
+        // Before anything else (json_object checks it again, for the host API).
         if request.body.len() > MAX_BODY_BYTES {
             return Err(Error::new(ErrorCode::PayloadTooLarge, "request body is larger than 64 KiB"));
         }
@@ -196,7 +198,7 @@ impl Kavach {
         }
         match route {
             Route::AuthenticateOptions => {
-                let body = json_body(request)?;
+                let body = json_object(&request.body)?;
                 let email = match body.get("email") {
                     None | Some(Value::Null) => None,
                     Some(Value::String(email)) => Some(email.as_str()),
@@ -205,7 +207,7 @@ impl Kavach {
                 Ok(Response::ok(&self.authenticate_options(email)?))
             }
             Route::AuthenticateVerify => {
-                let sign_in = self.authenticate_verify(&json_body(request)?)?;
+                let sign_in = self.authenticate_verify(&json_object(&request.body)?)?;
                 Ok(Response::ok(&sign_in).with_header("set-cookie", sign_in.session.set_cookie))
             }
             _ => {
@@ -225,11 +227,11 @@ impl Kavach {
     fn route_signed_in(&self, route: Route, id: &str, request: &Request, auth: &Authenticated) -> Result<Response> {
         match route {
             Route::RegisterOptions => {
-                let options = RegisterOptionsRequest::from_value(json_body(request)?)?;
+                let options = RegisterOptionsRequest::from_value(json_object(&request.body)?)?;
                 Ok(Response::ok(&self.register_options(auth, &options)?))
             }
             Route::RegisterVerify => {
-                let credential = self.register_verify(auth, &json_body(request)?)?;
+                let credential = self.register_verify(auth, &json_object(&request.body)?)?;
                 Ok(Response::ok(&json!({ "verified": true, "credential": credential })))
             }
             Route::Credentials => Ok(Response::ok(&json!({ "credentials": self.list_credentials(auth)? }))),
@@ -238,7 +240,7 @@ impl Kavach {
                 Ok(Response::ok(&json!({ "deleted": true })))
             }
             Route::Credential => {
-                let body = json_body(request)?;
+                let body = json_object(&request.body)?;
                 let name = body
                     .get("name")
                     .and_then(Value::as_str)
@@ -276,7 +278,7 @@ impl Kavach {
     fn check_origin_header(&self, request: &Request) -> Result<()> {
         let forbidden = || Err(Error::new(ErrorCode::ForbiddenOrigin, "requests from this origin are not allowed"));
         match request.header_value("origin") {
-            Some(origin) if self.settings.request_origins.iter().any(|allowed| allowed == origin) => Ok(()),
+            Some(origin) if self.settings.request_origins.iter().any(|allowed| allowed.as_str() == origin) => Ok(()),
             Some(_) => forbidden(),
             None => match request.header_value("sec-fetch-site").map(str::trim) {
                 Some(site) if site.eq_ignore_ascii_case("cross-site") || site.eq_ignore_ascii_case("same-site") => {
@@ -288,16 +290,37 @@ impl Kavach {
     }
 }
 
-/// The body as a JSON object; an empty body is `{}`.
-fn json_body(request: &Request) -> Result<Value> {
-    if request.body.iter().all(u8::is_ascii_whitespace) {
+/// A request body as a JSON object, the same for the router and the host API: over 64 KiB is
+/// `PAYLOAD_TOO_LARGE` (checked before parsing), an empty or blank body is `{}`, anything but a
+/// JSON object is `INVALID_REQUEST`.
+pub(crate) fn json_object(body: &[u8]) -> Result<Value> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::new(ErrorCode::PayloadTooLarge, "request body is larger than 64 KiB"));
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Default::default()));
     }
-    let value: Value =
-        serde_json::from_slice(&request.body).map_err(|_| Error::invalid_request("body is not valid JSON"))?;
+    let value: Value = serde_json::from_slice(body).map_err(|_| Error::invalid_request("body is not valid JSON"))?;
     if value.is_object() { Ok(value) } else { Err(Error::invalid_request("body must be a JSON object")) }
 }
 
 fn not_found() -> Error {
     Error::new(ErrorCode::NotFound, "no such route")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn bodies_are_json_objects_within_the_limit() {
+        assert_eq!(json_object(b"").unwrap(), json!({}));
+        assert_eq!(json_object(b" {\"a\":1} ").unwrap(), json!({"a": 1}));
+        assert_eq!(json_object(b"[1]").unwrap_err().code(), ErrorCode::InvalidRequest);
+        assert_eq!(json_object(b"{").unwrap_err().code(), ErrorCode::InvalidRequest);
+        let huge = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_BODY_BYTES));
+        assert_eq!(json_object(huge.as_bytes()).unwrap_err().code(), ErrorCode::PayloadTooLarge);
+    }
 }

@@ -19,7 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod aaguid;
-pub mod api;
+
 pub mod base64url;
 pub mod config;
 mod error;
@@ -29,6 +29,8 @@ mod key_cache;
 mod limits;
 mod log;
 pub mod passkey;
+mod random;
+mod rp;
 mod session;
 pub mod store;
 mod time;

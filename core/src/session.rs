@@ -5,6 +5,7 @@
 //! random values, not signed data, so there is nothing for a secret to sign.
 
 use crate::base64url;
+use crate::random::random_bytes;
 use crate::webauthn::sha256;
 
 /// The cookie name on `http://localhost` (development).
@@ -89,24 +90,6 @@ fn is_token_shaped(value: &str) -> bool {
     value.len() == TOKEN_LEN && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// `N` bytes from the system CSPRNG.
-pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    // The system RNG failing is not recoverable and not something to paper over with weaker
-    // randomness: aws-lc aborts internally in that case rather than returning here.
-    aws_lc_rs::rand::fill(&mut bytes).expect("system random number generator failed");
-    bytes
-}
-
-/// A random (version 4) UUID string, used for user and session ids.
-pub(crate) fn new_uuid() -> String {
-    let mut b = random_bytes::<16>();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    // An AAGUID is a UUID too: one formatter for both.
-    crate::aaguid::format(&b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,12 +123,5 @@ mod tests {
         );
         assert_eq!(session_cookie("t", 60, false), "kavach_session=t; HttpOnly; SameSite=Lax; Path=/; Max-Age=60");
         assert!(clearing_cookie(false).contains("Max-Age=0"));
-    }
-
-    #[test]
-    fn uuids_are_version_4() {
-        let id = new_uuid();
-        assert_eq!(id.len(), 36);
-        assert_eq!(&id[14..15], "4");
     }
 }

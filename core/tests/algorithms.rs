@@ -366,20 +366,20 @@ fn the_stateless_api_takes_the_algorithms_offered_by_name() {
         }
         input
     };
-    let verified = kavach_core::api::verify_registration(&input(Value::Null)).unwrap();
+    let verified = kavach_core::verify::json::verify_registration(&input(Value::Null)).unwrap();
     assert_eq!(verified["algorithm"], -49);
-    assert_eq!(kavach_core::api::verify_registration(&input(json!(["ML-DSA-65"]))).unwrap()["algorithm"], -49);
-    let refused = kavach_core::api::verify_registration(&input(json!(["ES256", "ML-DSA-44"]))).unwrap_err();
+    assert_eq!(kavach_core::verify::json::verify_registration(&input(json!(["ML-DSA-65"]))).unwrap()["algorithm"], -49);
+    let refused = kavach_core::verify::json::verify_registration(&input(json!(["ES256", "ML-DSA-44"]))).unwrap_err();
     assert_eq!(refused.code(), ErrorCode::VerificationFailed);
     assert!(refused.message().contains("ML-DSA-65 (-49) was not offered"), "{refused}");
-    let bad = kavach_core::api::verify_registration(&input(json!(["ML-DSA65"]))).unwrap_err();
+    let bad = kavach_core::verify::json::verify_registration(&input(json!(["ML-DSA65"]))).unwrap_err();
     assert_eq!(bad.code(), ErrorCode::InvalidRequest);
     assert!(bad.message().starts_with("expectedAlgorithms: 'ML-DSA65' is not an algorithm"), "{bad}");
 
     // Sign-in with the registered key, through the same API.
     let key = verified["publicKey"].as_str().unwrap().to_owned();
     let assertion = authenticator.authenticate(&json!({"challenge": "c2lnbg", "rpId": RP_ID}), ORIGIN).unwrap();
-    let signed = kavach_core::api::verify_authentication(&json!({
+    let signed = kavach_core::verify::json::verify_authentication(&json!({
         "response": assertion, "expectedChallenge": "c2lnbg", "expectedOrigin": ORIGIN, "expectedRPID": RP_ID,
         "credential": {"publicKey": key, "counter": 0},
     }))
@@ -397,10 +397,10 @@ fn the_binding_fixtures_verify() {
     let names: Vec<&str> = fixtures["cases"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["ML-DSA-44", "ML-DSA-87", "PS384"]);
     for case in fixtures["cases"].as_array().unwrap() {
-        let verified = kavach_core::api::verify_registration(&case["registration"]).unwrap();
+        let verified = kavach_core::verify::json::verify_registration(&case["registration"]).unwrap();
         assert_eq!(verified["algorithm"], case["alg"]);
         assert_eq!(verified["publicKey"], case["authentication"]["credential"]["publicKey"]);
-        assert_eq!(kavach_core::api::verify_authentication(&case["authentication"]).unwrap()["counter"], 1);
+        assert_eq!(kavach_core::verify::json::verify_authentication(&case["authentication"]).unwrap()["counter"], 1);
     }
 }
 

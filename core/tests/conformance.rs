@@ -10,8 +10,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kavach_core::verify::{
-    AttestationOptions, AttestationPolicy, AuthenticationExpectations, RegistrationExpectations, TrustAnchor,
-    TrustRoots, decode_public_key, verify_authentication_response, verify_registration_response_with,
+    AttestationOptions, AttestationPolicy, AuthenticationExpectations, Challenge, Origin, RegistrationExpectations,
+    RpId, TrustAnchor, TrustRoots, decode_public_key, verify_authentication_response,
+    verify_registration_response_with,
 };
 use kavach_core::webauthn::CoseAlgorithm;
 use kavach_core::{Error, ErrorCode};
@@ -169,12 +170,13 @@ fn run(vector: &Value) -> Result<String, Error> {
 }
 
 fn run_with(vector: &Value, attestation: &AttestationOptions) -> Result<String, Error> {
-    let challenge = vector["expectedChallenge"].as_str().unwrap();
-    let origins = strings(&vector["expectedOrigin"]);
-    let rp_id = vector["expectedRPID"].as_str().unwrap();
+    let challenge = &Challenge::parse(vector["expectedChallenge"].as_str().unwrap())?;
+    let origins: Vec<Origin> = strings(&vector["expectedOrigin"]).iter().map(|o| Origin::parse(o).unwrap()).collect();
+    let rp_id = &RpId::parse(vector["expectedRPID"].as_str().unwrap()).unwrap();
     let require_uv = vector["requireUserVerification"].as_bool().unwrap_or(false);
     let allow_cross_origin = vector["allowCrossOrigin"].as_bool().unwrap_or(false);
-    let top_origins = strings(&vector["expectedTopOrigins"]);
+    let top_origins: Vec<Origin> =
+        strings(&vector["expectedTopOrigins"]).iter().map(|o| Origin::parse(o).unwrap()).collect();
     match vector["kind"].as_str().unwrap() {
         "registration" => verify_registration_response_with(
             &vector["response"],
@@ -289,11 +291,11 @@ fn the_json_api_agrees_with_the_typed_api_on_every_vector() {
             input["safetyNetRequireCtsProfileMatch"] = false.into();
         }
         let json_result = if vector["kind"] == "registration" {
-            kavach_core::api::verify_registration(&input)
+            kavach_core::verify::json::verify_registration(&input)
         } else {
             input["credential"] = serde_json::json!({
                     "id": vector["response"]["id"], "publicKey": vector["credentialPublicKey"], "counter": vector["counter"]});
-            kavach_core::api::verify_authentication(&input)
+            kavach_core::verify::json::verify_authentication(&input)
         };
         let typed = run(&vector);
         assert_eq!(json_result.is_ok(), typed.is_ok(), "{}", path.display());
@@ -621,13 +623,13 @@ fn a_chain_to_another_root_is_unverified_and_refused_when_verified_is_required()
     // Under `require verified`, unverified is refused with the policy check.
     let vector = load("go-webauthn/reg-w3c-apple-es256.json");
     let policy = AttestationPolicy { require_verified: true, ..AttestationPolicy::default() };
-    let origins = strings(&vector["expectedOrigin"]);
+    let origins: Vec<Origin> = strings(&vector["expectedOrigin"]).iter().map(|o| Origin::parse(o).unwrap()).collect();
     let err = verify_registration_response_with(
         &vector["response"],
         &RegistrationExpectations {
-            challenge: vector["expectedChallenge"].as_str().unwrap(),
+            challenge: &Challenge::parse(vector["expectedChallenge"].as_str().unwrap()).unwrap(),
             origins: &origins,
-            rp_id: vector["expectedRPID"].as_str().unwrap(),
+            rp_id: &RpId::parse(vector["expectedRPID"].as_str().unwrap()).unwrap(),
             require_user_verification: false,
             algorithms: &CoseAlgorithm::ALL,
             allow_cross_origin: false,

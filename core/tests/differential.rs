@@ -23,8 +23,8 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use ciborium::Value as Cbor;
 use kavach_core::verify::{
-    AuthenticationExpectations, RegistrationExpectations, decode_public_key, verify_authentication_response,
-    verify_registration_response,
+    AuthenticationExpectations, Challenge, Origin, RegistrationExpectations, RpId, decode_public_key,
+    verify_authentication_response, verify_registration_response,
 };
 use kavach_core::webauthn::CoseAlgorithm;
 use kavach_test_authenticator::{
@@ -670,8 +670,11 @@ impl AttObjRegions {
 // Verdicts
 
 fn kavach_verdict(case: &Value) -> Verdict {
-    let origins = vec![ORIGIN.to_string()];
-    let challenge = case["expectedChallenge"].as_str().unwrap();
+    let origins = vec![Origin::parse(ORIGIN).unwrap()];
+    let rp_id = &RpId::parse(RP_ID).unwrap();
+    let Ok(challenge) = &Challenge::parse(case["expectedChallenge"].as_str().unwrap()) else {
+        return Verdict { pass: false, error: Some("expectedChallenge is not base64url".into()) };
+    };
     let require_uv = case["requireUserVerification"].as_bool().unwrap();
     let result = match case["kind"].as_str().unwrap() {
         "registration" => verify_registration_response(
@@ -679,7 +682,7 @@ fn kavach_verdict(case: &Value) -> Verdict {
             &RegistrationExpectations {
                 challenge,
                 origins: &origins,
-                rp_id: RP_ID,
+                rp_id,
                 require_user_verification: require_uv,
                 algorithms: &CoseAlgorithm::ALL,
                 allow_cross_origin: false,
@@ -693,7 +696,7 @@ fn kavach_verdict(case: &Value) -> Verdict {
                 &AuthenticationExpectations {
                     challenge,
                     origins: &origins,
-                    rp_id: RP_ID,
+                    rp_id,
                     require_user_verification: require_uv,
                     credential_public_key: &key,
                     counter: case["counter"].as_u64().unwrap() as u32,

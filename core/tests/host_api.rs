@@ -1,20 +1,23 @@
-//! The JSON host API the bindings pass through (`api.rs`): same rules as the router.
+//! The JSON host API the bindings pass through (`kavach/json.rs`): same rules as the router.
 
 mod support;
 
 use kavach_core::ErrorCode;
-use kavach_core::api::parse_body;
-use serde_json::{Value, json};
+
+use serde_json::Value;
 use support::*;
 
 #[test]
 fn bodies_follow_the_router_rules() {
-    assert_eq!(parse_body("").unwrap(), json!({}));
-    assert_eq!(parse_body(" {\"a\":1} ").unwrap(), json!({"a": 1}));
-    assert_eq!(parse_body("[1]").unwrap_err().code(), ErrorCode::InvalidRequest);
-    assert_eq!(parse_body("{").unwrap_err().code(), ErrorCode::InvalidRequest);
-    let huge = format!("{{\"a\":\"{}\"}}", "x".repeat(64 * 1024));
-    assert_eq!(parse_body(&huge).unwrap_err().code(), ErrorCode::PayloadTooLarge);
+    let h = Harness::new();
+    let (_, token) = h.signup("ada@example.com");
+    let k = &h.kavach;
+    assert!(k.register_options_json(&token, "").is_ok(), "an empty body is {{}}");
+    assert!(k.register_options_json(&token, " {} ").is_ok());
+    assert_eq!(k.register_options_json(&token, "[1]").unwrap_err().code(), ErrorCode::InvalidRequest);
+    assert_eq!(k.register_options_json(&token, "{").unwrap_err().code(), ErrorCode::InvalidRequest);
+    let huge = format!("{{\"name\":\"{}\"}}", "x".repeat(64 * 1024));
+    assert_eq!(k.register_options_json(&token, &huge).unwrap_err().code(), ErrorCode::PayloadTooLarge);
 }
 
 #[test]

@@ -177,12 +177,12 @@ fn check_well_formed(response: &Response, path: &str) -> Result<String, String> 
         return if body.is_object() { Ok(String::new()) } else { Err(format!("200 body is not an object: {body}")) };
     }
     let object = body.as_object().ok_or_else(|| format!("error body is not an object: {body}"))?;
-    if object.len() != 2 || body["error"].as_str().is_none_or(str::is_empty) {
-        return Err(format!("error body is not {{error, code}}: {body}"));
+    let members_ok = object.keys().all(|k| ["error", "code", "status", "retryAfter"].contains(&k.as_str()));
+    if !members_ok || body["error"].as_str().is_none_or(str::is_empty) || body["status"] != response.status {
+        return Err(format!("error body is not {{error, code, status, retryAfter?}}: {body}"));
     }
     let code = body["code"].as_str().unwrap_or_default();
-    let known =
-        ErrorCode::ALL.into_iter().find(|c| c.as_str() == code).ok_or_else(|| format!("unknown code: {body}"))?;
+    let known = *ErrorCode::ALL.iter().find(|c| c.as_str() == code).ok_or_else(|| format!("unknown code: {body}"))?;
     if matches!(known, ErrorCode::Internal | ErrorCode::InvalidConfig) {
         return Err(format!("server-side code with status {}: {body}", response.status));
     }

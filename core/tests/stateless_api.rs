@@ -2,7 +2,7 @@
 //! JSON text and from a typed input: one result, one set of errors, whichever way a binding
 //! comes in.
 
-use kavach_core::api::{self, AuthenticationInput};
+use kavach_core::verify::json::{self as api, AuthenticationInput};
 use kavach_core::{Error, ErrorCode};
 use kavach_test_authenticator::{Authenticator, b64};
 use serde_json::{Value, json};

@@ -204,7 +204,7 @@ mod tests {
     #[test]
     fn every_core_code_has_its_own_result_with_the_same_name_and_status() {
         let mut seen = std::collections::HashSet::new();
-        for code in ErrorCode::ALL {
+        for &code in ErrorCode::ALL {
             let result = kavach_result::from_code(code);
             assert!(seen.insert(result), "{code} shares a result");
             assert_eq!(result.name(), code.as_str());
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn core_codes_are_numbered_from_101_in_the_order_of_error_code_all() {
-        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+        for (i, &code) in ErrorCode::ALL.iter().enumerate() {
             assert_eq!(kavach_result::from_code(code) as u32, 101 + i as u32, "{code}");
         }
         assert_eq!(kavach_result::from_code(ErrorCode::RateLimited) as u32, 117);

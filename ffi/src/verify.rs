@@ -1,10 +1,10 @@
-//! The stateless verifiers (`kavach_core::api`), for hosts that keep their own storage: no
+//! The stateless verifiers (`kavach_core::verify::json`), for hosts that keep their own storage: no
 //! instance, no database. Inputs use the documented JavaScript option names (snake_case also
 //! accepted) with base64url bytes.
 
 use std::ffi::c_char;
 
-use kavach_core::api::{self, AuthenticationInput};
+use kavach_core::verify::json::{self as api, AuthenticationInput};
 
 use crate::boundary::{json_call, parse_json, str_arg};
 use crate::result::kavach_result;

@@ -15,7 +15,7 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, ED25519, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ciborium::Value as Cbor;
-use kavach_core::api::{AuthenticationInput, verify_authentication, verify_authentication_input, verify_registration};
+use kavach_core::verify::json::{AuthenticationInput, verify_authentication, verify_authentication_input, verify_registration};
 use kavach_fuzz::{assert_client_error, panic_on_internal_errors};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
-//! The stateless verifiers (`kavach_core::api`), for hosts that keep their own storage: no
+//! The stateless verifiers (`kavach_core::verify::json`), for hosts that keep their own storage: no
 //! database, no instance.
 
-use kavach_core::api::{self, AuthenticationInput};
+use kavach_core::verify::json::{self as api, AuthenticationInput};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 

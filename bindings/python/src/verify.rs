@@ -1,4 +1,4 @@
-//! The stateless verifiers (`kavach_core::api`), for hosts that keep their own storage: no
+//! The stateless verifiers (`kavach_core::verify::json`), for hosts that keep their own storage: no
 //! database, no instance. The options cross as a Python dict with the documented camelCase names;
 //! the response as a dict or as JSON text (`str` or `bytes`, parsed in Rust); the verified facts
 //! come back as a dict.
@@ -8,9 +8,9 @@
 //! registration (once per passkey) goes through a JSON value ([`crate::convert`]).
 
 use kavach_core::Error;
-use kavach_core::api::{self, AuthenticationInput, StoredCredentialInput, VerifiedAuthenticationJson};
 use kavach_core::base64url;
 use kavach_core::config::OneOrMany;
+use kavach_core::verify::json::{self as api, AuthenticationInput, StoredCredentialInput, VerifiedAuthenticationJson};
 use kavach_core::webauthn::response::AuthenticationResponseJson;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMapping, PyString};

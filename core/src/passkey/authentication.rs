@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::challenge::{Binding, Challenge, Kind};
+use super::challenge::{Binding, CeremonyChallenge, Kind};
 use super::unwrap_response;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
@@ -57,7 +57,7 @@ impl Kavach {
         Ok(RequestOptions {
             challenge,
             timeout: self.settings.timeout_ms,
-            rp_id: self.settings.rp_id.clone(),
+            rp_id: self.settings.rp_id.as_str().to_owned(),
             allow_credentials,
             user_verification: self.settings.user_verification,
         })
@@ -77,7 +77,7 @@ impl Kavach {
 
     /// Checks the assertion against the challenge and the stored credential; on success consumes
     /// the challenge, moves the counter and saves a new session, all in one transaction.
-    fn sign_in(&self, response: &AuthenticationResponse, challenge: &Challenge) -> Result<SignIn> {
+    fn sign_in(&self, response: &AuthenticationResponse, challenge: &CeremonyChallenge) -> Result<SignIn> {
         let credential = self.store.credential_by_id(&response.credential_id)?.ok_or_else(unknown_credential)?;
         let owner = self.store.user_by_id(&credential.user_id)?.ok_or_else(unknown_credential)?;
 

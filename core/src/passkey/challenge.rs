@@ -29,8 +29,9 @@ use aws_lc_rs::{constant_time, hkdf, hmac};
 
 use crate::base64url;
 use crate::error::Result;
-use crate::session::random_bytes;
+use crate::random::random_bytes;
 use crate::store::challenge_invalid;
+use crate::webauthn::client_data::Challenge;
 
 const VERSION: u8 = 1;
 const HEADER: usize = 45;
@@ -73,9 +74,9 @@ pub(crate) struct Issue<'a> {
 
 /// A challenge whose MAC, kind and expiry checked out.
 #[derive(Debug, Clone)]
-pub(crate) struct Challenge {
+pub(crate) struct CeremonyChallenge {
     /// As it appears in clientDataJSON.
-    pub(crate) text: String,
+    pub(crate) text: Challenge,
     pub(crate) nonce: [u8; 16],
     pub(crate) expires_at: i64,
     pub(crate) user_verification_required: bool,
@@ -141,7 +142,7 @@ impl ChallengeKeys {
     /// and no longer-lived than `max_lifetime_ms` allows (a challenge can only tighten policy,
     /// never extend it). Anything else is `CHALLENGE_INVALID`: to a client, a forged, expired or
     /// foreign challenge is the same dead end.
-    pub(crate) fn open(&self, text: &str, kind: Kind, now: i64, max_lifetime_ms: i64) -> Result<Challenge> {
+    pub(crate) fn open(&self, text: &str, kind: Kind, now: i64, max_lifetime_ms: i64) -> Result<CeremonyChallenge> {
         let bytes = base64url::decode_canonical(text, "challenge").map_err(|_| challenge_invalid())?;
         if bytes.len() < HEADER + TAG || bytes[0] != VERSION {
             return Err(challenge_invalid());
@@ -168,8 +169,8 @@ impl ChallengeKeys {
             0 => None,
             _ => Some(String::from_utf8(body[HEADER..].to_vec()).map_err(|_| challenge_invalid())?),
         };
-        Ok(Challenge {
-            text: text.to_owned(),
+        Ok(CeremonyChallenge {
+            text: Challenge::issued(text),
             nonce: body[13..29].try_into().map_err(|_| challenge_invalid())?,
             binding: body[29..45].try_into().map_err(|_| challenge_invalid())?,
             expires_at,
@@ -180,7 +181,7 @@ impl ChallengeKeys {
     }
 
     /// Whether `challenge` was issued for `binding`.
-    pub(crate) fn is_bound_to(&self, challenge: &Challenge, binding: Binding<'_>) -> bool {
+    pub(crate) fn is_bound_to(&self, challenge: &CeremonyChallenge, binding: Binding<'_>) -> bool {
         let keys = &self.secrets[challenge.secret_index];
         constant_time::verify_slices_are_equal(&binding_tag(keys, &challenge.nonce, binding), &challenge.binding)
             .is_ok()

@@ -22,7 +22,7 @@ pub use registration::RegisterOptionsRequest;
 pub(crate) use challenge::ChallengeKeys;
 pub(crate) use fake_credentials::FakeCredentials;
 
-use self::challenge::{Binding, CLOCK_SKEW_MS, Challenge, GRACE_MS, Issue, Kind};
+use self::challenge::{Binding, CLOCK_SKEW_MS, CeremonyChallenge, GRACE_MS, Issue, Kind};
 use crate::error::{Error, Result};
 use crate::kavach::Kavach;
 use crate::store::{ChallengeUse, challenge_invalid};
@@ -47,7 +47,7 @@ impl Kavach {
     }
 
     /// The challenge named in the response's client data: one of ours, of this kind, unexpired.
-    fn open_challenge(&self, response: &serde_json::Value, kind: Kind) -> Result<Challenge> {
+    fn open_challenge(&self, response: &serde_json::Value, kind: Kind) -> Result<CeremonyChallenge> {
         let text = crate::webauthn::response::challenge_of(response)?;
         self.challenge_keys.open(&text, kind, self.now(), self.challenge_lifetime_ms())
     }
@@ -56,13 +56,13 @@ impl Kavach {
     /// answers one response, right or wrong. Returns false if it was already used (by another
     /// request: a double submit or a replay). Best effort (it expires anyway): a storage failure
     /// here counts as burnt and is not reported.
-    fn burn_challenge(&self, challenge: &Challenge) -> bool {
+    fn burn_challenge(&self, challenge: &CeremonyChallenge) -> bool {
         !matches!(self.store.use_challenge(&challenge.usage(), self.now()), Ok(false))
     }
 
     /// `err`, unless the challenge turns out to be used already: then that, not what this copy of
     /// the response tripped over (e.g. the counter the first copy moved), is the error.
-    fn burnt(&self, challenge: &Challenge, err: Error) -> Error {
+    fn burnt(&self, challenge: &CeremonyChallenge, err: Error) -> Error {
         if self.burn_challenge(challenge) { err } else { challenge_invalid() }
     }
 
@@ -72,7 +72,7 @@ impl Kavach {
     }
 }
 
-impl Challenge {
+impl CeremonyChallenge {
     /// Its single use, as the store records it.
     fn usage(&self) -> ChallengeUse<'_> {
         ChallengeUse { nonce: &self.nonce, keep_until: self.expires_at.saturating_add(CLOCK_SKEW_MS) }

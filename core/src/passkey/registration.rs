@@ -49,7 +49,7 @@ impl Kavach {
             .collect();
         let challenge = self.issue_challenge(Kind::Registration, Binding::User(&user.id), name.as_deref());
         Ok(CreationOptions {
-            rp: RelyingParty { name: self.settings.rp_name.clone(), id: self.settings.rp_id.clone() },
+            rp: RelyingParty { name: self.settings.rp_name.clone(), id: self.settings.rp_id.as_str().to_owned() },
             user: UserEntity {
                 id: base64url::encode(&user.webauthn_user_id),
                 name: user.email.clone(),

@@ -1247,7 +1247,7 @@ mod tests {
     impl PgFixture {
         fn new() -> Option<Self> {
             let server = server_url()?;
-            let database = format!("kavach_test_{}", crate::session::new_uuid().replace('-', ""));
+            let database = format!("kavach_test_{}", crate::random::new_uuid().replace('-', ""));
             Raw::connect(&server).batch(&format!("CREATE DATABASE {database}"));
             let url = with_database(&server, &database);
             let store = PostgresStore::open(&url, 8).unwrap();
@@ -1389,7 +1389,7 @@ mod tests {
     #[test]
     fn concurrent_opens_migrate_once() {
         let Some(server) = server_url() else { return eprintln!("skipped: no KAVACH_TEST_POSTGRES_URL") };
-        let database = format!("kavach_test_{}", crate::session::new_uuid().replace('-', ""));
+        let database = format!("kavach_test_{}", crate::random::new_uuid().replace('-', ""));
         Raw::connect(&server).batch(&format!("CREATE DATABASE {database}"));
         let url = with_database(&server, &database);
         std::thread::scope(|s| {

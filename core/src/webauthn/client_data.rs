@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::{Check, sha256};
 use crate::error::{Error, Result};
+use crate::rp::Origin;
 
 /// Which ceremony the client data must come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,19 +57,45 @@ struct RawClientData {
     top_origin: Option<String>,
 }
 
+/// A challenge as a relying party expects it in client data: canonical unpadded base64url, never
+/// empty (an empty expectation would match a response that carries none).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Challenge(String);
+
+impl Challenge {
+    /// Checks a challenge given by a host (or issued by kavach).
+    pub fn parse(text: &str) -> Result<Self> {
+        if text.is_empty() {
+            return Err(Error::invalid_request("expectedChallenge must not be empty"));
+        }
+        crate::base64url::decode_canonical(text, "expectedChallenge")?;
+        Ok(Self(text.to_owned()))
+    }
+
+    /// A challenge kavach issued itself (well-formed by construction).
+    pub(crate) fn issued(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
+    /// The challenge, base64url.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What the relying party expects of client data.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientDataExpectations<'a> {
     /// The ceremony.
     pub ceremony: CeremonyType,
-    /// The challenge issued, base64url.
-    pub challenge: &'a str,
+    /// The challenge issued.
+    pub challenge: &'a Challenge,
     /// Allowed origins, e.g. `https://app.example.com`.
-    pub origins: &'a [String],
+    pub origins: &'a [Origin],
     /// Whether a credential may be used inside a cross-origin iframe.
     pub allow_cross_origin: bool,
     /// When cross-origin use is allowed: the allowed top-level origins (empty = any).
-    pub top_origins: &'a [String],
+    pub top_origins: &'a [Origin],
 }
 
 impl ClientData {
@@ -97,10 +124,10 @@ impl ClientData {
                 format!("clientDataJSON.type must be {}", expected.ceremony.as_str()),
             ));
         }
-        if self.challenge != expected.challenge {
+        if self.challenge != expected.challenge.as_str() {
             return Err(Error::verification(Check::Challenge, "challenge does not match the one issued"));
         }
-        if !expected.origins.iter().any(|allowed| same_origin(allowed, &self.origin)) {
+        if !expected.origins.iter().any(|allowed| allowed.as_str() == self.origin) {
             return Err(Error::verification(Check::Origin, "origin is not allowed for this relying party"));
         }
         // §7.1 step 10 / §7.2 step 14: an RP that does not expect to be embedded in another site
@@ -111,16 +138,11 @@ impl ClientData {
             }
             if let Some(top) = &self.top_origin
                 && !expected.top_origins.is_empty()
-                && !expected.top_origins.iter().any(|allowed| same_origin(allowed, top))
+                && !expected.top_origins.iter().any(|allowed| allowed.as_str() == top)
             {
                 return Err(Error::verification(Check::TopOrigin, "top-level origin is not allowed"));
             }
         }
         Ok(())
     }
-}
-
-/// Origins compare as serialized strings; a trailing slash in configuration is tolerated.
-fn same_origin(allowed: &str, actual: &str) -> bool {
-    allowed.strip_suffix('/').unwrap_or(allowed) == actual
 }

@@ -1,10 +1,7 @@
-//! The host API (DESIGN §4) in JSON form, shared by every binding so that each one only passes
-//! strings through: bodies come in as JSON text (refused over 64 KiB, like the router), results go
-//! out as JSON values with the documented camelCase names, and the stateless verifiers take the
-//! documented JavaScript option names (`verifyRegistrationResponse({response, expectedChallenge,
-//! expectedOrigin, expectedRPID, requireUserVerification})`) with base64url bytes.
-//!
-//! `session` arguments are a token, a `Cookie` header value or `Bearer <token>`.
+//! The stateless verifiers in the JSON form every binding passes through: the documented
+//! JavaScript option names (`verifyRegistrationResponse({response, expectedChallenge,
+//! expectedOrigin, expectedRPID, requireUserVerification, expectedAlgorithms})`) with base64url
+//! bytes in, the documented camelCase results out.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -12,15 +9,14 @@ use serde_json::{Value, json};
 use crate::aaguid;
 use crate::base64url;
 use crate::config::OneOrMany;
-use crate::error::{Error, ErrorCode, Result, clipped, from_json_text};
-use crate::http::MAX_BODY_BYTES;
-use crate::kavach::{Kavach, NewSession};
-use crate::passkey::RegisterOptionsRequest;
+use crate::error::{Error, Result, clipped, from_json_text};
+use crate::rp::{Origin, RpId};
 use crate::verify::{
     AttestationOptions, AttestationPolicy, AuthenticationExpectations, RegistrationExpectations,
     as_authentication_failure, verify_authentication_response_json, verify_registration_response_with,
 };
 use crate::webauthn::algorithms::parse_algorithms;
+use crate::webauthn::client_data::Challenge;
 use crate::webauthn::response::AuthenticationResponseJson;
 use crate::webauthn::{Check, CoseAlgorithm, Flags};
 
@@ -81,15 +77,6 @@ pub struct AuthenticationInput {
 
 fn yes() -> bool {
     true
-}
-
-/// A challenge the host expects: never empty (an empty expectation would match a response that
-/// carries none).
-fn expected_challenge(challenge: &str) -> Result<&str> {
-    if challenge.is_empty() {
-        return Err(Error::invalid_request("expectedChallenge must not be empty"));
-    }
-    Ok(challenge)
 }
 
 /// The stored credential, as SimpleWebAuthn's `WebAuthnCredential` (`transports` is ignored).
@@ -169,11 +156,22 @@ impl From<&Flags> for FlagsJson {
     }
 }
 
-fn origins(origin: OneOrMany) -> Vec<String> {
-    match origin {
+/// The expectations a host gives, parsed as configuration is: each refusal names the option.
+fn expected(challenge: &str, origin: OneOrMany, rp_id: &str) -> Result<(Challenge, Vec<Origin>, RpId)> {
+    let challenge = Challenge::parse(challenge)?;
+    let texts = match origin {
         OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) if many.is_empty() => {
+            return Err(Error::invalid_request("expectedOrigin must list at least one origin"));
+        }
         OneOrMany::Many(many) => many,
-    }
+    };
+    let origins = texts
+        .iter()
+        .map(|text| Origin::parse(text).map_err(|e| Error::invalid_request(e.named("expectedOrigin"))))
+        .collect::<Result<_>>()?;
+    let rp_id = RpId::parse(rp_id).map_err(|e| Error::invalid_request(e.named("expectedRPID")))?;
+    Ok((challenge, origins, rp_id))
 }
 
 /// `verificationTime`: RFC 3339 text (`2025-01-08T00:00:00Z`) or Unix milliseconds, within the
@@ -200,7 +198,8 @@ fn verification_time(value: &Value) -> Result<i64> {
 /// deviceType}`.
 pub fn verify_registration(input: &Value) -> Result<Value> {
     let input: RegistrationInput = parse(input, "verifyRegistrationResponse options")?;
-    let origins = origins(input.expected_origin);
+    let (challenge, origins, rp_id) =
+        expected(&input.expected_challenge, input.expected_origin, &input.expected_rp_id)?;
     let attestation = AttestationOptions {
         verification_time_ms: input.verification_time.as_ref().map(verification_time).transpose()?,
         safetynet_require_cts_profile_match: input.safety_net_require_cts_profile_match.unwrap_or(true),
@@ -215,9 +214,9 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
     let verified = verify_registration_response_with(
         &input.response,
         &RegistrationExpectations {
-            challenge: expected_challenge(&input.expected_challenge)?,
+            challenge: &challenge,
             origins: &origins,
-            rp_id: &input.expected_rp_id,
+            rp_id: &rp_id,
             require_user_verification: input.require_user_verification,
             algorithms: &algorithms,
             allow_cross_origin: false,
@@ -253,13 +252,14 @@ pub fn verify_authentication(input: &Value) -> Result<Value> {
 /// [`verify_authentication`] with the input already deserialized and the result typed.
 pub fn verify_authentication_input(input: AuthenticationInput) -> Result<VerifiedAuthenticationJson> {
     let public_key = base64url::decode(&input.credential.public_key, "credential.publicKey")?;
-    let origins = origins(input.expected_origin);
+    let (challenge, origins, rp_id) =
+        expected(&input.expected_challenge, input.expected_origin, &input.expected_rp_id)?;
     let verified = verify_authentication_response_json(
         input.response,
         &AuthenticationExpectations {
-            challenge: expected_challenge(&input.expected_challenge)?,
+            challenge: &challenge,
             origins: &origins,
-            rp_id: &input.expected_rp_id,
+            rp_id: &rp_id,
             require_user_verification: input.require_user_verification,
             credential_public_key: &public_key,
             counter: input.credential.counter,
@@ -284,103 +284,6 @@ pub fn verify_authentication_input(input: AuthenticationInput) -> Result<Verifie
     })
 }
 
-/// A request body as JSON text: over 64 KiB is `PAYLOAD_TOO_LARGE` (checked before parsing), an
-/// empty body is `{}`, anything but a JSON object is `INVALID_REQUEST`.
-pub fn parse_body(body: &str) -> Result<Value> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Error::new(ErrorCode::PayloadTooLarge, "request body is larger than 64 KiB"));
-    }
-    if body.trim().is_empty() {
-        return Ok(Value::Object(Default::default()));
-    }
-    let value: Value = serde_json::from_str(body).map_err(|_| Error::invalid_request("body is not valid JSON"))?;
-    if value.is_object() { Ok(value) } else { Err(Error::invalid_request("body must be a JSON object")) }
-}
-
 fn to_value(value: impl serde::Serialize) -> Result<Value> {
     serde_json::to_value(value).map_err(Error::internal)
-}
-
-/// `{token, setCookie, session: {id, userId, expiresAt}}`: the one place a token is handed out.
-fn new_session_json(session: &NewSession) -> Value {
-    json!({ "token": session.token, "setCookie": session.set_cookie, "session": session.session })
-}
-
-impl Kavach {
-    /// `registerOptions(session, body?)`.
-    pub fn register_options_json(&self, session: &str, body: &str) -> Result<Value> {
-        let auth = self.require_session(session)?;
-        let request = RegisterOptionsRequest::from_value(parse_body(body)?)?;
-        to_value(self.register_options(&auth, &request)?)
-    }
-
-    /// `registerVerify(session, body)`: the stored credential.
-    pub fn register_verify_json(&self, session: &str, body: &str) -> Result<Value> {
-        let auth = self.require_session(session)?;
-        to_value(self.register_verify(&auth, &parse_body(body)?)?)
-    }
-
-    /// `authenticateOptions({email?})`.
-    pub fn authenticate_options_json(&self, email: Option<&str>) -> Result<Value> {
-        to_value(self.authenticate_options(email)?)
-    }
-
-    /// `authenticateVerify(body)`: `{userId, sessionId, token, setCookie, expiresAt}`.
-    pub fn authenticate_verify_json(&self, body: &str) -> Result<Value> {
-        let sign_in = self.authenticate_verify(&parse_body(body)?)?;
-        Ok(json!({
-            "userId": sign_in.user_id,
-            "sessionId": sign_in.session_id,
-            "token": sign_in.session.token,
-            "setCookie": sign_in.session.set_cookie,
-            "expiresAt": sign_in.session.session.expires_at,
-        }))
-    }
-
-    /// `listCredentials(session)`: newest first.
-    pub fn list_credentials_json(&self, session: &str) -> Result<Value> {
-        let auth = self.require_session(session)?;
-        to_value(self.list_credentials(&auth)?)
-    }
-
-    /// `renameCredential(session, id, name)`: the renamed credential.
-    pub fn rename_credential_json(&self, session: &str, id: &str, name: &str) -> Result<Value> {
-        let auth = self.require_session(session)?;
-        to_value(self.rename_credential(&auth, id, name)?)
-    }
-
-    /// `deleteCredential(session, id)`: `{deleted: true}`.
-    pub fn delete_credential_json(&self, session: &str, id: &str) -> Result<Value> {
-        let auth = self.require_session(session)?;
-        self.delete_credential(&auth, id)?;
-        Ok(json!({ "deleted": true }))
-    }
-
-    /// `users.create({email, name?})`.
-    pub fn create_user_json(&self, email: &str, name: Option<&str>) -> Result<Value> {
-        to_value(self.create_user(email, name)?)
-    }
-
-    /// `users.get(id)`: the user or `null`.
-    pub fn user_json(&self, id: &str) -> Result<Value> {
-        to_value(self.user(id)?)
-    }
-
-    /// `users.findByEmail(email)`: the user or `null`.
-    pub fn user_by_email_json(&self, email: &str) -> Result<Value> {
-        to_value(self.user_by_email(email)?)
-    }
-
-    /// `sessions.create(userId)`: `{token, setCookie, session}`.
-    pub fn create_session_json(&self, user_id: &str) -> Result<Value> {
-        Ok(new_session_json(&self.create_session(user_id)?))
-    }
-
-    /// `sessions.get(tokenOrCookieHeader)`: `{user, session}` or `null`.
-    pub fn session_json(&self, token_or_header: &str) -> Result<Value> {
-        Ok(match self.session(token_or_header)? {
-            Some(auth) => json!({ "user": auth.user(), "session": auth.session() }),
-            None => Value::Null,
-        })
-    }
 }

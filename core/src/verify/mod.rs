@@ -1,16 +1,23 @@
 //! Stateless verification: the registration (§7.1) and authentication (§7.2) ceremony checks with
-//! every expectation passed in explicitly. The passkey ceremonies use these with stored state;
-//! hosts that keep their own storage call them directly.
+//! every expectation passed in explicitly. The passkey ceremonies use these with their own state;
+//! hosts that keep their own storage call them directly, typed (here) or in JSON form ([`json`],
+//! what the bindings pass through).
+
+pub mod json;
+mod policy;
+
+pub use self::policy::AttestationPolicy;
 
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
+pub use crate::rp::{Origin, RpId};
 use crate::webauthn::attestation::AttestationObject;
-use crate::webauthn::attestation::ModelEvidence;
 pub use crate::webauthn::attestation::metadata::Metadata;
 pub use crate::webauthn::attestation::roots::{AnchorSource, TrustAnchor, TrustRoots};
 pub use crate::webauthn::attestation::{
     AttestationOptions, AttestationResult, AttestationTrust, AttestedAaguid, ReachedAnchor,
 };
+pub use crate::webauthn::client_data::Challenge;
 use crate::webauthn::client_data::{CeremonyType, ClientData, ClientDataExpectations};
 use crate::webauthn::response::{AuthenticationResponse, AuthenticationResponseJson, RegistrationResponse};
 use crate::webauthn::{AuthenticatorData, Check, CoseAlgorithm, CredentialPublicKey, Flags, sha256};
@@ -19,11 +26,11 @@ use crate::webauthn::{AuthenticatorData, Check, CoseAlgorithm, CredentialPublicK
 #[derive(Debug, Clone)]
 pub struct RegistrationExpectations<'a> {
     /// The challenge issued, base64url exactly as it appears in `clientDataJSON`.
-    pub challenge: &'a str,
+    pub challenge: &'a Challenge,
     /// Allowed origins (`https://example.com`, `http://localhost:3000`).
-    pub origins: &'a [String],
+    pub origins: &'a [Origin],
     /// The RP ID.
-    pub rp_id: &'a str,
+    pub rp_id: &'a RpId,
     /// Fail unless the UV flag is set (`userVerification: 'required'`).
     pub require_user_verification: bool,
     /// The algorithms offered in `pubKeyCredParams`; a credential with another one is refused.
@@ -31,18 +38,18 @@ pub struct RegistrationExpectations<'a> {
     /// Accept ceremonies run in a cross-origin iframe.
     pub allow_cross_origin: bool,
     /// With cross-origin allowed, the allowed top-level origins (empty = any).
-    pub top_origins: &'a [String],
+    pub top_origins: &'a [Origin],
 }
 
 /// What the relying party expects of an authentication response.
 #[derive(Debug, Clone)]
 pub struct AuthenticationExpectations<'a> {
     /// The challenge issued, base64url exactly as it appears in `clientDataJSON`.
-    pub challenge: &'a str,
+    pub challenge: &'a Challenge,
     /// Allowed origins.
-    pub origins: &'a [String],
+    pub origins: &'a [Origin],
     /// The RP ID.
-    pub rp_id: &'a str,
+    pub rp_id: &'a RpId,
     /// Fail unless the UV flag is set.
     pub require_user_verification: bool,
     /// The stored COSE public key of the credential.
@@ -52,7 +59,7 @@ pub struct AuthenticationExpectations<'a> {
     /// Accept ceremonies run in a cross-origin iframe.
     pub allow_cross_origin: bool,
     /// With cross-origin allowed, the allowed top-level origins (empty = any).
-    pub top_origins: &'a [String],
+    pub top_origins: &'a [Origin],
 }
 
 /// The facts established by a verified registration.
@@ -90,75 +97,6 @@ pub struct VerifiedAuthentication {
     pub flags: Flags,
     /// `userHandle` returned by the authenticator, if any.
     pub user_handle: Option<Vec<u8>>,
-}
-
-/// What attestation a relying party accepts (configuration `passkey.attestationPolicy`).
-///
-/// `allowed_aaguids` is matched against the model the attestation *proves* (an
-/// [`AttestedAaguid`]), never the one the authenticator merely claims: with it, only
-/// authenticators whose attestation names a listed model may register.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AttestationPolicy {
-    /// Refuse every registration whose attestation did not chain to a trusted root
-    /// (`none`, `self` and `unverified` included).
-    pub require_verified: bool,
-    /// If non-empty, only these authenticator models (AAGUIDs), attested, may register.
-    pub allowed_aaguids: Vec<[u8; 16]>,
-}
-
-impl AttestationPolicy {
-    /// Checks a verified registration against the policy and the metadata's status reports.
-    ///
-    /// A metadata status (REVOKED, a compromise) refuses the registration when it applies to any
-    /// model the attestation leaves possible: the proven one; every model that shares the root
-    /// the chain reached; or, when nothing is proven, the claimed one (an honest authenticator of
-    /// a revoked model says what it is; a dishonest one can claim anything, which is why nothing
-    /// but a proven model can pass `allowedAaguids`).
-    pub fn check(&self, registration: &VerifiedRegistration, metadata: Option<&Metadata>) -> Result<()> {
-        let refuse = |why: String| Err(Error::verification(Check::AttestationPolicy, why));
-        let attestation = &registration.attestation;
-        if let Some(metadata) = metadata {
-            let possible = match &attestation.model {
-                ModelEvidence::Attested(aaguid) => vec![*aaguid.bytes()],
-                ModelEvidence::OneOf(models) => models.clone(),
-                ModelEvidence::Unproven => vec![registration.aaguid],
-            };
-            if let Some(why) = possible.iter().find_map(|aaguid| metadata.refusal(aaguid)) {
-                return refuse(format!("attestation policy: {why}"));
-            }
-        }
-        if self.require_verified && attestation.trust != AttestationTrust::Verified {
-            return refuse(format!(
-                "attestation policy requires a verified attestation chain; this {} attestation is {}",
-                attestation.format,
-                attestation.trust.as_str()
-            ));
-        }
-        if !self.allowed_aaguids.is_empty() {
-            let claimed = crate::aaguid::format(&registration.aaguid);
-            match attestation.attested_aaguid() {
-                Some(attested) if self.allows(&attested) => {}
-                Some(_) => {
-                    return refuse(format!(
-                        "attestation policy: authenticator model {claimed} is not in allowedAaguids"
-                    ));
-                }
-                None => {
-                    return refuse(format!(
-                        "attestation policy: authenticator model {claimed} is not attested (allowedAaguids needs an \
-                         attestation that names the model: a verified chain whose certificate carries it, or a FIDO \
-                         metadata root of that model alone)"
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether a proven model is one of `allowed_aaguids`.
-    fn allows(&self, aaguid: &AttestedAaguid) -> bool {
-        self.allowed_aaguids.contains(aaguid.bytes())
-    }
 }
 
 /// Verifies a `RegistrationResponseJSON` (WebAuthn §7.1) with the default attestation options
@@ -316,8 +254,8 @@ fn check_assertion(
 }
 
 /// rpIdHash, UP and (if required) UV: §7.1 steps 13-15, §7.2 steps 15-17.
-fn check_rp_and_user(auth_data: &AuthenticatorData, rp_id: &str, require_uv: bool) -> Result<()> {
-    if auth_data.rp_id_hash != sha256(rp_id.as_bytes()) {
+fn check_rp_and_user(auth_data: &AuthenticatorData, rp_id: &RpId, require_uv: bool) -> Result<()> {
+    if auth_data.rp_id_hash != sha256(rp_id.as_str().as_bytes()) {
         return Err(Error::verification(Check::RpIdHash, "rpIdHash does not match the RP ID"));
     }
     if !auth_data.flags.user_present {

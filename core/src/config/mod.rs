@@ -1,0 +1,434 @@
+//! Configuration (DESIGN §2): the same names in every language, validated once at start-up into
+//! [`Settings`], whose fields can only hold checked values.
+//!
+//! JSON keys are camelCase as the JavaScript API documents them; snake_case spellings are accepted
+//! too, for Python and C. Unknown keys are refused: a misspelt `rpID` silently ignored would give a
+//! server that fails every ceremony.
+
+mod attestation;
+mod database;
+mod rate_limit;
+#[cfg(test)]
+mod tests;
+
+use serde::Deserialize;
+use url::Url;
+
+pub use self::attestation::{AttestationPolicyConfig, AttestationRootConfig, MetadataConfig, SafetyNetConfig};
+pub use self::database::{DEFAULT_POOL_SIZE, Database, DatabaseConfig};
+pub use self::rate_limit::{RateLimit, RateLimitConfig};
+use crate::error::{Error, Result, clipped};
+use crate::rp::{Origin, RpId};
+use crate::verify::{AttestationOptions, AttestationPolicy};
+use crate::webauthn::CoseAlgorithm;
+use crate::webauthn::algorithms::{DEFAULT_ALGORITHMS, parse_algorithms};
+use crate::webauthn::options::{AttestationConveyance, UserVerification};
+
+/// Configuration as the host writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    /// Where data lives. Default: SQLite `file:kavach.db`.
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    /// At least 32 bytes. Keys the challenge MACs (HKDF, one key per purpose).
+    pub secret: String,
+    /// Earlier secrets, still accepted when verifying challenges issued under them, never used
+    /// for issuing: rotate by moving `secret` here and setting a new one. Each at least 32 bytes.
+    #[serde(default, alias = "previous_secrets")]
+    pub previous_secrets: Vec<String>,
+    /// The public URL of the auth server: its origin is the default allowed origin, and `https`
+    /// turns on `Secure` cookies.
+    #[serde(alias = "base_url")]
+    pub base_url: String,
+    /// Path prefix of every route. Default `/auth`.
+    #[serde(default, alias = "base_path")]
+    pub base_path: Option<String>,
+    /// Session lifetime.
+    #[serde(default)]
+    pub session: SessionConfig,
+    /// Passkey options (the `passkey({...})` plugin).
+    #[serde(default)]
+    pub passkey: Option<PasskeyConfig>,
+    /// Plugins as the JavaScript API passes them: `[{ "id": "passkey", ...options }]`.
+    #[serde(default)]
+    pub plugins: Vec<PluginConfig>,
+    /// Per-client rate limit on the routes that need no session. Off unless given.
+    #[serde(default, alias = "rate_limit")]
+    pub rate_limit: Option<RateLimitConfig>,
+}
+
+/// `session`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Seconds. Default 7 days.
+    #[serde(default = "default_max_age", alias = "max_age")]
+    pub max_age: u64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self { max_age: default_max_age() }
+    }
+}
+
+fn default_max_age() -> u64 {
+    7 * 24 * 3600
+}
+
+/// One entry of `plugins`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "id", rename_all = "lowercase", deny_unknown_fields)]
+pub enum PluginConfig {
+    /// `passkey({...})`.
+    Passkey(PasskeyConfig),
+}
+
+/// Passkey options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PasskeyConfig {
+    /// Shown by the browser when creating a passkey.
+    #[serde(alias = "rp_name")]
+    pub rp_name: String,
+    /// The RP ID: a registrable suffix of every allowed origin's host.
+    #[serde(alias = "rp_id")]
+    pub rp_id: String,
+    /// Allowed origins; default the origin of `baseUrl`.
+    #[serde(default)]
+    pub origin: Option<OneOrMany>,
+    /// Ceremony timeout in milliseconds, 1 000 ..= 600 000. Default 60 000.
+    #[serde(default)]
+    pub timeout: Option<u64>,
+    /// `none` (default), `indirect` or `direct`.
+    #[serde(default)]
+    pub attestation: Option<String>,
+    /// `required`, `preferred` (default) or `discouraged`.
+    #[serde(default, alias = "user_verification")]
+    pub user_verification: Option<String>,
+    /// Let every user delete their last passkey (the host has other ways in). Default false; a
+    /// per-user flag can allow it too.
+    #[serde(default, alias = "allow_deleting_last_passkey")]
+    pub allow_deleting_last_passkey: bool,
+    /// What attestation is acceptable. Default: any (recorded, never refused).
+    #[serde(default, alias = "attestation_policy")]
+    pub attestation_policy: Option<AttestationPolicyConfig>,
+    /// Extra attestation trust anchors, added to the bundled vendor roots.
+    #[serde(default, alias = "attestation_roots")]
+    pub attestation_roots: Vec<AttestationRootConfig>,
+    /// Use the bundled vendor roots (Apple, Google, GlobalSign, Microsoft TPM). Default true.
+    #[serde(default, alias = "bundled_attestation_roots")]
+    pub bundled_attestation_roots: Option<bool>,
+    /// A FIDO Metadata Service (MDS3) BLOB on disk.
+    #[serde(default)]
+    pub metadata: Option<MetadataConfig>,
+    /// `android-safetynet` options.
+    #[serde(default, alias = "android_safety_net")]
+    pub android_safety_net: Option<SafetyNetConfig>,
+    /// Deprecated, no effect: challenges are stateless, so there is nothing outstanding to cap
+    /// (`rateLimit` limits floods). Accepted, with a warning, so existing configurations start.
+    #[serde(default, alias = "max_outstanding_challenges")]
+    pub max_outstanding_challenges: Option<serde::de::IgnoredAny>,
+    /// The signature algorithms offered in `pubKeyCredParams`, by IANA name, most preferred
+    /// first (`["ML-DSA-44", "ES256"]`). Default: every algorithm kavach verifies, classic ones
+    /// first ([`crate::webauthn::algorithms`]). A credential of another algorithm is refused.
+    #[serde(default)]
+    pub algorithms: Option<Vec<serde_json::Value>>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One.
+    One(String),
+    /// Many.
+    Many(Vec<String>),
+}
+
+/// Validated settings. Construct with [`Settings::from_config`].
+#[derive(Clone)]
+pub struct Settings {
+    pub(crate) database: Database,
+    pub(crate) pool_size: u32,
+    pub(crate) secret: Vec<u8>,
+    pub(crate) previous_secrets: Vec<Vec<u8>>,
+    pub(crate) base_path: String,
+    pub(crate) secure_cookies: bool,
+    pub(crate) session_max_age: u64,
+    pub(crate) rp_name: String,
+    pub(crate) rp_id: RpId,
+    /// Serialized origins (`scheme://host[:port]`) accepted in client data.
+    pub(crate) origins: Vec<Origin>,
+    /// Origins accepted in the `Origin` header of state-changing requests: the WebAuthn origins
+    /// plus the origin of `baseUrl`.
+    pub(crate) request_origins: Vec<Origin>,
+    pub(crate) timeout_ms: u32,
+    pub(crate) attestation: AttestationConveyance,
+    pub(crate) user_verification: UserVerification,
+    pub(crate) allow_deleting_last_passkey: bool,
+    pub(crate) attestation_options: AttestationOptions,
+    pub(crate) attestation_policy: AttestationPolicy,
+    pub(crate) rate_limit: Option<RateLimit>,
+    /// What start-up should warn about (deprecated options, a stale metadata BLOB): logged when
+    /// an instance is created.
+    pub(crate) warnings: Vec<String>,
+    /// `passkey.algorithms`: offered in this order, and the only ones a registration may use.
+    pub(crate) algorithms: Vec<CoseAlgorithm>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("Settings")
+            .field("database", &self.database)
+            .field("base_path", &self.base_path)
+            .field("rp_id", &self.rp_id)
+            .field("origins", &self.origins)
+            .finish_non_exhaustive()
+    }
+}
+
+const MIN_SECRET_BYTES: usize = 32;
+/// Longest configuration error message, in characters.
+const MAX_MESSAGE_CHARS: usize = 300;
+const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1_000..=600_000;
+const MAX_SESSION_SECONDS: u64 = 400 * 24 * 3600; // browsers cap cookie lifetime at 400 days
+
+impl Settings {
+    /// Parses and validates a JSON configuration.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let config: Config = serde_json::from_str(json)
+            .map_err(|err| Error::config(format!("configuration is not valid: {}", clipped(err, 200))))?;
+        Self::from_config(config)
+    }
+
+    /// Validates a configuration.
+    pub fn from_config(config: Config) -> Result<Self> {
+        // Messages quote the offending value: keep them readable however long it was.
+        Self::validate(config).map_err(|err| match err.message().chars().count() > MAX_MESSAGE_CHARS {
+            true => Error::config(clipped(err.message(), MAX_MESSAGE_CHARS)),
+            false => err,
+        })
+    }
+
+    fn validate(config: Config) -> Result<Self> {
+        let (database, pool_size) = database::database_settings(&config.database)?;
+        if config.secret.len() < MIN_SECRET_BYTES {
+            return Err(Error::config(format!(
+                "secret must be at least {MIN_SECRET_BYTES} bytes (got {}); generate one with `openssl rand -base64 32`",
+                config.secret.len()
+            )));
+        }
+        if let Some((index, short)) =
+            config.previous_secrets.iter().enumerate().find(|(_, s)| s.len() < MIN_SECRET_BYTES)
+        {
+            return Err(Error::config(format!(
+                "previousSecrets[{index}] must be at least {MIN_SECRET_BYTES} bytes (got {})",
+                short.len()
+            )));
+        }
+        let mut warnings = Vec::new();
+        let base_url = Url::parse(&config.base_url)
+            .map_err(|_| Error::config(format!("baseUrl '{}' is not a valid URL", config.base_url)))?;
+        let base_origin = Origin::of_url(&base_url).map_err(|e| Error::config(e.named("baseUrl")))?;
+        let base_path = normalize_base_path(config.base_path.as_deref().unwrap_or("/auth"))?;
+        if !(60..=MAX_SESSION_SECONDS).contains(&config.session.max_age) {
+            return Err(Error::config("session.maxAge must be between 60 seconds and 400 days"));
+        }
+
+        let mut passkeys: Vec<PasskeyConfig> = config.passkey.into_iter().collect();
+        passkeys.extend(config.plugins.into_iter().map(|PluginConfig::Passkey(p)| p));
+        let passkey = match passkeys.len() {
+            1 => passkeys.remove(0),
+            0 => {
+                return Err(Error::config(
+                    "the passkey plugin is not configured (plugins: [passkey({ rpName, rpId })])",
+                ));
+            }
+            _ => return Err(Error::config("the passkey plugin is configured more than once")),
+        };
+
+        if passkey.rp_name.trim().is_empty() {
+            return Err(Error::config("passkey.rpName must not be empty"));
+        }
+        let rp_id = RpId::parse(&passkey.rp_id).map_err(|e| Error::config(e.named("passkey.rpId")))?;
+        let origin = |text: &String| Origin::parse(text).map_err(|e| Error::config(e.named("origin")));
+        let origins = match &passkey.origin {
+            None => vec![base_origin.clone()],
+            Some(OneOrMany::One(one)) => vec![origin(one)?],
+            Some(OneOrMany::Many(many)) if many.is_empty() => {
+                return Err(Error::config("passkey.origin must list at least one origin"));
+            }
+            Some(OneOrMany::Many(many)) => many.iter().map(origin).collect::<Result<_>>()?,
+        };
+        if let Some(uncovered) = origins.iter().find(|o| !rp_id.covers(o)) {
+            return Err(Error::config(format!(
+                "passkey.rpId '{rp_id}' is not a registrable suffix of the host of origin '{uncovered}'"
+            )));
+        }
+        let timeout = passkey.timeout.unwrap_or(60_000);
+        if !TIMEOUT_RANGE_MS.contains(&timeout) {
+            return Err(Error::config("passkey.timeout must be between 1000 and 600000 milliseconds"));
+        }
+        let attestation = match passkey.attestation.as_deref().unwrap_or("none") {
+            "none" => AttestationConveyance::None,
+            "indirect" => AttestationConveyance::Indirect,
+            "direct" => AttestationConveyance::Direct,
+            other => {
+                return Err(Error::config(format!(
+                    "passkey.attestation must be 'none', 'indirect' or 'direct', not '{other}'"
+                )));
+            }
+        };
+        let user_verification = match passkey.user_verification.as_deref().unwrap_or("preferred") {
+            "required" => UserVerification::Required,
+            "preferred" => UserVerification::Preferred,
+            "discouraged" => UserVerification::Discouraged,
+            other => {
+                return Err(Error::config(format!(
+                    "passkey.userVerification must be 'required', 'preferred' or 'discouraged', not '{other}'"
+                )));
+            }
+        };
+
+        let (attestation_options, attestation_policy) = attestation::attestation_settings(&passkey, &mut warnings)?;
+        if attestation == AttestationConveyance::None
+            && (attestation_policy.require_verified || !attestation_policy.allowed_aaguids.is_empty())
+        {
+            return Err(Error::config(
+                "passkey.attestationPolicy needs passkey.attestation 'direct' or 'indirect': with 'none' browsers \
+                 send no attestation to check",
+            ));
+        }
+        if passkey.max_outstanding_challenges.is_some() {
+            warnings.push(
+                "passkey.maxOutstandingChallenges is deprecated and has no effect: challenges are stateless, so \
+                 options requests store nothing (use rateLimit to limit floods)"
+                    .to_owned(),
+            );
+        }
+        let rate_limit = rate_limit::rate_limit_settings(config.rate_limit.as_ref())?;
+        let algorithms = algorithm_settings(passkey.algorithms.as_deref())?;
+
+        let mut request_origins = origins.clone();
+        if !request_origins.contains(&base_origin) {
+            request_origins.push(base_origin);
+        }
+        Ok(Self {
+            database,
+            pool_size,
+            secret: config.secret.into_bytes(),
+            previous_secrets: config.previous_secrets.into_iter().map(String::into_bytes).collect(),
+            base_path,
+            secure_cookies: base_url.scheme() == "https",
+            session_max_age: config.session.max_age,
+            rp_name: passkey.rp_name,
+            rp_id,
+            origins,
+            request_origins,
+            timeout_ms: timeout as u32,
+            attestation,
+            user_verification,
+            allow_deleting_last_passkey: passkey.allow_deleting_last_passkey,
+            attestation_options,
+            attestation_policy,
+            rate_limit,
+            warnings,
+            algorithms,
+        })
+    }
+
+    /// What start-up warns about (deprecated options, a stale metadata BLOB); an instance logs
+    /// these when it is created.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// `passkey.algorithms`: the algorithms offered, most preferred first.
+    pub fn algorithms(&self) -> &[CoseAlgorithm] {
+        &self.algorithms
+    }
+
+    /// The per-client rate limit, if enabled.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
+    }
+
+    /// How attestation statements are verified (trust anchors, metadata, format options). The
+    /// verification time is always the instance's clock.
+    pub fn attestation(&self) -> &AttestationOptions {
+        &self.attestation_options
+    }
+
+    /// Mutable [`Settings::attestation`]: how a host (or a test) installs roots or a metadata
+    /// BLOB that configuration cannot express, before creating the instance.
+    pub fn attestation_mut(&mut self) -> &mut AttestationOptions {
+        &mut self.attestation_options
+    }
+
+    /// The attestation policy.
+    pub fn attestation_policy(&self) -> &AttestationPolicy {
+        &self.attestation_policy
+    }
+
+    /// Mutable [`Settings::attestation_policy`].
+    pub fn attestation_policy_mut(&mut self) -> &mut AttestationPolicy {
+        &mut self.attestation_policy
+    }
+
+    /// The RP ID.
+    pub fn rp_id(&self) -> &RpId {
+        &self.rp_id
+    }
+
+    /// The allowed WebAuthn origins.
+    pub fn origins(&self) -> &[Origin] {
+        &self.origins
+    }
+
+    /// The route prefix, e.g. `/auth`.
+    pub fn base_path(&self) -> &str {
+        &self.base_path
+    }
+
+    /// Whether kavach serves this request path (query string allowed): it is `basePath` or below.
+    /// Framework adapters use this to pass other requests on (`next()` in Express).
+    pub fn handles_path(&self, path: &str) -> bool {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        path == self.base_path || self.route_path(path).is_some()
+    }
+
+    /// The path relative to `basePath` (always starting with `/`), without the query string.
+    pub(crate) fn route_path<'a>(&self, path: &'a str) -> Option<&'a str> {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        path.strip_prefix(self.base_path.as_str()).filter(|rest| rest.starts_with('/'))
+    }
+
+    /// The database.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// `database.poolSize`: the most connections a PostgreSQL store opens.
+    pub fn database_pool_size(&self) -> u32 {
+        self.pool_size
+    }
+}
+
+/// `passkey.algorithms`: IANA names, validated (docs/algorithms.md); default every algorithm.
+fn normalize_base_path(path: &str) -> Result<String> {
+    let trimmed = path.trim_end_matches('/');
+    if !path.starts_with('/') || path.contains(['?', '#', ' ']) || path.contains("//") {
+        return Err(Error::config(format!("basePath '{path}' must be an absolute path such as /auth")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn algorithm_settings(names: Option<&[serde_json::Value]>) -> Result<Vec<CoseAlgorithm>> {
+    match names {
+        None => Ok(DEFAULT_ALGORITHMS.to_vec()),
+        Some(names) => parse_algorithms(names, "passkey.algorithms", Error::config),
+    }
+}

@@ -1,0 +1,100 @@
+//! The host API (DESIGN §4) in JSON form, shared by every binding so that each one only passes
+//! strings through: bodies come in as JSON text (refused over 64 KiB, like the router), results go
+//! out as JSON values with the documented camelCase names.
+//!
+//! `session` arguments are a token, a `Cookie` header value or `Bearer <token>`.
+
+use serde_json::{Value, json};
+
+use super::{Kavach, NewSession};
+use crate::error::{Error, Result};
+use crate::http::json_object;
+use crate::passkey::RegisterOptionsRequest;
+
+fn to_value(value: impl serde::Serialize) -> Result<Value> {
+    serde_json::to_value(value).map_err(Error::internal)
+}
+
+/// `{token, setCookie, session: {id, userId, expiresAt}}`: the one place a token is handed out.
+fn new_session_json(session: &NewSession) -> Value {
+    json!({ "token": session.token, "setCookie": session.set_cookie, "session": session.session })
+}
+
+impl Kavach {
+    /// `registerOptions(session, body?)`.
+    pub fn register_options_json(&self, session: &str, body: &str) -> Result<Value> {
+        let auth = self.require_session(session)?;
+        let request = RegisterOptionsRequest::from_value(json_object(body.as_bytes())?)?;
+        to_value(self.register_options(&auth, &request)?)
+    }
+
+    /// `registerVerify(session, body)`: the stored credential.
+    pub fn register_verify_json(&self, session: &str, body: &str) -> Result<Value> {
+        let auth = self.require_session(session)?;
+        to_value(self.register_verify(&auth, &json_object(body.as_bytes())?)?)
+    }
+
+    /// `authenticateOptions({email?})`.
+    pub fn authenticate_options_json(&self, email: Option<&str>) -> Result<Value> {
+        to_value(self.authenticate_options(email)?)
+    }
+
+    /// `authenticateVerify(body)`: `{userId, sessionId, token, setCookie, expiresAt}`.
+    pub fn authenticate_verify_json(&self, body: &str) -> Result<Value> {
+        let sign_in = self.authenticate_verify(&json_object(body.as_bytes())?)?;
+        Ok(json!({
+            "userId": sign_in.user_id,
+            "sessionId": sign_in.session_id,
+            "token": sign_in.session.token,
+            "setCookie": sign_in.session.set_cookie,
+            "expiresAt": sign_in.session.session.expires_at,
+        }))
+    }
+
+    /// `listCredentials(session)`: newest first.
+    pub fn list_credentials_json(&self, session: &str) -> Result<Value> {
+        let auth = self.require_session(session)?;
+        to_value(self.list_credentials(&auth)?)
+    }
+
+    /// `renameCredential(session, id, name)`: the renamed credential.
+    pub fn rename_credential_json(&self, session: &str, id: &str, name: &str) -> Result<Value> {
+        let auth = self.require_session(session)?;
+        to_value(self.rename_credential(&auth, id, name)?)
+    }
+
+    /// `deleteCredential(session, id)`: `{deleted: true}`.
+    pub fn delete_credential_json(&self, session: &str, id: &str) -> Result<Value> {
+        let auth = self.require_session(session)?;
+        self.delete_credential(&auth, id)?;
+        Ok(json!({ "deleted": true }))
+    }
+
+    /// `users.create({email, name?})`.
+    pub fn create_user_json(&self, email: &str, name: Option<&str>) -> Result<Value> {
+        to_value(self.create_user(email, name)?)
+    }
+
+    /// `users.get(id)`: the user or `null`.
+    pub fn user_json(&self, id: &str) -> Result<Value> {
+        to_value(self.user(id)?)
+    }
+
+    /// `users.findByEmail(email)`: the user or `null`.
+    pub fn user_by_email_json(&self, email: &str) -> Result<Value> {
+        to_value(self.user_by_email(email)?)
+    }
+
+    /// `sessions.create(userId)`: `{token, setCookie, session}`.
+    pub fn create_session_json(&self, user_id: &str) -> Result<Value> {
+        Ok(new_session_json(&self.create_session(user_id)?))
+    }
+
+    /// `sessions.get(tokenOrCookieHeader)`: `{user, session}` or `null`.
+    pub fn session_json(&self, token_or_header: &str) -> Result<Value> {
+        Ok(match self.session(token_or_header)? {
+            Some(auth) => json!({ "user": auth.user(), "session": auth.session() }),
+            None => Value::Null,
+        })
+    }
+}

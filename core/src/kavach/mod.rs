@@ -1,0 +1,161 @@
+//! [`Kavach`]: one configured instance, holding the settings, the store and the clock, and the
+//! host-application API around the ceremonies (users and sessions, DESIGN §4).
+
+mod json;
+mod sessions;
+mod users;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub(crate) use self::sessions::unauthorized;
+pub(crate) use self::users::validate_display_name;
+use crate::config::{Database, Settings};
+use crate::error::Result;
+use crate::limits::RateLimiter;
+use crate::passkey::{ChallengeKeys, FakeCredentials};
+use crate::random;
+use crate::store::{SessionRecord, SqliteStore, Store, UserRecord};
+use crate::time;
+
+/// The source of "now" in Unix milliseconds. Replaceable so tests can move time.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// A configured kavach instance. Cheap to share: wrap it in an `Arc` and call it from any thread.
+pub struct Kavach {
+    pub(crate) settings: Settings,
+    pub(crate) store: Box<dyn Store>,
+    clock: Clock,
+    /// Keys that MAC challenges and bind them to a user, derived from `secret` (and
+    /// `previousSecrets`, for verifying only).
+    pub(crate) challenge_keys: ChallengeKeys,
+    /// The anti-enumeration fakes, keyed by the database's instance key.
+    pub(crate) fake_credentials: FakeCredentials,
+    pub(crate) rate_limiter: Option<RateLimiter>,
+}
+
+/// `kavach_keys` purpose of the anti-enumeration key.
+const FAKE_CREDENTIALS_KEY: &str = "fake-credentials";
+
+/// A user as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Account id.
+    pub id: String,
+    /// Email.
+    pub email: String,
+    /// Display name.
+    pub name: Option<String>,
+}
+
+/// A signed-in request's session and user, as resolved from a token.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub(crate) session: SessionRecord,
+    pub(crate) user: UserRecord,
+}
+
+/// A session as the API shows it (never the token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// Session id.
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// Expiry, ISO-8601 UTC.
+    pub expires_at: String,
+}
+
+/// A newly created session: the token is shown exactly once, here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// The session.
+    pub session: SessionInfo,
+    /// The bearer token (also inside `set_cookie`).
+    pub token: String,
+    /// The `Set-Cookie` header value.
+    pub set_cookie: String,
+}
+
+impl Authenticated {
+    /// The user.
+    pub fn user(&self) -> User {
+        User::from(&self.user)
+    }
+
+    /// The session.
+    pub fn session(&self) -> SessionInfo {
+        SessionInfo::from(&self.session)
+    }
+}
+
+impl From<&UserRecord> for User {
+    fn from(record: &UserRecord) -> Self {
+        Self { id: record.id.clone(), email: record.email.clone(), name: record.name.clone() }
+    }
+}
+
+impl From<&SessionRecord> for SessionInfo {
+    fn from(record: &SessionRecord) -> Self {
+        Self { id: record.id.clone(), user_id: record.user_id.clone(), expires_at: time::iso8601(record.expires_at) }
+    }
+}
+
+impl Kavach {
+    /// Opens the configured database (running migrations) and returns a ready instance. A
+    /// database that cannot be opened, reached or migrated is `INVALID_CONFIG` naming where it is
+    /// (never a password).
+    pub fn new(settings: Settings) -> Result<Self> {
+        let store: Box<dyn Store> = match settings.database() {
+            Database::Sqlite(url) => Box::new(SqliteStore::open(url)?),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(url) => Box::new(crate::store::PostgresStore::open(url, settings.database_pool_size())?),
+            #[cfg(not(feature = "postgres"))]
+            Database::Postgres(_) => {
+                return Err(Error::config(
+                    "database.provider 'postgres' is not available: kavach-core was built without its `postgres` feature",
+                ));
+            }
+        };
+        Self::with_store(settings, store)
+    }
+
+    /// Parses, validates and opens a JSON configuration (DESIGN §2).
+    pub fn from_json(config: &str) -> Result<Self> {
+        Self::new(Settings::from_json(config)?)
+    }
+
+    /// An instance over a store of the host's choosing. Reads (creating on first use) the
+    /// database's instance key; a store that cannot is `INTERNAL`.
+    pub fn with_store(settings: Settings, store: Box<dyn Store>) -> Result<Self> {
+        let fake_key = store.instance_key(FAKE_CREDENTIALS_KEY, &random::random_bytes::<32>())?;
+        for warning in settings.warnings() {
+            crate::log::warning(warning);
+        }
+        Ok(Self {
+            challenge_keys: ChallengeKeys::new(&settings.secret, &settings.previous_secrets),
+            fake_credentials: FakeCredentials::new(&fake_key),
+            rate_limiter: settings.rate_limit.map(RateLimiter::new),
+            settings,
+            store,
+            clock: Arc::new(time::now_ms),
+        })
+    }
+
+    /// Replaces the clock (tests move time with it).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The validated settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
