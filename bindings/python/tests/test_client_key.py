@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from kavachos import Kavach, RetryLaterError, create_kavach
-from kavachos.plugins import passkey
+from kavach_passkeys import Kavach, RetryLaterError, create_kavach
+from kavach_passkeys.plugins import passkey
 
 from conftest import ORIGIN, config
 

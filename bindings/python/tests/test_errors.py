@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
-import kavachos
-from kavachos import (
+import kavach_passkeys
+from kavach_passkeys import (
     ConflictError,
     InternalError,
     InvalidRequestError,
@@ -104,5 +104,5 @@ def test_non_json_body_is_invalid_request(kavach: Kavach) -> None:
 
 
 def test_public_names_are_exported() -> None:
-    for name in kavachos.__all__:
-        assert hasattr(kavachos, name), name
+    for name in kavach_passkeys.__all__:
+        assert hasattr(kavach_passkeys, name), name

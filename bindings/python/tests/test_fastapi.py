@@ -10,7 +10,7 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from kavachos import CurrentSession, Kavach
+from kavach_passkeys import CurrentSession, Kavach
 
 from authenticator import SoftAuthenticator
 from conftest import ORIGIN
@@ -114,7 +114,7 @@ def test_errors_status_codes_and_limits_come_from_the_core(client: TestClient) -
 
 
 def test_router_honours_a_custom_base_path() -> None:
-    from kavachos import create_kavach
+    from kavach_passkeys import create_kavach
 
     from conftest import config
 

@@ -1,5 +1,5 @@
 """The FastAPI adapter: the routes under basePath, as plain ASGI routes served by
-:class:`~kavachos._asgi.KavachASGI` (method, path, headers, client address and at most 64 KiB + 1
+:class:`~kavach_passkeys._asgi.KavachASGI` (method, path, headers, client address and at most 64 KiB + 1
 body bytes to the core router; its status, headers, cookies and body back); and the
 ``current_session`` dependency, which asks the core's ``GET /session`` route. No route, status
 code or message is decided here.
@@ -19,16 +19,51 @@ from typing import TYPE_CHECKING, cast
 
 from fastapi import APIRouter, HTTPException
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ._asgi import KavachASGI, client_key
 from ._offload import Runner
+from .errors import KavachError, from_native
 from .types import CurrentSession
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from ._kavach import Kavach
 
-__all__ = ["router", "session_dependency"]
+__all__ = ["KavachHTTPException", "add_exception_handlers", "router", "session_dependency"]
+
+
+class KavachHTTPException(HTTPException):
+    """What ``Depends(kavach.current_session)`` raises when there is no live session: the
+    core's answer (401 ``UNAUTHORIZED``, or 500 ``INTERNAL`` if the database is down) as an
+    ``HTTPException``. ``error`` is the :class:`~kavach_passkeys.KavachError`; ``detail`` is its
+    ``{"error", "code"}`` body, so even an app without kavach's exception handlers answers the
+    right status. With them (``kavach.add_exception_handlers(app)``) the body is exactly the
+    router's ``{"error": ..., "code": ...}``."""
+
+    def __init__(self, error: KavachError, headers: dict[str, str]) -> None:
+        super().__init__(status_code=error.status, detail=error.to_json(), headers=headers)
+        self.error = error
+
+
+def add_exception_handlers(app: Starlette) -> None:
+    """``kavach.add_exception_handlers(app)``: the app answers every ``KavachError`` raised in its
+    routes (``USER_EXISTS`` from ``kavach.users.create``, ...) and the session dependency's
+    refusals as the router does: the error's status, ``{"error": message, "code": CODE}``,
+    ``Cache-Control: no-store`` and, for ``RATE_LIMITED`` / ``TOO_MANY_CHALLENGES``,
+    ``Retry-After``."""
+    app.add_exception_handler(KavachError, _kavach_error_response)
+    app.add_exception_handler(KavachHTTPException, _kavach_error_response)
+
+
+async def _kavach_error_response(request: Request, exc: Exception) -> Response:
+    error = exc.error if isinstance(exc, KavachHTTPException) else cast(KavachError, exc)
+    headers = {"cache-control": "no-store"}
+    if error.retry_after is not None:
+        headers["retry-after"] = str(error.retry_after)
+    return JSONResponse(error.to_json(), status_code=error.status, headers=headers)
 
 
 def router(kavach: Kavach) -> APIRouter:
@@ -52,11 +87,19 @@ def session_dependency(kavach: Kavach) -> Callable[[Request], Awaitable[CurrentS
         headers = [
             (name, value) for name, value in request.scope["headers"] if name in (b"authorization", b"cookie")
         ]
-        status, _, body = await runner.handle_asgi(
+        status, out_headers, body = await runner.handle_asgi(
             "GET", session_path, headers, b"", client_key(request.scope)
         )
         if status != 200:
-            raise HTTPException(status_code=status, detail=json.loads(body))
+            answer = json.loads(body)
+            retry_after = next((int(value) for name, value in out_headers if name.lower() == b"retry-after"), None)
+            error = from_native(answer["code"], status, answer["error"], retry_after)
+            passed_on = {
+                name.decode("latin-1"): value.decode("latin-1")
+                for name, value in out_headers
+                if name.lower() not in (b"content-type", b"content-length")
+            }
+            raise KavachHTTPException(error, passed_on)
         return cast(CurrentSession, json.loads(body))
 
     return current_session
