@@ -21,7 +21,9 @@ pub struct Config {
     /// Where data lives. Default: SQLite `file:kavach.db`.
     #[serde(default)]
     pub database: DatabaseConfig,
-    /// At least 32 bytes. Seeds the anti-enumeration fake credentials.
+    /// At least 32 bytes. Seeds the anti-enumeration fake credentials. Absent or `null` is
+    /// read as empty, so that it gets the "secret is required" message rather than serde's.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub secret: String,
     /// The public URL of the auth server: its origin is the default allowed origin, and `https`
     /// turns on `Secure` cookies.
@@ -86,6 +88,11 @@ impl Default for DatabaseConfig {
 /// Default `database.poolSize`.
 pub const DEFAULT_POOL_SIZE: u32 = 8;
 const POOL_SIZE_RANGE: std::ops::RangeInclusive<u32> = 1..=100;
+
+/// A string that may also be absent or `null` (read as empty).
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
 
 fn default_provider() -> String {
     "sqlite".into()
@@ -320,8 +327,14 @@ const MAX_SESSION_SECONDS: u64 = 400 * 24 * 3600; // browsers cap cookie lifetim
 impl Settings {
     /// Parses and validates a JSON configuration.
     pub fn from_json(json: &str) -> Result<Self> {
-        let config: Config = serde_json::from_str(json)
-            .map_err(|err| Error::config(format!("configuration is not valid: {}", clipped(err, 200))))?;
+        let config: Config = serde_json::from_str(json).map_err(|err| {
+            // serde's position ("at line 1 column 199") points into JSON that a binding wrote,
+            // not into anything the host typed: leave it out.
+            let text = err.to_string();
+            let position = format!(" at line {} column {}", err.line(), err.column());
+            let text = text.strip_suffix(position.as_str()).unwrap_or(&text);
+            Error::config(format!("configuration is not valid: {}", clipped(text, 200)))
+        })?;
         Self::from_config(config)
     }
 
@@ -345,6 +358,11 @@ impl Settings {
         let pool_size = config.database.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
         if !POOL_SIZE_RANGE.contains(&pool_size) {
             return Err(Error::config(format!("database.poolSize must be between 1 and 100 (got {pool_size})")));
+        }
+        if config.secret.is_empty() {
+            return Err(Error::config(format!(
+                "secret is required: at least {MIN_SECRET_BYTES} bytes, e.g. the output of `openssl rand -base64 32`"
+            )));
         }
         if config.secret.len() < MIN_SECRET_BYTES {
             return Err(Error::config(format!(
@@ -810,6 +828,21 @@ mod tests {
             "passkey": {"rpName": "A", "rpId": "example.com"}})
         .to_string();
         assert!(error_of(&bad_age).contains("session.maxAge"));
+    }
+
+    #[test]
+    fn a_missing_secret_or_field_is_named_without_a_json_position() {
+        let passkey = serde_json::json!({"rpName": "A", "rpId": "localhost"});
+        for secret in [None, Some(serde_json::Value::Null), Some(serde_json::json!(""))] {
+            let mut json = serde_json::json!({"baseUrl": "http://localhost:3000", "passkey": passkey});
+            if let Some(secret) = secret {
+                json["secret"] = secret;
+            }
+            let message = error_of(&json.to_string());
+            assert!(message.starts_with("secret is required: at least 32 bytes"), "{message}");
+        }
+        let no_base_url = serde_json::json!({"secret": SECRET, "passkey": passkey}).to_string();
+        assert_eq!(error_of(&no_base_url), "configuration is not valid: missing field `baseUrl`");
     }
 
     #[test]
