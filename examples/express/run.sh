@@ -9,7 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-command -v node >/dev/null || { echo "node not found: install Node.js 20 or newer" >&2; exit 1; }
+command -v node >/dev/null || { echo "node not found: install Node.js 20.17 or newer" >&2; exit 1; }
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
 
 bash "$root/bindings/node/scripts/build.sh" >&2

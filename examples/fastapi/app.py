@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kavach_passkeys import KavachError, create_kavach
+from kavach_passkeys import create_kavach
 from kavach_passkeys.errors import kavach_error
 from kavach_passkeys.plugins import passkey
 from kavach_passkeys.types import DatabaseOptions
@@ -86,11 +86,9 @@ app = FastAPI(title="kavach demo", docs_url=None, redoc_url=None, openapi_url=No
 app.add_middleware(kavach.asgi)
 
 
-@app.exception_handler(KavachError)
-async def kavach_error_response(request: Request, exc: Exception) -> JSONResponse:
-    """Errors as the core shapes them: ``{error, code}`` with the right status."""
-    err = cast(KavachError, exc)
-    return JSONResponse(err.to_json(), status_code=err.status, headers={"cache-control": "no-store"})
+# KavachError raised by the routes below (USER_EXISTS from users.create, ...) answered as the core
+# shapes its errors: {error, code} with the right status.
+kavach.add_exception_handlers(app)
 
 
 @app.exception_handler(StarletteHTTPException)
