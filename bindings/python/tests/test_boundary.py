@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 
-from kavach_passkeys import InvalidRequestError, Kavach, verify_authentication_response, verify_registration_response
+from kavach_passkeys import (
+    InvalidRequestError,
+    Kavach,
+    verify_authentication_response,
+    verify_registration_response,
+)
 from kavach_passkeys.types import Flags, VerifiedAuthentication
 
 from authenticator import SoftAuthenticator, random_challenge

@@ -135,7 +135,7 @@ def test_rejects_values_that_are_not_json_naming_the_option() -> None:
         create_kavach(config(secret=...))
     assert caught.value.message == "options.secret is `...` (a placeholder): give it a value"
     with pytest.raises(ConfigError) as caught:
-        create_kavach(config(plugins=[passkey(rp_name="A", rp_id="localhost", timeout=float("inf"))]))
+        create_kavach(config(plugins=[{**passkey(rp_name="A", rp_id="localhost"), "timeout": float("inf")}]))
     assert caught.value.message == "options.plugins[0].timeout is inf, which JSON cannot represent"
 
 

@@ -20,8 +20,8 @@ for async frameworks. Failures raise :class:`KavachError` (``.code``, ``.status`
 from __future__ import annotations
 
 from ._http import HttpResponse
-from ._native import __version__
 from ._kavach import Kavach, Sessions, Users, create_kavach, create_kavach_async
+from ._native import __version__
 from ._verify import (
     verify_authentication_response,
     verify_authentication_response_async,

@@ -51,7 +51,9 @@ def _not_json_message(value: object, what: str, err: Exception) -> str:
     )
 
 
-def _first_non_json(value: object, where: str, seen: frozenset[int] = frozenset()) -> tuple[str, object] | None:
+def _first_non_json(
+    value: object, where: str, seen: frozenset[int] = frozenset()
+) -> tuple[str, object] | None:
     if isinstance(value, float) and not math.isfinite(value):
         return where, value
     if isinstance(value, _JSON_SCALARS):

@@ -92,7 +92,9 @@ def session_dependency(kavach: Kavach) -> Callable[[Request], Awaitable[CurrentS
         )
         if status != 200:
             answer = json.loads(body)
-            retry_after = next((int(value) for name, value in out_headers if name.lower() == b"retry-after"), None)
+            retry_after = next(
+                (int(value) for name, value in out_headers if name.lower() == b"retry-after"), None
+            )
             error = from_native(answer["code"], status, answer["error"], retry_after)
             passed_on = {
                 name.decode("latin-1"): value.decode("latin-1")

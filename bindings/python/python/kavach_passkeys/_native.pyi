@@ -26,10 +26,10 @@ _ResponseJSON = Union[dict[str, Any], str, bytes, bytearray]
 
 __all__ = [
     "COOKIE_NAME",
-    "__version__",
     "MAX_BODY_BYTES",
     "Completions",
     "KavachNative",
+    "__version__",
     "_panic_for_tests",
     "error_codes",
     "open",
