@@ -17,6 +17,8 @@ command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup
 (cd "$root" && cargo build --release -p kavach-ffi) >&2
 PKG_CONFIG_PATH="$(dirname "$(bash "$root/ffi/scripts/pkg-config.sh")")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 export PKG_CONFIG_PATH
+# shellcheck source=bindings/go/scripts/cgo-key.sh
+source "$root/bindings/go/scripts/cgo-key.sh"
 if [ ! -f "$root/examples/web/node_modules/@simplewebauthn/browser/esm/index.js" ]; then
   (cd "$root/examples/web" && npm ci --no-audit --no-fund --loglevel=error) >&2
 fi

@@ -70,6 +70,8 @@ took Python
 step "C: libkavach from dist/ through pkg-config, shared and static"
 tar -C "$work" -xzf "$dist/libkavach-$version-linux-x86_64-gnu.tar.gz"
 export PKG_CONFIG_PATH="$work/libkavach-$version-linux-x86_64-gnu/lib/pkgconfig"
+# shellcheck source=bindings/go/scripts/cgo-key.sh
+source "$root/bindings/go/scripts/cgo-key.sh"
 [ "$(pkg-config --modversion kavach)" = "$version" ]
 mkdir "$work/c"
 cd "$work/c"

@@ -12,6 +12,8 @@ step "build libkavach (release) and its pkg-config file"
 (cd "$root" && cargo build --release -p kavach-ffi)
 PKG_CONFIG_PATH="$(dirname "$(bash "$root/ffi/scripts/pkg-config.sh")")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 export PKG_CONFIG_PATH
+# shellcheck source=bindings/go/scripts/cgo-key.sh
+source "$root/bindings/go/scripts/cgo-key.sh"
 
 for dir in "$root/bindings/go" "$root/examples/go"; do
   cd "$dir"
