@@ -4,7 +4,8 @@
 // /vendor/simplewebauthn/.
 //
 // The page only reports what the person asked for: the background request behind passkey
-// autofill never shows an error. Every passkey prompt shows a waiting state with a Cancel button;
+// autofill never shows an error. An outcome is shown once the view shows it too (the list
+// reloaded, the signed-in panel up to date). Every passkey prompt shows a waiting state with a Cancel button;
 // deleting a passkey asks first.
 //
 // Test hook: `?autofill=off` keeps the page from starting conditional UI (passkey autofill) on
@@ -201,8 +202,8 @@ async function signUp() {
   const email = $('signup-email').value.trim();
   const name = $('signup-name').value.trim();
   const { user } = await api('POST', '/demo/signup', name ? { email, name } : { email });
-  showStatus('success', 'SIGNED_UP', `Welcome, ${user.name ?? user.email}! Now add a passkey so you can sign in later.`);
   await refresh();
+  showStatus('success', 'SIGNED_UP', `Welcome, ${user.name ?? user.email}! Now add a passkey so you can sign in later.`);
 }
 
 // ---- the waiting state: shown while the browser's passkey prompt is open --------------------
@@ -232,8 +233,8 @@ async function addPasskey() {
   const response = await prompt(() => startRegistration({ optionsJSON }));
   const { credential } = await api('POST', '/auth/passkey/register/verify', name ? { response, name } : { response });
   $('passkey-name').value = '';
-  showStatus('success', 'PASSKEY_ADDED', `Passkey "${credential.name}" added. You can sign in with it now.`);
   await loadPasskeys();
+  showStatus('success', 'PASSKEY_ADDED', `Passkey "${credential.name}" added. You can sign in with it now.`);
 }
 
 async function signIn(body) {
@@ -249,21 +250,20 @@ async function signIn(body) {
 
 async function finishSignIn(response) {
   await api('POST', '/auth/passkey/authenticate/verify', response);
-  showStatus('success', 'SIGNED_IN', 'Signed in with your passkey.');
   await refresh();
   showStatus('success', 'SIGNED_IN', `Signed in with your passkey as ${currentUser?.email ?? 'you'}.`);
 }
 
 async function signOut() {
   await api('POST', '/auth/sign-out');
-  showStatus('info', 'SIGNED_OUT', 'Signed out.');
   await refresh();
+  showStatus('info', 'SIGNED_OUT', 'Signed out.');
 }
 
 async function renamePasskey(id, name) {
   const { credential } = await api('PATCH', `/auth/passkey/credentials/${encodeURIComponent(id)}`, { name });
-  showStatus('success', 'RENAMED', `Passkey renamed to "${credential.name}".`);
   await loadPasskeys();
+  showStatus('success', 'RENAMED', `Passkey renamed to "${credential.name}".`);
 }
 
 /** Asks before deleting: resolves true when the person confirmed. */
@@ -281,8 +281,8 @@ function confirmDelete(name) {
 async function deletePasskey(id, name) {
   if (!(await confirmDelete(name))) return;
   await api('DELETE', `/auth/passkey/credentials/${encodeURIComponent(id)}`);
-  showStatus('success', 'DELETED', `Passkey "${name}" deleted.`);
   await loadPasskeys();
+  showStatus('success', 'DELETED', `Passkey "${name}" deleted.`);
 }
 
 // ---- conditional UI (passkeys in the email field's autofill) -----------------------------------
