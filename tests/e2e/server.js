@@ -35,10 +35,9 @@ export async function freePort() {
  * Starts `E2E_SERVER_CMD` on a free port with a fresh database and waits until it answers.
  * Returns `{ baseUrl, port, stop(), log() }`.
  */
-export async function startServer({ userVerification = 'preferred', attestation } = {}) {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
-  const env = {
+/** The server contract's environment: PORT, a fresh SQLite file in `dataDir`, the test secret. */
+function serverEnv(port, dataDir, { userVerification = 'preferred', attestation } = {}) {
+  return {
     ...process.env,
     PORT: String(port),
     DATABASE_URL: `file:${path.join(dataDir, 'kavach.db')}`,
@@ -47,6 +46,12 @@ export async function startServer({ userVerification = 'preferred', attestation 
     // Optional (servers that do not know it ignore it): the passkey plugin's `attestation`.
     ...(attestation ? { KAVACH_ATTESTATION: attestation } : {}),
   };
+}
+
+export async function startServer({ userVerification = 'preferred', attestation } = {}) {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
+  const env = serverEnv(port, dataDir, { userVerification, attestation });
   const started = Date.now();
   // detached: the server (and anything run.sh starts) gets its own process group, killed as one.
   const child = spawn('bash', ['-c', SERVER_CMD], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -116,12 +121,7 @@ export async function startServer({ userVerification = 'preferred', attestation 
  */
 export async function runUntilExit({ port, timeoutMs = START_TIMEOUT_MS }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    DATABASE_URL: `file:${path.join(dataDir, 'kavach.db')}`,
-    KAVACH_SECRET: 'e2e-test-secret-that-is-long-enough-0123456789',
-  };
+  const env = serverEnv(port, dataDir);
   const child = spawn('bash', ['-c', SERVER_CMD], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
