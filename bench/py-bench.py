@@ -1,10 +1,10 @@
-"""kavach through Python (kavachos) vs py_webauthn 3 (+ sqlite3), in one process, on the same
+"""kavach through Python (kavach_passkeys) vs py_webauthn 3 (+ sqlite3), in one process, on the same
 inputs. Run pinned to one core (run.sh does `taskset -c 0`).
 
     .venv/bin/python py-bench.py [--seconds S] [--fixtures .data/fixtures.json] [--json out.json]
 
 1. verify only (no storage): the same pre-signed ES256 assertions (bench/.data/fixtures.json,
-   made by gen-fixtures.mjs), stateless verifiers: kavachos.verify_authentication_response vs
+   made by gen-fixtures.mjs), stateless verifiers: kavach_passkeys.verify_authentication_response vs
    webauthn.verify_authentication_response. Both are synchronous; one call at a time.
 2. full sign-in with storage (authenticate options + verify, durable SQLite, a session row):
    kavach authenticate_options + authenticate_verify vs peers/pywebauthn_store.py. Each assertion
@@ -34,9 +34,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "peers"))
 
-import kavachos  # noqa: E402
+import kavach_passkeys  # noqa: E402
 import webauthn  # noqa: E402
-from kavachos.plugins import passkey  # noqa: E402
+from kavach_passkeys.plugins import passkey  # noqa: E402
 from pywebauthn_store import Peer, b64u, unb64u  # noqa: E402
 
 SECRET = "bench-secret-bench-secret-bench-secret!!"
@@ -192,10 +192,10 @@ def main() -> None:
         for c in cases
     ]
     for a, b in zip(k_in, p_in):
-        assert kavachos.verify_authentication_response(**a)["counter"] == 1
+        assert kavach_passkeys.verify_authentication_response(**a)["counter"] == 1
         assert webauthn.verify_authentication_response(**b).new_sign_count == 1
     n = len(cases)
-    k = throughput(lambda i: kavachos.verify_authentication_response(**k_in[i % n]), args.seconds)
+    k = throughput(lambda i: kavach_passkeys.verify_authentication_response(**k_in[i % n]), args.seconds)
     p = throughput(lambda i: webauthn.verify_authentication_response(**p_in[i % n]), args.seconds)
     report("verify only (ES256)", "sequential", k, p)
 
@@ -204,7 +204,7 @@ def main() -> None:
         kind = "tmpfs" if db_dir.startswith("/dev/shm") else "disk"
         tmp = tempfile.mkdtemp(prefix="kavach-bench-", dir=db_dir)
         try:
-            kavach = kavachos.create_kavach(
+            kavach = kavach_passkeys.create_kavach(
                 database={"provider": "sqlite", "url": f"file:{tmp}/kavach.db"},
                 secret=SECRET,
                 base_url=origin,

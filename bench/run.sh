@@ -13,7 +13,7 @@
 #   --quick: each bench runs a second or two (CI smoke run: keeps the scripts from rotting; the
 #            numbers are not measurements).
 # Installs what it needs (idempotent, stamped): the release Node binding, bench/node_modules
-# (npm ci, exact pins), bench/.venv (pip, exact pins, plus kavachos built from bindings/python).
+# (npm ci, exact pins), bench/.venv (pip, exact pins, plus kavach_passkeys built from bindings/python).
 # Environment: BENCH_DB_DIR (HTTP databases; /dev/shm), BENCH_SKIP (space-separated subset of
 # "criterion node python http" to skip).
 set -euo pipefail
@@ -52,7 +52,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$py" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
   echo "$want" > "$stamp"
 fi
-stamp="$here/.venv/.kavachos-sources"
+stamp="$here/.venv/.kavach-passkeys-sources"
 want="$(hash_of core/src core/Cargo.toml bindings/python/src bindings/python/python bindings/python/Cargo.toml bindings/python/pyproject.toml Cargo.lock)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "pip install bindings/python (release build)"
@@ -81,7 +81,7 @@ if [[ "$skip" != *" node "* ]]; then
   (cd "$here" && BENCH_DB_DIRS="$dbdirs" taskset -c 0 node node-bench.mjs --seconds $secs --json .data/node.json)
 fi
 if [[ "$skip" != *" python "* ]]; then
-  echo; echo "== Python: kavachos vs py_webauthn 3 (+ sqlite3), taskset -c 0"
+  echo; echo "== Python: kavach_passkeys vs py_webauthn 3 (+ sqlite3), taskset -c 0"
   (cd "$here" && BENCH_DB_DIRS="$dbdirs" taskset -c 0 "$py" py-bench.py --seconds $secs --json .data/python.json)
 fi
 if [[ "$skip" != *" http "* ]]; then

@@ -1,6 +1,6 @@
 package kavach
 
-// Config is the configuration of DESIGN §2, with the same names as every other language
+// Config is the configuration of docs/configuration.md, with the same names as every other language
 // (serialized camelCase). Only Secret, BaseURL and Passkey are required.
 type Config struct {
 	// Database: default SQLite "file:kavach.db".

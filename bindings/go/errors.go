@@ -28,7 +28,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("kavach: %s (%d): %s", e.Code, e.Status, e.Message)
 }
 
-// The stable error codes of the core (DESIGN §3), and the binding's own failures.
+// The stable error codes of the core (docs/http.md), and the binding's own failures.
 const (
 	CodeUnauthorized       = "UNAUTHORIZED"
 	CodeInvalidRequest     = "INVALID_REQUEST"

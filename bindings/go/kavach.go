@@ -3,9 +3,11 @@
 // (libkavach, include/kavach.h) and back, JSON results to Go structs, and error codes to
 // *Error. Routes, validation, cookies and status codes are the core's.
 //
-// Build libkavach first (from the repository root: cargo build --release -p kavach-ffi). cgo
-// links it from target/release, with an rpath there, and takes the header from include/.
-// Another location: CGO_CFLAGS=-I<dir with kavach.h> CGO_LDFLAGS="-L<libdir> -Wl,-rpath,<libdir>".
+// cgo finds libkavach through pkg-config (`kavach.pc`): set PKG_CONFIG_PATH to the
+// lib/pkgconfig directory of an unpacked libkavach tarball (scripts/package.sh writes it to
+// dist/), or, in a kavach checkout, build it with ffi/scripts/pkg-config.sh after
+// `cargo build --release -p kavach-ffi` and use target/release/pkgconfig. kavach.pc links with an
+// rpath to the library's directory. See docs/host-api.md for the whole API.
 //
 //	k, err := kavach.New(kavach.Config{
 //		Secret:  os.Getenv("KAVACH_SECRET"),
@@ -20,8 +22,7 @@
 package kavach
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../target/release -lkavach -Wl,-rpath,${SRCDIR}/../../target/release
+#cgo pkg-config: kavach
 #include <stdlib.h>
 #include "kavach.h"
 */
@@ -33,6 +34,11 @@ import (
 	"sync"
 	"unsafe"
 )
+
+// Version is the version of the libkavach this program runs with, e.g. "0.1.0".
+func Version() string {
+	return C.GoString(C.kavach_version())
+}
 
 // MaxBodyBytes is the largest request body kavach accepts (64 KiB); Handler reads at most one
 // byte more, so that the core itself answers 413 PAYLOAD_TOO_LARGE.
@@ -59,7 +65,7 @@ func New(cfg Config) (*Kavach, error) {
 	return NewFromJSON(string(text))
 }
 
-// NewFromJSON is New with the configuration as JSON text (DESIGN §2 names, camelCase or
+// NewFromJSON is New with the configuration as JSON text (docs/configuration.md names, camelCase or
 // snake_case).
 func NewFromJSON(config string) (*Kavach, error) {
 	cConfig := C.CString(config)

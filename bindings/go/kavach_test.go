@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -591,5 +593,19 @@ func TestWriteErrorKeepsTheCodeAndHidesOthers(t *testing.T) {
 	kavach.WriteError(rec, errors.New("secret internal detail"))
 	if rec.Code != 500 || strings.Contains(rec.Body.String(), "secret") {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestVersionIsTheWorkspaceVersion(t *testing.T) {
+	manifest, err := os.ReadFile("../../Cargo.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := regexp.MustCompile(`(?m)^version = "(.+)"$`).FindSubmatch(manifest)
+	if want == nil {
+		t.Fatal("no version in Cargo.toml")
+	}
+	if got := kavach.Version(); got != string(want[1]) {
+		t.Fatalf("Version() = %q, want %q", got, want[1])
 	}
 }

@@ -7,7 +7,7 @@ import "C"
 
 import "encoding/json"
 
-// The passkey operations of the host API (DESIGN §4). session is a token, a Cookie header
+// The passkey operations of the host API (docs/host-api.md). session is a token, a Cookie header
 // value or "Bearer <token>"; without a live session the error is UNAUTHORIZED.
 
 // RegisterOptions returns creation options for the session's user: the

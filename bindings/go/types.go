@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Credential is a stored passkey as the API shows it (DESIGN §3).
+// Credential is a stored passkey as the API shows it (docs/http.md).
 type Credential struct {
 	// ID is the WebAuthn credential ID, base64url.
 	ID   string `json:"id"`

@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
     if (kavach_new(config, &kavach, &error) != KAVACH_OK) fail("kavach_new", error);
     spawn_authenticator(argv[1]);
 
-    /* The host's own sign-up: a user and a session (DESIGN §4). */
+    /* The host's own sign-up: a user and a session (docs/host-api.md). */
     if (kavach_create_user(kavach, "ada@example.com", "Ada", &out) != KAVACH_OK) fail("create user", out);
     user_id = strstr(out, "\"id\":\"");
     if (user_id == NULL) fail("no user id in", out);

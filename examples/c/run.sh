@@ -12,7 +12,7 @@ root="$(cd "$here/../.." && pwd)"
 target="$root/target"
 
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
-(cd "$root" && CARGO_TARGET_DIR="$target" cargo build --release --quiet -p kavach-ffi) >&2
+(cd "$root" && cargo build --release -p kavach-ffi) >&2
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -I"$root/include" "$here/server.c" \
   -L"$target/release" -lkavach -Wl,-rpath,"$target/release" -lpthread -o "$target/kavach-c-server"
 if [ ! -f "$root/examples/web/node_modules/@simplewebauthn/browser/esm/index.js" ]; then

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -541,18 +542,71 @@ static const char *env(const char *name, const char *fallback) {
     return value && *value ? value : fallback;
 }
 
+/*
+ * Listens on both loopback addresses, 127.0.0.1 and ::1 (skipped on a machine without IPv6): a
+ * browser opening http://localhost:PORT may try either, so a port that another server holds on
+ * just one of them must stop the demo rather than send some requests elsewhere. Returns the
+ * number of listeners (0 after printing why it failed).
+ */
+static int listen_loopback(int port, int listeners[2]) {
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+    const struct {
+        const char *host;
+        int family;
+        struct sockaddr *addr;
+        socklen_t len;
+    } hosts[2] = {{"127.0.0.1", AF_INET, (struct sockaddr *)&v4, sizeof v4},
+                  {"::1", AF_INET6, (struct sockaddr *)&v6, sizeof v6}};
+    int count = 0, i, one = 1;
+
+    memset(&v4, 0, sizeof v4);
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons((uint16_t)port);
+    v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    memset(&v6, 0, sizeof v6);
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons((uint16_t)port);
+    v6.sin6_addr = in6addr_loopback;
+
+    for (i = 0; i < 2; i++) {
+        int fd = socket(hosts[i].family, SOCK_STREAM, 0), err;
+        if (fd >= 0) {
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+            if (hosts[i].family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+            if (bind(fd, hosts[i].addr, hosts[i].len) == 0 && listen(fd, 128) == 0) {
+                listeners[count++] = fd;
+                continue;
+            }
+        }
+        err = errno;
+        if (fd >= 0) close(fd);
+        if (hosts[i].family == AF_INET6 && (err == EAFNOSUPPORT || err == EADDRNOTAVAIL)) continue; /* no IPv6 */
+        fprintf(stderr,
+                "kavach demo: port %d on %s %s%s%s: stop the other server or choose another port, e.g. PORT=%d\n",
+                port, hosts[i].host, err == EADDRINUSE ? "is already in use" : "cannot be opened (",
+                err == EADDRINUSE ? "" : strerror(err), err == EADDRINUSE ? "" : ")", port + 1);
+        while (count > 0) close(listeners[--count]);
+        return 0;
+    }
+    return count;
+}
+
 int main(void) {
-    int port = atoi(env("PORT", "3000")), listener, one = 1;
+    const char *port_text = env("PORT", "3000");
+    char *end = NULL;
+    long port = strtol(port_text, &end, 10);
+    int listeners[2], count;
     const char *secret = getenv("KAVACH_SECRET");
     struct buf config = {0};
     char *error = NULL;
-    struct sockaddr_in addr;
+    struct pollfd waiting[2];
 
-    if (port <= 0 || port > 65535) {
-        fprintf(stderr, "kavach-c-server: PORT must be a port number\n");
+    if (end == port_text || *end != '\0' || port <= 0 || port > 65535) {
+        fprintf(stderr, "kavach demo: PORT must be a port number (1-65535), not \"%s\"\n", port_text);
         return 1;
     }
-    snprintf(origin, sizeof origin, "http://localhost:%d", port);
+    snprintf(origin, sizeof origin, "http://localhost:%ld", port);
     web_dir = env("KAVACH_WEB_DIR", "../web");
     if (secret == NULL || *secret == '\0') {
         fprintf(stderr, "warning: KAVACH_SECRET is not set; using a fixed demo secret (never do this in production)\n");
@@ -568,38 +622,44 @@ int main(void) {
     free(config.data);
     signal(SIGPIPE, SIG_IGN);
 
-    /* rpId localhost needs the page at http://localhost:PORT; browsers fall back to 127.0.0.1. */
-    listener = socket(AF_INET, SOCK_STREAM, 0);
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (listener < 0 || bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 128) != 0) {
-        fprintf(stderr, "kavach-c-server: cannot listen on %d: %s\n", port, strerror(errno));
+    /* rpId localhost needs the page at http://localhost:PORT (browsers refuse IP addresses). */
+    count = listen_loopback((int)port, listeners);
+    if (count == 0) {
+        kavach_free(kavach);
         return 1;
     }
     printf("kavach demo (C) on %s\n", origin);
     fflush(stdout);
     for (;;) {
-        pthread_t thread;
-        struct sockaddr_storage peer_addr;
-        socklen_t peer_len = sizeof peer_addr;
-        struct peer *peer;
-        int fd = accept(listener, (struct sockaddr *)&peer_addr, &peer_len);
-        if (fd < 0) continue;
-        peer = malloc(sizeof *peer);
-        if (peer == NULL) {
-            close(fd);
-            continue;
+        int i;
+        for (i = 0; i < count; i++) {
+            waiting[i].fd = listeners[i];
+            waiting[i].events = POLLIN;
+            waiting[i].revents = 0;
         }
-        peer->fd = fd;
-        peer_address(&peer_addr, peer->address, sizeof peer->address);
-        if (pthread_create(&thread, NULL, connection, peer) != 0) {
-            close(fd);
-            free(peer);
-            continue;
+        if (poll(waiting, (nfds_t)count, -1) < 0) continue;
+        for (i = 0; i < count; i++) {
+            pthread_t thread;
+            struct sockaddr_storage peer_addr;
+            socklen_t peer_len = sizeof peer_addr;
+            struct peer *peer;
+            int fd;
+            if (!(waiting[i].revents & POLLIN)) continue;
+            fd = accept(listeners[i], (struct sockaddr *)&peer_addr, &peer_len);
+            if (fd < 0) continue;
+            peer = malloc(sizeof *peer);
+            if (peer == NULL) {
+                close(fd);
+                continue;
+            }
+            peer->fd = fd;
+            peer_address(&peer_addr, peer->address, sizeof peer->address);
+            if (pthread_create(&thread, NULL, connection, peer) != 0) {
+                close(fd);
+                free(peer);
+                continue;
+            }
+            pthread_detach(thread);
         }
-        pthread_detach(thread);
     }
 }

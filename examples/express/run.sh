@@ -9,15 +9,22 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-command -v node >/dev/null || { echo "node not found: install Node.js 20 or newer" >&2; exit 1; }
+command -v node >/dev/null || { echo "node not found: install Node.js 20.17 or newer" >&2; exit 1; }
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
 
-bash "$root/bindings/node/scripts/build.sh" >&2
+# The npm installs (network) run while cargo compiles (CPU).
+installs=()
 if [ ! -f "$root/examples/web/node_modules/@simplewebauthn/browser/esm/index.js" ]; then
-  (cd "$root/examples/web" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$root/examples/web" && npm ci --no-audit --no-fund --loglevel=error) >&2 &
+  installs+=($!)
 fi
+if [ ! -d "$here/node_modules/express" ] || [ "$here/package-lock.json" -nt "$here/node_modules" ]; then
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >&2 &
+  installs+=($!)
+fi
+bash "$root/bindings/node/scripts/build.sh" >&2
+for pid in "${installs[@]}"; do
+  wait "$pid" || { echo "npm ci failed (examples/web or examples/express)" >&2; exit 1; }
+done
 cd "$here"
-if [ ! -d node_modules/express ] || [ package-lock.json -nt node_modules ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
 exec node server.js

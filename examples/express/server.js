@@ -1,6 +1,7 @@
 // The kavach demo on Express 5: the page from examples/web at /, every passkey endpoint under /auth
 // through kavach.express(), and the demo-only POST /demo/signup. Environment (see run.sh):
 // PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION.
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,7 +11,11 @@ import { passkey } from 'kavachos/plugins/passkey';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(process.env.KAVACH_WEB_DIR ?? path.join(here, '..', 'web'));
-const port = Number(process.env.PORT ?? 3000);
+const port = Number(process.env.PORT || 3000);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`kavach demo: PORT must be a port number (1-65535), not ${JSON.stringify(process.env.PORT)}`);
+  process.exit(1);
+}
 const origin = `http://localhost:${port}`;
 
 const DEMO_SECRET = 'kavach-demo-secret-not-for-production-use!!';
@@ -77,4 +82,32 @@ app.use((err, req, res, _next) => {
   res.status(500).json({ error: 'internal error', code: 'INTERNAL' });
 });
 
-app.listen(port, () => console.log(`kavach demo on ${origin} (passkeys under ${origin}/auth)`));
+// Listen on both loopback addresses: a browser opening http://localhost:PORT may try either, so
+// a port that another server holds on just one of them must stop the demo, not send half the
+// requests elsewhere. A taken port is an error and exit status 1, never a silent success.
+const LOOPBACK = ['127.0.0.1', '::1'];
+const NO_IPV6 = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+function listen(host) {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(app);
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+const servers = [];
+for (const host of LOOPBACK) {
+  try {
+    servers.push(await listen(host));
+  } catch (error) {
+    if (host === '::1' && NO_IPV6.has(error.code)) continue; // a machine without IPv6
+    const reason = error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be opened (${error.code})`;
+    console.error(
+      `kavach demo: port ${port} on ${host} ${reason}: stop the other server or choose another port, e.g. PORT=${port + 1}`,
+    );
+    for (const server of servers) server.close();
+    process.exit(1);
+  }
+}
+console.log(`kavach demo on ${origin} (passkeys under ${origin}/auth)`);

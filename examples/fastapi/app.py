@@ -9,8 +9,10 @@ KAVACH_ATTESTATION (none),
 KAVACH_WEB_DIR (default examples/web).
 """
 
+import errno
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -19,15 +21,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kavachos import KavachError, create_kavach
-from kavachos.errors import kavach_error
-from kavachos.plugins import passkey
-from kavachos.types import DatabaseOptions
+from kavach_passkeys import create_kavach
+from kavach_passkeys.errors import kavach_error
+from kavach_passkeys.plugins import passkey
+from kavach_passkeys.types import DatabaseOptions
 
 HERE = Path(__file__).resolve().parent
 WEB_DIR = Path(os.environ.get("KAVACH_WEB_DIR", HERE.parent / "web")).resolve()
 VENDOR_DIR = WEB_DIR / "node_modules" / "@simplewebauthn" / "browser" / "esm"
-PORT = int(os.environ.get("PORT", "3000"))
+try:
+    PORT = int(os.environ.get("PORT") or "3000")
+    if not 0 < PORT < 65536:
+        raise ValueError
+except ValueError:
+    sys.exit(f"kavach demo: PORT must be a port number (1-65535), not {os.environ.get('PORT')!r}")
 ORIGIN = f"http://localhost:{PORT}"
 MAX_BODY_BYTES = 64 * 1024
 
@@ -79,11 +86,9 @@ app = FastAPI(title="kavach demo", docs_url=None, redoc_url=None, openapi_url=No
 app.add_middleware(kavach.asgi)
 
 
-@app.exception_handler(KavachError)
-async def kavach_error_response(request: Request, exc: Exception) -> JSONResponse:
-    """Errors as the core shapes them: ``{error, code}`` with the right status."""
-    err = cast(KavachError, exc)
-    return JSONResponse(err.to_json(), status_code=err.status, headers={"cache-control": "no-store"})
+# KavachError raised by the routes below (USER_EXISTS from users.create, ...) answered as the core
+# shapes its errors: {error, code} with the right status.
+kavach.add_exception_handlers(app)
 
 
 @app.exception_handler(StarletteHTTPException)
@@ -171,7 +176,49 @@ async def vendor(path: str) -> Response:
 
 if not (VENDOR_DIR / "index.js").is_file():
     print(f"warning: {VENDOR_DIR} is missing: run `npm ci` in {WEB_DIR}", file=sys.stderr)
-print(
-    f"kavach demo on {ORIGIN} (passkeys under {ORIGIN}{kavach.base_path})",
-    file=sys.stderr,
-)
+
+
+# ---- serving (run.sh: `python app.py`)
+
+
+def listen_loopback(port: int) -> list[socket.socket]:
+    """Sockets on both loopback addresses: a browser opening http://localhost:PORT may try either,
+    so a port that another server holds on just one of them must stop the demo rather than send
+    some requests elsewhere. A machine without IPv6 gets 127.0.0.1 alone. Exits with status 1 and
+    a clear message when the port is taken."""
+    sockets: list[socket.socket] = []
+    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError:
+            continue  # no IPv6 on this machine
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind((host, port))
+        except OSError as err:
+            sock.close()
+            if family == socket.AF_INET6 and err.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+                continue
+            reason = "is already in use" if err.errno == errno.EADDRINUSE else f"cannot be opened ({err})"
+            for open_socket in sockets:
+                open_socket.close()
+            sys.exit(
+                f"kavach demo: port {port} on {host} {reason}: "
+                f"stop the other server or choose another port, e.g. PORT={port + 1}"
+            )
+        sockets.append(sock)
+    return sockets
+
+
+def main() -> None:
+    import uvicorn
+
+    sockets = listen_loopback(PORT)
+    print(f"kavach demo on {ORIGIN} (passkeys under {ORIGIN}{kavach.base_path})", file=sys.stderr)
+    uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning")).run(sockets=sockets)
+
+
+if __name__ == "__main__":
+    main()

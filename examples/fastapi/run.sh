@@ -27,17 +27,23 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 
-# Reinstall kavachos (a maturin build of bindings/python and the core) whenever their sources or
+# Rebuild and reinstall kavach_passkeys (bindings/python and the core) whenever their sources or
 # this demo's requirements change; otherwise start at once.
-stamp="$venv/.kavachos-sources"
+stamp="$venv/.kavach_passkeys-sources"
 sources="$(cd "$root" && find core/src core/Cargo.toml bindings/python/src bindings/python/python \
   bindings/python/Cargo.toml bindings/python/pyproject.toml Cargo.lock examples/fastapi/requirements.txt \
   -type f -not -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$sources" ]; then
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt" >&2
-  # A local directory is always rebuilt and reinstalled; the build runs in the workspace's
-  # target directory, so only what changed is compiled again.
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$root/bindings/python" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt" \
+    "$(grep '^maturin==' "$root/bindings/python/requirements-dev.txt")" >&2
+  # maturin straight away rather than `pip install bindings/python`, so cargo's progress shows.
+  # The build is the workspace's release build (target/release), shared with every other
+  # binding and example: after any of them only the Python binding itself compiles.
+  echo "# building kavach_passkeys (maturin build --release)" >&2
+  wheels="$root/target/wheels/fastapi-example"
+  rm -rf "$wheels"
+  (cd "$root" && "$venv/bin/maturin" build --release --manifest-path bindings/python/Cargo.toml --out "$wheels") >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheels"/*.whl >&2
   echo "$sources" > "$stamp"
 fi
 
@@ -46,6 +52,6 @@ if [ ! -f "$root/examples/web/node_modules/@simplewebauthn/browser/esm/index.js"
 fi
 
 cd "$here"
-# rpId `localhost` needs the page at http://localhost:PORT; Chromium falls back from ::1 to
-# 127.0.0.1 at once.
-exec "$venv/bin/python" -m uvicorn app:app --host 127.0.0.1 --port "${PORT:-3000}" --no-access-log
+# app.py listens on 127.0.0.1 and ::1 itself (rpId `localhost` needs the page at
+# http://localhost:PORT, which a browser may reach on either) and runs uvicorn on those sockets.
+exec "$venv/bin/python" app.py

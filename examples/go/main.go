@@ -10,11 +10,15 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	kavach "github.com/kavach/kavach/bindings/go"
 )
@@ -47,7 +51,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer k.Close()
 
 	mux := http.NewServeMux()
 	// Every route under /auth: kavach answers, with its own status codes, errors and cookies.
@@ -60,8 +63,50 @@ func main() {
 	mux.Handle("/vendor/simplewebauthn/", http.StripPrefix("/vendor/simplewebauthn/", staticFiles(vendor)))
 	mux.HandleFunc("/", page(webDir))
 
+	listeners, err := listenLoopback(port)
+	if err != nil {
+		log.Print(err)
+		k.Close()
+		os.Exit(1)
+	}
 	log.Printf("kavach demo on %s (passkeys under %s/auth)", origin, origin)
-	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, mux))
+	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	failed := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func(l net.Listener) { failed <- server.Serve(l) }(l)
+	}
+	log.Print(<-failed)
+	k.Close()
+	os.Exit(1)
+}
+
+// listenLoopback listens on both loopback addresses: a browser opening http://localhost:PORT
+// may try either, so a port that another server holds on just one of them must stop the demo
+// rather than send some requests elsewhere. A machine without IPv6 gets 127.0.0.1 alone.
+func listenLoopback(port string) ([]net.Listener, error) {
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return nil, fmt.Errorf("kavach demo: PORT must be a port number (1-65535), not %q", port)
+	}
+	var listeners []net.Listener
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, port))
+		if err != nil {
+			if host == "::1" && (errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT)) {
+				continue // no IPv6 on this machine
+			}
+			for _, open := range listeners {
+				open.Close()
+			}
+			reason := "cannot be opened (" + err.Error() + ")"
+			if errors.Is(err, syscall.EADDRINUSE) {
+				reason = "is already in use"
+			}
+			next, _ := strconv.Atoi(port)
+			return nil, fmt.Errorf("kavach demo: port %s on %s %s: stop the other server or choose another port, e.g. PORT=%d", port, host, reason, next+1)
+		}
+		listeners = append(listeners, l)
+	}
+	return listeners, nil
 }
 
 func env(name, fallback string) string {

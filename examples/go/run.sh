@@ -12,8 +12,13 @@ root="$(cd "$here/../.." && pwd)"
 command -v go >/dev/null || { echo "go not found: install Go 1.21 or newer" >&2; exit 1; }
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
 
-# cgo links target/release/libkavach.so (see bindings/go/kavach.go), so build there.
-(cd "$root" && CARGO_TARGET_DIR="$root/target" cargo build --release --quiet -p kavach-ffi) >&2
+# libkavach from the workspace's release build (shared with every other example), found by cgo
+# through pkg-config (target/release/pkgconfig/kavach.pc, see bindings/go/kavach.go).
+(cd "$root" && cargo build --release -p kavach-ffi) >&2
+PKG_CONFIG_PATH="$(dirname "$(bash "$root/ffi/scripts/pkg-config.sh")")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export PKG_CONFIG_PATH
+# shellcheck source=bindings/go/scripts/cgo-key.sh
+source "$root/bindings/go/scripts/cgo-key.sh"
 if [ ! -f "$root/examples/web/node_modules/@simplewebauthn/browser/esm/index.js" ]; then
   (cd "$root/examples/web" && npm ci --no-audit --no-fund --loglevel=error) >&2
 fi

@@ -8,7 +8,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-(cd "$root" && cargo build --release --quiet -p kavach-rust-server)
+(cd "$root" && cargo build --release -p kavach-rust-server) >&2
 if [ ! -f "$root/examples/web/node_modules/@simplewebauthn/browser/esm/index.js" ]; then
   (cd "$root/examples/web" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -1,7 +1,12 @@
 // The kavach demo page: plain DOM, one ES module, no framework and no bundler.
 // Every example server (Rust, Express, FastAPI, Go, C) serves this same file next to the endpoints
-// of DESIGN §3 under /auth, the demo-only POST /demo/signup, and @simplewebauthn/browser at
+// of docs/http.md under /auth, the demo-only POST /demo/signup, and @simplewebauthn/browser at
 // /vendor/simplewebauthn/.
+//
+// The page only reports what the person asked for: the background request behind passkey
+// autofill never shows an error. An outcome is shown once the view shows it too (the list
+// reloaded, the signed-in panel up to date). Every passkey prompt shows a waiting state with a Cancel button;
+// deleting a passkey asks first.
 //
 // Test hook: `?autofill=off` keeps the page from starting conditional UI (passkey autofill) on
 // load. A virtual authenticator answers conditional requests by itself, so the end-to-end tests of
@@ -73,7 +78,9 @@ function showStatus(kind, code, message) {
 }
 
 function showError(error) {
-  if (error instanceof ApiError) {
+  if (error?.name === 'AbortError' && cancelled) {
+    showStatus('info', 'CANCELLED', 'Cancelled: no passkey was used.');
+  } else if (error instanceof ApiError) {
     const describe = SERVER_MESSAGES[error.code];
     showStatus('error', error.code, describe ? describe(error.message) : `${error.message} (${error.code})`);
   } else if (error && BROWSER_MESSAGES[error.name]) {
@@ -195,25 +202,46 @@ async function signUp() {
   const email = $('signup-email').value.trim();
   const name = $('signup-name').value.trim();
   const { user } = await api('POST', '/demo/signup', name ? { email, name } : { email });
-  showStatus('success', 'SIGNED_UP', `Welcome, ${user.name ?? user.email}! Now add a passkey so you can sign in later.`);
   await refresh();
+  showStatus('success', 'SIGNED_UP', `Welcome, ${user.name ?? user.email}! Now add a passkey so you can sign in later.`);
 }
+
+// ---- the waiting state: shown while the browser's passkey prompt is open --------------------
+
+let cancelled = false;
+
+/** Runs `ceremony` (a startRegistration / startAuthentication call) with the waiting state shown. */
+async function prompt(ceremony) {
+  cancelled = false;
+  $('waiting').hidden = false;
+  $('status').hidden = true;
+  try {
+    return await ceremony();
+  } finally {
+    $('waiting').hidden = true;
+  }
+}
+
+$('cancel-button').addEventListener('click', () => {
+  cancelled = true;
+  WebAuthnAbortService.cancelCeremony();
+});
 
 async function addPasskey() {
   const name = $('passkey-name').value.trim();
   const optionsJSON = await api('POST', '/auth/passkey/register/options', {});
-  const response = await startRegistration({ optionsJSON });
+  const response = await prompt(() => startRegistration({ optionsJSON }));
   const { credential } = await api('POST', '/auth/passkey/register/verify', name ? { response, name } : { response });
   $('passkey-name').value = '';
-  showStatus('success', 'PASSKEY_ADDED', `Passkey "${credential.name}" added. You can sign in with it now.`);
   await loadPasskeys();
+  showStatus('success', 'PASSKEY_ADDED', `Passkey "${credential.name}" added. You can sign in with it now.`);
 }
 
 async function signIn(body) {
   stopAutofill();
   try {
     const optionsJSON = await api('POST', '/auth/passkey/authenticate/options', body);
-    const response = await startAuthentication({ optionsJSON });
+    const response = await prompt(() => startAuthentication({ optionsJSON }));
     await finishSignIn(response);
   } finally {
     if (!currentUser) startAutofill();
@@ -222,27 +250,39 @@ async function signIn(body) {
 
 async function finishSignIn(response) {
   await api('POST', '/auth/passkey/authenticate/verify', response);
-  showStatus('success', 'SIGNED_IN', 'Signed in with your passkey.');
   await refresh();
   showStatus('success', 'SIGNED_IN', `Signed in with your passkey as ${currentUser?.email ?? 'you'}.`);
 }
 
 async function signOut() {
   await api('POST', '/auth/sign-out');
-  showStatus('info', 'SIGNED_OUT', 'Signed out.');
   await refresh();
+  showStatus('info', 'SIGNED_OUT', 'Signed out.');
 }
 
 async function renamePasskey(id, name) {
   const { credential } = await api('PATCH', `/auth/passkey/credentials/${encodeURIComponent(id)}`, { name });
-  showStatus('success', 'RENAMED', `Passkey renamed to "${credential.name}".`);
   await loadPasskeys();
+  showStatus('success', 'RENAMED', `Passkey renamed to "${credential.name}".`);
+}
+
+/** Asks before deleting: resolves true when the person confirmed. */
+function confirmDelete(name) {
+  const dialog = $('confirm-delete');
+  $('confirm-delete-text').textContent =
+    `"${name}" will be removed from your account: you will no longer be able to sign in with it.`;
+  dialog.returnValue = '';
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'delete'), { once: true });
+  });
 }
 
 async function deletePasskey(id, name) {
+  if (!(await confirmDelete(name))) return;
   await api('DELETE', `/auth/passkey/credentials/${encodeURIComponent(id)}`);
-  showStatus('success', 'DELETED', `Passkey "${name}" deleted.`);
   await loadPasskeys();
+  showStatus('success', 'DELETED', `Passkey "${name}" deleted.`);
 }
 
 // ---- conditional UI (passkeys in the email field's autofill) -----------------------------------
@@ -252,7 +292,7 @@ let autofillRound = 0; // each start gets a number; a superseded round's outcome
 let autofillActive = false;
 
 async function startAutofill() {
-  if (!autofillEnabled || autofillActive || !(await browserSupportsWebAuthnAutofill())) return;
+  if (!autofillEnabled || onIpAddress || autofillActive || !(await browserSupportsWebAuthnAutofill())) return;
   const round = ++autofillRound;
   autofillActive = true;
   document.body.dataset.autofill = 'waiting';
@@ -265,8 +305,10 @@ async function startAutofill() {
     autofillActive = false;
     await run(() => finishSignIn(response));
   } catch (error) {
-    // Starting another ceremony aborts this one on purpose: not an error worth showing.
-    if (round === autofillRound && error?.name !== 'AbortError') showError(error);
+    // A request the person did not make: its failure (no passkey on this device, the server
+    // unreachable, another ceremony aborting it on purpose) is never shown as an error. What they
+    // do next (a sign-in button) reports its own outcome.
+    console.info('passkey autofill request ended:', error?.name ?? error);
   } finally {
     if (round === autofillRound) {
       autofillActive = false;
@@ -301,6 +343,17 @@ onSubmit('signin-form', () => {
 $('signin-usernameless-button').addEventListener('click', () => run(() => signIn({})));
 $('sign-out-button').addEventListener('click', () => run(signOut));
 
-if (!browserSupportsWebAuthn()) $('no-webauthn').hidden = false;
+// Passkeys are bound to a domain (rpId `localhost` in the demo): on an IP address such as
+// 127.0.0.1 every ceremony fails with a SecurityError, so say where to go instead.
+const onIpAddress = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i.test(location.hostname);
+if (onIpAddress) {
+  const url = new URL(location.href);
+  url.hostname = 'localhost';
+  $('use-localhost-link').href = url.href;
+  $('use-localhost-link').textContent = url.origin + '/';
+  $('use-localhost').hidden = false;
+} else if (!browserSupportsWebAuthn()) {
+  $('no-webauthn').hidden = false;
+}
 await refresh();
 document.body.dataset.ready = 'true';

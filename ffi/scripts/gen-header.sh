@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates the committed include/kavach.h from ffi/src (cbindgen, pinned in ffi/Cargo.toml).
-# Run it after changing an exported function or its doc comment, and commit the result.
+# Regenerates the committed include/kavach.h from ffi/src (the kavach-ffi-header tool: cbindgen,
+# pinned in ffi/header/Cargo.toml). Run it after changing an exported function or its doc comment,
+# and commit the result.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-(cd "$root" && KAVACH_HEADER_OUT="$root/include/kavach.h" cargo build --release --quiet -p kavach-ffi)
+(cd "$root" && cargo run --quiet -p kavach-ffi-header -- "$root/include/kavach.h")
 echo "wrote include/kavach.h"

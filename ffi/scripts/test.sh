@@ -17,8 +17,8 @@ step() { printf '\n# %s\n' "$*"; }
 
 step "build libkavach (release) and the software authenticator"
 started=$SECONDS
-cargo build --release --quiet -p kavach-ffi
-cargo build --release --quiet -p kavach-ffi --example soft-authenticator
+cargo build --release -p kavach-ffi
+cargo build --release -p kavach-ffi --example soft-authenticator
 echo "built in $((SECONDS - started)) s: $(ls "$release"/libkavach.so "$release"/libkavach.a | tr '\n' ' ')"
 
 step "header is up to date"

@@ -1,4 +1,4 @@
-//! `kavach_handle`: the core router (DESIGN §3) for C web servers. A request crosses as method,
+//! `kavach_handle`: the core router (docs/http.md) for C web servers. A request crosses as method,
 //! path, header arrays and body bytes; the core's response comes back as status, header JSON and
 //! body bytes. Nothing is decided here: routes, status codes, cookies and error bodies are the
 //! core's.

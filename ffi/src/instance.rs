@@ -1,7 +1,7 @@
 //! The opaque handle `kavach_t`: created from a JSON configuration, shared by any number of
 //! threads, freed once. Also the two deallocators for what kavach hands out.
 
-use std::ffi::{CString, c_char};
+use std::ffi::{CStr, CString, c_char};
 use std::ptr;
 
 use kavach_core::Kavach;
@@ -18,7 +18,7 @@ pub struct kavach_t {
     pub(crate) inner: Kavach,
 }
 
-/// Parses and validates a JSON configuration (DESIGN §2; camelCase or snake_case keys, e.g.
+/// Parses and validates a JSON configuration (docs/configuration.md; camelCase or snake_case keys, e.g.
 /// `{"secret": "...", "base_url": "http://localhost:3000", "database": {"url": "file:kavach.db"},
 /// "plugins": [{"id": "passkey", "rp_name": "Demo", "rp_id": "localhost"}]}`) and opens the
 /// database, running its migrations.
@@ -101,9 +101,35 @@ pub unsafe extern "C" fn kavach_base_path(kavach: *const kavach_t, out_json: *mu
     unsafe { json_call(out_json, || Ok(instance(kavach)?.settings().base_path())) }
 }
 
+/// The version of libkavach, e.g. "0.1.0": a static NUL-terminated string, never freed. Compare
+/// it with the header you compiled against when you load the library at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn kavach_version() -> *const c_char {
+    VERSION.as_ptr()
+}
+
+/// `CARGO_PKG_VERSION` with its NUL terminator.
+static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+    Ok(version) => version,
+    Err(_) => panic!("the package version contains no NUL byte"),
+};
+
 /// The largest request body kavach accepts (65536 bytes). Servers read at most one byte more
 /// and pass it on: kavach itself then answers 413 `PAYLOAD_TOO_LARGE`.
 #[unsafe(no_mangle)]
 pub extern "C" fn kavach_max_body_bytes() -> usize {
     kavach_core::http::MAX_BODY_BYTES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_is_the_crate_version_and_static() {
+        // SAFETY: kavach_version returns a static NUL-terminated string.
+        let version = unsafe { CStr::from_ptr(kavach_version()) };
+        assert_eq!(version.to_str(), Ok(env!("CARGO_PKG_VERSION")));
+        assert_eq!(kavach_version(), kavach_version(), "the same static string every time");
+    }
 }

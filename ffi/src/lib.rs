@@ -28,6 +28,7 @@ mod verify;
 pub use http::kavach_handle;
 pub use instance::{
     kavach_base_path, kavach_bytes_free, kavach_free, kavach_max_body_bytes, kavach_new, kavach_string_free, kavach_t,
+    kavach_version,
 };
 pub use passkey::{
     kavach_authenticate_options, kavach_authenticate_verify, kavach_delete_credential, kavach_list_credentials,

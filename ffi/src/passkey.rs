@@ -1,4 +1,4 @@
-//! The six passkey operations of the host API (DESIGN §4), plus rename. `session` is a token,
+//! The six passkey operations of the host API (docs/host-api.md), plus rename. `session` is a token,
 //! a `Cookie` header value or `Bearer <token>`; without a live session the result is
 //! `KAVACH_UNAUTHORIZED`. Bodies are JSON text (over 64 KiB is `KAVACH_PAYLOAD_TOO_LARGE`,
 //! malformed JSON `KAVACH_INVALID_REQUEST`).

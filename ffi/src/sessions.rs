@@ -1,4 +1,4 @@
-//! `sessions.*` of the host API (DESIGN §4): how a host signs a user in after its own sign-up,
+//! `sessions.*` of the host API (docs/host-api.md): how a host signs a user in after its own sign-up,
 //! resolves a request's session, and signs one out.
 
 use std::ffi::c_char;

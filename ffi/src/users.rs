@@ -1,4 +1,4 @@
-//! `users.*` of the host API (DESIGN §4): how a host creates and finds the accounts passkeys
+//! `users.*` of the host API (docs/host-api.md): how a host creates and finds the accounts passkeys
 //! belong to. A User is `{id, email, name}` (`name` may be null).
 
 use std::ffi::c_char;

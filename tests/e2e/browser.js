@@ -31,6 +31,9 @@ export const PLATFORM = {
   automaticPresenceSimulation: true,
 };
 
+/** A platform authenticator that never answers by itself: its prompt stays open. */
+export const SILENT_PLATFORM = { ...PLATFORM, automaticPresenceSimulation: false };
+
 /** A FIDO U2F security key: no resident keys, no user verification. */
 export const U2F_KEY = {
   protocol: 'u2f',
@@ -44,12 +47,17 @@ export const U2F_KEY = {
  * Runs `body({page, cdp, authenticatorId, addAuthenticator})` in a fresh browser (fresh profile,
  * no cookies) whose page has a fresh virtual authenticator, then closes it whatever happens.
  */
-export async function withBrowser(baseUrl, { authenticator = PLATFORM, autofill = false } = {}, body) {
+export async function withBrowser(
+  baseUrl,
+  { authenticator = PLATFORM, autofill = false, viewport = null, beforeLoad = null, url = null } = {},
+  body,
+) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
+    ...(viewport ? { viewport } : {}),
   });
   try {
     context.setDefaultTimeout(10_000);
@@ -62,7 +70,8 @@ export async function withBrowser(baseUrl, { authenticator = PLATFORM, autofill 
       (await cdp.send('WebAuthn.addVirtualAuthenticator', { options })).authenticatorId;
     // The authenticator exists before the page loads: conditional UI is only available with one.
     const authenticatorId = await addAuthenticator(authenticator);
-    await page.goto(autofill ? `${baseUrl}/` : `${baseUrl}/?autofill=off`);
+    if (beforeLoad) await beforeLoad(page);
+    await page.goto(url ?? (autofill ? `${baseUrl}/` : `${baseUrl}/?autofill=off`));
     await page.locator('body[data-ready="true"]').waitFor();
     await body({ page, cdp, authenticatorId, addAuthenticator });
     assert.deepEqual(pageErrors.map(String), [], 'the page threw');
@@ -119,6 +128,16 @@ export async function addPasskey(page, name) {
   await expectStatus(page, 'PASSKEY_ADDED', () => page.click('#add-passkey-button'));
   await page.locator('[data-testid="passkey"]').nth(before).waitFor();
   return passkeys(page);
+}
+
+/** Deletes a passkey through the page, confirming in its dialog; returns the status text. */
+export async function deletePasskey(page, id, expected = 'DELETED') {
+  const item = page.locator(`[data-testid="passkey"][data-id="${id}"]`);
+  return expectStatus(page, expected, async () => {
+    await item.locator('[data-testid="delete-button"]').click();
+    await page.locator('[data-testid="confirm-delete"]').waitFor({ state: 'visible' });
+    await page.click('[data-testid="confirm-delete-button"]');
+  });
 }
 
 export async function signOut(page) {

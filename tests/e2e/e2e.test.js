@@ -2,11 +2,14 @@
 // E2E_SERVER_CMD (default: examples/rust-server/run.sh). See README.md for the server contract.
 
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 
 import {
+  SILENT_PLATFORM,
   U2F_KEY,
   addPasskey,
+  deletePasskey,
   expectSignedInAs,
   expectStatus,
   newEmail,
@@ -17,7 +20,7 @@ import {
   signUp,
   withBrowser,
 } from './browser.js';
-import { startServer } from './server.js';
+import { runUntilExit, startServer } from './server.js';
 
 let server;
 const suiteStarted = Date.now();
@@ -142,13 +145,12 @@ scenario(
     assert.deepEqual(list.map((p) => p.name).sort(), ['Laptop', 'Phone']);
 
     const phone = list.find((p) => p.name === 'Phone');
-    const deleteButton = (id) => page.locator(`[data-testid="passkey"][data-id="${id}"] [data-testid="delete-button"]`);
-    await expectStatus(page, 'DELETED', () => deleteButton(phone.id).click());
+    await deletePasskey(page, phone.id);
     await page.locator(`[data-testid="passkey"][data-id="${phone.id}"]`).waitFor({ state: 'detached' });
     const [laptop] = await passkeys(page);
     assert.equal(laptop.name, 'Laptop');
 
-    const refusal = await expectStatus(page, 'LAST_CREDENTIAL', () => deleteButton(laptop.id).click());
+    const refusal = await deletePasskey(page, laptop.id, 'LAST_CREDENTIAL');
     assert.match(refusal, /only passkey/);
     assert.equal((await passkeys(page)).length, 1, 'the last passkey is still there');
   },
@@ -247,6 +249,126 @@ scenario('sign-up with a taken email is refused (USER_EXISTS)', async ({ page })
   await page.fill('#signup-email', email.toUpperCase());
   const text = await expectStatus(page, 'USER_EXISTS', () => page.click('#signup-button'));
   assert.match(text, /already exists/);
+});
+
+scenario('deleting asks first; keeping the passkey deletes nothing', async ({ page, cdp, authenticatorId, addAuthenticator }) => {
+  await signUp(page, newEmail('confirm'));
+  await addPasskey(page, 'Phone');
+  await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+  await addAuthenticator();
+  const list = await addPasskey(page, 'Laptop');
+  const phone = list.find((p) => p.name === 'Phone');
+
+  await page.locator(`[data-testid="passkey"][data-id="${phone.id}"] [data-testid="delete-button"]`).click();
+  const dialog = page.locator('[data-testid="confirm-delete"]');
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await dialog.textContent(), /"Phone" will be removed from your account/);
+  await page.click('[data-testid="cancel-delete-button"]');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.deepEqual((await passkeys(page)).map((p) => p.name).sort(), ['Laptop', 'Phone'], 'nothing deleted');
+  const listed = await pageFetch(page, 'GET', '/auth/passkey/credentials');
+  assert.equal(listed.body.credentials.length, 2, 'nothing deleted on the server either');
+
+  await deletePasskey(page, phone.id);
+  assert.deepEqual((await passkeys(page)).map((p) => p.name), ['Laptop']);
+});
+
+scenario(
+  'a pending passkey prompt shows a waiting state, and Cancel ends it',
+  { authenticator: SILENT_PLATFORM },
+  async ({ page }) => {
+    await signUp(page, newEmail('waiting'));
+    // This authenticator never answers by itself: the browser's prompt stays open.
+    await page.click('#add-passkey-button');
+    const waiting = page.locator('[data-testid="waiting"]');
+    await waiting.waitFor({ state: 'visible' });
+    assert.match(await waiting.textContent(), /Waiting for your passkey/);
+    const text = await expectStatus(page, 'CANCELLED', () => page.click('[data-testid="cancel-button"]'));
+    assert.match(text, /Cancelled: no passkey was used/);
+    assert.equal(await page.getAttribute('#status', 'data-kind'), 'info', 'a cancel is not an error');
+    await waiting.waitFor({ state: 'hidden' });
+    assert.equal((await passkeys(page)).length, 0);
+
+    // The same for a sign-in prompt.
+    await signOut(page);
+    await page.click('#signin-usernameless-button');
+    await waiting.waitFor({ state: 'visible' });
+    await expectStatus(page, 'CANCELLED', () => page.click('[data-testid="cancel-button"]'));
+    assert.ok(await page.isVisible('#signed-out'));
+  },
+);
+
+scenario(
+  'a first visit shows no error for the background autofill request, even when it fails',
+  {
+    autofill: true,
+    // The request the page makes on its own, behind the email field's autofill, fails.
+    beforeLoad: (page) => page.route('**/auth/passkey/authenticate/options', (route) => route.abort()),
+  },
+  async ({ page }) => {
+    await page.waitForFunction(() => document.body.dataset.autofill === 'idle');
+    await page.waitForTimeout(300);
+    const status = await page.evaluate(() => {
+      const element = document.getElementById('status');
+      return { hidden: element.hidden, kind: element.dataset.kind, text: element.textContent };
+    });
+    assert.ok(status.hidden || status.kind !== 'error', `the page shows an error: ${status.text}`);
+    assert.ok(await page.isVisible('#signed-out'));
+  },
+);
+
+scenario(
+  'a first visit with autofill and no passkey on the device shows no error',
+  { autofill: true },
+  async ({ page }) => {
+    await page.waitForTimeout(500);
+    const kind = await page.getAttribute('#status', 'data-kind');
+    assert.notEqual(kind, 'error', await page.textContent('#status'));
+  },
+);
+
+scenario(
+  'at phone width a long email and passkey name wrap inside the page',
+  { viewport: { width: 360, height: 740 } },
+  async ({ page }) => {
+    const email = `${'a-very-long-local-part-'.repeat(3)}${newEmail('phone')}`;
+    await signUp(page, email);
+    await addPasskey(page, 'A passkey name that is long enough to need wrapping');
+    const overflow = await page.evaluate(() => {
+      const page = document.documentElement;
+      const user = document.getElementById('current-user').getBoundingClientRect();
+      const name = document.querySelector('[data-testid="passkey-name"]').getBoundingClientRect();
+      return { scroll: page.scrollWidth, width: page.clientWidth, user: user.right, name: name.right };
+    });
+    assert.ok(overflow.scroll <= overflow.width, `the page scrolls sideways: ${JSON.stringify(overflow)}`);
+    assert.ok(overflow.user <= overflow.width && overflow.name <= overflow.width, JSON.stringify(overflow));
+  },
+);
+
+test('opened on 127.0.0.1, the page says to use localhost', async () => {
+  const url = `http://127.0.0.1:${server.port}/`;
+  await withBrowser(server.baseUrl, { url }, async ({ page }) => {
+    const hint = page.locator('[data-testid="use-localhost"]');
+    assert.ok(await hint.isVisible());
+    assert.match(await hint.textContent(), /IP address/);
+    assert.equal(await page.getAttribute('#use-localhost-link', 'href'), `http://localhost:${server.port}/`);
+  });
+});
+
+test('a taken port stops the server with a clear message and a non-zero exit', async () => {
+  for (const host of ['127.0.0.1', '::1']) {
+    const blocker = net.createServer();
+    await new Promise((resolve, reject) => blocker.once('error', reject).listen(0, host, resolve));
+    const { port } = blocker.address();
+    try {
+      const { code, output } = await runUntilExit({ port });
+      assert.notEqual(code, 0, `exit status with port ${port} taken on ${host}:\n${output}`);
+      assert.match(output, new RegExp(`port ${port} on ${host.replace(/\./g, '\\.')} is already in use`), output);
+      assert.doesNotMatch(output, /kavach demo (\(C\) )?on http/, 'no "running on" line');
+    } finally {
+      blocker.close();
+    }
+  }
 });
 
 test('server contract: errors, limits and the Origin check', async () => {

@@ -19,7 +19,8 @@ process.on('exit', () => {
   for (const server of running) server.killNow();
 });
 
-async function freePort() {
+/** A port that was free a moment ago on 127.0.0.1 (also used by scripts/snippets.mjs). */
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);
@@ -34,10 +35,9 @@ async function freePort() {
  * Starts `E2E_SERVER_CMD` on a free port with a fresh database and waits until it answers.
  * Returns `{ baseUrl, port, stop(), log() }`.
  */
-export async function startServer({ userVerification = 'preferred', attestation } = {}) {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
-  const env = {
+/** The server contract's environment: PORT, a fresh SQLite file in `dataDir`, the test secret. */
+function serverEnv(port, dataDir, { userVerification = 'preferred', attestation } = {}) {
+  return {
     ...process.env,
     PORT: String(port),
     DATABASE_URL: `file:${path.join(dataDir, 'kavach.db')}`,
@@ -46,6 +46,12 @@ export async function startServer({ userVerification = 'preferred', attestation 
     // Optional (servers that do not know it ignore it): the passkey plugin's `attestation`.
     ...(attestation ? { KAVACH_ATTESTATION: attestation } : {}),
   };
+}
+
+export async function startServer({ userVerification = 'preferred', attestation } = {}) {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
+  const env = serverEnv(port, dataDir, { userVerification, attestation });
   const started = Date.now();
   // detached: the server (and anything run.sh starts) gets its own process group, killed as one.
   const child = spawn('bash', ['-c', SERVER_CMD], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -107,6 +113,36 @@ export async function startServer({ userVerification = 'preferred', attestation 
   }
   console.log(`timing: server (${SERVER_CMD}, userVerification ${userVerification}) ready on ${server.baseUrl} in ${Date.now() - started} ms`);
   return server;
+}
+
+/**
+ * Runs E2E_SERVER_CMD with PORT=`port` (expected to be taken) and waits for it to exit: returns
+ * `{code, output}`; fails if it is still running after `timeoutMs`.
+ */
+export async function runUntilExit({ port, timeoutMs = START_TIMEOUT_MS }) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
+  const env = serverEnv(port, dataDir);
+  const child = spawn('bash', ['-c', SERVER_CMD], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  try {
+    const code = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve(code ?? signal);
+      });
+    });
+    return { code, output };
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // exited
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 function sleep(ms) {

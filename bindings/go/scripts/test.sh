@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# The Go binding's tests: builds libkavach (cgo links target/release/libkavach.so), then gofmt,
-# go vet and go test (with the race detector: 32 goroutines share one instance) for the package
-# and the example server. No network: GOPROXY=off.
+# The Go binding's tests: builds libkavach (the workspace's release build), points pkg-config at
+# it (target/release/pkgconfig/kavach.pc), then gofmt, go vet and go test (with the race
+# detector: 32 goroutines share one instance) for the package and the example server. No
+# network: GOPROXY=off.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 export GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=1
 step() { printf '\n# %s\n' "$*"; }
 
-step "build libkavach (release)"
-(cd "$root" && CARGO_TARGET_DIR="$root/target" cargo build --release --quiet -p kavach-ffi)
+step "build libkavach (release) and its pkg-config file"
+(cd "$root" && cargo build --release -p kavach-ffi)
+PKG_CONFIG_PATH="$(dirname "$(bash "$root/ffi/scripts/pkg-config.sh")")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export PKG_CONFIG_PATH
+# shellcheck source=bindings/go/scripts/cgo-key.sh
+source "$root/bindings/go/scripts/cgo-key.sh"
 
 for dir in "$root/bindings/go" "$root/examples/go"; do
   cd "$dir"

@@ -10,6 +10,7 @@ const {
   verifyAuthenticationResponseSync,
 } = require('./verify.cjs');
 const { passkey } = require('./plugins/passkey.cjs');
+const { version } = require('../package.json');
 
 module.exports = {
   createKavach,
@@ -20,4 +21,5 @@ module.exports = {
   verifyRegistrationResponseSync,
   verifyAuthenticationResponseSync,
   passkey,
+  version,
 };

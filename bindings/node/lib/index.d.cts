@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-// ---------------------------------------------------------------- configuration (DESIGN §2)
+// ---------------------------------------------------------------- configuration (docs/configuration.md)
 
 export type UserVerification = 'required' | 'preferred' | 'discouraged';
 /**
@@ -113,7 +113,7 @@ export interface KavachOptions {
   plugins: PasskeyPlugin[];
 }
 
-// ---------------------------------------------------------------- data shapes (DESIGN §3)
+// ---------------------------------------------------------------- data shapes (docs/http.md)
 
 export interface User {
   id: string;
@@ -395,7 +395,7 @@ export interface Kavach {
   /** Whether a request path (query string allowed) is kavach's: basePath or below. */
   handlesPath(path: string): boolean;
 
-  /** The framework-neutral router (DESIGN §3). */
+  /** The framework-neutral router (docs/http.md). */
   handle(request: KavachRequest): Promise<KavachResponse>;
   /** Fetch API handler (Hono, Next.js, Bun); bound, so it can be passed around. */
   handler(request: Request, options?: HandlerOptions): Promise<Response>;
@@ -451,3 +451,6 @@ export interface Kavach {
 export function createKavach(options: KavachOptions): Promise<Kavach>;
 
 export { passkey } from './plugins/passkey.cjs';
+
+/** The version of this package (and of the kavach core inside it), e.g. '0.1.0'. */
+export const version: string;

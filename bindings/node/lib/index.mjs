@@ -10,4 +10,5 @@ export const {
   verifyRegistrationResponseSync,
   verifyAuthenticationResponseSync,
   passkey,
+  version,
 } = cjs;

@@ -92,7 +92,7 @@ export interface NativeResponse {
 }
 
 /**
- * Parses, validates and opens a configuration (DESIGN §2, JSON with the documented names).
+ * Parses, validates and opens a configuration (docs/configuration.md, JSON with the documented names).
  * Rejects with `INVALID_CONFIG` and the core's message when it is wrong.
  */
 export declare function open(configJson: string): Promise<KavachNative>

@@ -30,7 +30,7 @@ impl Task for Open {
     }
 }
 
-/// Parses, validates and opens a configuration (DESIGN §2, JSON with the documented names).
+/// Parses, validates and opens a configuration (docs/configuration.md, JSON with the documented names).
 /// Rejects with `INVALID_CONFIG` and the core's message when it is wrong.
 #[napi(ts_return_type = "Promise<KavachNative>")]
 pub fn open(config_json: String) -> AsyncTask<Open> {

@@ -1,4 +1,4 @@
-//! The passkey operations of the host API (DESIGN §4). `session` is a token, a `Cookie` header
+//! The passkey operations of the host API (docs/host-api.md). `session` is a token, a `Cookie` header
 //! value or `Bearer <token>`; the core resolves it (`UNAUTHORIZED` when there is none).
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! `sessions.*` of the host API (DESIGN §4).
+//! `sessions.*` of the host API (docs/host-api.md).
 
 use std::sync::Arc;
 

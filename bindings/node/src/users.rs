@@ -1,4 +1,4 @@
-//! `users.*` of the host API (DESIGN §4).
+//! `users.*` of the host API (docs/host-api.md).
 
 use std::sync::Arc;
 

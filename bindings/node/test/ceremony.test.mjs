@@ -1,4 +1,4 @@
-// The host API (DESIGN §4) end to end through the binding: users, sessions, a full passkey
+// The host API (docs/host-api.md) end to end through the binding: users, sessions, a full passkey
 // registration and sign-in with a software authenticator, and the credential operations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

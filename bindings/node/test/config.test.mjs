@@ -101,3 +101,12 @@ test('accepts a configuration given as a JSON string (passed through)', async ()
   const kavach = await createKavach(JSON.stringify(options()));
   assert.equal(kavach.basePath, '/auth');
 });
+
+test('an unset secret (process.env.KAVACH_SECRET undefined) is said plainly', async () => {
+  // What `secret: process.env.KAVACH_SECRET` gives when the variable is not set.
+  await rejectsConfig(
+    options({ secret: undefined }),
+    /^secret is required: at least 32 bytes, e\.g\. the output of `openssl rand -base64 32`$/,
+  );
+  await rejectsConfig(options({ secret: null }), /^secret is required: at least 32 bytes/);
+});

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Python package kavachos and runs its checks: pytest, mypy --strict (package, tests,
+# Builds the Python package kavach_passkeys and runs its checks: pytest, mypy --strict (package, tests,
 # examples/fastapi), mypy.stubtest (the native module against _native.pyi), ruff, and clippy /
 # rustfmt for the binding crate. Idempotent; works from a clean clone (Python 3.10+, Rust).
 #
@@ -41,7 +41,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 fi
 
-echo "# building and installing kavachos (pip install ./bindings/python)"
+echo "# building and installing kavach_passkeys (pip install ./bindings/python)"
 build_started=$SECONDS
 "${pip[@]}" "$here"
 echo "# build + install: $((SECONDS - build_started)) s"
@@ -52,7 +52,7 @@ echo "# pytest"
 echo "# mypy --strict"
 "$py" -m mypy --strict python tests "$root/examples/fastapi/app.py"
 echo "# stubtest"
-"$py" -m mypy.stubtest kavachos._native
+"$py" -m mypy.stubtest kavach_passkeys._native
 echo "# ruff"
 "$venv/bin/ruff" format --check . "$root/examples/fastapi"
 "$venv/bin/ruff" check . "$root/examples/fastapi"

@@ -3,7 +3,7 @@
 //! [`run`] copies nothing itself: callers hand it a closure over owned inputs. It releases the
 //! GIL, runs the closure inside `catch_unwind` (a panic becomes `INTERNAL`: PyO3 would otherwise
 //! raise `PanicException`, a `BaseException` that `except Exception` does not catch), and turns a
-//! core [`Error`] into the `KavachError` subclass that `kavachos.errors.from_native` picks for
+//! core [`Error`] into the `KavachError` subclass that `kavach_passkeys.errors.from_native` picks for
 //! its code, with `.code`, `.status` and `.message` intact.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -27,16 +27,18 @@ pub(crate) fn guarded<T>(work: impl FnOnce() -> kavach_core::Result<T>) -> kavac
 }
 
 /// The Python exception for a core error:
-/// `kavachos.errors.from_native(code, status, message, retry_after)`.
+/// `kavach_passkeys.errors.from_native(code, status, message, retry_after)`.
 pub(crate) fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
     static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let exception = FROM_NATIVE.import(py, "kavachos.errors", "from_native").and_then(|from_native| {
+    let exception = FROM_NATIVE.import(py, "kavach_passkeys.errors", "from_native").and_then(|from_native| {
         from_native.call1((err.code().as_str(), err.status(), err.message(), err.retry_after()))
     });
     match exception {
         Ok(exception) => PyErr::from_value(exception),
         // Only if the package itself is broken (the native module imported without it).
-        Err(import_error) => PyRuntimeError::new_err(format!("{err} (kavachos.errors unavailable: {import_error})")),
+        Err(import_error) => {
+            PyRuntimeError::new_err(format!("{err} (kavach_passkeys.errors unavailable: {import_error})"))
+        }
     }
 }
 

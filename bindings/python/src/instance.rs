@@ -1,5 +1,5 @@
 //! `KavachNative`: one opened core instance. The public wrapper is `Kavach` in
-//! `kavachos/_kavach.py`; this class is not part of the package's API.
+//! `kavach_passkeys/_kavach.py`; this class is not part of the package's API.
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 
 /// An opened kavach instance (created by `open`). Immutable: every method takes `&self`, and the
 /// core instance is shared (through an `Arc`) with the work that runs while the GIL is released.
-#[pyclass(frozen, module = "kavachos._native")]
+#[pyclass(frozen, module = "kavach_passkeys._native")]
 pub struct KavachNative {
     pub(crate) inner: Arc<Kavach>,
 }

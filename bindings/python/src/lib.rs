@@ -1,10 +1,10 @@
-//! kavach-python: the PyO3 binding of `kavach-core` behind the Python package `kavachos`
-//! (this crate is its private native module, `kavachos._native`).
+//! kavach-python: the PyO3 binding of `kavach-core` behind the Python package `kavach_passkeys`
+//! (this crate is its private native module, `kavach_passkeys._native`).
 //!
 //! This crate only translates: Python arguments into owned Rust values, core results (JSON values)
 //! into Python objects (see [`convert`]: no JSON text crosses the boundary where objects are
 //! cheaper), and core errors into the `KavachError` classes of
-//! `kavachos.errors` (see [`error`]). Routes, validation, cookies and status codes all live in the
+//! `kavach_passkeys.errors` (see [`error`]). Routes, validation, cookies and status codes all live in the
 //! core.
 //!
 //! Every operation copies its inputs, then runs with the GIL released ([`Python::detach`]) and
@@ -29,7 +29,7 @@ mod verify;
 
 pub use instance::KavachNative;
 
-/// The native module `kavachos._native`. Its surface is described in `_native.pyi`.
+/// The native module `kavach_passkeys._native`. Its surface is described in `_native.pyi`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KavachNative>()?;
@@ -41,5 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error::panic_for_tests, m)?)?;
     m.add("MAX_BODY_BYTES", kavach_core::http::MAX_BODY_BYTES)?;
     m.add("COOKIE_NAME", kavach_core::COOKIE_NAME)?;
+    // The version of the Rust crates (the workspace's one version), which is also the wheel's.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -34,7 +34,7 @@ fn worker_count() -> usize {
 }
 
 /// The answers of one event loop's requests, and the pipe that tells the loop about them.
-#[pyclass(frozen, module = "kavachos._native")]
+#[pyclass(frozen, module = "kavach_passkeys._native")]
 pub struct Completions {
     shared: Arc<Shared>,
     reader: Mutex<PipeReader>,

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use crate::error::run;
 use crate::instance::KavachNative;
 
-/// Parses, validates and opens a configuration (DESIGN §2; camelCase or snake_case keys).
+/// Parses, validates and opens a configuration (docs/configuration.md; camelCase or snake_case keys).
 /// Raises `KavachError` `INVALID_CONFIG` with the core's message when it is wrong.
 #[pyfunction]
 pub(crate) fn open(py: Python<'_>, config_json: String) -> PyResult<KavachNative> {

@@ -1,4 +1,4 @@
-//! The passkey operations of the host API (DESIGN §4), over `kavach_core::verify::json`. `session` is a
+//! The passkey operations of the host API (docs/host-api.md), over `kavach_core::verify::json`. `session` is a
 //! token, a `Cookie` header value or `Bearer <token>`; the core resolves it (`UNAUTHORIZED` when
 //! there is none). Results reach Python as objects (`dict`, `list`, ...).
 

@@ -1,4 +1,4 @@
-//! `sessions.*` of the host API (DESIGN §4). Results reach Python as objects (`dict`, `list`, ...).
+//! `sessions.*` of the host API (docs/host-api.md). Results reach Python as objects (`dict`, `list`, ...).
 
 use pyo3::prelude::*;
 

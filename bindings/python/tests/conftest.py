@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from kavachos import Kavach, create_kavach
-from kavachos.plugins import passkey
+from kavach_passkeys import Kavach, create_kavach
+from kavach_passkeys.plugins import passkey
 
 from authenticator import SoftAuthenticator
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from kavachos import (
+from kavach_passkeys import (
     ConfigError,
     InvalidRequestError,
     VerificationError,
@@ -22,7 +22,7 @@ from kavachos import (
     verify_authentication_response,
     verify_registration_response,
 )
-from kavachos.plugins import passkey
+from kavach_passkeys.plugins import passkey
 
 FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "stateless-algorithms.json"
 CASES: dict[str, dict[str, Any]] = {c["name"]: c for c in json.loads(FIXTURES.read_text())["cases"]}

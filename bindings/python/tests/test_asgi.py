@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
-from kavachos import Kavach
+from kavach_passkeys import Kavach
 
 from authenticator import SoftAuthenticator
 from conftest import ORIGIN
@@ -78,7 +78,7 @@ async def test_works_mounted_in_starlette(kavach: Kavach) -> None:
 
 
 async def test_request_path_accepts_both_root_path_conventions() -> None:
-    from kavachos._asgi import request_path
+    from kavach_passkeys._asgi import request_path
 
     assert request_path({"path": "/auth/session", "root_path": ""}) == "/auth/session"
     assert request_path({"path": "/auth/session", "root_path": "/auth"}) == "/auth/session"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kavachos import (
+from kavach_passkeys import (
     Kavach,
     UnauthorizedError,
     VerificationError,

@@ -9,8 +9,13 @@ from typing import Any
 
 import pytest
 
-from kavachos import InvalidRequestError, Kavach, verify_authentication_response, verify_registration_response
-from kavachos.types import Flags, VerifiedAuthentication
+from kavach_passkeys import (
+    InvalidRequestError,
+    Kavach,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from kavach_passkeys.types import Flags, VerifiedAuthentication
 
 from authenticator import SoftAuthenticator, random_challenge
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kavachos import ConflictError, Kavach, NotFoundError, UnauthorizedError, VerificationError
+from kavach_passkeys import ConflictError, Kavach, NotFoundError, UnauthorizedError, VerificationError
 
 from authenticator import FLAG_UP, SoftAuthenticator
 from conftest import ORIGIN, SignedUp
@@ -167,8 +167,8 @@ def test_sessions_read_from_token_cookie_or_bearer_and_revoke(kavach: Kavach) ->
 
 
 def test_https_base_url_makes_secure_cookies() -> None:
-    from kavachos import create_kavach
-    from kavachos.plugins import passkey
+    from kavach_passkeys import create_kavach
+    from kavach_passkeys.plugins import passkey
 
     from conftest import config
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from kavachos import Kavach, create_kavach
+from kavach_passkeys import Kavach, create_kavach
 
 from conftest import ORIGIN, config
 

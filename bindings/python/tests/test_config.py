@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from kavachos import ConfigError, Kavach, KavachError, create_kavach, create_kavach_async
-from kavachos.plugins import passkey
+from kavach_passkeys import ConfigError, Kavach, KavachError, create_kavach, create_kavach_async
+from kavach_passkeys.plugins import passkey
 
 from conftest import ORIGIN, SECRET, config
 
@@ -119,9 +119,41 @@ def test_rejects_bad_configuration_with_invalid_config(overrides: dict[str, Any]
     assert needle in err.message
 
 
-def test_rejects_values_that_are_not_json() -> None:
-    with pytest.raises(ConfigError, match="JSON-serializable"):
+def test_rejects_values_that_are_not_json_naming_the_option() -> None:
+    with pytest.raises(ConfigError) as caught:
         create_kavach(config(secret=object()))
+    assert caught.value.message == (
+        "options.secret is a object; it must be JSON data (str, int, float, bool, None, a list or a dict "
+        "with str keys)"
+    )
+    # What copying a placeholder from an example gives: said plainly, not as a JSON encoder error.
+    with pytest.raises(ConfigError) as caught:
+        create_kavach(config(secret=...))
+    assert caught.value.message == "options.secret is `...` (a placeholder): give it a value"
+    with pytest.raises(ConfigError) as caught:
+        create_kavach(config(plugins=[{**passkey(rp_name="A", rp_id="localhost"), "timeout": float("inf")}]))
+    assert caught.value.message == "options.plugins[0].timeout is inf, which JSON cannot represent"
+
+
+@pytest.mark.parametrize("secret", [None, ""])
+def test_a_missing_secret_is_said_plainly(secret: str | None) -> None:
+    options = config()
+    options["secret"] = secret
+    with pytest.raises(ConfigError) as caught:
+        create_kavach(options)
+    assert caught.value.message.startswith("secret is required: at least 32 bytes"), caught.value.message
+    del options["secret"]
+    with pytest.raises(ConfigError) as caught:
+        create_kavach(options)
+    assert caught.value.message.startswith("secret is required: at least 32 bytes"), caught.value.message
+
+
+def test_a_missing_field_names_it_without_a_json_position() -> None:
+    options = config()
+    del options["base_url"]
+    with pytest.raises(ConfigError) as caught:
+        create_kavach(options)
+    assert caught.value.message == "configuration is not valid: missing field `baseUrl`"
 
 
 def test_unreadable_database_is_refused(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from kavachos import CurrentSession, Kavach
+from kavach_passkeys import CurrentSession, Kavach
 
 from authenticator import SoftAuthenticator
 from conftest import ORIGIN
@@ -23,6 +23,7 @@ def app(kavach: Kavach, request: pytest.FixtureRequest) -> FastAPI:
         app.include_router(kavach.fastapi_router())
     else:
         app.add_middleware(kavach.asgi)
+    kavach.add_exception_handlers(app)
 
     @app.post("/signup")
     def signup(email: str) -> dict[str, str]:
@@ -84,7 +85,10 @@ def test_full_ceremony_over_http_with_cookies(client: TestClient) -> None:
 def test_current_session_dependency(client: TestClient) -> None:
     response = client.get("/me")
     assert response.status_code == 401
-    assert response.json() == {"detail": {"error": "sign in first: no valid session", "code": "UNAUTHORIZED"}}
+    # The same body as the routes' own 401 (GET /auth/session), not FastAPI's {"detail": ...}.
+    assert response.json() == {"error": "sign in first: no valid session", "code": "UNAUTHORIZED"}
+    assert response.json() == client.get("/auth/session").json()
+    assert response.headers["cache-control"] == "no-store"
     token = sign_up(client)
     assert client.get("/me").json()["user"]["email"] == "ada@example.com"
     client.cookies.clear()
@@ -114,7 +118,7 @@ def test_errors_status_codes_and_limits_come_from_the_core(client: TestClient) -
 
 
 def test_router_honours_a_custom_base_path() -> None:
-    from kavachos import create_kavach
+    from kavach_passkeys import create_kavach
 
     from conftest import config
 
@@ -124,3 +128,23 @@ def test_router_honours_a_custom_base_path() -> None:
     with TestClient(app) as client:
         assert client.get("/api/kavach/session").status_code == 401
         assert client.get("/auth/session").status_code == 404
+
+
+def test_host_routes_raise_kavach_errors_answered_as_the_routes_answer(client: TestClient) -> None:
+    sign_up(client, "taken@example.com")
+    response = client.post("/signup", params={"email": "TAKEN@example.com"})
+    assert response.status_code == 409
+    assert response.json() == {"error": response.json()["error"], "code": "USER_EXISTS"}
+
+
+def test_without_the_handlers_the_dependency_still_answers_401(kavach: Kavach) -> None:
+    app = FastAPI()
+
+    @app.get("/me")
+    def me(session: Annotated[CurrentSession, Depends(kavach.current_session)]) -> CurrentSession:
+        return session
+
+    with TestClient(app) as client:
+        response = client.get("/me")
+    assert response.status_code == 401
+    assert response.json() == {"detail": {"error": "sign in first: no valid session", "code": "UNAUTHORIZED"}}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from kavachos import verify_authentication_response, verify_registration_response
+from kavach_passkeys import verify_authentication_response, verify_registration_response
 
 from authenticator import SoftAuthenticator, random_challenge
 

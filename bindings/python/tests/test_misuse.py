@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kavachos import Kavach, KavachError, create_kavach, verify_authentication_response
+from kavach_passkeys import Kavach, KavachError, create_kavach, verify_authentication_response
 
 HUGE = "a" * (4 * 1024 * 1024)  # 4 MiB, far over every limit
 

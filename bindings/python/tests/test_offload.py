@@ -1,5 +1,5 @@
 """The adapters run every request off the event loop, on native worker threads whose answers
-the loop collects itself (``kavachos._offload``): many requests in flight each get their own
+the loop collects itself (``kavach_passkeys._offload``): many requests in flight each get their own
 answer, a cancelled one does not disturb the others, the loop keeps running meanwhile, and a
 loop that cannot watch a file descriptor falls back to ``run_in_executor``."""
 
@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 import pytest
 
-from kavachos import Kavach, _offload
-from kavachos._offload import Runner
+from kavach_passkeys import Kavach, _offload
+from kavach_passkeys._offload import Runner
 
 pytestmark = pytest.mark.anyio
 

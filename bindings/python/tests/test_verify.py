@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-import kavachos
-from kavachos import (
+import kavach_passkeys
+from kavach_passkeys import (
     InvalidRequestError,
     Kavach,
     VerificationError,
@@ -21,7 +21,7 @@ ORIGIN = "https://app.example.com"
 RP_ID = "example.com"
 
 
-def registered() -> tuple[SoftAuthenticator, kavachos.VerifiedRegistration]:
+def registered() -> tuple[SoftAuthenticator, kavach_passkeys.VerifiedRegistration]:
     authenticator = SoftAuthenticator(ORIGIN)
     challenge = random_challenge()
     options = {"challenge": challenge, "rp": {"id": RP_ID, "name": "X"}, "user": {"id": "dXNlcg"}}

@@ -31,7 +31,9 @@ pub struct Config {
     /// Where data lives. Default: SQLite `file:kavach.db`.
     #[serde(default)]
     pub database: DatabaseConfig,
-    /// At least 32 bytes. Keys the challenge MACs (HKDF, one key per purpose).
+    /// At least 32 bytes. Keys the challenge MACs (HKDF, one key per purpose). Absent or `null`
+    /// is read as empty, so that it gets the "secret is required" message rather than serde's.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub secret: String,
     /// Earlier secrets, still accepted when verifying challenges issued under them, never used
     /// for issuing: rotate by moving `secret` here and setting a new one. Each at least 32 bytes.
@@ -199,8 +201,14 @@ const MAX_SESSION_SECONDS: u64 = 400 * 24 * 3600; // browsers cap cookie lifetim
 impl Settings {
     /// Parses and validates a JSON configuration.
     pub fn from_json(json: &str) -> Result<Self> {
-        let config: Config = serde_json::from_str(json)
-            .map_err(|err| Error::config(format!("configuration is not valid: {}", clipped(err, 200))))?;
+        let config: Config = serde_json::from_str(json).map_err(|err| {
+            // serde's position ("at line 1 column 199") points into JSON that a binding wrote,
+            // not into anything the host typed: leave it out.
+            let text = err.to_string();
+            let position = format!(" at line {} column {}", err.line(), err.column());
+            let text = text.strip_suffix(position.as_str()).unwrap_or(&text);
+            Error::config(format!("configuration is not valid: {}", clipped(text, 200)))
+        })?;
         Self::from_config(config)
     }
 
@@ -215,6 +223,11 @@ impl Settings {
 
     fn validate(config: Config) -> Result<Self> {
         let (database, pool_size) = database::database_settings(&config.database)?;
+        if config.secret.is_empty() {
+            return Err(Error::config(format!(
+                "secret is required: at least {MIN_SECRET_BYTES} bytes, e.g. the output of `openssl rand -base64 32`"
+            )));
+        }
         if config.secret.len() < MIN_SECRET_BYTES {
             return Err(Error::config(format!(
                 "secret must be at least {MIN_SECRET_BYTES} bytes (got {}); generate one with `openssl rand -base64 32`",
@@ -418,6 +431,11 @@ impl Settings {
 }
 
 /// `passkey.algorithms`: IANA names, validated (docs/algorithms.md); default every algorithm.
+/// A string that may also be absent or `null` (read as empty).
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 fn normalize_base_path(path: &str) -> Result<String> {
     let trimmed = path.trim_end_matches('/');
     if !path.starts_with('/') || path.contains(['?', '#', ' ']) || path.contains("//") {

@@ -154,3 +154,18 @@ fn rp_id_localhost_allows_any_localhost_port() {
     );
     assert!(Settings::from_json(&json).is_ok());
 }
+
+#[test]
+fn a_missing_secret_or_field_is_named_without_a_json_position() {
+    let passkey = serde_json::json!({"rpName": "A", "rpId": "localhost"});
+    for secret in [None, Some(serde_json::Value::Null), Some(serde_json::json!(""))] {
+        let mut json = serde_json::json!({"baseUrl": "http://localhost:3000", "passkey": passkey});
+        if let Some(secret) = secret {
+            json["secret"] = secret;
+        }
+        let message = error_of(&json.to_string());
+        assert!(message.starts_with("secret is required: at least 32 bytes"), "{message}");
+    }
+    let no_base_url = serde_json::json!({"secret": SECRET, "passkey": passkey}).to_string();
+    assert_eq!(error_of(&no_base_url), "configuration is not valid: missing field `baseUrl`");
+}

@@ -20,14 +20,27 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Request line plus headers.
 const MAX_HEAD_BYTES: u64 = 16 * 1024;
 
-/// Serves forever, calling `handle` for every request. `max_body` bytes at most are read from a
-/// body (the handler sees a longer one as over the limit); the connection is then closed.
-pub fn serve<H>(listener: TcpListener, max_body: usize, handle: H) -> !
+/// Serves forever on every listener, calling `handle` for every request. `max_body` bytes at
+/// most are read from a body (the handler sees a longer one as over the limit); the connection is
+/// then closed.
+pub fn serve<H>(listeners: Vec<TcpListener>, max_body: usize, handle: H) -> !
 where
     H: Fn(Request) -> Response + Send + Sync + 'static,
 {
-    let handle = Arc::new(handle);
+    let handle: Arc<dyn Fn(Request) -> Response + Send + Sync> = Arc::new(handle);
     let open = Arc::new(AtomicUsize::new(0));
+    let mut listeners = listeners;
+    let Some(last) = listeners.pop() else { panic!("serve needs at least one listener") };
+    for listener in listeners {
+        let (handle, open) = (Arc::clone(&handle), Arc::clone(&open));
+        std::thread::spawn(move || accept_loop(&listener, max_body, &handle, &open));
+    }
+    accept_loop(&last, max_body, &handle, &open)
+}
+
+type Handler = Arc<dyn Fn(Request) -> Response + Send + Sync>;
+
+fn accept_loop(listener: &TcpListener, max_body: usize, handle: &Handler, open: &Arc<AtomicUsize>) -> ! {
     loop {
         let Ok((stream, _)) = listener.accept() else { continue };
         if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
@@ -36,7 +49,7 @@ where
             let _ = write_response(&stream, &busy, false, true);
             continue;
         }
-        let (handle, open) = (Arc::clone(&handle), Arc::clone(&open));
+        let (handle, open) = (Arc::clone(handle), Arc::clone(open));
         std::thread::spawn(move || {
             // An I/O error only ends this connection.
             let _ = connection(&stream, max_body, &*handle);

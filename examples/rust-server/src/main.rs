@@ -13,7 +13,7 @@
 
 mod http1;
 
-use std::net::TcpListener;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
 use std::path::{Component, Path, PathBuf};
 
 use kavach_core::http::{MAX_BODY_BYTES, Request, Response};
@@ -33,13 +33,13 @@ struct App {
 fn main() {
     // `run` only returns if the server could not start.
     let Err(message) = run();
-    eprintln!("kavach-rust-server: {message}");
+    eprintln!("kavach demo: {message}");
     std::process::exit(1);
 }
 
 fn run() -> Result<std::convert::Infallible, String> {
     let port: u16 = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
+        Ok(port) => port.parse().map_err(|_| format!("PORT must be a port number (1-65535), not {port:?}"))?,
         Err(_) => 3000,
     };
     let origin = format!("http://localhost:{port}");
@@ -79,12 +79,36 @@ fn run() -> Result<std::convert::Infallible, String> {
     }
     let app = App { kavach, origin, web_dir, vendor_dir };
 
-    // rpId `localhost` needs the page at http://localhost:PORT (the browser refuses IP literals);
-    // Chromium falls back from ::1 to 127.0.0.1 at once.
-    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|err| format!("cannot listen on {port}: {err}"))?;
+    // rpId `localhost` needs the page at http://localhost:PORT (the browser refuses IP literals).
+    let listeners = listen_loopback(port)?;
     println!("kavach demo on {} (database {database_url}, userVerification {user_verification})", app.origin);
     // Reading one byte past the limit lets the core see an oversized body and answer 413.
-    http1::serve(listener, MAX_BODY_BYTES + 1, move |request| app.serve(request))
+    http1::serve(listeners, MAX_BODY_BYTES + 1, move |request| app.serve(request))
+}
+
+/// Listens on both loopback addresses: a browser opening http://localhost:PORT may try either, so
+/// a port that another server holds on just one of them must stop the demo rather than send some
+/// requests elsewhere. A machine without IPv6 gets 127.0.0.1 alone.
+fn listen_loopback(port: u16) -> Result<Vec<TcpListener>, String> {
+    let mut listeners = Vec::new();
+    for host in [IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)] {
+        match TcpListener::bind((host, port)) {
+            Ok(listener) => listeners.push(listener),
+            // No IPv6 loopback on this machine.
+            Err(err) if host.is_ipv6() && err.kind() == std::io::ErrorKind::AddrNotAvailable => {}
+            Err(err) => {
+                let reason = match err.kind() {
+                    std::io::ErrorKind::AddrInUse => "is already in use".to_owned(),
+                    _ => format!("cannot be opened ({err})"),
+                };
+                return Err(format!(
+                    "port {port} on {host} {reason}: stop the other server or choose another port, e.g. PORT={}",
+                    u32::from(port) + 1
+                ));
+            }
+        }
+    }
+    Ok(listeners)
 }
 
 impl App {

@@ -1,5 +1,5 @@
 """The shapes kavach returns, as ``TypedDict``s: the same JSON (camelCase keys) the HTTP routes
-answer (DESIGN §3, §4), so one document describes every language."""
+answer (docs/http.md, docs/host-api.md), so one document describes every language."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ class VerifiedAuthentication(TypedDict):
     userHandle: Optional[str]
 
 
-# ---- configuration (DESIGN §2, snake_case; the core also takes the camelCase names)
+# ---- configuration (docs/configuration.md, snake_case; the core also takes the camelCase names)
 
 
 class DatabaseOptions(TypedDict, total=False):
@@ -194,7 +194,7 @@ AlgorithmName = Literal[
 
 
 class PasskeyPlugin(TypedDict):
-    """What :func:`kavachos.plugins.passkey` returns: an entry of ``plugins``."""
+    """What :func:`kavach_passkeys.plugins.passkey` returns: an entry of ``plugins``."""
 
     id: Literal["passkey"]
     rp_name: str

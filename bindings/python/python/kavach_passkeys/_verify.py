@@ -1,4 +1,4 @@
-"""The stateless verifiers (DESIGN §4), for hosts that keep their own storage: no database, no
+"""The stateless verifiers (docs/host-api.md), for hosts that keep their own storage: no database, no
 instance. The response goes to the core as the caller gave it (a dict, or JSON text parsed in
 Rust); the verified facts come back as a dict. No JSON text is made or parsed in Python: at about
 40 us a verification, ``json.dumps`` + ``json.loads`` cost a quarter as much again.

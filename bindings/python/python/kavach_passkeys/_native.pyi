@@ -1,12 +1,12 @@
-# The private native module (Rust, PyO3). Not part of the public API: use the `kavachos`
-# package. Every function releases the GIL while it works and raises `kavachos.errors.KavachError`
+# The private native module (Rust, PyO3). Not part of the public API: use the `kavach_passkeys`
+# package. Every function releases the GIL while it works and raises `kavach_passkeys.errors.KavachError`
 # (a subclass per family) on failure. JSON results arrive as Python objects (dicts, lists, ...),
 # converted in Rust; request bodies of the host API still cross as JSON text.
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional, Union, final
 
-from kavachos.types import (
+from kavach_passkeys.types import (
     AuthenticationOptions,
     Credential,
     CurrentSession,
@@ -29,6 +29,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "Completions",
     "KavachNative",
+    "__version__",
     "_panic_for_tests",
     "error_codes",
     "open",
@@ -38,6 +39,7 @@ __all__ = [
 
 MAX_BODY_BYTES: int
 COOKIE_NAME: str
+__version__: str
 
 @final
 class KavachNative:

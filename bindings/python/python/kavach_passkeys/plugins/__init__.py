@@ -1,4 +1,4 @@
-"""Plugins for :func:`kavachos.create_kavach`'s ``plugins`` list (DESIGN §2)."""
+"""Plugins for :func:`kavach_passkeys.create_kavach`'s ``plugins`` list (docs/configuration.md)."""
 
 from __future__ import annotations
 

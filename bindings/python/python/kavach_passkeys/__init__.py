@@ -1,9 +1,9 @@
-"""kavachos: passkeys (WebAuthn) for Python servers, over the kavach Rust core.
+"""kavach_passkeys: passkeys (WebAuthn) for Python servers, over the kavach Rust core.
 
 .. code-block:: python
 
-    from kavachos import create_kavach
-    from kavachos.plugins import passkey
+    from kavach_passkeys import create_kavach
+    from kavach_passkeys.plugins import passkey
 
     kavach = create_kavach(
         secret=os.environ["KAVACH_SECRET"],
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ._http import HttpResponse
 from ._kavach import Kavach, Sessions, Users, create_kavach, create_kavach_async
+from ._native import __version__
 from ._verify import (
     verify_authentication_response,
     verify_authentication_response_async,
@@ -77,6 +78,7 @@ __all__ = [
     "VerificationError",
     "VerifiedAuthentication",
     "VerifiedRegistration",
+    "__version__",
     "create_kavach",
     "create_kavach_async",
     "verify_authentication_response",

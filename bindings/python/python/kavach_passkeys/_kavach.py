@@ -33,6 +33,7 @@ from .types import (
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from starlette.applications import Starlette
     from starlette.requests import Request
 
     from ._asgi import ASGIApp
@@ -43,7 +44,7 @@ Options = Union[KavachOptions, Mapping[str, Any]]
 
 
 def create_kavach(options: Optional[Options] = None, /, **kwargs: Any) -> Kavach:
-    """Validates the configuration (DESIGN §2, snake_case or camelCase names) and opens the
+    """Validates the configuration (docs/configuration.md; snake_case or camelCase names) and opens the
     database, running its migrations. Options can be a mapping, keyword arguments, or both.
     Raises ``ConfigError`` (``INVALID_CONFIG``) with the core's message when it is wrong."""
     merged = {**(options or {}), **kwargs}
@@ -133,7 +134,7 @@ class Kavach:
 
     ``session`` arguments are a token, a ``Cookie`` header value or ``Bearer <token>``; a
     missing or expired session is ``UnauthorizedError``. Results are the JSON the HTTP routes
-    answer (camelCase keys), typed in :mod:`kavachos.types`.
+    answer (camelCase keys), typed in :mod:`kavach_passkeys.types`.
     """
 
     __slots__ = ("_current_session", "_native", "sessions", "users")
@@ -168,7 +169,7 @@ class Kavach:
         body: Union[bytes, bytearray, memoryview] = b"",
         client: Optional[str] = None,
     ) -> HttpResponse:
-        """Routes one request through the core (DESIGN §3): every route, status code, cookie
+        """Routes one request through the core (docs/http.md): every route, status code, cookie
         and error body. ``path`` is the full path (with basePath; a query string is ignored).
         Bodies over 64 KiB are answered 413 by the core. ``client`` is the caller's key for the
         optional per-client rate limit: the peer address your server saw (never a value taken
@@ -196,7 +197,7 @@ class Kavach:
         The routes are plain ASGI routes: the app's middleware wraps them, but dependencies
         given to ``include_router`` do not run for them. The client address
         (``scope["client"][0]``) is passed on as the rate-limit key. Requests never run on the
-        event loop (see ``kavachos._offload``)."""
+        event loop (see ``kavach_passkeys._offload``)."""
         from ._fastapi import router
 
         return router(self)
@@ -210,12 +211,24 @@ class Kavach:
 
         return KavachASGI(self, app)
 
+    def add_exception_handlers(self, app: Starlette) -> None:
+        """Makes a FastAPI (or Starlette) app answer kavach's errors the way the router does:
+        every ``KavachError`` its routes raise (``USER_EXISTS`` from ``users.create``, ...) and
+        the refusals of ``Depends(kavach.current_session)`` become the error's status with
+        ``{"error": message, "code": CODE}``, ``Cache-Control: no-store`` and ``Retry-After``
+        where the code has one. Call it once, after creating the app."""
+        from ._fastapi import add_exception_handlers
+
+        add_exception_handlers(app)
+
     @property
     def current_session(self) -> Callable[[Request], Awaitable[CurrentSession]]:
         """A FastAPI dependency: ``session: CurrentSession = Depends(kavach.current_session)``.
         Reads the ``Authorization: Bearer`` or ``Cookie`` header and returns ``{user, session}``,
-        or raises ``HTTPException`` with the core's status and error JSON (401 ``UNAUTHORIZED``)
-        as ``detail``."""
+        or raises :class:`~kavach_passkeys._fastapi.KavachHTTPException` with the core's status
+        (401 ``UNAUTHORIZED`` without a live session). Call :meth:`add_exception_handlers` once so
+        that the app answers it as the router does, ``{"error": ..., "code": "UNAUTHORIZED"}``;
+        without them FastAPI's own handler wraps the same body in ``{"detail": ...}``."""
         if self._current_session is None:
             from ._fastapi import session_dependency
 
