@@ -4,7 +4,7 @@
 use super::{Kavach, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::random;
-use crate::store::UserRecord;
+use crate::store::{UserInsertOutcome, UserRecord};
 
 impl Kavach {
     /// Creates a user. Emails are unique, compared case-insensitively.
@@ -19,8 +19,12 @@ impl Kavach {
             has_other_sign_in: false,
             created_at: self.now(),
         };
-        self.store.insert_user(&record)?;
-        Ok(User::from(&record))
+        match self.store.insert_user(&record)? {
+            UserInsertOutcome::Inserted => Ok(User::from(&record)),
+            UserInsertOutcome::EmailTaken => {
+                Err(Error::new(ErrorCode::UserExists, "a user with this email already exists"))
+            }
+        }
     }
 
     /// A user by id.

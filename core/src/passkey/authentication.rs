@@ -3,11 +3,12 @@
 use serde::Serialize;
 
 use super::challenge::{Binding, CeremonyChallenge, Kind};
+use super::challenge_invalid;
 use super::unwrap_response;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Kavach, NewSession};
-use crate::store::{SignInOutcome, SignInUpdate, challenge_invalid, email_key};
+use crate::store::{SignInOutcome, SignInUpdate, email_key};
 use crate::verify::{AuthenticationExpectations, as_authentication_failure, verify_assertion};
 use crate::webauthn::Check;
 use crate::webauthn::options::{CredentialDescriptor, RequestOptions};

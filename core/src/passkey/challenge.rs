@@ -27,10 +27,10 @@
 
 use aws_lc_rs::{constant_time, hkdf, hmac};
 
+use super::challenge_invalid;
 use crate::base64url;
 use crate::error::Result;
 use crate::random::random_bytes;
-use crate::store::challenge_invalid;
 use crate::webauthn::client_data::Challenge;
 
 const VERSION: u8 = 1;

@@ -23,9 +23,10 @@ pub(crate) use challenge::ChallengeKeys;
 pub(crate) use fake_credentials::FakeCredentials;
 
 use self::challenge::{Binding, CLOCK_SKEW_MS, CeremonyChallenge, GRACE_MS, Issue, Kind};
+use crate::error::ErrorCode;
 use crate::error::{Error, Result};
 use crate::kavach::Kavach;
-use crate::store::{ChallengeUse, challenge_invalid};
+use crate::store::ChallengeUse;
 use crate::webauthn::options::UserVerification;
 
 impl Kavach {
@@ -77,6 +78,12 @@ impl CeremonyChallenge {
     fn usage(&self) -> ChallengeUse<'_> {
         ChallengeUse { nonce: &self.nonce, keep_until: self.expires_at.saturating_add(CLOCK_SKEW_MS) }
     }
+}
+
+/// The error for a challenge that is not one of ours, expired, used, or issued for another user
+/// or ceremony: to a client, the same dead end.
+pub(crate) fn challenge_invalid() -> Error {
+    Error::new(ErrorCode::ChallengeInvalid, "the challenge is unknown, expired or already used; start again")
 }
 
 /// Accepts a response either bare, as `startRegistration` / `startAuthentication` return it, or

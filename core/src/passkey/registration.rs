@@ -3,12 +3,13 @@
 use serde::Deserialize;
 
 use super::challenge::{Binding, Kind};
+use super::challenge_invalid;
 use super::{Credential, unwrap_response};
 use crate::aaguid;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Authenticated, Kavach, validate_display_name};
-use crate::store::{CredentialRecord, InsertOutcome, challenge_invalid};
+use crate::store::{CredentialRecord, InsertOutcome};
 use crate::verify::{RegistrationExpectations, verify_registration_response_with};
 use crate::webauthn::Check;
 use crate::webauthn::options::{

@@ -31,7 +31,7 @@ macro_rules! store_behaviour_tests {
             version_1_database_gains_attestation_root_keeping_credentials,
             users_round_trip_and_lookup_by_email_is_case_insensitive,
             lookups_by_keys_with_nul_find_nothing,
-            duplicate_email_is_user_exists_case_insensitive,
+            duplicate_email_is_email_taken_case_insensitive,
             duplicate_user_id_or_handle_is_internal_not_user_exists,
             credentials_round_trip_newest_first,
             user_and_descriptors_by_email_in_one_read,
@@ -185,16 +185,13 @@ pub(crate) fn users_round_trip_and_lookup_by_email_is_case_insensitive(db: &dyn 
     assert!(!store.set_has_other_sign_in("nobody", true).unwrap());
 }
 
-pub(crate) fn duplicate_email_is_user_exists_case_insensitive(db: &dyn Fixture) {
+pub(crate) fn duplicate_email_is_email_taken_case_insensitive(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "alice@example.com")).unwrap();
-    let err = store.insert_user(&user("u2", "ALICE@example.com")).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::UserExists);
-    assert_eq!(err.message(), "a user with this email already exists");
+    assert_eq!(store.insert_user(&user("u1", "alice@example.com")).unwrap(), UserInsertOutcome::Inserted);
+    assert_eq!(store.insert_user(&user("u2", "ALICE@example.com")).unwrap(), UserInsertOutcome::EmailTaken);
     // Non-ASCII case folding too (SQLite's lower() would miss this one).
     store.insert_user(&user("u3", "élodie@example.com")).unwrap();
-    let err = store.insert_user(&user("u4", "ÉLODIE@example.com")).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::UserExists);
+    assert_eq!(store.insert_user(&user("u4", "ÉLODIE@example.com")).unwrap(), UserInsertOutcome::EmailTaken);
     assert_eq!(db.count("kavach_users"), 2);
 }
 

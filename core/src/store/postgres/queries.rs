@@ -1,0 +1,404 @@
+//! The PostgreSQL statements: the [`Store`] methods, the [`Statements`] the shared units run, and
+//! how a result row's columns are read. Times are `timestamptz`, transports `text[]`; consumed
+//! challenges are compared with the database's clock (`now()`), which every instance shares.
+
+use std::sync::LazyLock;
+
+use time::OffsetDateTime;
+use tokio_postgres::Row;
+use tokio_postgres::types::FromSql;
+
+use super::pool::{Fail, Tx, describe};
+use super::{BEGIN, PostgresStore};
+use crate::error::{Error, Result};
+use crate::store::records::{
+    CREDENTIAL_COLUMNS, Columns, SESSION_COLUMNS, USER_COLUMNS, bad_row, credential_from, session_from, user_from,
+};
+use crate::store::units::{self, Statements};
+use crate::store::{
+    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord,
+    SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord, email_key,
+};
+
+/// At most this many expired rows (consumed challenges; sessions) are removed per insert of one.
+const SWEEP_PER_INSERT: i64 = 16;
+/// `touch_session` skips the write unless the stored `last_seen_at` is older than this.
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+
+/// SQL built once from the shared column lists, `'static` for the statement cache.
+macro_rules! sql {
+    ($($format:tt)*) => {{
+        static SQL: LazyLock<String> = LazyLock::new(|| format!($($format)*));
+        SQL.as_str()
+    }};
+}
+
+/// Unix milliseconds to `timestamptz` (microsecond precision: milliseconds round-trip exactly).
+fn ts(ms: i64) -> Result<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|_| Error::internal(format_args!("postgres: time {ms} ms is out of range")))
+}
+
+fn ms(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp_nanos().div_euclid(1_000_000) as i64
+}
+
+/// A result row.
+struct PgRow<'a>(&'a Row);
+
+impl PgRow<'_> {
+    fn get<'r, T: FromSql<'r>>(&'r self, i: usize) -> Result<T> {
+        self.0.try_get(i).map_err(|e| bad_row(format_args!("column {i}: {}", describe(&e))))
+    }
+}
+
+impl Columns for PgRow<'_> {
+    fn text(&self, i: usize) -> Result<String> {
+        self.get(i)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        self.get(i)
+    }
+    fn bytes(&self, i: usize) -> Result<Vec<u8>> {
+        self.get(i)
+    }
+    fn int(&self, i: usize) -> Result<i64> {
+        self.get(i)
+    }
+    fn flag(&self, i: usize) -> Result<bool> {
+        self.get(i)
+    }
+    fn time(&self, i: usize) -> Result<i64> {
+        Ok(ms(self.get(i)?))
+    }
+    fn opt_time(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.get::<Option<OffsetDateTime>>(i)?.map(ms))
+    }
+    fn strings(&self, i: usize) -> Result<Vec<String>> {
+        self.get(i)
+    }
+}
+
+/// PostgreSQL text cannot hold U+0000, so no stored key contains it: a lookup by such a key (from
+/// hostile input) finds nothing, without asking the server (which would refuse the parameter).
+fn storable(key: &str) -> bool {
+    !key.contains('\0')
+}
+
+fn sweep_sessions(tx: &mut Tx<'_>, now: i64, limit: i64) -> Result<u64, Fail> {
+    let sql = "DELETE FROM kavach_sessions WHERE id IN \
+               (SELECT id FROM kavach_sessions WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    tx.execute(sql, &[&ts(now)?, &limit])
+}
+
+impl Statements for Tx<'_> {
+    /// One round trip with a bounded sweep; `keep_until` is compared with the database's clock
+    /// (instances' clocks may disagree; the database's is the one the sweep goes by).
+    fn consume_challenge(&mut self, challenge: &ChallengeUse<'_>, _now: i64) -> Result<bool> {
+        let sql = "WITH swept AS (DELETE FROM kavach_consumed_challenges WHERE nonce IN \
+                       (SELECT nonce FROM kavach_consumed_challenges WHERE keep_until <= now() LIMIT $3 \
+                        FOR UPDATE SKIP LOCKED)) \
+                   INSERT INTO kavach_consumed_challenges (nonce, keep_until) SELECT $1, $2 WHERE $2 > now() \
+                   ON CONFLICT DO NOTHING";
+        let inserted = self.execute(sql, &[&&challenge.nonce[..], &ts(challenge.keep_until)?, &SWEEP_PER_INSERT]);
+        Ok(self.lift(inserted)? == 1)
+    }
+
+    fn email_taken(&mut self, email_key: &str) -> Result<bool> {
+        let found = self.query_opt("SELECT 1 FROM kavach_users WHERE email_key = $1", &[&email_key]);
+        Ok(self.lift(found)?.is_some())
+    }
+
+    /// Two transactions can both find the email free (READ COMMITTED): the second insert waits
+    /// for the first to commit, then the unique index refuses it.
+    fn insert_user_row(&mut self, user: &UserRecord, email_key: &str) -> Result<bool> {
+        let sql = sql!("INSERT INTO kavach_users ({USER_COLUMNS}, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] = [
+            &user.id,
+            &user.email,
+            &user.name,
+            &user.webauthn_user_id,
+            &user.has_other_sign_in,
+            &ts(user.created_at)?,
+            &email_key,
+        ];
+        match self.execute(sql, &params) {
+            Ok(_) => Ok(true),
+            Err(e) if e.unique_violation() == Some("kavach_users_email_key_unique") => Ok(false),
+            Err(e) => self.lift(Err(e)),
+        }
+    }
+
+    fn insert_credential_row(&mut self, credential: &CredentialRecord) -> Result<bool> {
+        let sql = sql!(
+            "INSERT INTO kavach_passkey_credentials ({CREDENTIAL_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        );
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 17] = [
+            &credential.credential_id,
+            &credential.user_id,
+            &credential.name,
+            &credential.public_key,
+            &credential.algorithm,
+            &i64::from(credential.counter),
+            &&credential.aaguid[..],
+            &credential.backup_eligible,
+            &credential.backup_state,
+            &credential.transports,
+            &credential.attestation_format,
+            &credential.attestation_trust,
+            &ts(credential.created_at)?,
+            &credential.last_used_at.map(ts).transpose()?,
+            &credential.attestation_root,
+            &credential.attestation_source,
+            &credential.aaguid_attested,
+        ];
+        match self.execute(sql, &params) {
+            Ok(_) => Ok(true),
+            // The primary key is the credential ID, across all users.
+            Err(e) if e.unique_violation() == Some("kavach_passkey_credentials_pkey") => Ok(false),
+            Err(e) => self.lift(Err(e)),
+        }
+    }
+
+    /// READ COMMITTED re-checks the WHERE on the row version a concurrent update left: a sign-in
+    /// that moved the counter first makes this match nothing.
+    fn move_counter(&mut self, update: &SignInUpdate<'_>) -> Result<bool> {
+        let sql = "UPDATE kavach_passkey_credentials SET counter = $3, backup_state = $4, last_used_at = $5 \
+                   WHERE credential_id = $1 AND counter = $2";
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
+            &update.credential_id,
+            &i64::from(update.expected_counter),
+            &i64::from(update.new_counter),
+            &update.backup_state,
+            &ts(update.now)?,
+        ];
+        let changed = self.execute(sql, &params);
+        Ok(self.lift(changed)? > 0)
+    }
+
+    fn credential_exists(&mut self, credential_id: &[u8]) -> Result<bool> {
+        let sql = "SELECT 1 FROM kavach_passkey_credentials WHERE credential_id = $1";
+        let found = self.query_opt(sql, &[&credential_id]);
+        Ok(self.lift(found)?.is_some())
+    }
+
+    /// The insert and a bounded sweep of expired sessions, in one round trip.
+    fn insert_session_row(&mut self, session: &SessionRecord) -> Result<()> {
+        let sql = sql!(
+            "WITH swept AS (DELETE FROM kavach_sessions WHERE id IN \
+                 (SELECT id FROM kavach_sessions WHERE expires_at <= $4 LIMIT $7 FOR UPDATE SKIP LOCKED)) \
+             INSERT INTO kavach_sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+        );
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] = [
+            &session.id,
+            &&session.token_hash[..],
+            &session.user_id,
+            &ts(session.created_at)?,
+            &ts(session.expires_at)?,
+            &ts(session.last_seen_at)?,
+            &SWEEP_PER_INSERT,
+        ];
+        let inserted = self.execute(sql, &params);
+        self.lift(inserted).map(|_| ())
+    }
+
+    /// Every delete for this user takes the user's row lock first, so they run one after the
+    /// other; each statement after it sees the previous delete (READ COMMITTED). NO KEY UPDATE
+    /// does not block the foreign-key checks of concurrent inserts.
+    fn lock_user(&mut self, user_id: &str) -> Result<bool> {
+        let found = self.query_opt("SELECT 1 FROM kavach_users WHERE id = $1 FOR NO KEY UPDATE", &[&user_id]);
+        Ok(self.lift(found)?.is_some())
+    }
+
+    fn owns_credential(&mut self, user_id: &str, credential_id: &[u8]) -> Result<bool> {
+        let sql = "SELECT 1 FROM kavach_passkey_credentials WHERE user_id = $1 AND credential_id = $2";
+        let found = self.query_opt(sql, &[&user_id, &credential_id]);
+        Ok(self.lift(found)?.is_some())
+    }
+
+    fn count_credentials(&mut self, user_id: &str) -> Result<i64> {
+        let sql = "SELECT count(*) FROM kavach_passkey_credentials WHERE user_id = $1";
+        let row = self.query_opt(sql, &[&user_id]);
+        match self.lift(row)? {
+            Some(row) => PgRow(&row).int(0),
+            None => Ok(0),
+        }
+    }
+
+    fn delete_credential_row(&mut self, user_id: &str, credential_id: &[u8]) -> Result<()> {
+        let sql = "DELETE FROM kavach_passkey_credentials WHERE user_id = $1 AND credential_id = $2";
+        let deleted = self.execute(sql, &[&user_id, &credential_id]);
+        self.lift(deleted).map(|_| ())
+    }
+}
+
+impl Store for PostgresStore {
+    fn insert_user(&self, user: &UserRecord) -> Result<UserInsertOutcome> {
+        let key = email_key(&user.email);
+        self.transaction_or_rollback(BEGIN, |tx| Ok(units::insert_user(tx, user, &key)?))
+    }
+
+    fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
+        if !storable(id) {
+            return Ok(None);
+        }
+        let sql = sql!("SELECT {USER_COLUMNS} FROM kavach_users WHERE id = $1");
+        self.single(|tx| Ok(tx.query_opt(sql, &[&id])?.map(|row| user_from(&PgRow(&row), 0)).transpose()?))
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        let key = email_key(email);
+        if !storable(&key) {
+            return Ok(None);
+        }
+        let sql = sql!("SELECT {USER_COLUMNS} FROM kavach_users WHERE email_key = $1");
+        self.single(|tx| Ok(tx.query_opt(sql, &[&key])?.map(|row| user_from(&PgRow(&row), 0)).transpose()?))
+    }
+
+    fn set_has_other_sign_in(&self, user_id: &str, value: bool) -> Result<bool> {
+        if !storable(user_id) {
+            return Ok(false);
+        }
+        let sql = "UPDATE kavach_users SET has_other_sign_in = $2 WHERE id = $1";
+        self.single(|tx| Ok(tx.execute(sql, &[&user_id, &value])? > 0))
+    }
+
+    fn insert_session(&self, session: &SessionRecord) -> Result<()> {
+        self.unit(|tx| Ok(tx.insert_session_row(session)?))
+    }
+
+    fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>> {
+        let sql = "SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at, s.last_seen_at, \
+                          u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at \
+                   FROM kavach_sessions s JOIN kavach_users u ON u.id = s.user_id \
+                   WHERE s.token_hash = $1 AND s.expires_at > $2";
+        self.single(|tx| {
+            let row = tx.query_opt(sql, &[&&token_hash[..], &ts(now)?])?;
+            Ok(row
+                .map(|row| Ok::<_, Error>((session_from(&PgRow(&row), 0)?, user_from(&PgRow(&row), 6)?)))
+                .transpose()?)
+        })
+    }
+
+    fn touch_session(&self, session_id: &str, now: i64) -> Result<()> {
+        let threshold = now.saturating_sub(TOUCH_INTERVAL_MS);
+        if !storable(session_id) {
+            return Ok(());
+        }
+        // Matches (and locks, and writes) nothing unless the last write is older than a minute;
+        // the condition also keeps last_seen_at from moving backwards under concurrency.
+        let sql = "UPDATE kavach_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $3";
+        self.single(|tx| tx.execute(sql, &[&session_id, &ts(now)?, &ts(threshold)?]).map(|_| ()))
+    }
+
+    fn delete_session(&self, session_id: &str) -> Result<bool> {
+        if !storable(session_id) {
+            return Ok(false);
+        }
+        self.unit(|tx| Ok(tx.execute("DELETE FROM kavach_sessions WHERE id = $1", &[&session_id])? > 0))
+    }
+
+    fn use_challenge(&self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool> {
+        self.relaxed_unit(|tx| Ok(tx.consume_challenge(challenge, now)?))
+    }
+
+    fn insert_credential(
+        &self,
+        credential: &CredentialRecord,
+        challenge: Option<&ChallengeUse<'_>>,
+        now: i64,
+    ) -> Result<InsertOutcome> {
+        self.transaction_or_rollback(BEGIN, |tx| Ok(units::insert_credential(tx, credential, challenge, now)?))
+    }
+
+    fn credential_by_id(&self, credential_id: &[u8]) -> Result<Option<CredentialRecord>> {
+        let sql = sql!("SELECT {CREDENTIAL_COLUMNS} FROM kavach_passkey_credentials WHERE credential_id = $1");
+        self.single(|tx| {
+            Ok(tx.query_opt(sql, &[&credential_id])?.map(|row| credential_from(&PgRow(&row))).transpose()?)
+        })
+    }
+
+    fn credentials_of_user(&self, user_id: &str) -> Result<Vec<CredentialRecord>> {
+        if !storable(user_id) {
+            return Ok(Vec::new());
+        }
+        let sql = sql!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM kavach_passkey_credentials WHERE user_id = $1 \
+             ORDER BY created_at DESC, seq DESC"
+        );
+        self.single(|tx| {
+            Ok(tx.query(sql, &[&user_id])?.iter().map(|row| credential_from(&PgRow(row))).collect::<Result<_>>()?)
+        })
+    }
+
+    fn user_and_descriptors_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(UserRecord, Vec<CredentialDescriptorRecord>)>> {
+        let key = email_key(email);
+        if !storable(&key) {
+            return Ok(None);
+        }
+        let sql = "SELECT u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at, \
+                          c.credential_id, c.transports \
+                   FROM kavach_users u LEFT JOIN kavach_passkey_credentials c ON c.user_id = u.id \
+                   WHERE u.email_key = $1 ORDER BY c.created_at DESC, c.seq DESC";
+        let rows = self.single(|tx| tx.query(sql, &[&key]))?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let user = user_from(&PgRow(first), 0)?;
+        let mut descriptors = Vec::with_capacity(rows.len());
+        for row in rows.iter().map(PgRow) {
+            // A user without passkeys is one row with NULL credential columns.
+            if let Some(credential_id) = row.get::<Option<Vec<u8>>>(6)? {
+                descriptors.push(CredentialDescriptorRecord { credential_id, transports: row.strings(7)? });
+            }
+        }
+        Ok(Some((user, descriptors)))
+    }
+
+    fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<SignInOutcome> {
+        self.transaction_or_rollback(BEGIN, |tx| Ok(units::complete_sign_in(tx, update)?))
+    }
+
+    fn rename_credential(&self, user_id: &str, credential_id: &[u8], name: &str) -> Result<Option<CredentialRecord>> {
+        if !storable(user_id) {
+            return Ok(None);
+        }
+        let sql = sql!(
+            "UPDATE kavach_passkey_credentials SET name = $3 WHERE user_id = $1 AND credential_id = $2 \
+             RETURNING {CREDENTIAL_COLUMNS}"
+        );
+        self.unit(|tx| {
+            let row = tx.query_opt(sql, &[&user_id, &credential_id, &name])?;
+            Ok(row.map(|row| credential_from(&PgRow(&row))).transpose()?)
+        })
+    }
+
+    fn delete_credential(&self, user_id: &str, credential_id: &[u8], allow_last: bool) -> Result<DeleteOutcome> {
+        if !storable(user_id) {
+            return Ok(DeleteOutcome::NotFound);
+        }
+        self.unit(|tx| Ok(units::delete_credential(tx, user_id, credential_id, allow_last)?))
+    }
+
+    fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {
+        let limit = i64::from(limit);
+        let sql = "DELETE FROM kavach_consumed_challenges WHERE nonce IN \
+                   (SELECT nonce FROM kavach_consumed_challenges WHERE keep_until <= now() LIMIT $1 \
+                    FOR UPDATE SKIP LOCKED)";
+        self.relaxed_unit(|tx| Ok(tx.execute(sql, &[&limit])? + sweep_sessions(tx, now, limit)?))
+    }
+
+    fn instance_key(&self, purpose: &str, candidate: &[u8; 32]) -> Result<Vec<u8>> {
+        if !storable(purpose) {
+            return Err(Error::internal("postgres: instance key purpose holds NUL"));
+        }
+        self.unit(|tx| {
+            let insert = "INSERT INTO kavach_keys (purpose, key) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+            tx.execute(insert, &[&purpose, &&candidate[..]])?;
+            let row = tx.query_opt("SELECT key FROM kavach_keys WHERE purpose = $1", &[&purpose])?;
+            Ok(row.map(|row| PgRow(&row).bytes(0)).transpose()?.ok_or_else(|| bad_row("instance key vanished"))?)
+        })
+    }
+}

@@ -1,0 +1,255 @@
+//! What the stores keep and what their units of work decide, engine-neutral: the records, the
+//! outcomes the ceremonies turn into messages, and the one mapping from a result row to a record
+//! (each engine only says how to read a column of its own row type).
+
+use crate::error::{Error, Result};
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Opaque account id (UUID form).
+    pub id: String,
+    /// Unique email, stored as given after trimming; compared case-insensitively.
+    pub email: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// The WebAuthn user handle: 32 random bytes, never derived from the id or email (§14.6.1).
+    pub webauthn_user_id: Vec<u8>,
+    /// The host says this user can sign in without a passkey (so the last one may be deleted).
+    pub has_other_sign_in: bool,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// A session. Only the SHA-256 of the token is stored: a database leak yields no usable cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Public session id (UUID form), safe to show and to revoke by.
+    pub id: String,
+    /// SHA-256 of the bearer token.
+    pub token_hash: [u8; 32],
+    /// Owner.
+    pub user_id: String,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry; a session at or past it does not exist.
+    pub expires_at: i64,
+    /// Last time it was seen on a request.
+    pub last_seen_at: i64,
+}
+
+/// A registered passkey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRecord {
+    /// The WebAuthn credential ID (raw bytes). Unique across all users.
+    pub credential_id: Vec<u8>,
+    /// Owner.
+    pub user_id: String,
+    /// Human name ("iCloud Keychain", "YubiKey 5", or the user's own).
+    pub name: String,
+    /// COSE_Key bytes exactly as the authenticator sent them.
+    pub public_key: Vec<u8>,
+    /// COSE algorithm identifier.
+    pub algorithm: i64,
+    /// Last seen signature counter.
+    pub counter: u32,
+    /// Authenticator model (all zero if undisclosed).
+    pub aaguid: [u8; 16],
+    /// BE flag at registration.
+    pub backup_eligible: bool,
+    /// BS flag, updated at every sign-in.
+    pub backup_state: bool,
+    /// Transport hints.
+    pub transports: Vec<String>,
+    /// Attestation statement format (`none`, `packed`, ...).
+    pub attestation_format: String,
+    /// Attestation trust (`none`, `self`, `unverified`, `verified`).
+    pub attestation_trust: String,
+    /// With `verified` trust: the name of the trust anchor reached (schema version 2).
+    pub attestation_root: Option<String>,
+    /// With `verified` trust: where that anchor came from, `bundled`, `configured` or `mds`
+    /// (schema version 3; `None` before).
+    pub attestation_source: Option<String>,
+    /// Whether the attestation proves the AAGUID (a certificate extension in a verified chain,
+    /// or a metadata root listed for that model alone), rather than the authenticator only
+    /// claiming it (schema version 3).
+    pub aaguid_attested: bool,
+    /// Registration time.
+    pub created_at: i64,
+    /// Last successful sign-in, if any.
+    pub last_used_at: Option<i64>,
+}
+
+/// What sign-in options list for one of a user's passkeys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialDescriptorRecord {
+    /// The WebAuthn credential ID.
+    pub credential_id: Vec<u8>,
+    /// Transport hints.
+    pub transports: Vec<String>,
+}
+
+/// The single use of a challenge (DESIGN §5): its nonce goes into a consumed-challenge table in
+/// the transaction that completes the ceremony, and stays there until `keep_until`, after which
+/// the challenge has expired on every instance whose clock is within the skew margin.
+#[derive(Debug, Clone, Copy)]
+pub struct ChallengeUse<'a> {
+    /// The challenge's nonce.
+    pub nonce: &'a [u8; 16],
+    /// The challenge's expiry plus the clock-skew margin. A store refuses to consume a nonce
+    /// whose `keep_until` has passed by its own clock (PostgreSQL: the database's clock), since
+    /// its record of an earlier use may have been swept.
+    pub keep_until: i64,
+}
+
+/// What a sign-in writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct SignInUpdate<'a> {
+    /// The challenge the assertion answered: consumed in the same transaction, so a sign-in is
+    /// either complete (challenge used, counter moved, session saved) or did not happen.
+    pub challenge: ChallengeUse<'a>,
+    /// The credential used.
+    pub credential_id: &'a [u8],
+    /// The counter value read before verification: the update only applies if it is unchanged.
+    pub expected_counter: u32,
+    /// The new counter from authenticator data.
+    pub new_counter: u32,
+    /// The BS flag now.
+    pub backup_state: bool,
+    /// Time of the sign-in (becomes `last_used_at`).
+    pub now: i64,
+    /// The session to create.
+    pub session: &'a SessionRecord,
+}
+
+/// Outcome of [`super::Store::complete_sign_in`]. Anything but `SignedIn` wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInOutcome {
+    /// Challenge consumed, counter moved, session saved.
+    SignedIn,
+    /// The challenge was used already (a concurrent request or a replay), or has expired by the
+    /// store's clock.
+    ChallengeUsed,
+    /// The stored counter is no longer the one read before verification: a concurrent sign-in
+    /// moved it.
+    CounterChanged,
+    /// The credential was deleted while the assertion was being verified.
+    CredentialGone,
+}
+
+/// Outcome of [`super::Store::insert_credential`]. Anything but `Inserted` wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// Stored (and the challenge, if any, consumed).
+    Inserted,
+    /// The challenge was used already, or has expired by the store's clock.
+    ChallengeUsed,
+    /// A credential with this ID exists (for any user).
+    CredentialExists,
+}
+
+/// Outcome of [`super::Store::insert_user`]. Anything but `Inserted` wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserInsertOutcome {
+    /// Stored.
+    Inserted,
+    /// A user with this email (case-insensitive) exists.
+    EmailTaken,
+}
+
+/// Outcome of [`super::Store::delete_credential`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    /// Removed.
+    Deleted,
+    /// No such credential for this user.
+    NotFound,
+    /// It is the user's last one and deleting it was not allowed.
+    LastCredential,
+}
+
+/// One result row, as each engine reads its columns: the records are built from it by the
+/// functions below, the same for every engine.
+pub(super) trait Columns {
+    /// A text column.
+    fn text(&self, i: usize) -> Result<String>;
+    /// A nullable text column.
+    fn opt_text(&self, i: usize) -> Result<Option<String>>;
+    /// A binary column.
+    fn bytes(&self, i: usize) -> Result<Vec<u8>>;
+    /// An integer column.
+    fn int(&self, i: usize) -> Result<i64>;
+    /// A boolean column.
+    fn flag(&self, i: usize) -> Result<bool>;
+    /// A time column, as Unix milliseconds.
+    fn time(&self, i: usize) -> Result<i64>;
+    /// A nullable time column.
+    fn opt_time(&self, i: usize) -> Result<Option<i64>>;
+    /// A list of strings (transports).
+    fn strings(&self, i: usize) -> Result<Vec<String>>;
+}
+
+/// The columns of a user, in this order, from `at`: id, email, name, webauthn_user_id,
+/// has_other_sign_in, created_at.
+pub(super) const USER_COLUMNS: &str = "id, email, name, webauthn_user_id, has_other_sign_in, created_at";
+
+/// The columns of a credential, in the order [`credential_from`] reads them.
+pub(super) const CREDENTIAL_COLUMNS: &str = "credential_id, user_id, name, public_key, algorithm, counter, aaguid, \
+     backup_eligible, backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, \
+     attestation_root, attestation_source, aaguid_attested";
+
+/// The columns of a session, in the order [`session_from`] reads them.
+pub(super) const SESSION_COLUMNS: &str = "id, token_hash, user_id, created_at, expires_at, last_seen_at";
+
+/// A user from [`USER_COLUMNS`] starting at column `at`.
+pub(super) fn user_from(row: &impl Columns, at: usize) -> Result<UserRecord> {
+    Ok(UserRecord {
+        id: row.text(at)?,
+        email: row.text(at + 1)?,
+        name: row.opt_text(at + 2)?,
+        webauthn_user_id: row.bytes(at + 3)?,
+        has_other_sign_in: row.flag(at + 4)?,
+        created_at: row.time(at + 5)?,
+    })
+}
+
+/// A session from [`SESSION_COLUMNS`] starting at column `at`.
+pub(super) fn session_from(row: &impl Columns, at: usize) -> Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: row.text(at)?,
+        token_hash: row.bytes(at + 1)?.try_into().map_err(|_| bad_row("token_hash is not 32 bytes"))?,
+        user_id: row.text(at + 2)?,
+        created_at: row.time(at + 3)?,
+        expires_at: row.time(at + 4)?,
+        last_seen_at: row.time(at + 5)?,
+    })
+}
+
+/// A credential from [`CREDENTIAL_COLUMNS`].
+pub(super) fn credential_from(row: &impl Columns) -> Result<CredentialRecord> {
+    let counter = row.int(5)?;
+    Ok(CredentialRecord {
+        credential_id: row.bytes(0)?,
+        user_id: row.text(1)?,
+        name: row.text(2)?,
+        public_key: row.bytes(3)?,
+        algorithm: row.int(4)?,
+        counter: u32::try_from(counter).map_err(|_| bad_row(format_args!("counter {counter} out of range")))?,
+        aaguid: row.bytes(6)?.try_into().map_err(|_| bad_row("aaguid is not 16 bytes"))?,
+        backup_eligible: row.flag(7)?,
+        backup_state: row.flag(8)?,
+        transports: row.strings(9)?,
+        attestation_format: row.text(10)?,
+        attestation_trust: row.text(11)?,
+        created_at: row.time(12)?,
+        last_used_at: row.opt_time(13)?,
+        attestation_root: row.opt_text(14)?,
+        attestation_source: row.opt_text(15)?,
+        aaguid_attested: row.flag(16)?,
+    })
+}
+
+/// A row that does not hold what the schema promises: a corrupt database or a bug (`INTERNAL`).
+pub(super) fn bad_row(what: impl std::fmt::Display) -> Error {
+    Error::internal(format_args!("store: bad row: {what}"))
+}

@@ -1,0 +1,366 @@
+//! The SQLite statements: the [`Store`] methods, the [`Statements`] the shared units run, and
+//! how a result row's columns are read.
+
+use rusqlite::{Connection, Params, Row, Transaction, ffi, params};
+
+use super::migrations::unix_millis;
+use super::{Durability, SWEEP_PER_INSERT, SqliteStore, TOUCH_INTERVAL_MS};
+use crate::error::{Error, Result};
+use crate::store::records::{
+    CREDENTIAL_COLUMNS, Columns, SESSION_COLUMNS, USER_COLUMNS, bad_row, credential_from, session_from, user_from,
+};
+use crate::store::units::{self, Statements};
+use crate::store::{
+    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord,
+    SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord, email_key,
+};
+
+/// A result row; integers are what SQLite stores for booleans and times.
+struct SqliteRow<'a, 'r>(&'a Row<'r>);
+
+impl Columns for SqliteRow<'_, '_> {
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.0.get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.0.get(i)?)
+    }
+    fn bytes(&self, i: usize) -> Result<Vec<u8>> {
+        Ok(self.0.get(i)?)
+    }
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.0.get(i)?)
+    }
+    fn flag(&self, i: usize) -> Result<bool> {
+        Ok(self.0.get(i)?)
+    }
+    fn time(&self, i: usize) -> Result<i64> {
+        Ok(self.0.get(i)?)
+    }
+    fn opt_time(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.0.get(i)?)
+    }
+    /// Transports are a JSON array in text.
+    fn strings(&self, i: usize) -> Result<Vec<String>> {
+        let text: String = self.0.get(i)?;
+        serde_json::from_str(&text).map_err(|e| bad_row(format_args!("column {i}: {e}")))
+    }
+}
+
+/// The first row of `sql` mapped by `map`, if any.
+fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: impl FnOnce(&SqliteRow<'_, '_>) -> Result<T>,
+) -> Result<Option<T>> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let mut rows = statement.query(params)?;
+    rows.next()?.map(|row| map(&SqliteRow(row))).transpose()
+}
+
+/// Every row of `sql` mapped by `map`.
+fn all<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    mut map: impl FnMut(&SqliteRow<'_, '_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let mut rows = statement.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(map(&SqliteRow(row))?);
+    }
+    Ok(out)
+}
+
+/// Whether `sql` returns a row.
+fn exists(conn: &Connection, sql: &str, params: impl Params) -> Result<bool> {
+    Ok(conn.prepare_cached(sql)?.exists(params)?)
+}
+
+/// The extended result code of a constraint violation, if `err` is one.
+fn constraint_code(err: &rusqlite::Error) -> Option<i32> {
+    match err {
+        rusqlite::Error::SqliteFailure(e, _) if e.code == ffi::ErrorCode::ConstraintViolation => Some(e.extended_code),
+        _ => None,
+    }
+}
+
+/// Deletes at most `limit` expired consumed-challenge records (bounded, by the keep_until index).
+fn sweep_challenges(conn: &Connection, now: i64, limit: u32) -> Result<u64> {
+    let sql = "DELETE FROM kavach_consumed_challenges WHERE nonce IN \
+               (SELECT nonce FROM kavach_consumed_challenges WHERE keep_until <= ?1 LIMIT ?2)";
+    Ok(conn.prepare_cached(sql)?.execute(params![now, limit])? as u64)
+}
+
+/// Deletes at most `limit` expired sessions (bounded, by the expires_at index).
+fn sweep_sessions(conn: &Connection, now: i64, limit: u32) -> Result<u64> {
+    let sql = "DELETE FROM kavach_sessions WHERE rowid IN \
+               (SELECT rowid FROM kavach_sessions WHERE expires_at <= ?1 LIMIT ?2)";
+    Ok(conn.prepare_cached(sql)?.execute(params![now, limit])? as u64)
+}
+
+impl Statements for Transaction<'_> {
+    fn consume_challenge(&mut self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool> {
+        sweep_challenges(self, now, SWEEP_PER_INSERT)?;
+        if challenge.keep_until <= now {
+            return Ok(false);
+        }
+        let sql = "INSERT INTO kavach_consumed_challenges (nonce, keep_until) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+        Ok(self.prepare_cached(sql)?.execute(params![&challenge.nonce[..], challenge.keep_until])? == 1)
+    }
+
+    fn email_taken(&mut self, email_key: &str) -> Result<bool> {
+        exists(self, "SELECT 1 FROM kavach_users WHERE email_key = ?1", params![email_key])
+    }
+
+    /// Writes are serialized (`BEGIN IMMEDIATE`): the check before it saw every committed email.
+    fn insert_user_row(&mut self, user: &UserRecord, email_key: &str) -> Result<bool> {
+        let sql = format!("INSERT INTO kavach_users ({USER_COLUMNS}, email_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        self.prepare_cached(&sql)?.execute(params![
+            user.id,
+            user.email,
+            user.name,
+            user.webauthn_user_id,
+            user.has_other_sign_in,
+            user.created_at,
+            email_key
+        ])?;
+        Ok(true)
+    }
+
+    fn insert_credential_row(&mut self, credential: &CredentialRecord) -> Result<bool> {
+        let transports = serde_json::to_string(&credential.transports).map_err(Error::internal)?;
+        let sql = format!(
+            "INSERT INTO kavach_passkey_credentials ({CREDENTIAL_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+        );
+        let inserted = self.prepare_cached(&sql)?.execute(params![
+            credential.credential_id,
+            credential.user_id,
+            credential.name,
+            credential.public_key,
+            credential.algorithm,
+            credential.counter,
+            &credential.aaguid[..],
+            credential.backup_eligible,
+            credential.backup_state,
+            transports,
+            credential.attestation_format,
+            credential.attestation_trust,
+            credential.created_at,
+            credential.last_used_at,
+            credential.attestation_root,
+            credential.attestation_source,
+            credential.aaguid_attested
+        ]);
+        match inserted {
+            Ok(_) => Ok(true),
+            // credential_id is the table's only PRIMARY KEY / UNIQUE constraint.
+            Err(e)
+                if matches!(
+                    constraint_code(&e),
+                    Some(ffi::SQLITE_CONSTRAINT_PRIMARYKEY | ffi::SQLITE_CONSTRAINT_UNIQUE)
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn move_counter(&mut self, update: &SignInUpdate<'_>) -> Result<bool> {
+        let sql = "UPDATE kavach_passkey_credentials SET counter = ?3, backup_state = ?4, last_used_at = ?5 \
+                   WHERE credential_id = ?1 AND counter = ?2";
+        let changed = self.prepare_cached(sql)?.execute(params![
+            update.credential_id,
+            update.expected_counter,
+            update.new_counter,
+            update.backup_state,
+            update.now
+        ])?;
+        Ok(changed > 0)
+    }
+
+    fn credential_exists(&mut self, credential_id: &[u8]) -> Result<bool> {
+        exists(self, "SELECT 1 FROM kavach_passkey_credentials WHERE credential_id = ?1", params![credential_id])
+    }
+
+    fn insert_session_row(&mut self, session: &SessionRecord) -> Result<()> {
+        sweep_sessions(self, session.created_at, SWEEP_PER_INSERT)?;
+        let sql = format!("INSERT INTO kavach_sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        self.prepare_cached(&sql)?.execute(params![
+            session.id,
+            &session.token_hash[..],
+            session.user_id,
+            session.created_at,
+            session.expires_at,
+            session.last_seen_at
+        ])?;
+        Ok(())
+    }
+
+    /// Every write holds SQLite's write lock (`BEGIN IMMEDIATE`): nothing more to take.
+    fn lock_user(&mut self, user_id: &str) -> Result<bool> {
+        exists(self, "SELECT 1 FROM kavach_users WHERE id = ?1", params![user_id])
+    }
+
+    fn owns_credential(&mut self, user_id: &str, credential_id: &[u8]) -> Result<bool> {
+        let sql = "SELECT 1 FROM kavach_passkey_credentials WHERE user_id = ?1 AND credential_id = ?2";
+        exists(self, sql, params![user_id, credential_id])
+    }
+
+    fn count_credentials(&mut self, user_id: &str) -> Result<i64> {
+        let sql = "SELECT count(*) FROM kavach_passkey_credentials WHERE user_id = ?1";
+        Ok(self.prepare_cached(sql)?.query_row(params![user_id], |row| row.get(0))?)
+    }
+
+    fn delete_credential_row(&mut self, user_id: &str, credential_id: &[u8]) -> Result<()> {
+        let sql = "DELETE FROM kavach_passkey_credentials WHERE user_id = ?1 AND credential_id = ?2";
+        self.prepare_cached(sql)?.execute(params![user_id, credential_id])?;
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    fn insert_user(&self, user: &UserRecord) -> Result<UserInsertOutcome> {
+        let key = email_key(&user.email);
+        self.write_or_rollback(Durability::Durable, |tx| units::insert_user(tx, user, &key))
+    }
+
+    fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM kavach_users WHERE id = ?1");
+        one(&self.reader(), &sql, params![id], |row| user_from(row, 0))
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM kavach_users WHERE email_key = ?1");
+        one(&self.reader(), &sql, params![email_key(email)], |row| user_from(row, 0))
+    }
+
+    fn set_has_other_sign_in(&self, user_id: &str, value: bool) -> Result<bool> {
+        self.write(Durability::Durable, |tx| {
+            let sql = "UPDATE kavach_users SET has_other_sign_in = ?2 WHERE id = ?1";
+            Ok(tx.prepare_cached(sql)?.execute(params![user_id, value])? > 0)
+        })
+    }
+
+    fn insert_session(&self, session: &SessionRecord) -> Result<()> {
+        self.write(Durability::Durable, |tx| tx.insert_session_row(session))
+    }
+
+    fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>> {
+        let sql = "SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at, s.last_seen_at, \
+                          u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at \
+                   FROM kavach_sessions s JOIN kavach_users u ON u.id = s.user_id \
+                   WHERE s.token_hash = ?1 AND s.expires_at > ?2";
+        one(&self.reader(), sql, params![&token_hash[..], now], |row| Ok((session_from(row, 0)?, user_from(row, 6)?)))
+    }
+
+    fn touch_session(&self, session_id: &str, now: i64) -> Result<()> {
+        let threshold = now.saturating_sub(TOUCH_INTERVAL_MS);
+        // Read first, on a reader: most requests then cost no write (and no write lock) at all.
+        let stale = exists(
+            &self.reader(),
+            "SELECT 1 FROM kavach_sessions WHERE id = ?1 AND last_seen_at < ?2",
+            params![session_id, threshold],
+        )?;
+        if stale {
+            self.write(Durability::Relaxed, |tx| {
+                // Re-checked in the UPDATE: last_seen_at never moves backwards under concurrency.
+                let sql = "UPDATE kavach_sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?3";
+                tx.prepare_cached(sql)?.execute(params![session_id, now, threshold])?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    fn delete_session(&self, session_id: &str) -> Result<bool> {
+        self.write(Durability::Durable, |tx| {
+            Ok(tx.prepare_cached("DELETE FROM kavach_sessions WHERE id = ?1")?.execute(params![session_id])? > 0)
+        })
+    }
+
+    fn use_challenge(&self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool> {
+        self.write(Durability::Relaxed, |tx| tx.consume_challenge(challenge, now))
+    }
+
+    fn insert_credential(
+        &self,
+        credential: &CredentialRecord,
+        challenge: Option<&ChallengeUse<'_>>,
+        now: i64,
+    ) -> Result<InsertOutcome> {
+        self.write_or_rollback(Durability::Durable, |tx| units::insert_credential(tx, credential, challenge, now))
+    }
+
+    fn credential_by_id(&self, credential_id: &[u8]) -> Result<Option<CredentialRecord>> {
+        let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM kavach_passkey_credentials WHERE credential_id = ?1");
+        one(&self.reader(), &sql, params![credential_id], |row| credential_from(row))
+    }
+
+    fn credentials_of_user(&self, user_id: &str) -> Result<Vec<CredentialRecord>> {
+        let sql = format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM kavach_passkey_credentials WHERE user_id = ?1 \
+             ORDER BY created_at DESC, rowid DESC"
+        );
+        all(&self.reader(), &sql, params![user_id], |row| credential_from(row))
+    }
+
+    fn user_and_descriptors_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(UserRecord, Vec<CredentialDescriptorRecord>)>> {
+        let sql = "SELECT u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at, \
+                          c.credential_id, c.transports \
+                   FROM kavach_users u LEFT JOIN kavach_passkey_credentials c ON c.user_id = u.id \
+                   WHERE u.email_key = ?1 ORDER BY c.created_at DESC, c.rowid DESC";
+        let rows = all(&self.reader(), sql, params![email_key(email)], |row| {
+            // A user without passkeys is one row with NULL credential columns.
+            let descriptor = match row.0.get::<_, Option<Vec<u8>>>(6)? {
+                Some(credential_id) => Some(CredentialDescriptorRecord { credential_id, transports: row.strings(7)? }),
+                None => None,
+            };
+            Ok((user_from(row, 0)?, descriptor))
+        })?;
+        let mut rows = rows.into_iter();
+        Ok(rows.next().map(|(user, first)| (user, first.into_iter().chain(rows.filter_map(|(_, d)| d)).collect())))
+    }
+
+    fn complete_sign_in(&self, update: &SignInUpdate<'_>) -> Result<SignInOutcome> {
+        self.write_or_rollback(Durability::Durable, |tx| units::complete_sign_in(tx, update))
+    }
+
+    fn rename_credential(&self, user_id: &str, credential_id: &[u8], name: &str) -> Result<Option<CredentialRecord>> {
+        let sql = format!(
+            "UPDATE kavach_passkey_credentials SET name = ?3 WHERE user_id = ?1 AND credential_id = ?2 \
+             RETURNING {CREDENTIAL_COLUMNS}"
+        );
+        self.write(Durability::Durable, |tx| {
+            one(tx, &sql, params![user_id, credential_id, name], |row| credential_from(row))
+        })
+    }
+
+    fn delete_credential(&self, user_id: &str, credential_id: &[u8], allow_last: bool) -> Result<DeleteOutcome> {
+        // One IMMEDIATE transaction: the count cannot change between the check and the delete,
+        // in this process or any other.
+        self.write(Durability::Durable, |tx| units::delete_credential(tx, user_id, credential_id, allow_last))
+    }
+
+    fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {
+        self.write(Durability::Relaxed, |tx| Ok(sweep_challenges(tx, now, limit)? + sweep_sessions(tx, now, limit)?))
+    }
+
+    fn instance_key(&self, purpose: &str, candidate: &[u8; 32]) -> Result<Vec<u8>> {
+        self.write(Durability::Durable, |tx| {
+            let sql = "INSERT INTO kavach_keys (purpose, key, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+            tx.prepare_cached(sql)?.execute(params![purpose, &candidate[..], unix_millis()])?;
+            Ok(tx
+                .prepare_cached("SELECT key FROM kavach_keys WHERE purpose = ?1")?
+                .query_row(params![purpose], |row| row.get(0))?)
+        })
+    }
+}

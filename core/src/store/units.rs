@@ -1,0 +1,110 @@
+//! The store's units of work that take more than one statement, written once for every engine.
+//!
+//! Each engine runs a unit inside one of its transactions and supplies the statements
+//! ([`Statements`]: one method, one SQL statement); what the unit decides from their results, and
+//! in which order it runs them to keep its guarantee, lives here. A new engine writes SQL, not
+//! this logic.
+
+use super::Finish;
+use super::records::{
+    ChallengeUse, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord, SignInOutcome, SignInUpdate,
+    UserInsertOutcome, UserRecord,
+};
+use crate::error::Result;
+
+/// The statements the units run, each inside the transaction the engine opened.
+pub(super) trait Statements {
+    /// Records a challenge's use (and sweeps a few expired records); false if it was used
+    /// already or its `keep_until` has passed by the store's clock.
+    fn consume_challenge(&mut self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool>;
+    /// Whether a user has this email key.
+    fn email_taken(&mut self, email_key: &str) -> Result<bool>;
+    /// Inserts a user row; false if a concurrent insert took the email first (the unique index
+    /// decides where the engine lets two transactions check at once).
+    fn insert_user_row(&mut self, user: &UserRecord, email_key: &str) -> Result<bool>;
+    /// Inserts a credential row; false if its ID exists (for any user).
+    fn insert_credential_row(&mut self, credential: &CredentialRecord) -> Result<bool>;
+    /// Moves the counter (and BS flag, last use) if it still is `expected_counter`; whether it did.
+    fn move_counter(&mut self, update: &SignInUpdate<'_>) -> Result<bool>;
+    /// Whether a credential with this ID exists.
+    fn credential_exists(&mut self, credential_id: &[u8]) -> Result<bool>;
+    /// Inserts a session row, sweeping a few expired sessions.
+    fn insert_session_row(&mut self, session: &SessionRecord) -> Result<()>;
+    /// Takes the user's row lock where the engine needs one to serialize deletes (PostgreSQL);
+    /// whether the user exists.
+    fn lock_user(&mut self, user_id: &str) -> Result<bool>;
+    /// Whether the user has this credential.
+    fn owns_credential(&mut self, user_id: &str, credential_id: &[u8]) -> Result<bool>;
+    /// How many credentials the user has.
+    fn count_credentials(&mut self, user_id: &str) -> Result<i64>;
+    /// Deletes the user's credential row.
+    fn delete_credential_row(&mut self, user_id: &str, credential_id: &[u8]) -> Result<()>;
+}
+
+/// A user, unless the email is taken: checked first, inside the transaction, so that a duplicate
+/// email is told apart from an id or user-handle collision without reading the engine's error.
+pub(super) fn insert_user(
+    tx: &mut impl Statements,
+    user: &UserRecord,
+    email_key: &str,
+) -> Result<Finish<UserInsertOutcome>> {
+    if tx.email_taken(email_key)? || !tx.insert_user_row(user, email_key)? {
+        return Ok(Finish::Rollback(UserInsertOutcome::EmailTaken));
+    }
+    Ok(Finish::Commit(UserInsertOutcome::Inserted))
+}
+
+/// A credential and, for a registration, the use of its challenge: both or neither.
+pub(super) fn insert_credential(
+    tx: &mut impl Statements,
+    credential: &CredentialRecord,
+    challenge: Option<&ChallengeUse<'_>>,
+    now: i64,
+) -> Result<Finish<InsertOutcome>> {
+    if let Some(challenge) = challenge
+        && !tx.consume_challenge(challenge, now)?
+    {
+        return Ok(Finish::Rollback(InsertOutcome::ChallengeUsed));
+    }
+    if !tx.insert_credential_row(credential)? {
+        return Ok(Finish::Rollback(InsertOutcome::CredentialExists));
+    }
+    Ok(Finish::Commit(InsertOutcome::Inserted))
+}
+
+/// A sign-in: the challenge's use first (of two concurrent requests with one assertion, the
+/// second waits on it and then records nothing), then the counter's compare-and-set, then the
+/// session. All or nothing.
+pub(super) fn complete_sign_in(tx: &mut impl Statements, update: &SignInUpdate<'_>) -> Result<Finish<SignInOutcome>> {
+    if !tx.consume_challenge(&update.challenge, update.now)? {
+        return Ok(Finish::Rollback(SignInOutcome::ChallengeUsed));
+    }
+    if !tx.move_counter(update)? {
+        let outcome = match tx.credential_exists(update.credential_id)? {
+            true => SignInOutcome::CounterChanged,
+            false => SignInOutcome::CredentialGone,
+        };
+        return Ok(Finish::Rollback(outcome));
+    }
+    tx.insert_session_row(update.session)?;
+    Ok(Finish::Commit(SignInOutcome::SignedIn))
+}
+
+/// Deletes the user's credential, refusing the last one unless `allow_last`: the count and the
+/// delete run in one transaction behind the user's lock (or the engine's write lock), so two
+/// concurrent deletes cannot remove both of two.
+pub(super) fn delete_credential(
+    tx: &mut impl Statements,
+    user_id: &str,
+    credential_id: &[u8],
+    allow_last: bool,
+) -> Result<DeleteOutcome> {
+    if !tx.lock_user(user_id)? || !tx.owns_credential(user_id, credential_id)? {
+        return Ok(DeleteOutcome::NotFound);
+    }
+    if tx.count_credentials(user_id)? <= 1 && !allow_last {
+        return Ok(DeleteOutcome::LastCredential);
+    }
+    tx.delete_credential_row(user_id, credential_id)?;
+    Ok(DeleteOutcome::Deleted)
+}
