@@ -28,45 +28,17 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("kavach: %s (%d): %s", e.Code, e.Status, e.Message)
 }
 
-// The stable error codes of the core (docs/http.md), and the binding's own failures.
-const (
-	CodeUnauthorized       = "UNAUTHORIZED"
-	CodeInvalidRequest     = "INVALID_REQUEST"
-	CodePayloadTooLarge    = "PAYLOAD_TOO_LARGE"
-	CodeChallengeInvalid   = "CHALLENGE_INVALID"
-	CodeVerificationFailed = "VERIFICATION_FAILED"
-	CodeCounterRegression  = "COUNTER_REGRESSION"
-	CodeCredentialExists   = "CREDENTIAL_EXISTS"
-	CodeCredentialNotFound = "CREDENTIAL_NOT_FOUND"
-	CodeLastCredential     = "LAST_CREDENTIAL"
-	CodeForbiddenOrigin    = "FORBIDDEN_ORIGIN"
-	CodeNotFound           = "NOT_FOUND"
-	CodeMethodNotAllowed   = "METHOD_NOT_ALLOWED"
-	CodeUserExists         = "USER_EXISTS"
-	CodeUserNotFound       = "USER_NOT_FOUND"
-	CodeInvalidConfig      = "INVALID_CONFIG"
-	CodeInternal           = "INTERNAL"
-	// CodeRateLimited (429): this client key (or session) sent more requests than
-	// Config.RateLimit allows. Retry after Error.RetryAfter seconds.
-	CodeRateLimited = "RATE_LIMITED"
-	// CodeTooManyChallenges (503) is reserved: kavach no longer stores challenges, so nothing
-	// answers it today. Retry after Error.RetryAfter seconds if it ever comes.
-	CodeTooManyChallenges = "TOO_MANY_CHALLENGES"
-
-	// CodeInvalidUTF8: a string argument was not UTF-8 (Go strings may hold any bytes).
-	CodeInvalidUTF8 = "INVALID_UTF8"
-	// CodeNullParameter and CodePanic are bugs (in this package or in kavach), never the
-	// caller's input.
-	CodeNullParameter = "NULL_PARAMETER"
-	CodePanic         = "PANIC"
-)
-
-// Codes lists the core's error codes, in the core's order.
-var Codes = []string{
-	CodeUnauthorized, CodeInvalidRequest, CodePayloadTooLarge, CodeChallengeInvalid,
-	CodeVerificationFailed, CodeCounterRegression, CodeCredentialExists, CodeCredentialNotFound,
-	CodeLastCredential, CodeForbiddenOrigin, CodeNotFound, CodeMethodNotAllowed, CodeUserExists,
-	CodeUserNotFound, CodeInvalidConfig, CodeInternal, CodeRateLimited, CodeTooManyChallenges,
+// MarshalJSON is the core's error body, {"error", "code", "status", "retryAfter"?}: what
+// WriteError sends and what every kavach route answers. The codes are in codes_gen.go, generated
+// from the core's table.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	body := struct {
+		Error      string `json:"error"`
+		Code       string `json:"code"`
+		Status     int    `json:"status"`
+		RetryAfter int    `json:"retryAfter,omitempty"`
+	}{e.Message, e.Code, e.Status, e.RetryAfter}
+	return json.Marshal(body)
 }
 
 // errorFrom turns a failed call's result and error JSON into an *Error.

@@ -142,8 +142,9 @@ func PeerIP(r *http.Request) string {
 	return host
 }
 
-// WriteError answers err in the core's error shape: an *Error with its status, {"error", "code"}
-// and Retry-After when it has RetryAfter, anything else as 500 INTERNAL (its text is not sent).
+// WriteError answers err in the core's error shape: an *Error with its status, its JSON
+// ({"error", "code", "status", "retryAfter"?}) and Retry-After when it has RetryAfter, anything
+// else as 500 INTERNAL (its text is not sent).
 // For a host's own routes (a sign-up handler, say) that call kavach methods.
 func WriteError(w http.ResponseWriter, err error) {
 	var kerr *Error
@@ -154,7 +155,7 @@ func WriteError(w http.ResponseWriter, err error) {
 }
 
 func writeError(w http.ResponseWriter, err *Error) {
-	body, _ := json.Marshal(map[string]string{"error": err.Message, "code": err.Code})
+	body, _ := json.Marshal(err)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err.RetryAfter > 0 {

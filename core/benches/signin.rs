@@ -21,6 +21,8 @@
 //! The SQLite database lives in `KAVACH_BENCH_DB_DIR` (default `/dev/shm` when it exists, where
 //! fsync is free and the numbers are the CPU cost; point it at a disk to include fsync).
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -151,7 +153,7 @@ fn verify(c: &mut Criterion) {
             "expectedOrigin": ORIGIN,
             "expectedRPID": RP_ID,
             "credential": {
-                "publicKey": kavach_core::base64url::encode(&credential.cose_public_key),
+                "publicKey": URL_SAFE_NO_PAD.encode(&credential.cose_public_key),
                 "counter": 0,
             },
         });

@@ -34,12 +34,12 @@ const STANDARD_PADDING_OPTIONAL: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// Encodes without padding.
-pub fn encode(bytes: &[u8]) -> String {
+pub(crate) fn encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Decodes a binary field; `field` names it in the error.
-pub fn decode(value: &str, field: &str) -> Result<Vec<u8>> {
+pub(crate) fn decode(value: &str, field: &str) -> Result<Vec<u8>> {
     URL_SAFE_PADDING_OPTIONAL
         .decode(value)
         .map_err(|_| Error::invalid_request(format!("{field} is not valid base64url")))
@@ -47,7 +47,7 @@ pub fn decode(value: &str, field: &str) -> Result<Vec<u8>> {
 
 /// Decodes a signed binary field of a response (module docs): base64url, or standard base64 if the
 /// string uses `+` or `/` (then `-` and `_` are refused: one alphabet per string).
-pub fn decode_signed(value: &str, field: &str) -> Result<Vec<u8>> {
+pub(crate) fn decode_signed(value: &str, field: &str) -> Result<Vec<u8>> {
     if !value.contains(['+', '/']) {
         return decode(value, field);
     }
@@ -57,7 +57,7 @@ pub fn decode_signed(value: &str, field: &str) -> Result<Vec<u8>> {
 }
 
 /// Decodes an identifier, which must be in canonical unpadded form: the string is the identity.
-pub fn decode_canonical(value: &str, field: &str) -> Result<Vec<u8>> {
+pub(crate) fn decode_canonical(value: &str, field: &str) -> Result<Vec<u8>> {
     URL_SAFE_NO_PAD
         .decode(value)
         .map_err(|_| Error::invalid_request(format!("{field} is not canonical unpadded base64url")))

@@ -10,7 +10,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// `2026-11-25T09:37:31.123Z`, the form JavaScript's `toISOString` gives.
-pub fn iso8601(ms: i64) -> String {
+pub(crate) fn iso8601(ms: i64) -> String {
     let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()

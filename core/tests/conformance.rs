@@ -9,12 +9,13 @@ use std::path::PathBuf;
 
 use std::sync::Arc;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kavach_core::verify::{
-    AttestationOptions, AttestationPolicy, AuthenticationExpectations, Challenge, Origin, RegistrationExpectations,
-    RpId, TrustAnchor, TrustRoots, decode_public_key, verify_authentication_response,
+    AttestationOptions, AttestationPolicy, AuthenticationExpectations, Challenge, CoseAlgorithm, Origin,
+    RegistrationExpectations, RpId, TrustAnchor, TrustRoots, decode_public_key, verify_authentication_response,
     verify_registration_response_with,
 };
-use kavach_core::webauthn::CoseAlgorithm;
 use kavach_core::{Error, ErrorCode};
 use serde_json::Value;
 
@@ -327,7 +328,6 @@ fn apple_macos_vector_verifies_inside_its_validity() {
 /// so it verifies like its base64url spelling; a string mixing both alphabets is refused.
 #[test]
 fn windows_tpm_vector_in_standard_base64_verifies_inside_its_validity() {
-    use base64::Engine;
     let vector = load("py_webauthn/reg-tpm-surface-pro-4-intel.json");
     let field = |v: &Value, name: &str| v["response"]["response"][name].as_str().unwrap().to_owned();
     assert!(field(&vector, "attestationObject").contains(['+', '/']), "the vector is in the standard alphabet");
@@ -338,7 +338,7 @@ fn windows_tpm_vector_in_standard_base64_verifies_inside_its_validity() {
     let mut url = vector.clone();
     for name in ["attestationObject", "clientDataJSON"] {
         let bytes = base64::engine::general_purpose::STANDARD.decode(field(&vector, name)).unwrap();
-        url["response"]["response"][name] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes).into();
+        url["response"]["response"][name] = URL_SAFE_NO_PAD.encode(bytes).into();
     }
     assert_eq!(run_with(&url, &in_2021).unwrap(), verified, "both spellings are the same bytes");
 
@@ -366,7 +366,6 @@ fn unregistered_tpm_manufacturer_needs_the_test_override() {
 
 /// The vector with `edit` applied to its decoded attestation object (`fmt`, `attStmt`, `authData`).
 fn with_attestation_object(vector: &Value, edit: impl FnOnce(&mut Vec<(ciborium::Value, ciborium::Value)>)) -> Value {
-    use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut vector = vector.clone();
     let field = &mut vector["response"]["response"]["attestationObject"];
@@ -554,10 +553,9 @@ fn nonce_mismatches_fail_with_the_nonce_check() {
     let vector = load("simplewebauthn/reg-android-safetynet-cts-off.json");
     let mut other = vector.clone();
     let cd = other["response"]["response"]["clientDataJSON"].as_str().unwrap().to_owned();
-    let mut client_data: Value = serde_json::from_slice(&kavach_core::base64url::decode(&cd, "cd").unwrap()).unwrap();
+    let mut client_data: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&cd).unwrap()).unwrap();
     client_data["extra"] = "another registration".into();
-    other["response"]["response"]["clientDataJSON"] =
-        kavach_core::base64url::encode(client_data.to_string().as_bytes()).into();
+    other["response"]["response"]["clientDataJSON"] = URL_SAFE_NO_PAD.encode(client_data.to_string().as_bytes()).into();
     assert_fails(run(&other), "attestation_statement", "android-safetynet: nonce does not match");
 }
 

@@ -23,10 +23,9 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use ciborium::Value as Cbor;
 use kavach_core::verify::{
-    AuthenticationExpectations, Challenge, Origin, RegistrationExpectations, RpId, decode_public_key,
+    AuthenticationExpectations, Challenge, CoseAlgorithm, Origin, RegistrationExpectations, RpId, decode_public_key,
     verify_authentication_response, verify_registration_response,
 };
-use kavach_core::webauthn::CoseAlgorithm;
 use kavach_test_authenticator::{
     Algorithm, AttestationMode, Authenticator, StoredCredential, Tweaks, authenticator_data, b64, client_data_json,
     flags, sha256, sign_assertion,

@@ -2,6 +2,8 @@
 
 mod support;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use support::*;
 
@@ -34,10 +36,10 @@ fn creation_options_are_what_start_registration_takes() {
     assert_eq!(options["rp"], json!({"name": "Test App", "id": RP_ID}));
     assert_eq!(options["user"]["name"], "ada@example.com");
     assert_eq!(options["user"]["displayName"], "Test User");
-    let handle = kavach_core::base64url::decode_canonical(options["user"]["id"].as_str().unwrap(), "id").unwrap();
+    let handle = URL_SAFE_NO_PAD.decode(options["user"]["id"].as_str().unwrap()).unwrap();
     assert_eq!(handle.len(), 32, "the user handle is 32 random bytes");
     assert!(!options["user"]["id"].as_str().unwrap().contains(&user_id));
-    let challenge = kavach_core::base64url::decode_canonical(options["challenge"].as_str().unwrap(), "c").unwrap();
+    let challenge = URL_SAFE_NO_PAD.decode(options["challenge"].as_str().unwrap()).unwrap();
     // Stateless (DESIGN §5): version, kind, flags, name length, expiry, a 16-byte nonce, a
     // 16-byte binding and a 16-byte MAC: 61 bytes, at least the 16 WebAuthn asks for.
     assert_eq!(challenge.len(), 61);

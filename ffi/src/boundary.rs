@@ -10,67 +10,37 @@ use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
-use kavach_core::{Error, Kavach};
+use kavach_core::{Error, ErrorCode, Kavach};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::instance::kavach_t;
 use crate::result::kavach_result;
 
-/// Why a call failed: a core error (with its code, status and safe message) or a failure of the
-/// C call itself.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    Core(Error),
-    NullParameter(&'static str),
-    InvalidUtf8(&'static str),
-    Panic,
+/// Why a call failed: always a core error. The C call's own failures (a NULL argument, text that
+/// is not UTF-8, a caught panic) have codes in the core's table too (`2xx`), so every failure has
+/// the one error JSON, [`Error::to_json`].
+pub(crate) type Outcome<T> = Result<T, Error>;
+
+/// `NULL_PARAMETER`: a required pointer argument was NULL.
+pub(crate) fn null_parameter(name: &str) -> Error {
+    Error::new(ErrorCode::NullParameter, format!("{name} must not be NULL"))
 }
 
-impl From<Error> for Failure {
-    fn from(err: Error) -> Self {
-        Self::Core(err)
-    }
+/// `INVALID_UTF8`: a string argument was not UTF-8.
+pub(crate) fn invalid_utf8(name: &str) -> Error {
+    Error::new(ErrorCode::InvalidUtf8, format!("{name} is not valid UTF-8"))
 }
 
-pub(crate) type Outcome<T> = Result<T, Failure>;
+/// `PANIC`: the panic was caught at the boundary. Its payload is not shown (it may hold internal
+/// text).
+pub(crate) fn panicked() -> Error {
+    Error::new(ErrorCode::Panic, "internal error (kavach panicked; the panic was caught)")
+}
 
-impl Failure {
-    pub(crate) fn result(&self) -> kavach_result {
-        match self {
-            Self::Core(err) => kavach_result::from_code(err.code()),
-            Self::NullParameter(_) => kavach_result::KAVACH_NULL_PARAMETER,
-            Self::InvalidUtf8(_) => kavach_result::KAVACH_INVALID_UTF8,
-            Self::Panic => kavach_result::KAVACH_PANIC,
-        }
-    }
-
-    /// The HTTP status (a core error's own status, which can differ from its code's default).
-    pub(crate) fn status(&self) -> u16 {
-        match self {
-            Self::Core(err) => err.status(),
-            other => other.result().status(),
-        }
-    }
-
-    /// The error JSON: `{"error": message, "code": CODE, "status": status}`, the core's error
-    /// body plus the status, and `"retryAfter": seconds` when the core gave one
-    /// (`RATE_LIMITED`: what the router sends as `retry-after`).
-    pub(crate) fn to_json(&self) -> String {
-        let (code, message) = match self {
-            Self::Core(err) => (err.code().as_str(), err.message().to_owned()),
-            Self::NullParameter(name) => (self.result().name(), format!("{name} must not be NULL")),
-            Self::InvalidUtf8(name) => (self.result().name(), format!("{name} is not valid UTF-8")),
-            Self::Panic => (self.result().name(), "internal error (kavach panicked; the panic was caught)".to_owned()),
-        };
-        let mut body = json!({ "error": message, "code": code, "status": self.status() });
-        if let Self::Core(err) = self
-            && let Some(seconds) = err.retry_after()
-        {
-            body["retryAfter"] = seconds.into();
-        }
-        body.to_string()
-    }
+/// The error JSON, `{"error", "code", "status", "retryAfter"?}`.
+pub(crate) fn error_body(err: &Error) -> String {
+    err.to_json().to_string()
 }
 
 /// The panic boundary: runs `body`, or answers `on_panic` if it panics.
@@ -91,12 +61,11 @@ pub(crate) unsafe fn json_call<T: Serialize>(
         if out_json.is_null() {
             return kavach_result::KAVACH_NULL_PARAMETER;
         }
-        let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or(Err(Failure::Panic));
-        let outcome =
-            outcome.and_then(|value| serde_json::to_string(&value).map_err(|err| Error::internal(err).into()));
+        let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| Err(panicked()));
+        let outcome = outcome.and_then(|value| serde_json::to_string(&value).map_err(Error::internal));
         let (text, result) = match outcome {
             Ok(text) => (text, kavach_result::KAVACH_OK),
-            Err(failure) => (failure.to_json(), failure.result()),
+            Err(err) => (error_body(&err), kavach_result::from_code(err.code())),
         };
         // SAFETY: checked non-NULL above; the caller promises it is writable.
         unsafe { *out_json = into_c_string(text) };
@@ -125,7 +94,7 @@ pub(crate) fn into_c_string(text: String) -> *mut c_char {
 /// `ptr` is NULL or a valid NUL-terminated string that outlives the call.
 pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, name: &'static str) -> Outcome<&'a str> {
     // SAFETY: as promised by the caller.
-    unsafe { opt_str_arg(ptr, name) }?.ok_or(Failure::NullParameter(name))
+    unsafe { opt_str_arg(ptr, name) }?.ok_or_else(|| null_parameter(name))
 }
 
 /// An optional string argument: NULL is `None`.
@@ -138,7 +107,7 @@ pub(crate) unsafe fn opt_str_arg<'a>(ptr: *const c_char, name: &'static str) -> 
     }
     // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
     let text = unsafe { CStr::from_ptr(ptr) };
-    text.to_str().map(Some).map_err(|_| Failure::InvalidUtf8(name))
+    text.to_str().map(Some).map_err(|_| invalid_utf8(name))
 }
 
 /// The instance behind a handle.
@@ -147,12 +116,12 @@ pub(crate) unsafe fn opt_str_arg<'a>(ptr: *const c_char, name: &'static str) -> 
 /// `handle` is NULL or a live handle from `kavach_new`.
 pub(crate) unsafe fn instance<'a>(handle: *const kavach_t) -> Outcome<&'a Kavach> {
     // SAFETY: as promised by the caller.
-    unsafe { handle.as_ref() }.map(|handle| &handle.inner).ok_or(Failure::NullParameter("kavach"))
+    unsafe { handle.as_ref() }.map(|handle| &handle.inner).ok_or_else(|| null_parameter("kavach"))
 }
 
 /// A JSON argument parsed into a value; malformed JSON is the core's `INVALID_REQUEST`.
 pub(crate) fn parse_json(text: &str, what: &'static str) -> Outcome<Value> {
-    serde_json::from_str(text).map_err(|_| Failure::Core(Error::invalid_request(format!("{what} is not valid JSON"))))
+    serde_json::from_str(text).map_err(|_| Error::invalid_request(format!("{what} is not valid JSON")))
 }
 
 /// Writes NULL to an optional out-parameter, so a caller can always free what it holds.
@@ -210,17 +179,22 @@ mod tests {
     fn core_errors_keep_their_code_and_status() {
         let mut out = ptr::null_mut();
         let err = Error::new(kavach_core::ErrorCode::CredentialNotFound, "no such passkey");
-        let result = unsafe { json_call::<()>(&mut out, || Err(err.into())) };
+        let result = unsafe { json_call::<()>(&mut out, || Err(err)) };
         assert_eq!(result, kavach_result::KAVACH_CREDENTIAL_NOT_FOUND);
-        assert_eq!(take(out), json!({"error": "no such passkey", "code": "CREDENTIAL_NOT_FOUND", "status": 404}));
+        assert_eq!(
+            take(out),
+            serde_json::json!({"error": "no such passkey", "code": "CREDENTIAL_NOT_FOUND", "status": 404})
+        );
     }
 
     #[test]
     fn strings_are_checked_for_null_and_utf8() {
-        assert!(matches!(unsafe { str_arg(ptr::null(), "email") }, Err(Failure::NullParameter("email"))));
+        let null = unsafe { str_arg(ptr::null(), "email") }.unwrap_err();
+        assert_eq!((null.code(), null.message()), (ErrorCode::NullParameter, "email must not be NULL"));
         assert!(matches!(unsafe { opt_str_arg(ptr::null(), "email") }, Ok(None)));
         let bad = c"\xff\xfe";
-        assert!(matches!(unsafe { str_arg(bad.as_ptr(), "email") }, Err(Failure::InvalidUtf8("email"))));
+        let bad = unsafe { str_arg(bad.as_ptr(), "email") }.unwrap_err();
+        assert_eq!((bad.code(), bad.message()), (ErrorCode::InvalidUtf8, "email is not valid UTF-8"));
         assert_eq!(unsafe { str_arg(c"a@b".as_ptr(), "email") }.unwrap(), "a@b");
     }
 

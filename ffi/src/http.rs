@@ -6,10 +6,13 @@
 use std::ffi::{CStr, c_char};
 use std::slice;
 
+use kavach_core::Error;
 use kavach_core::http::{MAX_BODY_BYTES, Request, Response};
 use serde_json::Value;
 
-use crate::boundary::{Failure, Outcome, instance, into_c_string, opt_str_arg, panic_boundary, str_arg};
+use crate::boundary::{
+    Outcome, error_body, instance, into_c_string, null_parameter, opt_str_arg, panic_boundary, panicked, str_arg,
+};
 use crate::instance::kavach_t;
 use crate::result::kavach_result;
 
@@ -64,17 +67,17 @@ pub unsafe extern "C" fn kavach_handle(
             !out_status.is_null() && !out_headers_json.is_null() && !out_body.is_null() && !out_body_len.is_null();
         let routed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if !outs_present {
-                return Err(Failure::NullParameter("out_status, out_headers_json, out_body and out_body_len"));
+                return Err(null_parameter("out_status, out_headers_json, out_body and out_body_len"));
             }
             // SAFETY: the pointers are NULL or valid for the lengths given, as the header documents.
             let request =
                 unsafe { request(method, path, client, header_names, header_values, header_count, body, body_len) }?;
             instance_handle(kavach, &request)
         }))
-        .unwrap_or(Err(Failure::Panic));
+        .unwrap_or_else(|_| Err(panicked()));
         let (response, result) = match routed {
             Ok(response) => (response, kavach_result::KAVACH_OK),
-            Err(failure) => (error_response(&failure), failure.result()),
+            Err(err) => (error_response(&err), kavach_result::from_code(err.code())),
         };
         // SAFETY: each out-parameter is written only if it is not NULL.
         unsafe { write_response(response, out_status, out_headers_json, out_body, out_body_len) };
@@ -109,7 +112,7 @@ unsafe fn request(
     let mut headers = Vec::with_capacity(header_count.min(256));
     if header_count > 0 {
         if header_names.is_null() || header_values.is_null() {
-            return Err(Failure::NullParameter("header_names / header_values"));
+            return Err(null_parameter("header_names / header_values"));
         }
         // SAFETY: the caller gives `header_count` entries in each array.
         let (names, values) = unsafe {
@@ -117,7 +120,7 @@ unsafe fn request(
         };
         for (&name, &value) in names.iter().zip(values) {
             if name.is_null() || value.is_null() {
-                return Err(Failure::NullParameter("a header name or value"));
+                return Err(null_parameter("a header name or value"));
             }
             // SAFETY: non-NULL, NUL-terminated strings, as the header documents.
             let (name, value) = unsafe { (CStr::from_ptr(name), CStr::from_ptr(value)) };
@@ -126,7 +129,7 @@ unsafe fn request(
     }
     let body = match (body.is_null(), body_len) {
         (_, 0) => Vec::new(),
-        (true, _) => return Err(Failure::NullParameter("body")),
+        (true, _) => return Err(null_parameter("body")),
         // SAFETY: `body_len` readable bytes, as the header documents.
         (false, len) => unsafe { slice::from_raw_parts(body, len.min(MAX_BODY_BYTES + 1)) }.to_vec(),
     };
@@ -134,11 +137,11 @@ unsafe fn request(
 }
 
 /// The response for a failed call, in the core's error shape.
-fn error_response(failure: &Failure) -> Response {
+fn error_response(err: &Error) -> Response {
     Response {
-        status: failure.status(),
+        status: err.status(),
         headers: vec![("content-type".to_owned(), "application/json; charset=utf-8".to_owned())],
-        body: failure.to_json().into_bytes(),
+        body: error_body(err).into_bytes(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::ptr;
 
 use kavach_core::Kavach;
 
-use crate::boundary::{Failure, clear, instance, into_c_string, json_call, panic_boundary, str_arg};
+use crate::boundary::{clear, error_body, instance, into_c_string, json_call, null_parameter, panic_boundary, str_arg};
 use crate::result::kavach_result;
 
 /// One configured kavach instance (settings + open database). Opaque: create it with
@@ -37,21 +37,21 @@ pub unsafe extern "C" fn kavach_new(
         // SAFETY (whole block): the pointers are NULL or valid, as the header documents.
         unsafe { clear(error_json) };
         let opened = if out.is_null() {
-            Err(Failure::NullParameter("out"))
+            Err(null_parameter("out"))
         } else {
             unsafe { *out = ptr::null_mut() };
-            unsafe { str_arg(config_json, "config_json") }.and_then(|config| Ok(Kavach::from_json(config)?))
+            unsafe { str_arg(config_json, "config_json") }.and_then(Kavach::from_json)
         };
         match opened {
             Ok(kavach) => {
                 unsafe { *out = Box::into_raw(Box::new(kavach_t { inner: kavach })) };
                 kavach_result::KAVACH_OK
             }
-            Err(failure) => {
+            Err(err) => {
                 if !error_json.is_null() {
-                    unsafe { *error_json = into_c_string(failure.to_json()) };
+                    unsafe { *error_json = into_c_string(error_body(&err)) };
                 }
-                failure.result()
+                kavach_result::from_code(err.code())
             }
         }
     })

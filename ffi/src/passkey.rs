@@ -29,7 +29,7 @@ pub unsafe extern "C" fn kavach_register_options(
     unsafe {
         json_call(out_json, || {
             let body = opt_str_arg(body_json, "body_json")?.unwrap_or_default();
-            Ok(instance(kavach)?.register_options_json(str_arg(session, "session")?, body)?)
+            instance(kavach)?.register_options_json(str_arg(session, "session")?, body)
         })
     }
 }
@@ -48,7 +48,7 @@ pub unsafe extern "C" fn kavach_register_verify(
     unsafe {
         json_call(out_json, || {
             let body = str_arg(body_json, "body_json")?;
-            Ok(instance(kavach)?.register_verify_json(str_arg(session, "session")?, body)?)
+            instance(kavach)?.register_verify_json(str_arg(session, "session")?, body)
         })
     }
 }
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn kavach_authenticate_options(
     email: *const c_char,
     out_json: *mut *mut c_char,
 ) -> kavach_result {
-    unsafe { json_call(out_json, || Ok(instance(kavach)?.authenticate_options_json(opt_str_arg(email, "email")?)?)) }
+    unsafe { json_call(out_json, || instance(kavach)?.authenticate_options_json(opt_str_arg(email, "email")?)) }
 }
 
 /// Verifies an authentication response (AuthenticationResponseJSON, bare or `{"response"}`) and
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn kavach_authenticate_verify(
     body_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> kavach_result {
-    unsafe { json_call(out_json, || Ok(instance(kavach)?.authenticate_verify_json(str_arg(body_json, "body_json")?)?)) }
+    unsafe { json_call(out_json, || instance(kavach)?.authenticate_verify_json(str_arg(body_json, "body_json")?)) }
 }
 
 /// The session user's passkeys, newest first: `*out_json` is a JSON array of Credential.
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn kavach_list_credentials(
     session: *const c_char,
     out_json: *mut *mut c_char,
 ) -> kavach_result {
-    unsafe { json_call(out_json, || Ok(instance(kavach)?.list_credentials_json(str_arg(session, "session")?)?)) }
+    unsafe { json_call(out_json, || instance(kavach)?.list_credentials_json(str_arg(session, "session")?)) }
 }
 
 /// Renames one of the session user's passkeys (`id` is the credential ID, base64url; `name` 1 to
@@ -103,7 +103,7 @@ pub unsafe extern "C" fn kavach_rename_credential(
     unsafe {
         json_call(out_json, || {
             let (session, id, name) = (str_arg(session, "session")?, str_arg(id, "id")?, str_arg(name, "name")?);
-            Ok(instance(kavach)?.rename_credential_json(session, id, name)?)
+            instance(kavach)?.rename_credential_json(session, id, name)
         })
     }
 }
@@ -121,7 +121,7 @@ pub unsafe extern "C" fn kavach_delete_credential(
     unsafe {
         json_call(out_json, || {
             let (session, id) = (str_arg(session, "session")?, str_arg(id, "id")?);
-            Ok(instance(kavach)?.delete_credential_json(session, id)?)
+            instance(kavach)?.delete_credential_json(session, id)
         })
     }
 }

@@ -19,7 +19,7 @@ pub unsafe extern "C" fn kavach_create_session(
     out_json: *mut *mut c_char,
 ) -> kavach_result {
     // SAFETY (every function of this file): the pointers are NULL or valid, as the header documents.
-    unsafe { json_call(out_json, || Ok(instance(kavach)?.create_session_json(str_arg(user_id, "user_id")?)?)) }
+    unsafe { json_call(out_json, || instance(kavach)?.create_session_json(str_arg(user_id, "user_id")?)) }
 }
 
 /// Resolves a token, `Bearer <token>` or a whole `Cookie` header value: `*out_json` is
@@ -31,7 +31,7 @@ pub unsafe extern "C" fn kavach_get_session(
     token_or_cookie: *const c_char,
     out_json: *mut *mut c_char,
 ) -> kavach_result {
-    unsafe { json_call(out_json, || Ok(instance(kavach)?.session_json(str_arg(token_or_cookie, "token_or_cookie")?)?)) }
+    unsafe { json_call(out_json, || instance(kavach)?.session_json(str_arg(token_or_cookie, "token_or_cookie")?)) }
 }
 
 /// Revokes a session by its id (not its token): `*out_json` is `true` if it existed, else

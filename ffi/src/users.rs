@@ -23,7 +23,7 @@ pub unsafe extern "C" fn kavach_create_user(
     unsafe {
         json_call(out_json, || {
             let (email, name) = (str_arg(email, "email")?, opt_str_arg(name, "name")?);
-            Ok(instance(kavach)?.create_user_json(email, name)?)
+            instance(kavach)?.create_user_json(email, name)
         })
     }
 }
@@ -36,7 +36,7 @@ pub unsafe extern "C" fn kavach_get_user(
     id: *const c_char,
     out_json: *mut *mut c_char,
 ) -> kavach_result {
-    unsafe { json_call(out_json, || Ok(instance(kavach)?.user_json(str_arg(id, "id")?)?)) }
+    unsafe { json_call(out_json, || instance(kavach)?.user_json(str_arg(id, "id")?)) }
 }
 
 /// A user by email (case-insensitive): `*out_json` is the User, or `null`. Ownership as for
@@ -47,7 +47,7 @@ pub unsafe extern "C" fn kavach_find_user_by_email(
     email: *const c_char,
     out_json: *mut *mut c_char,
 ) -> kavach_result {
-    unsafe { json_call(out_json, || Ok(instance(kavach)?.user_by_email_json(str_arg(email, "email")?)?)) }
+    unsafe { json_call(out_json, || instance(kavach)?.user_by_email_json(str_arg(email, "email")?)) }
 }
 
 /// Tells kavach whether the user can sign in some other way (a password, an email link): if so

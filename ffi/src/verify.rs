@@ -22,9 +22,7 @@ pub unsafe extern "C" fn kavach_verify_registration_response(
 ) -> kavach_result {
     // SAFETY (both functions): the pointers are NULL or valid, as the header documents.
     unsafe {
-        json_call(out_json, || {
-            Ok(api::verify_registration(&parse_json(str_arg(input_json, "input_json")?, "input_json")?)?)
-        })
+        json_call(out_json, || api::verify_registration(&parse_json(str_arg(input_json, "input_json")?, "input_json")?))
     }
 }
 
@@ -40,7 +38,7 @@ pub unsafe extern "C" fn kavach_verify_authentication_response(
     unsafe {
         json_call(out_json, || {
             let input = AuthenticationInput::from_json_text(str_arg(input_json, "input_json")?, "input_json")?;
-            Ok(api::verify_authentication_input(input)?)
+            api::verify_authentication_input(input)
         })
     }
 }

@@ -8,7 +8,7 @@
 #![no_main]
 
 use kavach_core::ErrorCode;
-use kavach_core::webauthn::attestation::{AttestationObject, AttestationTrust};
+use kavach_core::fuzzing::{AttestationObject, AttestationTrust, CredentialPublicKey};
 use kavach_fuzz::assert_safe_message;
 use libfuzzer_sys::fuzz_target;
 
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let credential = object.auth_data.attested_credential_data.as_ref().expect("parse requires attested data");
     assert!(!credential.credential_id.is_empty() && credential.credential_id.len() <= 1023);
-    kavach_core::webauthn::CredentialPublicKey::from_cose(&credential.public_key_cose)
+    CredentialPublicKey::from_cose(&credential.public_key_cose)
         .expect("the stored COSE bytes parse on their own");
     match object.verify(&hash) {
         Err(err) => {

@@ -19,10 +19,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(err.message().chars().count() <= 400 + 3 * text.chars().count(), "{}", err.message());
         }
         Ok(settings) => {
-            let rp_id = settings.rp_id();
+            let rp_id = settings.rp_id().as_str();
             assert!(!rp_id.is_empty() && !rp_id.contains(['/', ':', ' ']), "rpId {rp_id:?}");
             assert!(!settings.origins().is_empty());
-            for origin in settings.origins() {
+            for origin in settings.origins().iter().map(|origin| origin.as_str()) {
                 if origin.starts_with("android:apk-key-hash:") {
                     continue;
                 }

@@ -9,7 +9,7 @@
 
 use ciborium::Value as Cbor;
 use kavach_core::ErrorCode;
-use kavach_core::webauthn::{CoseAlgorithm, CredentialPublicKey};
+use kavach_core::fuzzing::{CoseAlgorithm, CredentialPublicKey};
 use kavach_fuzz::assert_safe_message;
 use libfuzzer_sys::fuzz_target;
 

@@ -17,10 +17,26 @@ class KavachError extends Error {
     this.status = status;
     if (retryAfter !== undefined) this.retryAfter = retryAfter;
   }
+
+  /** Who the error is about: 'request' (the client's input), 'caller' (the host) or 'internal'. */
+  get family() {
+    return familyOf.get(this.code) ?? 'internal';
+  }
+
+  /** The core's error body, `{error, code, status, retryAfter?}`: what every kavach route answers. */
+  toJSON() {
+    const body = { error: this.message, code: this.code, status: this.status };
+    if (this.retryAfter !== undefined) body.retryAfter = this.retryAfter;
+    return body;
+  }
 }
 
-/** Every stable code and its default status, straight from the core's `ErrorCode::ALL`. */
-KavachError.codes = Object.freeze(native.errorCodes().map(({ code, status }) => Object.freeze({ code, status })));
+/** Every stable code, its default status and family, straight from the core's `ErrorCode::ALL`. */
+KavachError.codes = Object.freeze(
+  native.errorCodes().map(({ code, status, family }) => Object.freeze({ code, status, family })),
+);
+
+const familyOf = new Map(KavachError.codes.map(({ code, family }) => [code, family]));
 
 const statusOf = new Map(KavachError.codes.map(({ code, status }) => [code, status]));
 
@@ -30,17 +46,17 @@ function kavachError(code, message) {
 }
 
 /**
- * A native rejection as a KavachError. Core errors arrive as the JSON
- * `{"code","status","message","retryAfter"?}`; napi's own argument conversion errors are the caller's
+ * A native rejection as a KavachError. Core errors arrive as the core's error JSON
+ * `{"error","code","status","retryAfter"?}`; napi's own argument conversion errors are the caller's
  * mistake (INVALID_REQUEST). Anything else is rethrown untouched.
  */
 function fromNative(err) {
   if (err instanceof KavachError) return err;
   if (err && typeof err.message === 'string' && err.message.startsWith('{')) {
     try {
-      const { code, status, message, retryAfter } = JSON.parse(err.message);
+      const { error, code, status, retryAfter } = JSON.parse(err.message);
       if (typeof code === 'string' && typeof status === 'number') {
-        return new KavachError(code, status, String(message), typeof retryAfter === 'number' ? retryAfter : undefined);
+        return new KavachError(code, status, String(error), typeof retryAfter === 'number' ? retryAfter : undefined);
       }
     } catch {
       // not one of ours

@@ -312,25 +312,9 @@ export function verifyAuthenticationResponseSync(options: VerifyAuthenticationOp
 
 // ---------------------------------------------------------------- errors
 
-export type ErrorCode =
-  | 'UNAUTHORIZED'
-  | 'INVALID_REQUEST'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'CHALLENGE_INVALID'
-  | 'VERIFICATION_FAILED'
-  | 'COUNTER_REGRESSION'
-  | 'CREDENTIAL_EXISTS'
-  | 'CREDENTIAL_NOT_FOUND'
-  | 'LAST_CREDENTIAL'
-  | 'FORBIDDEN_ORIGIN'
-  | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'USER_EXISTS'
-  | 'USER_NOT_FOUND'
-  | 'INVALID_CONFIG'
-  | 'INTERNAL'
-  | 'RATE_LIMITED'
-  | 'TOO_MANY_CHALLENGES';
+import type { ErrorCode, ErrorFamily } from './error-codes.cjs';
+/** The stable codes, generated from the core's table (`error-codes.d.cts`). */
+export type { ErrorCode, ErrorFamily };
 
 /** Every failure of kavach: a stable code, the HTTP status, a message safe to show. */
 export class KavachError extends Error {
@@ -342,8 +326,16 @@ export class KavachError extends Error {
   status: number;
   /** For 'RATE_LIMITED': seconds after which a retry may succeed; otherwise undefined. */
   retryAfter?: number;
-  /** Every code with its default status, from the core. */
-  static readonly codes: ReadonlyArray<{ readonly code: ErrorCode; readonly status: number }>;
+  /** Who the error is about: the client's request, the host's own call or configuration, or nobody. */
+  readonly family: ErrorFamily;
+  /** The core's error body: what every kavach route answers, for a host's own routes to send. */
+  toJSON(): { error: string; code: ErrorCode; status: number; retryAfter?: number };
+  /** Every code with its default status and family, from the core. */
+  static readonly codes: ReadonlyArray<{
+    readonly code: ErrorCode;
+    readonly status: number;
+    readonly family: ErrorFamily;
+  }>;
 }
 
 // ---------------------------------------------------------------- the instance

@@ -61,12 +61,14 @@ export declare class KavachNative {
   setUserHasOtherSignIn(id: string, value: boolean): Promise<string>
 }
 
-/** One stable error code and the HTTP status it is answered with. */
+/** One stable error code, the HTTP status it is answered with and its family. */
 export interface ErrorCodeInfo {
   /** e.g. `CHALLENGE_INVALID`. */
   code: string
   /** e.g. 400. */
   status: number
+  /** `request`, `caller` or `internal`. */
+  family: string
 }
 
 /** Every stable error code of the core, in order (`KavachError.codes`). */

@@ -1,14 +1,14 @@
 //! Core errors as JavaScript sees them, and the panic guard around every `compute`.
 //!
-//! A core [`kavach_core::Error`] crosses the boundary as a `napi::Error` whose message is the JSON
-//! `{"code": "...", "status": 400, "message": "...", "retryAfter"?: 3}`; `lib/errors.cjs` turns it
-//! into a `KavachError`. JSON keeps the fields intact whatever the message contains.
+//! A core [`kavach_core::Error`] crosses the boundary as a `napi::Error` whose message is the
+//! core's error JSON ([`Error::to_json`]: `{"error", "code", "status", "retryAfter"?}`);
+//! `lib/errors.cjs` turns it into a `KavachError`. JSON keeps the fields intact whatever the
+//! message contains.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use kavach_core::{Error, ErrorCode};
 use napi_derive::napi;
-use serde_json::json;
 
 /// Runs one operation's work, mapping a core error to its JSON form and a panic to `INTERNAL`:
 /// a panic unwinding out of a libuv worker would abort the whole Node process.
@@ -19,13 +19,9 @@ pub(crate) fn guarded<T>(work: impl FnOnce() -> kavach_core::Result<T>) -> napi:
     }
 }
 
-/// The `napi::Error` carrying `err` as JSON.
+/// The `napi::Error` carrying `err`'s JSON.
 pub(crate) fn to_napi(err: &Error) -> napi::Error {
-    let mut body = json!({ "code": err.code().as_str(), "status": err.status(), "message": err.message() });
-    if let Some(seconds) = err.retry_after() {
-        body["retryAfter"] = seconds.into();
-    }
-    napi::Error::from_reason(body.to_string())
+    napi::Error::from_reason(err.to_json().to_string())
 }
 
 /// A JSON string argument parsed into a value; malformed JSON is the client's mistake.
@@ -38,13 +34,15 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> kavach_core::Result<Stri
     serde_json::to_string(value).map_err(Error::internal)
 }
 
-/// One stable error code and the HTTP status it is answered with.
+/// One stable error code, the HTTP status it is answered with and its family.
 #[napi(object)]
 pub struct ErrorCodeInfo {
     /// e.g. `CHALLENGE_INVALID`.
     pub code: String,
     /// e.g. 400.
     pub status: u32,
+    /// `request`, `caller` or `internal`.
+    pub family: String,
 }
 
 /// Every stable error code of the core, in order (`KavachError.codes`).
@@ -52,7 +50,11 @@ pub struct ErrorCodeInfo {
 pub fn error_codes() -> Vec<ErrorCodeInfo> {
     ErrorCode::ALL
         .iter()
-        .map(|code| ErrorCodeInfo { code: code.as_str().to_owned(), status: code.status().into() })
+        .map(|code| ErrorCodeInfo {
+            code: code.as_str().to_owned(),
+            status: code.status().into(),
+            family: code.family().as_str().to_owned(),
+        })
         .collect()
 }
 

@@ -21,31 +21,44 @@ function isError(code, status) {
   };
 }
 
-test('KavachError.codes is the core list, each with its status', () => {
+test('KavachError.codes is the core list, each with its status and family', () => {
   assert.deepEqual(
-    KavachError.codes.map(({ code, status }) => [code, status]),
+    KavachError.codes.map(({ code, status, family }) => [code, status, family]),
     [
-      ['UNAUTHORIZED', 401],
-      ['INVALID_REQUEST', 400],
-      ['PAYLOAD_TOO_LARGE', 413],
-      ['CHALLENGE_INVALID', 400],
-      ['VERIFICATION_FAILED', 400],
-      ['COUNTER_REGRESSION', 401],
-      ['CREDENTIAL_EXISTS', 409],
-      ['CREDENTIAL_NOT_FOUND', 404],
-      ['LAST_CREDENTIAL', 409],
-      ['FORBIDDEN_ORIGIN', 403],
-      ['NOT_FOUND', 404],
-      ['METHOD_NOT_ALLOWED', 405],
-      ['USER_EXISTS', 409],
-      ['USER_NOT_FOUND', 404],
-      ['INVALID_CONFIG', 500],
-      ['INTERNAL', 500],
-      ['RATE_LIMITED', 429],
-      ['TOO_MANY_CHALLENGES', 503],
+      ['UNAUTHORIZED', 401, 'request'],
+      ['INVALID_REQUEST', 400, 'request'],
+      ['PAYLOAD_TOO_LARGE', 413, 'request'],
+      ['CHALLENGE_INVALID', 400, 'request'],
+      ['VERIFICATION_FAILED', 400, 'request'],
+      ['COUNTER_REGRESSION', 401, 'request'],
+      ['CREDENTIAL_EXISTS', 409, 'request'],
+      ['CREDENTIAL_NOT_FOUND', 404, 'request'],
+      ['LAST_CREDENTIAL', 409, 'request'],
+      ['FORBIDDEN_ORIGIN', 403, 'request'],
+      ['NOT_FOUND', 404, 'request'],
+      ['METHOD_NOT_ALLOWED', 405, 'request'],
+      ['USER_EXISTS', 409, 'caller'],
+      ['USER_NOT_FOUND', 404, 'caller'],
+      ['INVALID_CONFIG', 500, 'caller'],
+      ['INTERNAL', 500, 'internal'],
+      ['RATE_LIMITED', 429, 'request'],
+      ['TOO_MANY_CHALLENGES', 503, 'internal'],
+      ['NULL_PARAMETER', 500, 'caller'],
+      ['INVALID_UTF8', 400, 'request'],
+      ['PANIC', 500, 'internal'],
     ],
   );
   assert.ok(Object.isFrozen(KavachError.codes));
+});
+
+test('a core error serialises to the one JSON form every binding uses', async () => {
+  const err = await kavach.listCredentials('not-a-session').catch((e) => e);
+  assert.ok(err instanceof KavachError);
+  assert.equal(err.family, 'request');
+  assert.deepEqual(JSON.parse(JSON.stringify(err)), { error: err.message, code: 'UNAUTHORIZED', status: 401 });
+  const limited = new KavachError('RATE_LIMITED', 429, 'slow down', 20);
+  assert.deepEqual(limited.toJSON(), { error: 'slow down', code: 'RATE_LIMITED', status: 429, retryAfter: 20 });
+  assert.equal(new KavachError('USER_EXISTS', 409, 'taken').family, 'caller');
 });
 
 test('KavachError can be constructed and thrown by hosts', () => {

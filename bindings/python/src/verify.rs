@@ -7,11 +7,13 @@
 //! straight into the core's typed input ([`crate::de`]) and its result built as a dict directly;
 //! registration (once per passkey) goes through a JSON value ([`crate::convert`]).
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kavach_core::Error;
-use kavach_core::base64url;
 use kavach_core::config::OneOrMany;
-use kavach_core::verify::json::{self as api, AuthenticationInput, StoredCredentialInput, VerifiedAuthenticationJson};
-use kavach_core::webauthn::response::AuthenticationResponseJson;
+use kavach_core::verify::json::{
+    self as api, AuthenticationInput, AuthenticationResponseJson, StoredCredentialInput, VerifiedAuthenticationJson,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMapping, PyString};
 use serde_json::Value;
@@ -75,9 +77,9 @@ pub(crate) fn verify_authentication_response<'py>(
         expected_rp_id,
         credential: StoredCredentialInput {
             public_key: if let Ok(bytes) = credential_public_key.cast::<PyBytes>() {
-                base64url::encode(bytes.as_bytes())
+                URL_SAFE_NO_PAD.encode(bytes.as_bytes())
             } else if let Ok(bytes) = credential_public_key.cast::<PyByteArray>() {
-                base64url::encode(&bytes.to_vec())
+                URL_SAFE_NO_PAD.encode(bytes.to_vec())
             } else {
                 credential_public_key.extract()?
             },

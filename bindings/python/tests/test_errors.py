@@ -16,19 +16,23 @@ from kavach_passkeys import (
     NotFoundError,
     UnauthorizedError,
     VerificationError,
+    _codes,
     _native,
     errors,
 )
 
 
 def test_python_codes_equal_the_core_codes() -> None:
-    assert list(errors.CODES) == [code for code, _status in _native.error_codes()]
+    native = _native.error_codes()
+    assert list(errors.CODES) == [code for code, _status, _family in native]
+    assert [(code, _codes.STATUS[code], _codes.FAMILY[code]) for code in errors.CODES] == native
     assert set(errors._FAMILIES) == set(errors.CODES)
 
 
 def test_every_code_maps_to_a_family_with_its_status() -> None:
-    for code, status in _native.error_codes():
+    for code, status, family in _native.error_codes():
         err = errors.from_native(code, status, "m")
+        assert err.family == family
         assert isinstance(err, KavachError)
         assert type(err) is not KavachError
         assert (err.code, err.status, err.message, str(err)) == (code, status, "m", "m")
@@ -95,7 +99,9 @@ def test_errors_pickle_and_serialize_like_the_router() -> None:
     copy = pickle.loads(pickle.dumps(err))
     assert type(copy) is ConflictError
     assert (copy.code, copy.status, copy.message) == ("LAST_CREDENTIAL", 409, "keep one")
-    assert err.to_json() == {"error": "keep one", "code": "LAST_CREDENTIAL"}
+    assert err.to_json() == {"error": "keep one", "code": "LAST_CREDENTIAL", "status": 409}
+    limited = errors.from_native("RATE_LIMITED", 429, "slow down", 7)
+    assert limited.to_json() == {"error": "slow down", "code": "RATE_LIMITED", "status": 429, "retryAfter": 7}
 
 
 def test_non_json_body_is_invalid_request_naming_the_value(kavach: Kavach) -> None:

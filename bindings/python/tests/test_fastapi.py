@@ -86,7 +86,8 @@ def test_current_session_dependency(client: TestClient) -> None:
     response = client.get("/me")
     assert response.status_code == 401
     # The same body as the routes' own 401 (GET /auth/session), not FastAPI's {"detail": ...}.
-    assert response.json() == {"error": "sign in first: no valid session", "code": "UNAUTHORIZED"}
+    unauthorized = {"error": "sign in first: no valid session", "code": "UNAUTHORIZED", "status": 401}
+    assert response.json() == unauthorized
     assert response.json() == client.get("/auth/session").json()
     assert response.headers["cache-control"] == "no-store"
     token = sign_up(client)
@@ -113,7 +114,7 @@ def test_errors_status_codes_and_limits_come_from_the_core(client: TestClient) -
     response = client.post("/auth/passkey/authenticate/verify", content=b"x" * (65 * 1024))
     assert (response.status_code, response.json()["code"]) == (413, "PAYLOAD_TOO_LARGE")
     response = client.post("/auth/passkey/authenticate/verify", content=b"{not json")
-    assert response.json() == {"error": "body is not valid JSON", "code": "INVALID_REQUEST"}
+    assert response.json() == {"error": "body is not valid JSON", "code": "INVALID_REQUEST", "status": 400}
     assert client.get("/me").status_code == 401
 
 
@@ -134,7 +135,7 @@ def test_host_routes_raise_kavach_errors_answered_as_the_routes_answer(client: T
     sign_up(client, "taken@example.com")
     response = client.post("/signup", params={"email": "TAKEN@example.com"})
     assert response.status_code == 409
-    assert response.json() == {"error": response.json()["error"], "code": "USER_EXISTS"}
+    assert response.json() == {"error": response.json()["error"], "code": "USER_EXISTS", "status": 409}
 
 
 def test_without_the_handlers_the_dependency_still_answers_401(kavach: Kavach) -> None:
@@ -147,4 +148,5 @@ def test_without_the_handlers_the_dependency_still_answers_401(kavach: Kavach) -
     with TestClient(app) as client:
         response = client.get("/me")
     assert response.status_code == 401
-    assert response.json() == {"detail": {"error": "sign in first: no valid session", "code": "UNAUTHORIZED"}}
+    unauthorized = {"error": "sign in first: no valid session", "code": "UNAUTHORIZED", "status": 401}
+    assert response.json() == {"detail": unauthorized}

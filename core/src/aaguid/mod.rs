@@ -6,10 +6,10 @@
 mod names;
 
 /// The name used when the authenticator is unknown.
-pub const FALLBACK_NAME: &str = "Passkey";
+pub(crate) const FALLBACK_NAME: &str = "Passkey";
 
 /// The authenticator's common name, or [`FALLBACK_NAME`].
-pub fn authenticator_name(aaguid: &[u8; 16]) -> &'static str {
+pub(crate) fn authenticator_name(aaguid: &[u8; 16]) -> &'static str {
     names::NAMES
         .binary_search_by(|(key, _)| key.cmp(aaguid))
         .map(|index| names::NAMES[index].1)
@@ -17,7 +17,7 @@ pub fn authenticator_name(aaguid: &[u8; 16]) -> &'static str {
 }
 
 /// The dashed lowercase form, e.g. `fbfc3007-154e-4ecc-8c0b-6e020557d7bd`.
-pub fn format(aaguid: &[u8; 16]) -> String {
+pub(crate) fn format(aaguid: &[u8; 16]) -> String {
     let hex: String = aaguid.iter().map(|b| format!("{b:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }

@@ -38,7 +38,7 @@ pub struct AttestationRootConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetadataConfig {
-    /// Path of the BLOB (the JWS text as downloaded from https://mds3.fidoalliance.org/).
+    /// Path of the BLOB (the JWS text as downloaded from <https://mds3.fidoalliance.org/>).
     #[serde(alias = "blob_path")]
     pub blob_path: String,
     /// A BLOB past its `nextUpdate`: `warn` (default: loaded, with a warning) or `refuse`.

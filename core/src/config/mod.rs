@@ -134,7 +134,7 @@ pub struct PasskeyConfig {
     pub max_outstanding_challenges: Option<serde::de::IgnoredAny>,
     /// The signature algorithms offered in `pubKeyCredParams`, by IANA name, most preferred
     /// first (`["ML-DSA-44", "ES256"]`). Default: every algorithm kavach verifies, classic ones
-    /// first ([`crate::webauthn::algorithms`]). A credential of another algorithm is refused.
+    /// first (`docs/algorithms.md`). A credential of another algorithm is refused.
     #[serde(default)]
     pub algorithms: Option<Vec<serde_json::Value>>,
 }

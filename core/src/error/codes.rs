@@ -58,7 +58,8 @@ macro_rules! error_codes {
                 match self { $(Self::$variant => ErrorFamily::$family,)* }
             }
 
-            /// Its number in the C ABI (`kavach_result`): `1xx`, never reused.
+            /// Its number in the C ABI (`kavach_result`): `1xx` for the core's codes, `2xx` for
+            /// failures of a C call itself; never reused.
             pub const fn number(self) -> u32 {
                 match self { $(Self::$variant => $number,)* }
             }
@@ -73,41 +74,61 @@ macro_rules! error_codes {
 
 error_codes! {
     Unauthorized = 101, "UNAUTHORIZED", 401, Request,
-        "No session, or the session expired or was revoked.";
+        "No session, or it expired or was revoked.";
     InvalidRequest = 102, "INVALID_REQUEST", 400, Request,
-        "Malformed JSON, a missing or malformed field, bad base64url.";
+        "Malformed JSON, a missing or malformed field, bad base64url, a name outside 1 to 64 \
+        characters.";
     PayloadTooLarge = 103, "PAYLOAD_TOO_LARGE", 413, Request,
-        "The body is larger than the 64 KiB limit.";
+        "The body is larger than 64 KiB (refused before parsing).";
     ChallengeInvalid = 104, "CHALLENGE_INVALID", 400, Request,
-        "The challenge is not one of ours, or it expired, was used, or was issued for another user or ceremony.";
+        "The challenge is not one kavach issued (its MAC does not check under `secret` or any of \
+        `previousSecrets`), expired, already used, or issued for another ceremony, user or \
+        session. Ask for new options.";
     VerificationFailed = 105, "VERIFICATION_FAILED", 400, Request,
-        "A WebAuthn check failed (origin, rpId, type, flags, signature, attestation); 401 on sign-in.";
+        "A WebAuthn check failed (400 on registration, 401 on sign-in): origin, RP ID hash, type, \
+        user presence or verification, backup-eligibility change, algorithm, signature, \
+        attestation or attestation policy. The message names the check. An unknown credential in \
+        a sign-in by email answers this too, after the same work, so the answer never tells a \
+        real email from an unknown one.";
     CounterRegression = 106, "COUNTER_REGRESSION", 401, Request,
-        "The signature counter did not increase: a possible cloned authenticator.";
+        "The signature counter did not increase: possibly a cloned authenticator.";
     CredentialExists = 107, "CREDENTIAL_EXISTS", 409, Request,
         "The credential is already registered (to this or another user).";
     CredentialNotFound = 108, "CREDENTIAL_NOT_FOUND", 404, Request,
-        "No such credential for this user (also when it belongs to someone else).";
+        "No such passkey for this user (also when it belongs to someone else), or a usernameless \
+        sign-in with a credential kavach does not know.";
     LastCredential = 109, "LAST_CREDENTIAL", 409, Request,
-        "Refused to delete the user's last passkey: they would be locked out.";
+        "Refused to delete the user's only passkey: they would be locked out (see \
+        `allowDeletingLastPasskey`).";
     ForbiddenOrigin = 110, "FORBIDDEN_ORIGIN", 403, Request,
-        "A state-changing request came from an origin or site that is not allowed.";
+        "A state-changing request whose `Origin` header is not an allowed origin, or that has no \
+        `Origin` but `Sec-Fetch-Site: cross-site` or `same-site`.";
     NotFound = 111, "NOT_FOUND", 404, Request,
-        "No route at this path.";
+        "No route at this path under `basePath`.";
     MethodNotAllowed = 112, "METHOD_NOT_ALLOWED", 405, Request,
-        "The route exists, but not with this method.";
+        "The route exists, not with this method (`Allow` lists the methods).";
     UserExists = 113, "USER_EXISTS", 409, Caller,
-        "A user with this email already exists.";
+        "Host API: a user with this email exists (emails compare case-insensitively).";
     UserNotFound = 114, "USER_NOT_FOUND", 404, Caller,
-        "No user with this id.";
+        "Host API: no user with this id.";
     InvalidConfig = 115, "INVALID_CONFIG", 500, Caller,
-        "The configuration is invalid (reported at start-up, never per request).";
+        "Start-up only: the configuration is invalid; the message names the option.";
     Internal = 116, "INTERNAL", 500, Internal,
-        "Not the caller's fault (database unavailable: 503, or a bug); details are logged, never returned.";
+        "Not the client's fault (database unavailable: 503 for PostgreSQL outages, with \
+        \"database unavailable\"; a bug). Details go to the log hook, never into the answer.";
     RateLimited = 117, "RATE_LIMITED", 429, Request,
-        "This client or session sent more requests than rateLimit allows; retry after retryAfter seconds.";
-    TooManyChallenges = 118, "TOO_MANY_CHALLENGES", 503, Request,
-        "Reserved: challenges are stateless, so nothing answers it today; retry after retryAfter seconds.";
+        "The client (or, on the `register` routes, the session) sent more requests than `rateLimit` \
+        allows; `retryAfter` (the `Retry-After` header) says when to try again.";
+    TooManyChallenges = 118, "TOO_MANY_CHALLENGES", 503, Internal,
+        "Reserved: challenges are stateless, so nothing answers it today; it would carry \
+        `retryAfter`.";
+    NullParameter = 201, "NULL_PARAMETER", 500, Caller,
+        "C ABI and Go only: a required pointer argument was NULL (a bug in the caller).";
+    InvalidUtf8 = 202, "INVALID_UTF8", 400, Request,
+        "C ABI and Go only: a string argument was not valid UTF-8.";
+    Panic = 203, "PANIC", 500, Internal,
+        "C ABI and Go only: kavach panicked and the panic was caught at the boundary (a bug in \
+        kavach).";
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -129,6 +150,6 @@ mod tests {
         numbers.sort_unstable();
         numbers.dedup();
         assert_eq!((names.len(), numbers.len()), (ErrorCode::ALL.len(), ErrorCode::ALL.len()));
-        assert!(numbers.iter().all(|n| (101..200).contains(n)));
+        assert!(numbers.iter().all(|n| (101..300).contains(n)));
     }
 }

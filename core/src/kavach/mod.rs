@@ -114,7 +114,7 @@ impl Kavach {
             Database::Postgres(url) => Box::new(crate::store::PostgresStore::open(url, settings.database_pool_size())?),
             #[cfg(not(feature = "postgres"))]
             Database::Postgres(_) => {
-                return Err(Error::config(
+                return Err(crate::Error::config(
                     "database.provider 'postgres' is not available: kavach-core was built without its `postgres` feature",
                 ));
             }
@@ -127,9 +127,10 @@ impl Kavach {
         Self::new(Settings::from_json(config)?)
     }
 
-    /// An instance over a store of the host's choosing. Reads (creating on first use) the
+    /// An instance over a store of the host's choosing (public as
+    /// [`crate::danger::kavach_with_store`]). Reads (creating on first use) the
     /// database's instance key; a store that cannot is `INTERNAL`.
-    pub fn with_store(settings: Settings, store: Box<dyn Store>) -> Result<Self> {
+    pub(crate) fn with_store(settings: Settings, store: Box<dyn Store>) -> Result<Self> {
         let fake_key = store.instance_key(FAKE_CREDENTIALS_KEY, &random::random_bytes::<32>())?;
         for warning in settings.warnings() {
             crate::log::warning(warning);
@@ -144,8 +145,8 @@ impl Kavach {
         })
     }
 
-    /// Replaces the clock (tests move time with it).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    /// Replaces the clock (tests move time with it); public as [`crate::danger::with_clock`].
+    pub(crate) fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
     }

@@ -14,12 +14,12 @@ mod tests;
 mod units;
 
 #[cfg(feature = "postgres")]
-pub use self::postgres::PostgresStore;
+pub(crate) use self::postgres::PostgresStore;
 pub use self::records::{
     ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord,
     SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
 };
-pub use self::sqlite::SqliteStore;
+pub(crate) use self::sqlite::SqliteStore;
 use crate::error::Result;
 
 /// Storage for users, sessions, credentials and challenges.

@@ -17,7 +17,7 @@ use crate::verify::{
 };
 use crate::webauthn::algorithms::parse_algorithms;
 use crate::webauthn::client_data::Challenge;
-use crate::webauthn::response::AuthenticationResponseJson;
+pub use crate::webauthn::response::AuthenticationResponseJson;
 use crate::webauthn::{Check, CoseAlgorithm, Flags};
 
 #[derive(Deserialize)]

@@ -10,17 +10,19 @@ pub use self::policy::AttestationPolicy;
 
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
-pub use crate::rp::{Origin, RpId};
+pub use crate::rp::{Origin, ParseError, RpId};
 use crate::webauthn::attestation::AttestationObject;
-pub use crate::webauthn::attestation::metadata::Metadata;
+pub use crate::webauthn::attestation::metadata::{Metadata, MetadataEntry};
 pub use crate::webauthn::attestation::roots::{AnchorSource, TrustAnchor, TrustRoots};
 pub use crate::webauthn::attestation::{
     AttestationOptions, AttestationResult, AttestationTrust, AttestedAaguid, ReachedAnchor,
 };
+pub use crate::webauthn::authenticator_data::Flags;
 pub use crate::webauthn::client_data::Challenge;
 use crate::webauthn::client_data::{CeremonyType, ClientData, ClientDataExpectations};
+pub use crate::webauthn::cose::CoseAlgorithm;
 use crate::webauthn::response::{AuthenticationResponse, AuthenticationResponseJson, RegistrationResponse};
-use crate::webauthn::{AuthenticatorData, Check, CoseAlgorithm, CredentialPublicKey, Flags, sha256};
+use crate::webauthn::{AuthenticatorData, Check, CredentialPublicKey, sha256};
 
 /// What the relying party expects of a registration response.
 #[derive(Debug, Clone)]

@@ -47,7 +47,7 @@ pub enum CoseAlgorithm {
 
 /// What a registration may offer: every algorithm, in the default preference order (module
 /// docs). `pubKeyCredParams` lists these unless `passkey.algorithms` says otherwise.
-pub const DEFAULT_ALGORITHMS: [CoseAlgorithm; 12] = CoseAlgorithm::ALL;
+pub(crate) const DEFAULT_ALGORITHMS: [CoseAlgorithm; 12] = CoseAlgorithm::ALL;
 
 impl CoseAlgorithm {
     /// Every algorithm kavach verifies, in the default preference order.
@@ -156,7 +156,7 @@ pub(crate) fn unsupported_message(what: &str, id: i64) -> String {
 /// Parses an algorithm list (`passkey.algorithms`, `expectedAlgorithms`): IANA names, at least
 /// one, no repeats. `error` turns a message into the caller's error (a configuration error at
 /// start-up, an invalid request in the stateless API); `field` names the list in messages.
-pub fn parse_algorithms(
+pub(crate) fn parse_algorithms(
     names: &[serde_json::Value],
     field: &str,
     error: impl Fn(String) -> Error,

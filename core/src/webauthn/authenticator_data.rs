@@ -39,6 +39,7 @@ impl Flags {
 
 /// Attested credential data: the new credential, present at registration.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "fuzzing"), allow(unreachable_pub))] // public through `crate::fuzzing`
 pub struct AttestedCredentialData {
     /// The authenticator model's AAGUID (all zero when not disclosed).
     pub aaguid: [u8; 16],
@@ -52,6 +53,7 @@ pub struct AttestedCredentialData {
 
 /// Parsed authenticator data.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "fuzzing"), allow(unreachable_pub))] // public through `crate::fuzzing`
 pub struct AuthenticatorData {
     /// SHA-256 of the RP ID the authenticator scoped the credential to.
     pub rp_id_hash: [u8; 32],
@@ -61,7 +63,9 @@ pub struct AuthenticatorData {
     pub sign_count: u32,
     /// Present iff the AT flag is set.
     pub attested_credential_data: Option<AttestedCredentialData>,
-    /// Extension outputs, present iff the ED flag is set.
+    /// Extension outputs, present iff the ED flag is set. Parsed (a malformed map fails the
+    /// whole response) though no extension output is used yet.
+    #[allow(dead_code)]
     pub extensions: Option<Value>,
 }
 
@@ -70,7 +74,7 @@ const MAX_CREDENTIAL_ID_LEN: usize = 1023;
 
 impl AuthenticatorData {
     /// Parses and checks structure: every byte must be accounted for by the flags.
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self> {
         if bytes.len() < 37 {
             return Err(malformed("shorter than 37 bytes"));
         }

@@ -11,7 +11,7 @@ use crate::rp::Origin;
 
 /// Which ceremony the client data must come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CeremonyType {
+pub(crate) enum CeremonyType {
     /// `webauthn.create`
     Create,
     /// `webauthn.get`
@@ -29,7 +29,7 @@ impl CeremonyType {
 
 /// Decoded client data with its SHA-256 hash (what the authenticator signed over).
 #[derive(Debug, Clone)]
-pub struct ClientData {
+pub(crate) struct ClientData {
     /// `type`
     pub ceremony: String,
     /// `challenge`, base64url as the client sent it.
@@ -85,7 +85,7 @@ impl Challenge {
 
 /// What the relying party expects of client data.
 #[derive(Debug, Clone, Copy)]
-pub struct ClientDataExpectations<'a> {
+pub(crate) struct ClientDataExpectations<'a> {
     /// The ceremony.
     pub ceremony: CeremonyType,
     /// The challenge issued.
@@ -100,7 +100,7 @@ pub struct ClientDataExpectations<'a> {
 
 impl ClientData {
     /// Parses the raw `clientDataJSON` bytes.
-    pub fn parse(raw: &[u8]) -> Result<Self> {
+    pub(crate) fn parse(raw: &[u8]) -> Result<Self> {
         // §7.1 step 5 / §7.2 step 9: "UTF-8 decode", which strips a leading byte order mark. The
         // hash stays over the raw bytes: that is what the authenticator signed.
         let json = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
@@ -117,7 +117,7 @@ impl ClientData {
     }
 
     /// Runs the type, challenge, origin and cross-origin checks, in the specification's order.
-    pub fn check(&self, expected: &ClientDataExpectations<'_>) -> Result<()> {
+    pub(crate) fn check(&self, expected: &ClientDataExpectations<'_>) -> Result<()> {
         if self.ceremony != expected.ceremony.as_str() {
             return Err(Error::verification(
                 Check::ClientDataType,

@@ -35,6 +35,7 @@ impl CoseAlgorithm {
 
 /// A validated credential public key.
 #[derive(Clone)]
+#[cfg_attr(not(feature = "fuzzing"), allow(unreachable_pub))] // public through `crate::fuzzing`
 pub struct CredentialPublicKey {
     algorithm: CoseAlgorithm,
     /// ES256 only: the uncompressed SEC1 point, which fido-u2f attestation signs over. Other
@@ -69,6 +70,7 @@ const CRV_ED25519: i64 = 6;
 
 impl CredentialPublicKey {
     /// Parses a COSE_Key (CBOR map) and validates it for its declared algorithm.
+    #[cfg_attr(not(feature = "fuzzing"), allow(unreachable_pub))] // public through `crate::fuzzing`
     pub fn from_cose(bytes: &[u8]) -> Result<Self> {
         let value: Value = ciborium::de::from_reader(bytes).map_err(|_| bad_key("not valid CBOR"))?;
         Self::from_cose_value(&value)
@@ -158,6 +160,7 @@ impl CredentialPublicKey {
     }
 
     /// The key's algorithm.
+    #[cfg_attr(not(feature = "fuzzing"), allow(unreachable_pub))] // public through `crate::fuzzing`
     pub fn algorithm(&self) -> CoseAlgorithm {
         self.algorithm
     }
@@ -168,6 +171,7 @@ impl CredentialPublicKey {
     }
 
     /// Verifies `signature` over `message`.
+    #[cfg_attr(not(feature = "fuzzing"), allow(unreachable_pub))] // public through `crate::fuzzing`
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
         // ML-DSA signatures have one size per parameter set: a wrong size is a signature made
         // with another parameter set (or a truncated one), worth saying so.

@@ -5,16 +5,16 @@
 //! Nothing here touches storage or sessions: [`crate::verify`] composes these pieces into the
 //! ceremony checks of §7.1 and §7.2, and [`crate::passkey`] adds state around them.
 
-pub mod algorithms;
-pub mod attestation;
-pub mod authenticator_data;
-pub mod client_data;
-pub mod cose;
+pub(crate) mod algorithms;
+pub(crate) mod attestation;
+pub(crate) mod authenticator_data;
+pub(crate) mod client_data;
+pub(crate) mod cose;
 pub mod options;
-pub mod response;
+pub(crate) mod response;
 
-pub use authenticator_data::{AttestedCredentialData, AuthenticatorData, Flags};
-pub use cose::{CoseAlgorithm, CredentialPublicKey};
+pub(crate) use authenticator_data::{AttestedCredentialData, AuthenticatorData, Flags};
+pub(crate) use cose::{CoseAlgorithm, CredentialPublicKey};
 
 /// The verification step that failed, named so that callers (and tests) can tell checks apart
 /// without parsing messages. The string forms from [`Check::as_str`] are stable.

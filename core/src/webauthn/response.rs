@@ -28,7 +28,7 @@ struct RegistrationResponseJson {
 
 /// `AuthenticationResponseJSON` as a host sent it, before any decoding: a binding deserializes it
 /// straight from its own objects (JSON text, Python objects), with no `serde_json::Value` in
-/// between, then [`AuthenticationResponse::decode`] checks and decodes it.
+/// between, then `AuthenticationResponse::decode` checks and decodes it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthenticationResponseJson {
@@ -64,7 +64,7 @@ struct AssertionResponseJson {
 
 /// A decoded registration response.
 #[derive(Debug, Clone)]
-pub struct RegistrationResponse {
+pub(crate) struct RegistrationResponse {
     /// The credential ID (decoded `rawId`).
     pub credential_id: Vec<u8>,
     /// Raw `clientDataJSON` bytes.
@@ -79,7 +79,7 @@ pub struct RegistrationResponse {
 
 /// A decoded authentication response.
 #[derive(Debug, Clone)]
-pub struct AuthenticationResponse {
+pub(crate) struct AuthenticationResponse {
     /// The credential ID (decoded `rawId`).
     pub credential_id: Vec<u8>,
     /// Raw `clientDataJSON` bytes.
@@ -94,7 +94,7 @@ pub struct AuthenticationResponse {
 
 impl RegistrationResponse {
     /// Decodes `RegistrationResponseJSON`.
-    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+    pub(crate) fn from_json(value: &serde_json::Value) -> Result<Self> {
         let json: RegistrationResponseJson = deserialize(value, "registration response")?;
         let credential_id = check_identity(&json.id, &json.raw_id, &json.credential_type)?;
         let transports = json
@@ -126,12 +126,12 @@ impl RegistrationResponse {
 
 impl AuthenticationResponse {
     /// Decodes `AuthenticationResponseJSON`.
-    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+    pub(crate) fn from_json(value: &serde_json::Value) -> Result<Self> {
         Self::decode(deserialize(value, "authentication response")?)
     }
 
     /// Checks and decodes a deserialized `AuthenticationResponseJSON`.
-    pub fn decode(json: AuthenticationResponseJson) -> Result<Self> {
+    pub(crate) fn decode(json: AuthenticationResponseJson) -> Result<Self> {
         let credential_id = check_identity(&json.id, &json.raw_id, &json.credential_type)?;
         let user_handle = match json.response.user_handle.as_deref() {
             None | Some("") => None,
@@ -152,7 +152,7 @@ impl AuthenticationResponse {
 
 /// Reads just the challenge out of a response's client data, so that a ceremony can find (and
 /// consume) its stored state before verifying anything else.
-pub fn challenge_of(value: &serde_json::Value) -> Result<String> {
+pub(crate) fn challenge_of(value: &serde_json::Value) -> Result<String> {
     let encoded = value
         .pointer("/response/clientDataJSON")
         .and_then(serde_json::Value::as_str)

@@ -265,7 +265,7 @@ impl Harness {
         let kavach = Kavach::new(settings).unwrap();
         let clock = Arc::new(AtomicI64::new(1_800_000_000_000));
         let clock_for_kavach = clock.clone();
-        let kavach = kavach.with_clock(Arc::new(move || clock_for_kavach.load(Ordering::SeqCst)));
+        let kavach = kavach_core::danger::with_clock(kavach, Arc::new(move || clock_for_kavach.load(Ordering::SeqCst)));
         Self { kavach: Arc::new(kavach), clock, database }
     }
 
@@ -289,7 +289,10 @@ impl Harness {
     /// Another instance on the same database and clock (as a second server would be).
     pub fn another_instance(&self) -> Kavach {
         let clock = self.clock.clone();
-        Self::instance_on(&self.database, &json!({})).with_clock(Arc::new(move || clock.load(Ordering::SeqCst)))
+        kavach_core::danger::with_clock(
+            Self::instance_on(&self.database, &json!({})),
+            Arc::new(move || clock.load(Ordering::SeqCst)),
+        )
     }
 
     pub fn advance_ms(&self, ms: i64) {

@@ -39,9 +39,9 @@ class KavachHTTPException(HTTPException):
     """What ``Depends(kavach.current_session)`` raises when there is no live session: the
     core's answer (401 ``UNAUTHORIZED``, or 500 ``INTERNAL`` if the database is down) as an
     ``HTTPException``. ``error`` is the :class:`~kavach_passkeys.KavachError`; ``detail`` is its
-    ``{"error", "code"}`` body, so even an app without kavach's exception handlers answers the
+    ``{"error", "code", "status"}`` body, so even an app without kavach's exception handlers answers the
     right status. With them (``kavach.add_exception_handlers(app)``) the body is exactly the
-    router's ``{"error": ..., "code": ...}``."""
+    router's ``{"error": ..., "code": ..., "status": ...}``."""
 
     def __init__(self, error: KavachError, headers: dict[str, str]) -> None:
         super().__init__(status_code=error.status, detail=error.to_json(), headers=headers)
@@ -51,7 +51,7 @@ class KavachHTTPException(HTTPException):
 def add_exception_handlers(app: Starlette) -> None:
     """``kavach.add_exception_handlers(app)``: the app answers every ``KavachError`` raised in its
     routes (``USER_EXISTS`` from ``kavach.users.create``, ...) and the session dependency's
-    refusals as the router does: the error's status, ``{"error": message, "code": CODE}``,
+    refusals as the router does: the error's status, ``{"error": message, "code": CODE, "status": STATUS}``,
     ``Cache-Control: no-store`` and, for ``RATE_LIMITED`` / ``TOO_MANY_CHALLENGES``,
     ``Retry-After``."""
     app.add_exception_handler(KavachError, _kavach_error_response)

@@ -215,8 +215,8 @@ class Kavach:
         """Makes a FastAPI (or Starlette) app answer kavach's errors the way the router does:
         every ``KavachError`` its routes raise (``USER_EXISTS`` from ``users.create``, ...) and
         the refusals of ``Depends(kavach.current_session)`` become the error's status with
-        ``{"error": message, "code": CODE}``, ``Cache-Control: no-store`` and ``Retry-After``
-        where the code has one. Call it once, after creating the app."""
+        ``{"error": message, "code": CODE, "status": STATUS}``, ``Cache-Control: no-store`` and
+        ``Retry-After`` where the code has one. Call it once, after creating the app."""
         from ._fastapi import add_exception_handlers
 
         add_exception_handlers(app)
@@ -227,7 +227,7 @@ class Kavach:
         Reads the ``Authorization: Bearer`` or ``Cookie`` header and returns ``{user, session}``,
         or raises :class:`~kavach_passkeys._fastapi.KavachHTTPException` with the core's status
         (401 ``UNAUTHORIZED`` without a live session). Call :meth:`add_exception_handlers` once so
-        that the app answers it as the router does, ``{"error": ..., "code": "UNAUTHORIZED"}``;
+        that the app answers it as the router does, ``{"error": ..., "code": "UNAUTHORIZED", "status": 401}``;
         without them FastAPI's own handler wraps the same body in ``{"detail": ...}``."""
         if self._current_session is None:
             from ._fastapi import session_dependency

@@ -2,15 +2,15 @@
 
 Every failure of a native call arrives here through :func:`from_native`, which picks the
 subclass for the code's family, so callers can ``except VerificationError`` or branch on
-``err.code``. The codes are the core's ``ErrorCode::ALL``; ``tests/test_errors.py`` checks that
-:data:`CODES` equals the native list.
+``err.code``. The codes, their statuses and families are generated from the core's table into
+``_codes.py``; ``tests/test_errors.py`` checks them against the native module.
 """
 
 from __future__ import annotations
 
-from typing import Literal, Optional, get_args
+from typing import Any, Optional, get_args
 
-from . import _native
+from ._codes import FAMILY, STATUS, ErrorCode
 
 __all__ = [
     "CODES",
@@ -28,28 +28,6 @@ __all__ = [
     "from_native",
     "kavach_error",
 ]
-
-ErrorCode = Literal[
-    "UNAUTHORIZED",
-    "INVALID_REQUEST",
-    "PAYLOAD_TOO_LARGE",
-    "CHALLENGE_INVALID",
-    "VERIFICATION_FAILED",
-    "COUNTER_REGRESSION",
-    "CREDENTIAL_EXISTS",
-    "CREDENTIAL_NOT_FOUND",
-    "LAST_CREDENTIAL",
-    "FORBIDDEN_ORIGIN",
-    "NOT_FOUND",
-    "METHOD_NOT_ALLOWED",
-    "USER_EXISTS",
-    "USER_NOT_FOUND",
-    "INVALID_CONFIG",
-    "INTERNAL",
-    "RATE_LIMITED",
-    "TOO_MANY_CHALLENGES",
-]
-"""Every stable code, in the core's order. Codes are never renamed or reused."""
 
 CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
 """The same codes as a tuple (tests check it against the core's list)."""
@@ -79,10 +57,19 @@ class KavachError(Exception):
     def __reduce__(self) -> tuple[type[KavachError], tuple[str, int, str, Optional[int]]]:
         return (type(self), (self.code, self.status, self.message, self.retry_after))
 
-    def to_json(self) -> dict[str, str]:
-        """The core's error body, ``{"error": message, "code": code}``: what the HTTP routes
-        answer, for a host's own routes to answer the same way."""
-        return {"error": self.message, "code": self.code}
+    @property
+    def family(self) -> str:
+        """Who the error is about: ``"request"`` (the client's input), ``"caller"`` (the host's own
+        call or configuration) or ``"internal"``."""
+        return FAMILY.get(self.code, "internal")
+
+    def to_json(self) -> dict[str, Any]:
+        """The core's error body, ``{"error", "code", "status", "retryAfter"?}``: what the HTTP
+        routes answer, for a host's own routes to answer the same way."""
+        body: dict[str, Any] = {"error": self.message, "code": self.code, "status": self.status}
+        if self.retry_after is not None:
+            body["retryAfter"] = self.retry_after
+        return body
 
 
 class UnauthorizedError(KavachError):
@@ -117,18 +104,19 @@ class ConfigError(KavachError):
 
 class RetryLaterError(KavachError):
     """``RATE_LIMITED`` (429: this client sent more requests than the configured rate limit
-    allows), ``TOO_MANY_CHALLENGES`` (503: more ceremonies are outstanding than allowed): refused
-    for now; ``retry_after`` says when to try again."""
+    allows), ``TOO_MANY_CHALLENGES`` (503, reserved: nothing answers it today): refused for now;
+    ``retry_after`` says when to try again."""
 
 
 class InternalError(KavachError):
-    """``INTERNAL``: not the caller's fault (database unavailable, a bug); details are logged,
-    never returned."""
+    """``INTERNAL`` (and ``PANIC``, ``NULL_PARAMETER``, which only the C ABI raises): not the
+    caller's fault (database unavailable, a bug); details are logged, never returned."""
 
 
 _FAMILIES: dict[str, type[KavachError]] = {
     "UNAUTHORIZED": UnauthorizedError,
     "INVALID_REQUEST": InvalidRequestError,
+    "INVALID_UTF8": InvalidRequestError,
     "PAYLOAD_TOO_LARGE": InvalidRequestError,
     "METHOD_NOT_ALLOWED": InvalidRequestError,
     "CHALLENGE_INVALID": VerificationError,
@@ -143,6 +131,8 @@ _FAMILIES: dict[str, type[KavachError]] = {
     "FORBIDDEN_ORIGIN": ForbiddenError,
     "INVALID_CONFIG": ConfigError,
     "INTERNAL": InternalError,
+    "NULL_PARAMETER": InternalError,
+    "PANIC": InternalError,
     "RATE_LIMITED": RetryLaterError,
     "TOO_MANY_CHALLENGES": RetryLaterError,
 }
@@ -156,7 +146,4 @@ def from_native(code: str, status: int, message: str, retry_after: Optional[int]
 def kavach_error(code: ErrorCode, message: str) -> KavachError:
     """An error raised by the Python layer itself (argument checks), with the code's default
     status."""
-    return from_native(code, _DEFAULT_STATUS.get(code, 500), message)
-
-
-_DEFAULT_STATUS: dict[str, int] = dict(_native.error_codes())
+    return from_native(code, STATUS.get(code, 500), message)

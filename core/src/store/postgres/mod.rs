@@ -65,7 +65,7 @@ const BEGIN: &str = "BEGIN";
 const BEGIN_RELAXED: &str = "BEGIN; SET LOCAL synchronous_commit TO off";
 
 /// PostgreSQL implementation of [`Store`].
-pub struct PostgresStore {
+pub(crate) struct PostgresStore {
     pool: Pool,
 }
 
@@ -86,7 +86,7 @@ impl PostgresStore {
     /// `url` is a `postgres://` / `postgresql://` URL or a libpq `key=value` string. TLS is not
     /// supported yet. An unreachable server, a wrong password, a missing database or a failed
     /// migration is `INVALID_CONFIG`, naming host, port, database and user, never the password.
-    pub fn open(url: &str, pool_size: u32) -> Result<PostgresStore> {
+    pub(crate) fn open(url: &str, pool_size: u32) -> Result<PostgresStore> {
         let mut config: Config = url.trim().parse().map_err(|e: PgError| {
             Error::config(format!("database: the PostgreSQL URL is not valid: {}", describe(&e)))
         })?;

@@ -59,7 +59,7 @@ struct Writer {
 }
 
 /// SQLite implementation of [`Store`].
-pub struct SqliteStore {
+pub(crate) struct SqliteStore {
     writer: Mutex<Writer>,
     /// Empty for an in-memory database: reads then go to the writer.
     readers: Vec<Mutex<Connection>>,
@@ -78,7 +78,7 @@ impl SqliteStore {
     /// `url` is `file:path.db` (an SQLite URI, query parameters allowed), `sqlite:path.db`,
     /// `sqlite://path.db`, a plain path, or `:memory:` (a private database, for tests).
     /// A database that cannot be opened or migrated is `INVALID_CONFIG`, naming the path.
-    pub fn open(url: &str) -> Result<SqliteStore> {
+    pub(crate) fn open(url: &str) -> Result<SqliteStore> {
         let target = parse_url(url)?;
         let cannot_open = |e: rusqlite::Error| Error::config(format!("database: cannot open {}: {e}", target.display));
         let writer = retry_busy(|| open_connection(&target, false)).map_err(cannot_open)?;

@@ -26,9 +26,9 @@ mod cose_key;
 mod der;
 mod fido_u2f;
 mod jws;
-pub mod metadata;
+pub(crate) mod metadata;
 mod packed;
-pub mod roots;
+pub(crate) mod roots;
 mod tpm;
 
 use std::sync::Arc;
@@ -41,10 +41,11 @@ use super::authenticator_data::AuthenticatorData;
 use crate::error::{Error, Result};
 
 /// One statement of a `compound` attestation: `(fmt, attStmt)`.
-pub type SubStatement = (String, Vec<(Value, Value)>);
+pub(crate) type SubStatement = (String, Vec<(Value, Value)>);
 
 /// A parsed attestation object.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "fuzzing"), allow(unreachable_pub))] // public through `crate::fuzzing`
 pub struct AttestationObject {
     /// The statement format identifier.
     pub format: String,
@@ -250,6 +251,7 @@ impl Outcome {
 
 impl AttestationObject {
     /// Parses the CBOR attestation object and its authenticator data.
+    #[cfg_attr(not(feature = "fuzzing"), allow(unreachable_pub))] // public through `crate::fuzzing`
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let value: Value = ciborium::de::from_reader(bytes).map_err(|_| malformed("attestationObject is not CBOR"))?;
         let map = value.into_map().map_err(|_| malformed("attestationObject is not a CBOR map"))?;
@@ -286,12 +288,17 @@ impl AttestationObject {
 
     /// Verifies the statement over `authData || clientDataHash` (§7.1 steps 21-24) with the
     /// default options (system clock, bundled roots).
+    #[cfg(feature = "fuzzing")]
     pub fn verify(&self, client_data_hash: &[u8; 32]) -> Result<AttestationResult> {
         self.verify_with(client_data_hash, &AttestationOptions::default())
     }
 
     /// Verifies the statement and assesses its trust with `options`.
-    pub fn verify_with(&self, client_data_hash: &[u8; 32], options: &AttestationOptions) -> Result<AttestationResult> {
+    pub(crate) fn verify_with(
+        &self,
+        client_data_hash: &[u8; 32],
+        options: &AttestationOptions,
+    ) -> Result<AttestationResult> {
         let context = Context { options, now_ms: options.now_ms() };
         let outcome = verify_statement(self, client_data_hash, &context)?;
         Ok(AttestationResult {
