@@ -29,6 +29,8 @@ type softAuthenticator struct {
 	credentials []*softCredential
 	// flipSignature corrupts the next assertion's signature (a negative test).
 	flipSignature bool
+	// topOrigin, when set, makes every ceremony run inside a cross-origin iframe of this page.
+	topOrigin string
 }
 
 // cbor encodes the few CBOR types needed: unsigned and negative ints, byte and text strings,
@@ -75,9 +77,14 @@ func cbor(buf *bytes.Buffer, v any) {
 	}
 }
 
-func clientData(kind, challenge, origin string) []byte {
-	data, _ := json.Marshal(map[string]any{"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": false})
-	return data
+func (a *softAuthenticator) clientData(kind, challenge, origin string) []byte {
+	data := map[string]any{"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": false}
+	if a.topOrigin != "" {
+		data["crossOrigin"] = true
+		data["topOrigin"] = a.topOrigin
+	}
+	out, _ := json.Marshal(data)
+	return out
 }
 
 func fixed32(b []byte) []byte {
@@ -123,7 +130,7 @@ func (a *softAuthenticator) register(optionsJSON []byte, origin string) []byte {
 	response, _ := json.Marshal(map[string]any{
 		"id": b64.EncodeToString(id), "rawId": b64.EncodeToString(id), "type": "public-key",
 		"response": map[string]any{
-			"clientDataJSON":    b64.EncodeToString(clientData("webauthn.create", options.Challenge, origin)),
+			"clientDataJSON":    b64.EncodeToString(a.clientData("webauthn.create", options.Challenge, origin)),
 			"attestationObject": b64.EncodeToString(attestation.Bytes()),
 			"transports":        []string{"internal"},
 		},
@@ -165,7 +172,7 @@ func (a *softAuthenticator) authenticate(optionsJSON []byte, origin string) []by
 	}
 	rpHash := sha256.Sum256([]byte(options.RPID))
 	authData := append(append([]byte{}, rpHash[:]...), 0x05, 0, 0, 0, 0) // UP | UV, counter 0
-	data := clientData("webauthn.get", options.Challenge, origin)
+	data := a.clientData("webauthn.get", options.Challenge, origin)
 	dataHash := sha256.Sum256(data)
 	digest := sha256.Sum256(append(append([]byte{}, authData...), dataHash[:]...))
 	signature, _ := ecdsa.SignASN1(rand.Reader, credential.key, digest[:])

@@ -79,4 +79,12 @@ type PasskeyConfig struct {
 	// refused. Default (nil): all of them, classic first (docs/algorithms.md). For example
 	// []string{"ML-DSA-44", "ES256", "EdDSA"} prefers post-quantum credentials.
 	Algorithms []string `json:"algorithms,omitempty"`
+	// TopOrigins are the pages (https origins) that may embed a ceremony in a cross-origin
+	// iframe, checked against clientDataJSON.topOrigin. Default (nil): none, so a ceremony with
+	// crossOrigin true is refused.
+	TopOrigins []string `json:"topOrigins,omitempty"`
+	// Hints are the authenticators the browser should lead with, most preferred first, in
+	// both options: "security-key", "client-device", "hybrid". Default (nil): none; a
+	// register/options or authenticate/options body may set its own.
+	Hints []string `json:"hints,omitempty"`
 }

@@ -22,39 +22,45 @@ type Error struct {
 	// RetryAfter is the delay in seconds after which a retry may succeed, for CodeRateLimited
 	// and CodeTooManyChallenges (WriteError sends it as Retry-After); 0 otherwise.
 	RetryAfter int
+	// Signal is a WebAuthn Signal API payload for the page, or nil: {"unknownCredential":
+	// {"rpId", "credentialId"}} when a usernameless sign-in used a passkey kavach does not know
+	// (the argument of PublicKeyCredential.signalUnknownCredential).
+	Signal json.RawMessage
 }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("kavach: %s (%d): %s", e.Code, e.Status, e.Message)
 }
 
-// MarshalJSON is the core's error body, {"error", "code", "status", "retryAfter"?}: what
+// MarshalJSON is the core's error body, {"error", "code", "status", "retryAfter"?, "signal"?}: what
 // WriteError sends and what every kavach route answers. The codes are in codes_gen.go, generated
 // from the core's table.
 func (e *Error) MarshalJSON() ([]byte, error) {
 	body := struct {
-		Error      string `json:"error"`
-		Code       string `json:"code"`
-		Status     int    `json:"status"`
-		RetryAfter int    `json:"retryAfter,omitempty"`
-	}{e.Message, e.Code, e.Status, e.RetryAfter}
+		Error      string          `json:"error"`
+		Code       string          `json:"code"`
+		Status     int             `json:"status"`
+		RetryAfter int             `json:"retryAfter,omitempty"`
+		Signal     json.RawMessage `json:"signal,omitempty"`
+	}{e.Message, e.Code, e.Status, e.RetryAfter, e.Signal}
 	return json.Marshal(body)
 }
 
 // errorFrom turns a failed call's result and error JSON into an *Error.
 func errorFrom(result C.kavach_result, errorJSON []byte) *Error {
 	var body struct {
-		Error      string `json:"error"`
-		Code       string `json:"code"`
-		Status     int    `json:"status"`
-		RetryAfter int    `json:"retryAfter"`
+		Error      string          `json:"error"`
+		Code       string          `json:"code"`
+		Status     int             `json:"status"`
+		RetryAfter int             `json:"retryAfter"`
+		Signal     json.RawMessage `json:"signal"`
 	}
 	if json.Unmarshal(errorJSON, &body) != nil || body.Code == "" {
 		body.Code = resultName(uint32(result))
 		body.Status = resultStatus(uint32(result))
 		body.Error = "kavach failed without details"
 	}
-	return &Error{Code: body.Code, Status: body.Status, Message: body.Error, RetryAfter: body.RetryAfter}
+	return &Error{Code: body.Code, Status: body.Status, Message: body.Error, RetryAfter: body.RetryAfter, Signal: body.Signal}
 }
 
 // resultName is kavach_result_name: "OK", a code, or "UNKNOWN".

@@ -618,3 +618,101 @@ func TestVersionIsTheWorkspaceVersion(t *testing.T) {
 		t.Fatalf("Version() = %q, want %q", got, want[1])
 	}
 }
+
+func TestExpectedTopOriginsAdmitAListedEmbeddingPageOnly(t *testing.T) {
+	const portal = "https://portal.example.net"
+	auth := &softAuthenticator{topOrigin: portal}
+	options := []byte(`{"challenge": "Y2hhbGxlbmdlLW9uZQ", "rp": {"id": "localhost", "name": "T"}, "user": {"id": "dXNlcg", "name": "u", "displayName": "u"}}`)
+	registrationOptions := kavach.VerifyRegistrationOptions{
+		Response:          auth.register(options, origin),
+		ExpectedChallenge: "Y2hhbGxlbmdlLW9uZQ",
+		ExpectedOrigin:    []string{origin},
+		ExpectedRPID:      "localhost",
+	}
+	_, err := kavach.VerifyRegistrationResponse(registrationOptions)
+	wantCode(t, err, kavach.CodeVerificationFailed, 400)
+	registrationOptions.ExpectedTopOrigins = []string{portal}
+	registration, err := kavach.VerifyRegistrationResponse(registrationOptions)
+	if err != nil {
+		t.Fatalf("VerifyRegistrationResponse with the portal listed: %v", err)
+	}
+	assertion := auth.authenticate([]byte(`{"challenge": "Y2hhbGxlbmdlLXR3bw", "rpId": "localhost"}`), origin)
+	verify := func(top ...string) error {
+		_, err := kavach.VerifyAuthenticationResponse(kavach.VerifyAuthenticationOptions{
+			Response:           assertion,
+			ExpectedChallenge:  "Y2hhbGxlbmdlLXR3bw",
+			ExpectedOrigin:     []string{origin},
+			ExpectedRPID:       "localhost",
+			Credential:         kavach.StoredCredential{PublicKey: registration.PublicKey},
+			ExpectedTopOrigins: top,
+		})
+		return err
+	}
+	wantCode(t, verify("https://evil.example.org"), kavach.CodeVerificationFailed, 401)
+	if err := verify(portal); err != nil {
+		t.Fatalf("assertion from the listed portal: %v", err)
+	}
+	wantCode(t, verify("android:apk-key-hash:AAAA"), kavach.CodeInvalidRequest, 400)
+}
+
+func TestHintsAndTopOriginsReachTheCore(t *testing.T) {
+	k := open(t, func(c *kavach.Config) {
+		c.Passkey.Hints = []string{"security-key", "hybrid"}
+		c.Passkey.TopOrigins = []string{"https://portal.example.net"}
+	})
+	_, session := signUp(t, k, "hints@example.com")
+	var options struct {
+		Hints []string `json:"hints"`
+	}
+	raw, err := k.AuthenticateOptions("")
+	if err != nil || json.Unmarshal(raw, &options) != nil || strings.Join(options.Hints, ",") != "security-key,hybrid" {
+		t.Fatalf("AuthenticateOptions = %s, %v", raw, err)
+	}
+	raw, err = k.RegisterOptions(session.Token, &kavach.RegisterOptionsRequest{Hints: []string{"client-device"}})
+	if err != nil || json.Unmarshal(raw, &options) != nil || strings.Join(options.Hints, ",") != "client-device" {
+		t.Fatalf("RegisterOptions = %s, %v", raw, err)
+	}
+	_, err = kavach.New(kavach.Config{
+		Database: &kavach.DatabaseConfig{URL: ":memory:"},
+		Secret:   "a-test-secret-of-at-least-thirty-two-bytes",
+		BaseURL:  origin,
+		Passkey:  &kavach.PasskeyConfig{RPName: "Test", RPID: "localhost", Hints: []string{"usb"}},
+	})
+	wantCode(t, err, kavach.CodeInvalidConfig, 500)
+	_, err = kavach.New(kavach.Config{
+		Database: &kavach.DatabaseConfig{URL: ":memory:"},
+		Secret:   "a-test-secret-of-at-least-thirty-two-bytes",
+		BaseURL:  origin,
+		Passkey:  &kavach.PasskeyConfig{RPName: "Test", RPID: "localhost", TopOrigins: []string{"http://portal.example.net"}},
+	})
+	wantCode(t, err, kavach.CodeInvalidConfig, 500)
+}
+
+func TestAnUnknownPasskeyIsSignalledOnUsernamelessSignIn(t *testing.T) {
+	k := open(t)
+	stranger := &softAuthenticator{}
+	// Registered with some other server for the same RP ID: unknown here.
+	stranger.register([]byte(`{"challenge": "AAAA", "rp": {"id": "localhost", "name": "x"}, "user": {"id": "AAAA"}}`), origin)
+	options, err := k.AuthenticateOptions("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = k.AuthenticateVerify(stranger.authenticate(options, origin))
+	wantCode(t, err, kavach.CodeCredentialNotFound, 404)
+	var kerr *kavach.Error
+	errors.As(err, &kerr)
+	var signal struct {
+		UnknownCredential struct {
+			RPID         string `json:"rpId"`
+			CredentialID string `json:"credentialId"`
+		} `json:"unknownCredential"`
+	}
+	if json.Unmarshal(kerr.Signal, &signal) != nil || signal.UnknownCredential.RPID != "localhost" ||
+		signal.UnknownCredential.CredentialID != b64.EncodeToString(stranger.credentials[0].id) {
+		t.Fatalf("signal = %s", kerr.Signal)
+	}
+	body, _ := json.Marshal(kerr)
+	if !bytes.Contains(body, []byte(`"signal":{"unknownCredential"`)) {
+		t.Fatalf("the JSON form drops the signal: %s", body)
+	}
+}

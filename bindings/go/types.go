@@ -79,6 +79,9 @@ type RegisterOptionsRequest struct {
 	Name string `json:"name,omitempty"`
 	// AuthenticatorAttachment is "platform" or "cross-platform".
 	AuthenticatorAttachment string `json:"authenticatorAttachment,omitempty"`
+	// Hints for this request instead of PasskeyConfig.Hints: "security-key",
+	// "client-device", "hybrid".
+	Hints []string `json:"hints,omitempty"`
 }
 
 // Flags are the authenticator data flags of a verified response.
@@ -103,6 +106,9 @@ type VerifyRegistrationOptions struct {
 	// ExpectedAlgorithms are the algorithms the registration offered, by IANA name (see
 	// PasskeyConfig.Algorithms); nil accepts every algorithm kavach verifies.
 	ExpectedAlgorithms []string `json:"expectedAlgorithms,omitempty"`
+	// ExpectedTopOrigins are the pages that may embed the ceremony in a cross-origin iframe;
+	// nil refuses a response with crossOrigin true.
+	ExpectedTopOrigins []string `json:"expectedTopOrigins,omitempty"`
 }
 
 // VerifiedRegistration is what to store from a verified registration: CredentialID, PublicKey
@@ -144,6 +150,9 @@ type VerifyAuthenticationOptions struct {
 	// RequireUserVerification: nil means true (as SimpleWebAuthn); set false when your options
 	// said userVerification "preferred".
 	RequireUserVerification *bool `json:"requireUserVerification,omitempty"`
+	// ExpectedTopOrigins are the pages that may embed the ceremony in a cross-origin iframe;
+	// nil refuses a response with crossOrigin true.
+	ExpectedTopOrigins []string `json:"expectedTopOrigins,omitempty"`
 }
 
 // VerifiedAuthentication is the outcome of a verified authentication: store the new Counter.

@@ -12,6 +12,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Authenticated, Kavach, unauthorized};
 use crate::passkey::RegisterOptionsRequest;
 use crate::session;
+use crate::webauthn::options::Hint;
 
 /// Bodies larger than this are refused before any parsing.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -204,7 +205,11 @@ impl Kavach {
                     Some(Value::String(email)) => Some(email.as_str()),
                     Some(_) => return Err(Error::invalid_request("email must be a string")),
                 };
-                Ok(Response::ok(&self.authenticate_options(email)?))
+                let hints = match body.get("hints") {
+                    None | Some(Value::Null) => None,
+                    Some(value) => Some(Hint::parse_list(value, "hints").map_err(Error::invalid_request)?),
+                };
+                Ok(Response::ok(&self.authenticate_options_with_hints(email, hints)?))
             }
             Route::AuthenticateVerify => {
                 let sign_in = self.authenticate_verify(&json_object(&request.body)?)?;
@@ -234,10 +239,15 @@ impl Kavach {
                 let credential = self.register_verify(auth, &json_object(&request.body)?)?;
                 Ok(Response::ok(&json!({ "verified": true, "credential": credential })))
             }
-            Route::Credentials => Ok(Response::ok(&json!({ "credentials": self.list_credentials(auth)? }))),
+            Route::Credentials => {
+                let credentials = self.list_credentials(auth)?;
+                let signal = self.credential_signals(auth, &credentials);
+                Ok(Response::ok(&json!({ "credentials": credentials, "signal": signal })))
+            }
             Route::Credential if request.method.eq_ignore_ascii_case("DELETE") => {
                 self.delete_credential(auth, id)?;
-                Ok(Response::ok(&json!({ "deleted": true })))
+                let signal = self.credential_signals(auth, &self.list_credentials(auth)?);
+                Ok(Response::ok(&json!({ "deleted": true, "signal": signal })))
             }
             Route::Credential => {
                 let body = json_object(&request.body)?;

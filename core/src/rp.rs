@@ -114,6 +114,14 @@ impl Origin {
         Self::of_url(&url)
     }
 
+    /// Parses a web origin (never an app origin): what may embed a ceremony in an iframe.
+    pub fn parse_web(text: &str) -> Result<Self, ParseError> {
+        if text.starts_with("android:") {
+            return Err(ParseError(format!("'{text}' is an app origin: only a web page can embed another")));
+        }
+        Self::parse(text)
+    }
+
     /// The origin of a web URL (any path), refusing insecure schemes except on localhost.
     pub fn of_url(url: &Url) -> Result<Self, ParseError> {
         let host = url.host().ok_or_else(|| ParseError(format!("'{url}' has no host")))?;

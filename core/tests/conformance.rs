@@ -175,9 +175,10 @@ fn run_with(vector: &Value, attestation: &AttestationOptions) -> Result<String, 
     let origins: Vec<Origin> = strings(&vector["expectedOrigin"]).iter().map(|o| Origin::parse(o).unwrap()).collect();
     let rp_id = &RpId::parse(vector["expectedRPID"].as_str().unwrap()).unwrap();
     let require_uv = vector["requireUserVerification"].as_bool().unwrap_or(false);
-    let allow_cross_origin = vector["allowCrossOrigin"].as_bool().unwrap_or(false);
+    // kavach has no separate "allow cross-origin" switch: listing top origins is what allows it.
     let top_origins: Vec<Origin> =
         strings(&vector["expectedTopOrigins"]).iter().map(|o| Origin::parse(o).unwrap()).collect();
+    assert_eq!(vector["allowCrossOrigin"].as_bool().unwrap_or(false), !top_origins.is_empty(), "{}", vector["name"]);
     match vector["kind"].as_str().unwrap() {
         "registration" => verify_registration_response_with(
             &vector["response"],
@@ -187,7 +188,6 @@ fn run_with(vector: &Value, attestation: &AttestationOptions) -> Result<String, 
                 rp_id,
                 require_user_verification: require_uv,
                 algorithms: &CoseAlgorithm::ALL,
-                allow_cross_origin,
                 top_origins: &top_origins,
             },
             attestation,
@@ -213,7 +213,6 @@ fn run_with(vector: &Value, attestation: &AttestationOptions) -> Result<String, 
                     require_user_verification: require_uv,
                     credential_public_key: &key,
                     counter: vector["counter"].as_u64().unwrap() as u32,
-                    allow_cross_origin,
                     top_origins: &top_origins,
                 },
             )
@@ -630,7 +629,6 @@ fn a_chain_to_another_root_is_unverified_and_refused_when_verified_is_required()
             rp_id: &RpId::parse(vector["expectedRPID"].as_str().unwrap()).unwrap(),
             require_user_verification: false,
             algorithms: &CoseAlgorithm::ALL,
-            allow_cross_origin: false,
             top_origins: &[],
         },
         &AttestationOptions::default(),

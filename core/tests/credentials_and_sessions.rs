@@ -60,7 +60,8 @@ fn deletes_a_credential_but_never_the_last_one_by_default() {
     let first = h.register(&mut Authenticator::new(), &token).json()["credential"]["id"].as_str().unwrap().to_owned();
     let second = h.register(&mut Authenticator::new(), &token).json()["credential"]["id"].as_str().unwrap().to_owned();
     let deleted = h.request("DELETE", &format!("/auth/passkey/credentials/{first}"), None, Some(&token));
-    assert_eq!((deleted.status, deleted.json()), (200, json!({"deleted": true})));
+    assert_eq!((deleted.status, &deleted.json()["deleted"]), (200, &json!(true)));
+    assert_eq!(deleted.json()["signal"]["allAcceptedCredentials"]["allAcceptedCredentialIds"], json!([second]));
     assert_error(
         &h.request("DELETE", &format!("/auth/passkey/credentials/{second}"), None, Some(&token)),
         409,

@@ -684,7 +684,6 @@ fn kavach_verdict(case: &Value) -> Verdict {
                 rp_id,
                 require_user_verification: require_uv,
                 algorithms: &CoseAlgorithm::ALL,
-                allow_cross_origin: false,
                 top_origins: &[],
             },
         )
@@ -699,7 +698,6 @@ fn kavach_verdict(case: &Value) -> Verdict {
                     require_user_verification: require_uv,
                     credential_public_key: &key,
                     counter: case["counter"].as_u64().unwrap() as u32,
-                    allow_cross_origin: false,
                     top_origins: &[],
                 },
             )

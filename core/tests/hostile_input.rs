@@ -165,8 +165,9 @@ impl Tally {
 }
 
 /// Checks a response is not a server error and, if it is an error, that its body is exactly
-/// `{"error": non-empty, "code": KNOWN}` with the code's status (a verification failure during
-/// sign-in is a 401). Returns the code (`""` for a success).
+/// `{"error": non-empty, "code": KNOWN, "status", "retryAfter"?}` with the code's status (a
+/// verification failure during sign-in is a 401), plus a Signal API `unknownCredential` only on
+/// a sign-in's `CREDENTIAL_NOT_FOUND`. Returns the code (`""` for a success).
 fn check_well_formed(response: &Response, path: &str) -> Result<String, String> {
     let text = String::from_utf8_lossy(&response.body);
     if response.status == 500 {
@@ -177,7 +178,17 @@ fn check_well_formed(response: &Response, path: &str) -> Result<String, String> 
         return if body.is_object() { Ok(String::new()) } else { Err(format!("200 body is not an object: {body}")) };
     }
     let object = body.as_object().ok_or_else(|| format!("error body is not an object: {body}"))?;
-    let members_ok = object.keys().all(|k| ["error", "code", "status", "retryAfter"].contains(&k.as_str()));
+    let members_ok = object.keys().all(|k| ["error", "code", "status", "retryAfter", "signal"].contains(&k.as_str()));
+    if let Some(signal) = object.get("signal") {
+        let unknown = &signal["unknownCredential"];
+        let shaped = signal.as_object().is_some_and(|s| s.len() == 1)
+            && unknown.as_object().is_some_and(|u| u.len() == 2)
+            && unknown["rpId"].is_string()
+            && unknown["credentialId"].is_string();
+        if !shaped || body["code"] != "CREDENTIAL_NOT_FOUND" || !path.starts_with(AUTHENTICATE_VERIFY) {
+            return Err(format!("unexpected signal: {body}"));
+        }
+    }
     if !members_ok || body["error"].as_str().is_none_or(str::is_empty) || body["status"] != response.status {
         return Err(format!("error body is not {{error, code, status, retryAfter?}}: {body}"));
     }

@@ -7,7 +7,9 @@
 //!    `packed_chain_with_the_aaguid_extension_attests_the_model` (and, for FIDO metadata roots
 //!    shared by several models, `attestation_policy.rs`).
 //! 2. Enumeration by the shape of `allowCredentials`:
-//!    `unknown_emails_answer_in_the_shape_of_real_users`, `fake_credentials_are_stable_per_email`.
+//!    `unknown_emails_answer_in_the_shape_of_real_users`, `fake_credentials_are_stable_per_email`;
+//!    and by the answer to a forged assertion (found later, in issue 17's review of the Signal
+//!    API): `a_forged_assertion_is_answered_alike_for_real_and_unknown_emails`.
 //! 3. One signed-in client exhausting the global challenge cap:
 //!    `a_register_options_flood_does_not_deny_anyone_sign_in` (and `flood.rs` over loopback).
 //! 4. Overflow on hostile numbers: `safetynet_timestamp_at_i64_min_is_a_refusal_not_a_panic`,
@@ -466,4 +468,38 @@ fn expired_sessions_are_swept_without_any_options_request() {
     }
     let left = h.database.count("kavach_sessions");
     assert!(left < 40, "expired sessions are still stored: {left}");
+}
+
+/// Found while adding the Signal API (issue 17): an attacker asks for sign-in options by email,
+/// takes the first `allowCredentials` ID and posts an assertion signed by a key of their own under
+/// that ID (the ID is not signed) without a `userHandle`. For a real account the ID exists and
+/// the signature check refuses it; for an unknown email the made-up ID was answered "this passkey
+/// is not registered here" instead, which told the two apart.
+#[test]
+fn a_forged_assertion_is_answered_alike_for_real_and_unknown_emails() {
+    let h = Harness::new();
+    let mut victim = Authenticator::new();
+    let (_, token) = h.signup("victim@example.com");
+    assert_eq!(h.register(&mut victim, &token).status, 200);
+
+    // The attacker's own passkey for the same RP ID, registered elsewhere.
+    let elsewhere = Harness::new();
+    let mut attacker = Authenticator::new();
+    let (_, token) = elsewhere.signup("attacker@example.com");
+    assert_eq!(elsewhere.register(&mut attacker, &token).status, 200);
+
+    let mut answer = |email: &str| {
+        let options = h.authenticate_options(Some(email));
+        let target = options["allowCredentials"][0]["id"].clone();
+        let request = json!({"challenge": options["challenge"], "rpId": RP_ID, "allowCredentials": []});
+        let mut assertion = attacker.authenticate(&request, ORIGIN).unwrap();
+        assertion["id"] = target.clone();
+        assertion["rawId"] = target;
+        assertion["response"].as_object_mut().unwrap().remove("userHandle");
+        let response = h.post("/auth/passkey/authenticate/verify", &assertion, None);
+        (response.status, response.json()["code"].clone(), response.json()["error"].clone())
+    };
+    let real = answer("victim@example.com");
+    assert_eq!(real.1, "VERIFICATION_FAILED", "{real:?}");
+    assert_eq!(answer("nobody@example.com"), real);
 }

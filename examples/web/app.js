@@ -106,10 +106,27 @@ async function api(method, path, body) {
     throw new ApiError(0, 'NETWORK', 'network error');
   }
   const data = await response.json().catch(() => null);
+  // kavach adds Signal API payloads (a passkey it does not know, the passkeys it accepts, the
+  // user's names) so the browser's passkey manager stays in step with the account.
+  sendSignals(data?.signal);
   if (!response.ok) {
     throw new ApiError(response.status, data?.code ?? `HTTP_${response.status}`, data?.error ?? response.statusText);
   }
   return data;
+}
+
+/** Hands each payload to PublicKeyCredential.signal* where the browser has it; never fails a view. */
+function sendSignals(signal) {
+  if (!signal || typeof PublicKeyCredential === 'undefined') return;
+  for (const [name, method] of [
+    ['unknownCredential', 'signalUnknownCredential'],
+    ['allAcceptedCredentials', 'signalAllAcceptedCredentials'],
+    ['currentUserDetails', 'signalCurrentUserDetails'],
+  ]) {
+    if (signal[name] && typeof PublicKeyCredential[method] === 'function') {
+      PublicKeyCredential[method](signal[name]).catch(() => {});
+    }
+  }
 }
 
 // ---- views -----------------------------------------------------------------------------------

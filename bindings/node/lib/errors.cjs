@@ -9,13 +9,15 @@ class KavachError extends Error {
    * @param {number} status HTTP status the router answers with
    * @param {string} message safe, human-readable message
    * @param {number} [retryAfter] seconds after which a retry may succeed (RATE_LIMITED)
+   * @param {object} [signal] a WebAuthn Signal API payload for the page (`{unknownCredential}`)
    */
-  constructor(code, status, message, retryAfter) {
+  constructor(code, status, message, retryAfter, signal) {
     super(message);
     this.name = 'KavachError';
     this.code = code;
     this.status = status;
     if (retryAfter !== undefined) this.retryAfter = retryAfter;
+    if (signal !== undefined) this.signal = signal;
   }
 
   /** Who the error is about: 'request' (the client's input), 'caller' (the host) or 'internal'. */
@@ -23,10 +25,11 @@ class KavachError extends Error {
     return familyOf.get(this.code) ?? 'internal';
   }
 
-  /** The core's error body, `{error, code, status, retryAfter?}`: what every kavach route answers. */
+  /** The core's error body, `{error, code, status, retryAfter?, signal?}`: what every kavach route answers. */
   toJSON() {
     const body = { error: this.message, code: this.code, status: this.status };
     if (this.retryAfter !== undefined) body.retryAfter = this.retryAfter;
+    if (this.signal !== undefined) body.signal = this.signal;
     return body;
   }
 }
@@ -47,16 +50,22 @@ function kavachError(code, message) {
 
 /**
  * A native rejection as a KavachError. Core errors arrive as the core's error JSON
- * `{"error","code","status","retryAfter"?}`; napi's own argument conversion errors are the caller's
+ * `{"error","code","status","retryAfter"?,"signal"?}`; napi's own argument conversion errors are the caller's
  * mistake (INVALID_REQUEST). Anything else is rethrown untouched.
  */
 function fromNative(err) {
   if (err instanceof KavachError) return err;
   if (err && typeof err.message === 'string' && err.message.startsWith('{')) {
     try {
-      const { error, code, status, retryAfter } = JSON.parse(err.message);
+      const { error, code, status, retryAfter, signal } = JSON.parse(err.message);
       if (typeof code === 'string' && typeof status === 'number') {
-        return new KavachError(code, status, String(error), typeof retryAfter === 'number' ? retryAfter : undefined);
+        return new KavachError(
+          code,
+          status,
+          String(error),
+          typeof retryAfter === 'number' ? retryAfter : undefined,
+          signal && typeof signal === 'object' ? signal : undefined,
+        );
       }
     } catch {
       // not one of ours

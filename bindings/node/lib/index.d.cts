@@ -78,6 +78,16 @@ export interface PasskeyOptions {
    * `['ML-DSA-44', 'ES256', 'EdDSA']` to prefer post-quantum credentials.
    */
   algorithms?: AlgorithmName[];
+  /**
+   * The pages (https origins) that may embed a ceremony in a cross-origin iframe, checked against
+   * `clientDataJSON.topOrigin`. Default none: a ceremony with `crossOrigin: true` is refused.
+   */
+  topOrigins?: string[];
+  /**
+   * Which authenticators the browser should lead with, most preferred first, in both options.
+   * Default none; a `register/options` or `authenticate/options` body may set its own `hints`.
+   */
+  hints?: PublicKeyCredentialHint[];
 }
 
 /** What `passkey(...)` returns: the options tagged for `plugins`. */
@@ -184,6 +194,8 @@ export interface PublicKeyCredentialCreationOptionsJSON {
   };
   attestation: AttestationConveyance;
   extensions: { credProps: boolean };
+  /** Present when hints were configured or asked for. */
+  hints?: PublicKeyCredentialHint[];
 }
 
 /** The options `startAuthentication({ optionsJSON })` takes. */
@@ -193,6 +205,8 @@ export interface PublicKeyCredentialRequestOptionsJSON {
   rpId: string;
   allowCredentials: PublicKeyCredentialDescriptorJSON[];
   userVerification: UserVerification;
+  /** Present when hints were configured. */
+  hints?: PublicKeyCredentialHint[];
 }
 
 /** What `startRegistration` returns (passed through to the core as is). */
@@ -229,7 +243,12 @@ export interface RegisterOptionsBody {
   /** A name for the new passkey. */
   name?: string;
   authenticatorAttachment?: 'platform' | 'cross-platform';
+  /** Hints for this request instead of the configured `hints`. */
+  hints?: PublicKeyCredentialHint[];
 }
+
+/** Which kind of authenticator the browser should lead with (WebAuthn Level 3). */
+export type PublicKeyCredentialHint = 'security-key' | 'client-device' | 'hybrid';
 
 export interface SignIn {
   userId: string;
@@ -253,6 +272,8 @@ export interface VerifyRegistrationOptions {
   requireUserVerification?: boolean;
   /** The algorithms the registration offered; default: every algorithm kavach verifies. */
   expectedAlgorithms?: AlgorithmName[];
+  /** The pages that may embed the ceremony in a cross-origin iframe; default none (refused). */
+  expectedTopOrigins?: string[];
 }
 
 export interface AuthenticatorFlags {
@@ -293,6 +314,8 @@ export interface VerifyAuthenticationOptions {
   requireUserVerification?: boolean;
   /** The stored credential: COSE public key (base64url), last counter, optionally its id. */
   credential: { publicKey: string; counter: number; id?: string; transports?: string[] };
+  /** The pages that may embed the ceremony in a cross-origin iframe; default none (refused). */
+  expectedTopOrigins?: string[];
 }
 
 export interface VerifiedAuthentication {
@@ -317,8 +340,18 @@ import type { ErrorCode, ErrorFamily } from './error-codes.cjs';
 export type { ErrorCode, ErrorFamily };
 
 /** Every failure of kavach: a stable code, the HTTP status, a message safe to show. */
+/**
+ * WebAuthn Signal API payloads kavach adds to its answers, each the argument of the
+ * `PublicKeyCredential.signal*` method of the same name.
+ */
+export interface KavachSignal {
+  unknownCredential?: { rpId: string; credentialId: string };
+  allAcceptedCredentials?: { rpId: string; userId: string; allAcceptedCredentialIds: string[] };
+  currentUserDetails?: { rpId: string; userId: string; name: string; displayName: string };
+}
+
 export class KavachError extends Error {
-  constructor(code: ErrorCode | string, status: number, message: string, retryAfter?: number);
+  constructor(code: ErrorCode | string, status: number, message: string, retryAfter?: number, signal?: KavachSignal);
   readonly name: 'KavachError';
   /** Stable machine-readable code; branch on this. */
   code: ErrorCode;
@@ -326,10 +359,16 @@ export class KavachError extends Error {
   status: number;
   /** For 'RATE_LIMITED': seconds after which a retry may succeed; otherwise undefined. */
   retryAfter?: number;
+  /**
+   * A WebAuthn Signal API payload for the page: `{unknownCredential: {rpId, credentialId}}` when a
+   * usernameless sign-in used a passkey kavach does not know (pass it to
+   * `PublicKeyCredential.signalUnknownCredential`).
+   */
+  signal?: KavachSignal;
   /** Who the error is about: the client's request, the host's own call or configuration, or nobody. */
   readonly family: ErrorFamily;
   /** The core's error body: what every kavach route answers, for a host's own routes to send. */
-  toJSON(): { error: string; code: ErrorCode; status: number; retryAfter?: number };
+  toJSON(): { error: string; code: ErrorCode; status: number; retryAfter?: number; signal?: KavachSignal };
   /** Every code with its default status and family, from the core. */
   static readonly codes: ReadonlyArray<{
     readonly code: ErrorCode;

@@ -193,3 +193,18 @@ test('registerOptions refuses an unknown body field and a missing session', asyn
   const withAttachment = await kavach.registerOptions(token, { authenticatorAttachment: 'platform' });
   assert.equal(withAttachment.authenticatorSelection.authenticatorAttachment, 'platform');
 });
+
+test('a usernameless sign-in with an unknown passkey carries the Signal API payload', async () => {
+  const kavach = await createKavach(options());
+  const stranger = new SoftAuthenticator({ origin: ORIGIN });
+  // Registered with some other server for the same RP ID: unknown here.
+  stranger.register({ rp: { id: 'localhost' }, user: { id: 'AAAA' }, challenge: 'AAAA' });
+  const err = await kavach
+    .authenticateVerify(stranger.authenticate(await kavach.authenticateOptions()))
+    .catch((e) => e);
+  assert.ok(err instanceof KavachError, String(err));
+  assert.equal(err.code, 'CREDENTIAL_NOT_FOUND');
+  assert.equal(err.status, 404);
+  assert.deepEqual(err.signal, { unknownCredential: { rpId: 'localhost', credentialId: stranger.id } });
+  assert.deepEqual(err.toJSON().signal, err.signal);
+});

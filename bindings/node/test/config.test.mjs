@@ -110,3 +110,27 @@ test('an unset secret (process.env.KAVACH_SECRET undefined) is said plainly', as
   );
   await rejectsConfig(options({ secret: null }), /^secret is required: at least 32 bytes/);
 });
+
+test('hints and topOrigins reach the core, and bad ones are refused at start-up', async () => {
+  const kavach = await createKavach(
+    options({
+      plugins: [
+        passkey({
+          rpName: 'X',
+          rpId: 'localhost',
+          hints: ['security-key', 'hybrid'],
+          topOrigins: ['https://portal.example.net'],
+        }),
+      ],
+    }),
+  );
+  assert.deepEqual((await kavach.authenticateOptions()).hints, ['security-key', 'hybrid']);
+  await rejectsConfig(
+    options({ plugins: [passkey({ rpName: 'X', rpId: 'localhost', hints: ['usb'] })] }),
+    /passkey\.hints must be a list of/,
+  );
+  await rejectsConfig(
+    options({ plugins: [passkey({ rpName: 'X', rpId: 'localhost', topOrigins: ['android:apk-key-hash:AAAA'] })] }),
+    /passkey\.topOrigins .* is an app origin/,
+  );
+});

@@ -83,7 +83,9 @@ test('a core error keeps its code, status and message', async () => {
 });
 
 test('a status the core overrides comes through (sign-in verification failure is 401)', async () => {
-  const options = await kavach.authenticateOptions();
+  // By email: an unoffered credential is a verification failure (usernameless, it would be an
+  // unknown passkey, 404 with a Signal payload).
+  const options = await kavach.authenticateOptions({ email: 'nobody@example.com' });
   const body = {
     id: 'AAAA',
     rawId: 'AAAA',

@@ -138,3 +138,44 @@ test('malformed verifier options are INVALID_REQUEST', async () => {
   }
   await assert.rejects(verifyAuthenticationResponse({ response: {} }), (err) => err.code === 'INVALID_REQUEST');
 });
+
+test('expectedTopOrigins admits a listed embedding page only', async () => {
+  const PORTAL = 'https://portal.example.net';
+  const embedded = { clientData: { crossOrigin: true, topOrigin: PORTAL } };
+  const authenticator = new SoftAuthenticator({ origin: ORIGIN });
+  let challenge = randomChallenge();
+  const registration = authenticator.register(
+    { rp: { id: 'localhost' }, user: { id: USER_HANDLE }, challenge },
+    embedded,
+  );
+  const expected = { expectedChallenge: challenge, expectedOrigin: ORIGIN, expectedRPID: 'localhost' };
+  await assert.rejects(verifyRegistrationResponse({ response: registration, ...expected }), /cross-origin/);
+  const verified = await verifyRegistrationResponse({
+    response: registration,
+    ...expected,
+    expectedTopOrigins: [PORTAL],
+  });
+
+  challenge = randomChallenge();
+  const response = authenticator.authenticate({ rpId: 'localhost', challenge }, embedded);
+  const verify = (expectedTopOrigins) =>
+    verifyAuthenticationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: ORIGIN,
+      expectedRPID: 'localhost',
+      credential: { publicKey: verified.publicKey, counter: 0 },
+      expectedTopOrigins,
+    });
+  await assert.rejects(verify(['https://evil.example.org']), (err) => {
+    assert.ok(err instanceof KavachError);
+    assert.equal(err.code, 'VERIFICATION_FAILED');
+    assert.match(err.message, /top-level origin/);
+    return true;
+  });
+  assert.equal((await verify([PORTAL])).counter, authenticator.counter);
+  await assert.rejects(verify(['android:apk-key-hash:AAAA']), {
+    code: 'INVALID_REQUEST',
+    message: /^expectedTopOrigins/,
+  });
+});

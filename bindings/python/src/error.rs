@@ -27,11 +27,12 @@ pub(crate) fn guarded<T>(work: impl FnOnce() -> kavach_core::Result<T>) -> kavac
 }
 
 /// The Python exception for a core error:
-/// `kavach_passkeys.errors.from_native(code, status, message, retry_after)`.
+/// `kavach_passkeys.errors.from_native(code, status, message, retry_after, signal)`.
 pub(crate) fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
     static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let exception = FROM_NATIVE.import(py, "kavach_passkeys.errors", "from_native").and_then(|from_native| {
-        from_native.call1((err.code().as_str(), err.status(), err.message(), err.retry_after()))
+        let signal = err.signal().map(|signal| to_python(py, signal)).transpose()?;
+        from_native.call1((err.code().as_str(), err.status(), err.message(), err.retry_after(), signal))
     });
     match exception {
         Ok(exception) => PyErr::from_value(exception),

@@ -37,8 +37,9 @@ pub(crate) fn verify_registration_response<'py>(
 /// Verifies an ``AuthenticationResponseJSON`` against an explicit challenge, origin(s) and RP ID
 /// and the stored credential: its COSE public key (``bytes`` or base64url) and counter; with
 /// ``credential_id`` the response must be for that credential. Returns the new ``counter`` to
-/// store. Raises ``VerificationError`` (401) or ``InvalidRequestError`` (400). Releases the GIL
-/// while verifying.
+/// store. ``expected_top_origins``: the pages that may embed the ceremony in a cross-origin
+/// iframe (default none: ``crossOrigin: true`` is refused). Raises ``VerificationError`` (401)
+/// or ``InvalidRequestError`` (400). Releases the GIL while verifying.
 ///
 /// The response is a ``dict`` (or another mapping), or JSON text (``str``, ``bytes``,
 /// ``bytearray``).
@@ -53,6 +54,7 @@ pub(crate) fn verify_registration_response<'py>(
     require_user_verification = true,
     *,
     credential_id = None,
+    expected_top_origins = None,
 ))]
 #[allow(clippy::too_many_arguments)] // the documented keyword arguments, one for one
 pub(crate) fn verify_authentication_response<'py>(
@@ -65,6 +67,7 @@ pub(crate) fn verify_authentication_response<'py>(
     credential_counter: u32,
     require_user_verification: bool,
     credential_id: Option<String>,
+    expected_top_origins: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let input = AuthenticationInput {
         response: authentication_response(response).map_err(|err| to_pyerr(py, &err))?,
@@ -87,6 +90,7 @@ pub(crate) fn verify_authentication_response<'py>(
             id: credential_id,
         },
         require_user_verification,
+        expected_top_origins: expected_top_origins.unwrap_or_default(),
     };
     let verified = run(py, move || api::verify_authentication_input(input))?;
     verified_authentication_dict(py, verified)

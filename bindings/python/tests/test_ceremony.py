@@ -184,3 +184,15 @@ def test_https_base_url_makes_secure_cookies() -> None:
     )
     user = kavach.users.create("ada@example.com")
     assert "; Secure" in kavach.sessions.create(user["id"])["setCookie"]
+
+
+def test_usernameless_sign_in_with_an_unknown_passkey_carries_a_signal(kavach: Kavach) -> None:
+    stranger = SoftAuthenticator(ORIGIN)
+    # Registered with some other server for the same RP ID: unknown here.
+    stranger.register({"challenge": "AAAA", "rp": {"id": "localhost", "name": "x"}, "user": {"id": "AAAA"}})
+    with pytest.raises(NotFoundError) as caught:
+        kavach.authenticate_verify(stranger.authenticate(kavach.authenticate_options()))
+    error = caught.value
+    assert (error.code, error.status) == ("CREDENTIAL_NOT_FOUND", 404)
+    assert error.signal == {"unknownCredential": {"rpId": "localhost", "credentialId": stranger.id}}
+    assert error.to_json()["signal"] == error.signal

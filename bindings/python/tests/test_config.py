@@ -167,3 +167,22 @@ async def test_create_kavach_async() -> None:
     assert kavach.base_path == "/auth"
     with pytest.raises(ConfigError):
         await create_kavach_async(config(secret="short"))
+
+
+def test_hints_and_top_origins_reach_the_core() -> None:
+    plugin = passkey(
+        rp_name="Test",
+        rp_id="localhost",
+        hints=["security-key", "hybrid"],
+        top_origins=["https://portal.example.net"],
+    )
+    assert plugin["hints"] == ["security-key", "hybrid"]
+    assert plugin["top_origins"] == ["https://portal.example.net"]
+    kavach = create_kavach(config(plugins=[plugin]))
+    assert kavach.authenticate_options()["hints"] == ["security-key", "hybrid"]
+    with pytest.raises(ConfigError, match=r"passkey\.hints must be a list of"):
+        create_kavach(config(plugins=[passkey(rp_name="Test", rp_id="localhost", hints=["usb"])]))  # type: ignore[list-item]
+    with pytest.raises(ConfigError, match=r"passkey\.topOrigins .* must use https"):
+        create_kavach(
+            config(plugins=[passkey(rp_name="Test", rp_id="localhost", top_origins=["http://a.example"])])
+        )

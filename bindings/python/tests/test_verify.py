@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,39 @@ def test_malformed_response_is_invalid_request() -> None:
 def test_also_methods_of_the_instance(kavach: Kavach) -> None:
     assert kavach.verify_registration_response is verify_registration_response
     assert kavach.verify_authentication_response is verify_authentication_response
+
+
+PORTAL = "https://portal.example.net"
+
+
+def test_expected_top_origins_admit_a_listed_embedding_page_only() -> None:
+    authenticator = SoftAuthenticator(ORIGIN)
+    challenge = random_challenge()
+    options = {"challenge": challenge, "rp": {"id": RP_ID, "name": "X"}, "user": {"id": "dXNlcg"}}
+    embedded: dict[str, Any] = {"crossOrigin": True, "topOrigin": PORTAL}
+    registration = authenticator.register(options, **embedded)
+    with pytest.raises(VerificationError, match="cross-origin"):
+        verify_registration_response(registration, challenge, ORIGIN, RP_ID)
+    verified = verify_registration_response(
+        registration, challenge, ORIGIN, RP_ID, expected_top_origins=[PORTAL]
+    )
+
+    challenge = random_challenge()
+    response = authenticator.authenticate({"challenge": challenge, "rpId": RP_ID}, **embedded)
+
+    def verify(top: list[str]) -> kavach_passkeys.VerifiedAuthentication:
+        return verify_authentication_response(
+            response,
+            challenge,
+            ORIGIN,
+            RP_ID,
+            verified["publicKey"],
+            0,
+            expected_top_origins=top,
+        )
+
+    with pytest.raises(VerificationError, match="top-level origin"):
+        verify(["https://evil.example.org"])
+    assert verify([PORTAL])["counter"] == authenticator.counter
+    with pytest.raises(InvalidRequestError, match=r"^expectedTopOrigins"):
+        verify(["android:apk-key-hash:AAAA"])

@@ -22,7 +22,7 @@ use crate::rp::{Origin, RpId};
 use crate::verify::{AttestationOptions, AttestationPolicy};
 use crate::webauthn::CoseAlgorithm;
 use crate::webauthn::algorithms::{DEFAULT_ALGORITHMS, parse_algorithms};
-use crate::webauthn::options::{AttestationConveyance, UserVerification};
+use crate::webauthn::options::{AttestationConveyance, Hint, UserVerification};
 
 /// Configuration as the host writes it.
 #[derive(Debug, Clone, Deserialize)]
@@ -137,6 +137,14 @@ pub struct PasskeyConfig {
     /// first (`docs/algorithms.md`). A credential of another algorithm is refused.
     #[serde(default)]
     pub algorithms: Option<Vec<serde_json::Value>>,
+    /// The pages (web origins) that may embed a ceremony in a cross-origin iframe, checked
+    /// against `clientDataJSON.topOrigin`. Default none: cross-origin ceremonies are refused.
+    #[serde(default, alias = "top_origins")]
+    pub top_origins: Vec<String>,
+    /// Which authenticators the browser should lead with, in both options (`security-key`,
+    /// `client-device`, `hybrid`, most preferred first). Default none; a request may set its own.
+    #[serde(default)]
+    pub hints: Option<serde_json::Value>,
 }
 
 /// A string or a list of strings.
@@ -163,6 +171,10 @@ pub struct Settings {
     pub(crate) rp_id: RpId,
     /// Serialized origins (`scheme://host[:port]`) accepted in client data.
     pub(crate) origins: Vec<Origin>,
+    /// Top-level origins whose pages may embed a ceremony (`topOrigins`).
+    pub(crate) top_origins: Vec<Origin>,
+    /// Default hints of both options.
+    pub(crate) hints: Vec<Hint>,
     /// Origins accepted in the `Origin` header of state-changing requests: the WebAuthn origins
     /// plus the origin of `baseUrl`.
     pub(crate) request_origins: Vec<Origin>,
@@ -281,6 +293,15 @@ impl Settings {
                 "passkey.rpId '{rp_id}' is not a registrable suffix of the host of origin '{uncovered}'"
             )));
         }
+        let top_origins = passkey
+            .top_origins
+            .iter()
+            .map(|text| Origin::parse_web(text).map_err(|e| Error::config(e.named("passkey.topOrigins"))))
+            .collect::<Result<Vec<_>>>()?;
+        let hints = match &passkey.hints {
+            None => Vec::new(),
+            Some(value) => Hint::parse_list(value, "passkey.hints").map_err(Error::config)?,
+        };
         let timeout = passkey.timeout.unwrap_or(60_000);
         if !TIMEOUT_RANGE_MS.contains(&timeout) {
             return Err(Error::config("passkey.timeout must be between 1000 and 600000 milliseconds"));
@@ -340,6 +361,8 @@ impl Settings {
             rp_name: passkey.rp_name,
             rp_id,
             origins,
+            top_origins,
+            hints,
             request_origins,
             timeout_ms: timeout as u32,
             attestation,
@@ -399,6 +422,11 @@ impl Settings {
     /// The allowed WebAuthn origins.
     pub fn origins(&self) -> &[Origin] {
         &self.origins
+    }
+
+    /// The top-level origins whose pages may embed a ceremony in a cross-origin iframe.
+    pub fn top_origins(&self) -> &[Origin] {
+        &self.top_origins
     }
 
     /// The route prefix, e.g. `/auth`.

@@ -23,6 +23,8 @@ pub struct Error {
     message: Cow<'static, str>,
     check: Option<Check>,
     retry_after: Option<u32>,
+    /// A WebAuthn Signal API payload for the page (boxed: errors travel in every `Result`).
+    signal: Option<Box<serde_json::Value>>,
 }
 
 /// The engine's result type.
@@ -31,7 +33,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with the code's default status.
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, status: code.status(), message: message.into(), check: None, retry_after: None }
+        Self { code, status: code.status(), message: message.into(), check: None, retry_after: None, signal: None }
     }
 
     /// `INVALID_REQUEST`: the client sent something malformed.
@@ -68,6 +70,13 @@ impl Error {
         self
     }
 
+    /// The same error carrying a Signal API payload (`{"unknownCredential": {...}}`) for the page
+    /// to pass to `PublicKeyCredential.signal*`.
+    pub(crate) fn with_signal(mut self, signal: serde_json::Value) -> Self {
+        self.signal = Some(Box::new(signal));
+        self
+    }
+
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.code
@@ -93,13 +102,20 @@ impl Error {
         self.retry_after
     }
 
+    /// A WebAuthn Signal API payload, e.g. `{"unknownCredential": {"rpId", "credentialId"}}` on a
+    /// usernameless sign-in with a passkey kavach does not know.
+    pub fn signal(&self) -> Option<&serde_json::Value> {
+        self.signal.as_deref()
+    }
+
     /// Who the error is about ([`ErrorCode::family`]).
     pub fn family(&self) -> ErrorFamily {
         self.code.family()
     }
 
     /// The one JSON form of an error, the router's response body and what every binding passes
-    /// through: `{"error": message, "code": CODE, "status": HTTP status, "retryAfter"?: seconds}`.
+    /// through: `{"error": message, "code": CODE, "status": HTTP status, "retryAfter"?: seconds,
+    /// "signal"?: Signal API payload}`.
     pub fn to_json(&self) -> serde_json::Value {
         let mut body = serde_json::json!({
             "error": self.message(),
@@ -108,6 +124,9 @@ impl Error {
         });
         if let Some(seconds) = self.retry_after {
             body["retryAfter"] = seconds.into();
+        }
+        if let Some(signal) = &self.signal {
+            body["signal"] = (**signal).clone();
         }
         body
     }

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::challenge::{Binding, CeremonyChallenge, Kind};
 use super::challenge_invalid;
+use super::decoy::DECOY_COSE_KEY;
 use super::unwrap_response;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
@@ -11,8 +12,9 @@ use crate::kavach::{Kavach, NewSession};
 use crate::store::{SignInOutcome, SignInUpdate, email_key};
 use crate::verify::{AuthenticationExpectations, as_authentication_failure, verify_assertion};
 use crate::webauthn::Check;
-use crate::webauthn::options::{CredentialDescriptor, RequestOptions};
+use crate::webauthn::options::{CredentialDescriptor, Hint, RequestOptions};
 use crate::webauthn::response::AuthenticationResponse;
+use serde_json::json;
 
 /// A completed sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,6 +36,16 @@ impl Kavach {
     /// and a challenge of the same shape, so responses do not reveal who has an account. Without
     /// one, `allowCredentials` is empty: usernameless sign-in and conditional UI. Writes nothing.
     pub fn authenticate_options(&self, email: Option<&str>) -> Result<RequestOptions> {
+        self.authenticate_options_with_hints(email, None)
+    }
+
+    /// [`Kavach::authenticate_options`] with this request's hints instead of the configured ones
+    /// (`passkey.hints`).
+    pub fn authenticate_options_with_hints(
+        &self,
+        email: Option<&str>,
+        hints: Option<Vec<Hint>>,
+    ) -> Result<RequestOptions> {
         let email = email.map(str::trim).filter(|e| !e.is_empty());
         let (challenge, allow_credentials) = match email {
             None => (self.issue_challenge(Kind::Authentication, Binding::Anyone, None), Vec::new()),
@@ -61,6 +73,7 @@ impl Kavach {
             rp_id: self.settings.rp_id.as_str().to_owned(),
             allow_credentials,
             user_verification: self.settings.user_verification,
+            hints: hints.unwrap_or_else(|| self.settings.hints.clone()),
         })
     }
 
@@ -79,22 +92,31 @@ impl Kavach {
     /// Checks the assertion against the challenge and the stored credential; on success consumes
     /// the challenge, moves the counter and saves a new session, all in one transaction.
     fn sign_in(&self, response: &AuthenticationResponse, challenge: &CeremonyChallenge) -> Result<SignIn> {
-        let credential = self.store.credential_by_id(&response.credential_id)?.ok_or_else(unknown_credential)?;
-        let owner = self.store.user_by_id(&credential.user_id)?.ok_or_else(unknown_credential)?;
+        let usernameless = self.challenge_keys.is_bound_to(challenge, Binding::Anyone);
+        let Some(credential) = self.store.credential_by_id(&response.credential_id)? else {
+            return Err(if usernameless {
+                self.unknown_credential_signal(response)
+            } else {
+                self.not_offered(response, challenge)
+            });
+        };
+        let Some(owner) = self.store.user_by_id(&credential.user_id)? else {
+            return Err(self.not_offered(response, challenge));
+        };
 
         // §7.2 steps 5-6. A challenge issued for a user (sign-in by email) listed exactly that
         // user's credentials as they were when it was issued: the credential must be the user's,
         // and must have existed then. A usernameless one takes any credential whose returned user
         // handle names its owner. Anything else (another user's challenge, an unknown email's) is
-        // a credential the ceremony did not allow.
+        // a credential the ceremony did not offer.
         let named_user = self.challenge_keys.is_bound_to(challenge, Binding::User(&owner.id));
         if named_user {
             let issued_at = challenge.expires_at.saturating_sub(self.challenge_lifetime_ms());
             if credential.created_at > issued_at {
-                return Err(unknown_credential());
+                return Err(self.not_offered(response, challenge));
             }
-        } else if !self.challenge_keys.is_bound_to(challenge, Binding::Anyone) {
-            return Err(unknown_credential());
+        } else if !usernameless {
+            return Err(self.not_offered(response, challenge));
         }
         match &response.user_handle {
             Some(handle) if *handle != owner.webauthn_user_id => {
@@ -111,16 +133,7 @@ impl Kavach {
         let verified = verify_assertion(
             response,
             &public_key,
-            &AuthenticationExpectations {
-                challenge: &challenge.text,
-                origins: &self.settings.origins,
-                rp_id: &self.settings.rp_id,
-                require_user_verification: self.requires_user_verification() || challenge.user_verification_required,
-                credential_public_key: &credential.public_key,
-                counter: credential.counter,
-                allow_cross_origin: false,
-                top_origins: &[],
-            },
+            &self.assertion_expectations(challenge, &credential.public_key, credential.counter),
         )
         .map_err(|err| match err.code() {
             // Found after the signature checked out: the challenge is spent.
@@ -162,8 +175,53 @@ impl Kavach {
     }
 }
 
-fn unknown_credential() -> Error {
-    Error::verification(Check::UnknownCredential, "this passkey is not registered here")
+impl Kavach {
+    /// What an assertion under `challenge` is checked against, for a credential's key and counter.
+    fn assertion_expectations<'a>(
+        &'a self,
+        challenge: &'a CeremonyChallenge,
+        credential_public_key: &'a [u8],
+        counter: u32,
+    ) -> AuthenticationExpectations<'a> {
+        AuthenticationExpectations {
+            challenge: &challenge.text,
+            origins: &self.settings.origins,
+            rp_id: &self.settings.rp_id,
+            require_user_verification: self.requires_user_verification() || challenge.user_verification_required,
+            credential_public_key,
+            counter,
+            top_origins: &self.settings.top_origins,
+        }
+    }
+
+    /// A usernameless sign-in (its challenge offered no list, and checked out) with a credential
+    /// kavach does not know: `CREDENTIAL_NOT_FOUND`, with the Signal API payload a page hands to
+    /// `PublicKeyCredential.signalUnknownCredential`, so the user's passkey manager can forget it.
+    /// Nothing is revealed: a usernameless request names no account.
+    fn unknown_credential_signal(&self, response: &AuthenticationResponse) -> Error {
+        Error::new(ErrorCode::CredentialNotFound, "this passkey is not registered here").with_signal(json!({
+            "unknownCredential": {
+                "rpId": self.settings.rp_id.as_str(),
+                "credentialId": base64url::encode(&response.credential_id),
+            }
+        }))
+    }
+
+    /// A sign-in by email with a credential its challenge did not offer (a made-up one for an
+    /// unknown email, another account's, one newer than the challenge). Answered exactly like a
+    /// real offered credential with a forged signature, after the same work: every check runs,
+    /// against a key nobody holds ([`super::decoy`]), so neither the answer nor its timing tells
+    /// a real email from an unknown one.
+    fn not_offered(&self, response: &AuthenticationResponse, challenge: &CeremonyChallenge) -> Error {
+        let outcome = crate::key_cache::public_key(&DECOY_COSE_KEY).and_then(|decoy| {
+            verify_assertion(response, &decoy, &self.assertion_expectations(challenge, &DECOY_COSE_KEY, 0))
+        });
+        match outcome {
+            Err(err) => err,
+            // Unreachable without the decoy's private key, which no longer exists.
+            Ok(_) => Error::verification(Check::Signature, "signature does not verify"),
+        }
+    }
 }
 
 fn counter_regression() -> Error {

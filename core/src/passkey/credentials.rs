@@ -79,6 +79,28 @@ impl Kavach {
         Ok(self.store.credentials_of_user(&auth.user.id)?.iter().map(Credential::from).collect())
     }
 
+    /// The Signal API payloads that keep the user's passkey manager in step with this list
+    /// (`PublicKeyCredential.signalAllAcceptedCredentials` and `signalCurrentUserDetails`):
+    /// `userId` is the WebAuthn user handle, `name` and `displayName` those `register/options`
+    /// offers. The router adds them to the list and delete answers.
+    pub fn credential_signals(&self, auth: &Authenticated, credentials: &[Credential]) -> serde_json::Value {
+        let rp_id = self.settings.rp_id.as_str();
+        let user_id = base64url::encode(&auth.user.webauthn_user_id);
+        serde_json::json!({
+            "allAcceptedCredentials": {
+                "rpId": rp_id,
+                "userId": user_id,
+                "allAcceptedCredentialIds": credentials.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            },
+            "currentUserDetails": {
+                "rpId": rp_id,
+                "userId": user_id,
+                "name": auth.user.email,
+                "displayName": auth.user.name.as_deref().unwrap_or(&auth.user.email),
+            },
+        })
+    }
+
     /// `PATCH /passkey/credentials/:id`: renames one of the user's passkeys.
     pub fn rename_credential(&self, auth: &Authenticated, id: &str, name: &str) -> Result<Credential> {
         let name = validate_display_name(name, "name")?;

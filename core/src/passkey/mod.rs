@@ -12,6 +12,7 @@
 mod authentication;
 mod challenge;
 mod credentials;
+mod decoy;
 mod fake_credentials;
 mod registration;
 

@@ -13,7 +13,7 @@ use crate::store::{CredentialRecord, InsertOutcome};
 use crate::verify::{RegistrationExpectations, verify_registration_response_with};
 use crate::webauthn::Check;
 use crate::webauthn::options::{
-    AuthenticatorAttachment, AuthenticatorSelection, CreationExtensions, CreationOptions, CredentialDescriptor,
+    AuthenticatorAttachment, AuthenticatorSelection, CreationExtensions, CreationOptions, CredentialDescriptor, Hint,
     PubKeyCredParam, RelyingParty, UserEntity,
 };
 
@@ -27,13 +27,22 @@ pub struct RegisterOptionsRequest {
     /// Ask for a platform or a roaming authenticator.
     #[serde(default)]
     pub authenticator_attachment: Option<AuthenticatorAttachment>,
+    /// Hints for this request instead of the configured ones (`passkey.hints`).
+    #[serde(default)]
+    pub hints: Option<Vec<Hint>>,
 }
 
 impl RegisterOptionsRequest {
-    /// From a request body (`{}` or `{name?, authenticatorAttachment?}`).
-    pub fn from_value(body: serde_json::Value) -> Result<Self> {
-        serde_json::from_value(body)
-            .map_err(|_| Error::invalid_request("body must be {} or {name?, authenticatorAttachment?}"))
+    /// From a request body (`{}` or `{name?, authenticatorAttachment?, hints?}`).
+    pub fn from_value(mut body: serde_json::Value) -> Result<Self> {
+        // Hints are checked on their own, so a bad one is named (and a repeat refused).
+        let hints = match body.as_object_mut().and_then(|object| object.remove("hints")) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(value) => Some(Hint::parse_list(&value, "hints").map_err(Error::invalid_request)?),
+        };
+        let request: Self = serde_json::from_value(body)
+            .map_err(|_| Error::invalid_request("body must be {} or {name?, authenticatorAttachment?, hints?}"))?;
+        Ok(Self { hints, ..request })
     }
 }
 
@@ -68,6 +77,7 @@ impl Kavach {
             },
             attestation: self.settings.attestation,
             extensions: CreationExtensions { cred_props: true },
+            hints: request.hints.clone().unwrap_or_else(|| self.settings.hints.clone()),
         })
     }
 
@@ -99,8 +109,7 @@ impl Kavach {
                 rp_id: &self.settings.rp_id,
                 require_user_verification: self.requires_user_verification() || challenge.user_verification_required,
                 algorithms: &self.settings.algorithms,
-                allow_cross_origin: false,
-                top_origins: &[],
+                top_origins: &self.settings.top_origins,
             },
             &attestation,
             &self.settings.attestation_policy,

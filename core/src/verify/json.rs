@@ -1,7 +1,7 @@
 //! The stateless verifiers in the JSON form every binding passes through: the documented
 //! JavaScript option names (`verifyRegistrationResponse({response, expectedChallenge,
-//! expectedOrigin, expectedRPID, requireUserVerification, expectedAlgorithms})`) with base64url
-//! bytes in, the documented camelCase results out.
+//! expectedOrigin, expectedRPID, requireUserVerification, expectedAlgorithms,
+//! expectedTopOrigins})`) with base64url bytes in, the documented camelCase results out.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -48,6 +48,10 @@ struct RegistrationInput {
     /// algorithm kavach verifies.
     #[serde(default, alias = "expected_algorithms")]
     expected_algorithms: Option<Vec<Value>>,
+    /// The pages (web origins) that may embed the ceremony in a cross-origin iframe. Default
+    /// none: a response with `crossOrigin: true` is refused.
+    #[serde(default, alias = "expected_top_origins")]
+    expected_top_origins: Vec<String>,
 }
 
 /// `verifyAuthenticationResponse`'s input. A binding builds it straight from its own objects
@@ -73,6 +77,10 @@ pub struct AuthenticationInput {
     /// of the same name (a host that offers `userVerification: 'preferred'` passes false).
     #[serde(default = "yes", alias = "require_user_verification")]
     pub require_user_verification: bool,
+    /// The pages (web origins) that may embed the ceremony in a cross-origin iframe. Default
+    /// none: a response with `crossOrigin: true` is refused.
+    #[serde(default, alias = "expected_top_origins")]
+    pub expected_top_origins: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -219,8 +227,7 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
             rp_id: &rp_id,
             require_user_verification: input.require_user_verification,
             algorithms: &algorithms,
-            allow_cross_origin: false,
-            top_origins: &[],
+            top_origins: &top_origins(&input.expected_top_origins)?,
         },
         &attestation,
         &policy,
@@ -263,8 +270,7 @@ pub fn verify_authentication_input(input: AuthenticationInput) -> Result<Verifie
             require_user_verification: input.require_user_verification,
             credential_public_key: &public_key,
             counter: input.credential.counter,
-            allow_cross_origin: false,
-            top_origins: &[],
+            top_origins: &top_origins(&input.expected_top_origins)?,
         },
     )?;
     if let Some(id) = &input.credential.id
@@ -286,4 +292,12 @@ pub fn verify_authentication_input(input: AuthenticationInput) -> Result<Verifie
 
 fn to_value(value: impl serde::Serialize) -> Result<Value> {
     serde_json::to_value(value).map_err(Error::internal)
+}
+
+/// `expectedTopOrigins`: web origins only, each refusal naming the option.
+fn top_origins(texts: &[String]) -> Result<Vec<Origin>> {
+    texts
+        .iter()
+        .map(|text| Origin::parse_web(text).map_err(|e| Error::invalid_request(e.named("expectedTopOrigins"))))
+        .collect()
 }

@@ -37,9 +37,8 @@ pub struct RegistrationExpectations<'a> {
     pub require_user_verification: bool,
     /// The algorithms offered in `pubKeyCredParams`; a credential with another one is refused.
     pub algorithms: &'a [CoseAlgorithm],
-    /// Accept ceremonies run in a cross-origin iframe.
-    pub allow_cross_origin: bool,
-    /// With cross-origin allowed, the allowed top-level origins (empty = any).
+    /// The top-level origins whose pages may run the ceremony in a cross-origin iframe
+    /// (`clientDataJSON.topOrigin` must be one of them); empty: cross-origin use is refused.
     pub top_origins: &'a [Origin],
 }
 
@@ -58,9 +57,8 @@ pub struct AuthenticationExpectations<'a> {
     pub credential_public_key: &'a [u8],
     /// The stored signature counter.
     pub counter: u32,
-    /// Accept ceremonies run in a cross-origin iframe.
-    pub allow_cross_origin: bool,
-    /// With cross-origin allowed, the allowed top-level origins (empty = any).
+    /// The top-level origins whose pages may run the ceremony in a cross-origin iframe
+    /// (`clientDataJSON.topOrigin` must be one of them); empty: cross-origin use is refused.
     pub top_origins: &'a [Origin],
 }
 
@@ -135,7 +133,6 @@ fn verify_registration(
         ceremony: CeremonyType::Create,
         challenge: expected.challenge,
         origins: expected.origins,
-        allow_cross_origin: expected.allow_cross_origin,
         top_origins: expected.top_origins,
     })?;
 
@@ -225,7 +222,6 @@ fn check_assertion(
         ceremony: CeremonyType::Get,
         challenge: expected.challenge,
         origins: expected.origins,
-        allow_cross_origin: expected.allow_cross_origin,
         top_origins: expected.top_origins,
     })?;
     let auth_data = AuthenticatorData::parse(&response.authenticator_data)?;

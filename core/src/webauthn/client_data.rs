@@ -92,9 +92,8 @@ pub(crate) struct ClientDataExpectations<'a> {
     pub challenge: &'a Challenge,
     /// Allowed origins, e.g. `https://app.example.com`.
     pub origins: &'a [Origin],
-    /// Whether a credential may be used inside a cross-origin iframe.
-    pub allow_cross_origin: bool,
-    /// When cross-origin use is allowed: the allowed top-level origins (empty = any).
+    /// The top-level origins whose pages may run a ceremony in a cross-origin iframe (empty:
+    /// cross-origin ceremonies are refused).
     pub top_origins: &'a [Origin],
 }
 
@@ -130,17 +129,27 @@ impl ClientData {
         if !expected.origins.iter().any(|allowed| allowed.as_str() == self.origin) {
             return Err(Error::verification(Check::Origin, "origin is not allowed for this relying party"));
         }
-        // §7.1 step 10 / §7.2 step 14: an RP that does not expect to be embedded in another site
-        // must refuse ceremonies run inside a cross-origin iframe.
+        // §7.1 step 10-11 / §7.2 step 14-15: a ceremony run inside a cross-origin iframe passes
+        // only when the page that embeds it is one the RP listed. A client that says crossOrigin
+        // without naming the top origin leaves nothing to check, so it is refused too.
         if self.cross_origin {
-            if !expected.allow_cross_origin {
-                return Err(Error::verification(Check::CrossOrigin, "cross-origin use is not allowed"));
+            if expected.top_origins.is_empty() {
+                return Err(Error::verification(
+                    Check::CrossOrigin,
+                    "cross-origin use is not allowed (no passkey.topOrigins configured)",
+                ));
             }
-            if let Some(top) = &self.top_origin
-                && !expected.top_origins.is_empty()
-                && !expected.top_origins.iter().any(|allowed| allowed.as_str() == top)
-            {
-                return Err(Error::verification(Check::TopOrigin, "top-level origin is not allowed"));
+            match &self.top_origin {
+                None => {
+                    return Err(Error::verification(
+                        Check::TopOrigin,
+                        "clientDataJSON.crossOrigin is true but names no topOrigin",
+                    ));
+                }
+                Some(top) if !expected.top_origins.iter().any(|allowed| allowed.as_str() == top) => {
+                    return Err(Error::verification(Check::TopOrigin, "top-level origin is not allowed"));
+                }
+                Some(_) => {}
             }
         }
         Ok(())

@@ -40,6 +40,36 @@ pub enum AuthenticatorAttachment {
     CrossPlatform,
 }
 
+/// A `PublicKeyCredentialHint` (WebAuthn Level 3): which kind of authenticator the browser
+/// should lead with, most preferred first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hint {
+    /// A roaming security key.
+    SecurityKey,
+    /// The device's own (platform) authenticator.
+    ClientDevice,
+    /// A phone, over hybrid transport (QR code).
+    Hybrid,
+}
+
+impl Hint {
+    /// Every hint, by its WebAuthn name.
+    pub const NAMES: &'static str = "'security-key', 'client-device' or 'hybrid'";
+
+    /// Parses a list of hints, refusing unknown names and repeats; `what` names the list.
+    pub fn parse_list(value: &serde_json::Value, what: &str) -> Result<Vec<Hint>, String> {
+        let list: Vec<Hint> =
+            serde_json::from_value(value.clone()).map_err(|_| format!("{what} must be a list of {}", Self::NAMES))?;
+        for (i, hint) in list.iter().enumerate() {
+            if list[..i].contains(hint) {
+                return Err(format!("{what} lists a hint twice"));
+            }
+        }
+        Ok(list)
+    }
+}
+
 /// `PublicKeyCredentialDescriptorJSON`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CredentialDescriptor {
@@ -82,6 +112,9 @@ pub struct CreationOptions {
     pub attestation: AttestationConveyance,
     /// Client extensions; `credProps` tells us whether a discoverable credential was made.
     pub extensions: CreationExtensions,
+    /// Which authenticators to lead with; omitted when none were configured or asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Hint>,
 }
 
 /// `PublicKeyCredentialRpEntity`.
@@ -164,4 +197,7 @@ pub struct RequestOptions {
     pub allow_credentials: Vec<CredentialDescriptor>,
     /// UV requirement.
     pub user_verification: UserVerification,
+    /// Which authenticators to lead with; omitted when none were configured or asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Hint>,
 }

@@ -239,6 +239,27 @@ pub struct Tweaks {
     /// Registration: this COSE_Key goes into the attested credential data instead of the real
     /// one (the statement still signs what is sent), for malformed-key tests.
     pub cose_key_override: Option<Vec<u8>>,
+    /// clientDataJSON says `crossOrigin: true` (a ceremony in a cross-origin iframe), with this
+    /// `topOrigin` when set.
+    pub cross_origin: bool,
+    /// clientDataJSON `topOrigin`.
+    pub top_origin: Option<String>,
+}
+
+impl Tweaks {
+    /// The clientDataJSON these tweaks describe.
+    fn client_data(&self, kind: &str, challenge: &str, origin: &str) -> Vec<u8> {
+        let mut client_data = json!({
+            "type": self.client_data_type.as_deref().unwrap_or(kind),
+            "challenge": self.challenge_override.as_deref().unwrap_or(challenge),
+            "origin": self.origin_override.as_deref().unwrap_or(origin),
+            "crossOrigin": self.cross_origin,
+        });
+        if let Some(top) = &self.top_origin {
+            client_data["topOrigin"] = json!(top);
+        }
+        client_data.to_string().into_bytes()
+    }
 }
 
 struct Settings {
@@ -446,11 +467,7 @@ impl Authenticator {
             0,
             Some((&aaguid, &cred.id, tweaks.cose_key_override.as_deref().unwrap_or(&cred.cose_public_key))),
         );
-        let client_data = client_data_json(
-            tweaks.client_data_type.as_deref().unwrap_or("webauthn.create"),
-            tweaks.challenge_override.as_deref().unwrap_or(challenge),
-            tweaks.origin_override.as_deref().unwrap_or(origin),
-        );
+        let client_data = tweaks.client_data("webauthn.create", challenge, origin);
         let client_data_hash = sha256(&client_data);
         let mut signed = auth_data.clone();
         signed.extend_from_slice(&client_data_hash);
@@ -574,11 +591,7 @@ impl Authenticator {
             if counting { cred.counter } else { 0 },
             None,
         );
-        let client_data = client_data_json(
-            tweaks.client_data_type.as_deref().unwrap_or("webauthn.get"),
-            tweaks.challenge_override.as_deref().unwrap_or(challenge),
-            tweaks.origin_override.as_deref().unwrap_or(origin),
-        );
+        let client_data = tweaks.client_data("webauthn.get", challenge, origin);
         let mut signature = sign_assertion(cred, &auth_data, &client_data);
         if tweaks.corrupt_signature {
             corrupt(&mut signature);

@@ -387,6 +387,8 @@ fn tweaks_and_low_level_helpers() {
         corrupt_signature: false,
         aaguid_override: None,
         cose_key_override: None,
+        cross_origin: true,
+        top_origin: Some("https://top.test".into()),
     };
     let resp = auth.authenticate_with(&request_options(&[]), ORIGIN, &tweaks).unwrap();
     let (auth_data, msg) = assertion_message(&resp);
@@ -395,7 +397,8 @@ fn tweaks_and_low_level_helpers() {
     let cd: Value = serde_json::from_slice(&field(&resp, "/response/clientDataJSON")).unwrap();
     assert_eq!(
         cd,
-        json!({"type": "webauthn.create", "challenge": "AAAA", "origin": "https://evil.test", "crossOrigin": false})
+        json!({"type": "webauthn.create", "challenge": "AAAA", "origin": "https://evil.test", "crossOrigin": true,
+               "topOrigin": "https://top.test"})
     );
     // Still validly signed: only the content is wrong.
     assert!(verify_cose(&cose, &msg, &field(&resp, "/response/signature")));

@@ -28,6 +28,7 @@ const kavach = await createKavach({
       attestationPolicy: { require: 'verified', allowedAaguids: ['ee882879-721c-4913-9775-3dfcce97072a'] },
       metadata: { blobPath: 'mds3.jwt' },
       algorithms: ['ML-DSA-44', 'ES256', 'EdDSA'],
+      topOrigins: ['https://portal.example.com'],
     }),
   ],
 });
@@ -90,4 +91,5 @@ await verifyRegistrationResponse({
   expectedOrigin: 'https://app.example.com',
   expectedRPID: 'example.com',
   expectedAlgorithms: classic,
+  expectedTopOrigins: ['https://portal.example.com'],
 }).catch(() => numbered);

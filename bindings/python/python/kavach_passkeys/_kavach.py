@@ -239,7 +239,7 @@ class Kavach:
 
     def register_options(self, session: str, body: Body = None) -> RegistrationOptions:
         """Creation options for the session's user; ``body`` is ``{}`` or ``{name?,
-        authenticatorAttachment?}``."""
+        authenticatorAttachment?, hints?}``."""
         return self._native.register_options(session, json_text(body, "body"))
 
     def register_verify(self, session: str, body: Body) -> Credential:

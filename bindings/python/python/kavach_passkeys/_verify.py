@@ -49,14 +49,16 @@ def verify_registration_response(
     require_user_verification: bool = True,
     *,
     expected_algorithms: Optional[Sequence[AlgorithmName]] = None,
+    expected_top_origins: Optional[Sequence[str]] = None,
 ) -> VerifiedRegistration:
     """Verifies a ``RegistrationResponseJSON`` (as ``startRegistration`` returns it) against an
     explicit challenge, origin(s) and RP ID. Returns what to store: ``credentialId``,
     ``publicKey`` (COSE, base64url), ``algorithm``, ``counter``, ... Raises ``VerificationError``
     (``VERIFICATION_FAILED``, the message says which check) or ``InvalidRequestError``.
     ``expected_algorithms``: the algorithms the registration offered, by IANA name (default every
-    algorithm kavach verifies); a credential of another one is refused. Releases the GIL while
-    verifying."""
+    algorithm kavach verifies); a credential of another one is refused.
+    ``expected_top_origins``: the pages that may embed the ceremony in a cross-origin iframe
+    (default none: ``crossOrigin: true`` is refused). Releases the GIL while verifying."""
     options: dict[str, object] = {
         "expectedChallenge": expected_challenge,
         "expectedOrigin": _origins(expected_origin),
@@ -65,6 +67,8 @@ def verify_registration_response(
     }
     if expected_algorithms is not None:
         options["expectedAlgorithms"] = list(expected_algorithms)
+    if expected_top_origins is not None:
+        options["expectedTopOrigins"] = list(expected_top_origins)
     return _native.verify_registration_response(_response(response), options)
 
 
@@ -81,6 +85,7 @@ async def verify_registration_response_async(
     require_user_verification: bool = True,
     *,
     expected_algorithms: Optional[Sequence[AlgorithmName]] = None,
+    expected_top_origins: Optional[Sequence[str]] = None,
 ) -> VerifiedRegistration:
     """:func:`verify_registration_response` on a worker thread: the event loop keeps running."""
     return await asyncio.to_thread(
@@ -91,6 +96,7 @@ async def verify_registration_response_async(
             expected_rp_id,
             require_user_verification,
             expected_algorithms=expected_algorithms,
+            expected_top_origins=expected_top_origins,
         )
     )
 
@@ -105,6 +111,7 @@ async def verify_authentication_response_async(
     require_user_verification: bool = True,
     *,
     credential_id: Optional[str] = None,
+    expected_top_origins: Optional[Sequence[str]] = None,
 ) -> VerifiedAuthentication:
     """:func:`verify_authentication_response` on a worker thread: the event loop keeps running."""
     return await asyncio.to_thread(
@@ -117,5 +124,6 @@ async def verify_authentication_response_async(
             credential_counter,
             require_user_verification,
             credential_id=credential_id,
+            expected_top_origins=expected_top_origins,
         )
     )

@@ -43,19 +43,33 @@ class KavachError(Exception):
     retry_after: Optional[int]
     """For ``RATE_LIMITED`` and ``TOO_MANY_CHALLENGES``: seconds after which a retry may
     succeed (what the router sends as ``Retry-After``); ``None`` otherwise."""
+    signal: Optional[dict[str, Any]]
+    """A WebAuthn Signal API payload for the page: ``{"unknownCredential": {"rpId",
+    "credentialId"}}`` when a usernameless sign-in used a passkey kavach does not know (the
+    argument of ``PublicKeyCredential.signalUnknownCredential``); ``None`` otherwise."""
 
-    def __init__(self, code: str, status: int, message: str, retry_after: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        status: int,
+        message: str,
+        retry_after: Optional[int] = None,
+        signal: Optional[dict[str, Any]] = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
         self.message = message
         self.retry_after = retry_after
+        self.signal = signal
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, status={self.status!r}, message={self.message!r})"
 
-    def __reduce__(self) -> tuple[type[KavachError], tuple[str, int, str, Optional[int]]]:
-        return (type(self), (self.code, self.status, self.message, self.retry_after))
+    def __reduce__(
+        self,
+    ) -> tuple[type[KavachError], tuple[str, int, str, Optional[int], Optional[dict[str, Any]]]]:
+        return (type(self), (self.code, self.status, self.message, self.retry_after, self.signal))
 
     @property
     def family(self) -> str:
@@ -64,11 +78,13 @@ class KavachError(Exception):
         return FAMILY.get(self.code, "internal")
 
     def to_json(self) -> dict[str, Any]:
-        """The core's error body, ``{"error", "code", "status", "retryAfter"?}``: what the HTTP
-        routes answer, for a host's own routes to answer the same way."""
+        """The core's error body, ``{"error", "code", "status", "retryAfter"?, "signal"?}``: what
+        the HTTP routes answer, for a host's own routes to answer the same way."""
         body: dict[str, Any] = {"error": self.message, "code": self.code, "status": self.status}
         if self.retry_after is not None:
             body["retryAfter"] = self.retry_after
+        if self.signal is not None:
+            body["signal"] = self.signal
         return body
 
 
@@ -138,9 +154,15 @@ _FAMILIES: dict[str, type[KavachError]] = {
 }
 
 
-def from_native(code: str, status: int, message: str, retry_after: Optional[int] = None) -> KavachError:
+def from_native(
+    code: str,
+    status: int,
+    message: str,
+    retry_after: Optional[int] = None,
+    signal: Optional[dict[str, Any]] = None,
+) -> KavachError:
     """The exception for a core error (called by the native module for every failure)."""
-    return _FAMILIES.get(code, KavachError)(code, status, message, retry_after)
+    return _FAMILIES.get(code, KavachError)(code, status, message, retry_after, signal)
 
 
 def kavach_error(code: ErrorCode, message: str) -> KavachError:

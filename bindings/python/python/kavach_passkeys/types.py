@@ -192,6 +192,9 @@ AlgorithmName = Literal[
 ]
 """A signature algorithm kavach verifies, by its IANA COSE name (docs/algorithms.md)."""
 
+Hint = Literal["security-key", "client-device", "hybrid"]
+"""A ``PublicKeyCredentialHint``: which kind of authenticator the browser should lead with."""
+
 
 class PasskeyPlugin(TypedDict):
     """What :func:`kavach_passkeys.plugins.passkey` returns: an entry of ``plugins``."""
@@ -211,6 +214,8 @@ class PasskeyPlugin(TypedDict):
     metadata: NotRequired[dict[Literal["blob_path", "stale"], str]]
     android_safety_net: NotRequired[dict[Literal["require_cts_profile_match"], bool]]
     algorithms: NotRequired[list[AlgorithmName]]
+    top_origins: NotRequired[list[str]]
+    hints: NotRequired[list[Hint]]
 
 
 class RateLimitOptions(TypedDict, total=False):

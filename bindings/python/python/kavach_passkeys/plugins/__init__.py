@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Optional, Union
 
-from ..types import AlgorithmName, AttestationPolicy, AttestationRoot, PasskeyPlugin
+from ..types import AlgorithmName, AttestationPolicy, AttestationRoot, Hint, PasskeyPlugin
 
 __all__ = ["passkey"]
 
@@ -27,6 +27,8 @@ def passkey(
     metadata_stale: Optional[Literal["warn", "refuse"]] = None,
     android_safety_net_require_cts_profile_match: Optional[bool] = None,
     algorithms: Optional[Sequence[AlgorithmName]] = None,
+    top_origins: Optional[Sequence[str]] = None,
+    hints: Optional[Sequence[Hint]] = None,
 ) -> PasskeyPlugin:
     """The passkey plugin: ``passkey(rp_name="My App", rp_id="example.com")``.
 
@@ -41,7 +43,11 @@ def passkey(
     ``android_safety_net_require_cts_profile_match`` (default True): attestation trust, see
     SECURITY.md. ``algorithms``: the signature algorithms offered in ``pubKeyCredParams`` by
     IANA name, most preferred first (``["ML-DSA-44", "ES256"]``); default every algorithm kavach
-    verifies, classic first (docs/algorithms.md). Values are validated by ``create_kavach``.
+    verifies, classic first (docs/algorithms.md). ``top_origins``: the pages (https origins)
+    that may embed a ceremony in a cross-origin iframe; default none, so a response with
+    ``crossOrigin: true`` is refused. ``hints``: the authenticators the browser should lead
+    with in both options (``"security-key"``, ``"client-device"``, ``"hybrid"``), most
+    preferred first; a request body may set its own. Values are validated by ``create_kavach``.
     Options left ``None`` take the core's default.
     """
     plugin: PasskeyPlugin = {"id": "passkey", "rp_name": rp_name, "rp_id": rp_id}
@@ -73,4 +79,8 @@ def passkey(
         }
     if algorithms is not None:
         plugin["algorithms"] = list(algorithms)
+    if top_origins is not None:
+        plugin["top_origins"] = list(top_origins)
+    if hints is not None:
+        plugin["hints"] = list(hints)
     return plugin
