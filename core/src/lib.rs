@@ -29,6 +29,7 @@ mod key_cache;
 mod limits;
 mod log;
 pub mod passkey;
+mod proxies;
 mod random;
 mod rp;
 mod session;

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 pub(crate) use self::sessions::unauthorized;
 pub(crate) use self::users::validate_display_name;
-use crate::config::{Database, Settings};
+use crate::config::{Database, RateLimitStorage, Settings};
 use crate::error::Result;
-use crate::limits::RateLimiter;
+use crate::limits::{BUCKET_NAMES_KEY, RateLimiter};
 use crate::passkey::{ChallengeKeys, FakeCredentials};
 use crate::random;
 use crate::store::{SessionRecord, SqliteStore, Store, UserRecord};
@@ -131,13 +131,21 @@ impl Kavach {
     /// database's instance key; a store that cannot is `INTERNAL`.
     pub fn with_store(settings: Settings, store: Box<dyn Store>) -> Result<Self> {
         let fake_key = store.instance_key(FAKE_CREDENTIALS_KEY, &random::random_bytes::<32>())?;
+        let rate_limiter = match settings.rate_limit {
+            Some(limit) if limit.storage == RateLimitStorage::Database => {
+                let names = store.instance_key(BUCKET_NAMES_KEY, &random::random_bytes::<32>())?;
+                Some(RateLimiter::new(limit, &names))
+            }
+            Some(limit) => Some(RateLimiter::new(limit, &[])),
+            None => None,
+        };
         for warning in settings.warnings() {
             crate::log::warning(warning);
         }
         Ok(Self {
             challenge_keys: ChallengeKeys::new(&settings.secret, &settings.previous_secrets),
             fake_credentials: FakeCredentials::new(&fake_key),
-            rate_limiter: settings.rate_limit.map(RateLimiter::new),
+            rate_limiter,
             settings,
             store,
             clock: Arc::new(time::now_ms),

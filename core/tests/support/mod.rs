@@ -286,6 +286,16 @@ impl Harness {
         Kavach::new(settings).unwrap()
     }
 
+    /// Another instance on the same database and clock, with top-level configuration `top`
+    /// merged over the defaults (`rateLimit`, `trustedProxies`, ...).
+    pub fn instance_with(&self, top: Value) -> Kavach {
+        let mut config = Self::config(&self.database, &json!({}));
+        config.as_object_mut().unwrap().extend(top.as_object().unwrap().clone());
+        let kavach = Kavach::from_json(&config.to_string()).unwrap();
+        let clock = self.clock.clone();
+        kavach.with_clock(Arc::new(move || clock.load(Ordering::SeqCst)))
+    }
+
     /// Another instance on the same database and clock (as a second server would be).
     pub fn another_instance(&self) -> Kavach {
         let clock = self.clock.clone();
