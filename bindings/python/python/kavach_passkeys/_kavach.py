@@ -171,9 +171,10 @@ class Kavach:
     ) -> HttpResponse:
         """Routes one request through the core (docs/http.md): every route, status code, cookie
         and error body. ``path`` is the full path (with basePath; a query string is ignored).
-        Bodies over 64 KiB are answered 413 by the core. ``client`` is the caller's key for the
-        optional per-client rate limit: the peer address your server saw (never a value taken
-        from a header the client controls); without it the request is not rate-limited. Never
+        Bodies over 64 KiB are answered 413 by the core. ``client`` is the peer address your server
+        saw (never a value taken from a header): the core derives the key of the optional
+        per-client rate limit from it and, behind ``trusted_proxies``, from X-Forwarded-For;
+        without it the request is not rate-limited. Never
         raises for a client's mistake: the error is in the response."""
         status, out_headers, out_body = self._native.handle(
             method, path, headers, body if isinstance(body, bytes) else bytes(body), client
@@ -195,8 +196,8 @@ class Kavach:
         """A FastAPI ``APIRouter`` serving every route under basePath through the core router
         (cookies and errors as the core answers them): ``app.include_router(kavach.fastapi_router())``.
         The routes are plain ASGI routes: the app's middleware wraps them, but dependencies
-        given to ``include_router`` do not run for them. The client address
-        (``scope["client"][0]``) is passed on as the rate-limit key. Requests never run on the
+        given to ``include_router`` do not run for them. The peer address
+        (``scope["client"][0]``) is passed on, from which the core derives the rate-limit key. Requests never run on the
         event loop (see ``kavach_passkeys._offload``)."""
         from ._fastapi import router
 
@@ -205,8 +206,9 @@ class Kavach:
     def asgi(self, app: Optional[ASGIApp] = None) -> ASGIApp:
         """A plain ASGI app serving every route under basePath through the core router. With
         ``app``, other paths (and non-HTTP scopes) go to it, so it also works as middleware:
-        ``app = kavach.asgi(app)``. Without, they are answered 404 ``NOT_FOUND``. The client
-        address (``scope["client"][0]``) is passed on as the rate-limit key."""
+        ``app = kavach.asgi(app)``. Without, they are answered 404 ``NOT_FOUND``. The peer
+        address (``scope["client"][0]``) is passed on, from which the core derives the
+        rate-limit key."""
         from ._asgi import KavachASGI
 
         return KavachASGI(self, app)
