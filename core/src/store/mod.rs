@@ -14,7 +14,9 @@ mod tests;
 mod units;
 
 #[cfg(feature = "postgres")]
-pub use self::postgres::PostgresStore;
+pub use self::postgres::tls::{RustlsConnect, RustlsConnector, RustlsStream};
+#[cfg(feature = "postgres")]
+pub use self::postgres::{PostgresStore, postgres_tls};
 pub use self::records::{
     ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
     RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
