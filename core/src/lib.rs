@@ -40,7 +40,7 @@ pub mod webauthn;
 
 pub use config::{Config, Settings};
 pub use error::{Error, ErrorCode, Result};
-pub use kavach::{Authenticated, Clock, Kavach, NewSession, SessionInfo, User};
+pub use kavach::{Authenticated, Clock, Kavach, MetadataInfo, NewSession, SessionInfo, User};
 pub use log::set_internal_error_sink;
 pub use passkey::{Credential, RegisterOptionsRequest, SignIn};
 pub use session::{COOKIE_NAME, SECURE_COOKIE_NAME, clearing_cookie, cookie_name, session_cookie};

@@ -177,6 +177,8 @@ pub struct Settings {
     pub(crate) allow_deleting_last_passkey: bool,
     pub(crate) attestation_options: AttestationOptions,
     pub(crate) attestation_policy: AttestationPolicy,
+    /// `passkey.metadata.stale: 'refuse'`: a BLOB past its `nextUpdate` is not loaded.
+    pub(crate) refuse_stale_metadata: bool,
     pub(crate) rate_limit: Option<RateLimit>,
     /// `trustedProxies`: whose `X-Forwarded-For` decides the client key.
     pub(crate) trusted_proxies: TrustedProxies,
@@ -313,7 +315,8 @@ impl Settings {
             }
         };
 
-        let (attestation_options, attestation_policy) = attestation::attestation_settings(&passkey, &mut warnings)?;
+        let (attestation_options, attestation_policy, refuse_stale_metadata) =
+            attestation::attestation_settings(&passkey, &mut warnings)?;
         if attestation == AttestationConveyance::None
             && (attestation_policy.require_verified || !attestation_policy.allowed_aaguids.is_empty())
         {
@@ -355,6 +358,7 @@ impl Settings {
             allow_deleting_last_passkey: passkey.allow_deleting_last_passkey,
             attestation_options,
             attestation_policy,
+            refuse_stale_metadata,
             rate_limit,
             trusted_proxies,
             warnings,

@@ -2,6 +2,7 @@
 //! host-application API around the ceremonies (users and sessions, DESIGN §4).
 
 mod json;
+mod metadata;
 mod sessions;
 mod users;
 
@@ -9,6 +10,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use self::metadata::MetadataInfo;
 pub(crate) use self::sessions::unauthorized;
 pub(crate) use self::users::validate_display_name;
 use crate::config::{Database, RateLimitStorage, Settings};
@@ -33,6 +35,8 @@ pub struct Kavach {
     /// The anti-enumeration fakes, keyed by the database's instance key.
     pub(crate) fake_credentials: FakeCredentials,
     pub(crate) rate_limiter: Option<RateLimiter>,
+    /// The FIDO metadata in use: the start-up BLOB, replaced by `load_metadata`.
+    metadata: parking_lot::RwLock<Option<Arc<crate::verify::Metadata>>>,
 }
 
 /// `kavach_keys` purpose of the anti-enumeration key.
@@ -143,6 +147,7 @@ impl Kavach {
             crate::log::warning(warning);
         }
         Ok(Self {
+            metadata: parking_lot::RwLock::new(settings.attestation_options.metadata.clone()),
             challenge_keys: ChallengeKeys::new(&settings.secret, &settings.previous_secrets),
             fake_credentials: FakeCredentials::new(&fake_key),
             rate_limiter,
