@@ -351,6 +351,17 @@ kavach_result kavach_revoke_session(const kavach_t *kavach,
                                     char **out_json);
 
 /**
+ * Replaces the FIDO metadata at run time (`kavach.attestation.loadMetadata(blob)` in the other
+ * bindings): verifies `blob`, an MDS3 BLOB (the JWS text from https://mds3.fidoalliance.org/),
+ * against the FIDO root and makes it the one later registrations check. `*out_json` is
+ * `{number, nextUpdate, stale}`. `KAVACH_INVALID_REQUEST`, keeping the BLOB in use, for a BLOB
+ * that does not verify, one older (a lower serial number) than the one in use, or one past its
+ * `nextUpdate` under `passkey.metadata.stale: "refuse"`. Ownership as for
+ * `kavach_register_options`.
+ */
+kavach_result kavach_load_metadata(const kavach_t *kavach, const char *blob, char **out_json);
+
+/**
  * Creates a user: `*out_json` is the new User. `name` may be NULL. `KAVACH_USER_EXISTS` when
  * the email is taken (emails compare case-insensitively), `KAVACH_INVALID_REQUEST` when it is not
  * an email address. Ownership of `*out_json` as for `kavach_register_options`.

@@ -636,3 +636,14 @@ func TestVersionIsTheWorkspaceVersion(t *testing.T) {
 		t.Fatalf("Version() = %q, want %q", got, want[1])
 	}
 }
+
+func TestLoadMetadataRefusesWhatDoesNotVerify(t *testing.T) {
+	k := open(t)
+	for _, blob := range []string{"not a BLOB", "eyJhbGciOiJFUzI1NiJ9.e30.AAAA"} {
+		info, err := k.LoadMetadata([]byte(blob))
+		var kerr *kavach.Error
+		if info != nil || !errors.As(err, &kerr) || kerr.Code != kavach.CodeInvalidRequest || kerr.Status != 400 {
+			t.Fatalf("%q: %+v %v", blob, info, err)
+		}
+	}
+}

@@ -69,7 +69,7 @@ export interface PasskeyOptions {
    * past its nextUpdate is loaded with a warning (`stale: 'warn'`, the default) or refused at
    * start-up (`stale: 'refuse'`).
    */
-  metadata?: { blobPath: string; stale?: 'warn' | 'refuse' };
+  metadata?: { blobPath?: string; stale?: 'warn' | 'refuse' };
   /** android-safetynet: refuse devices whose ctsProfileMatch is false. Default true. */
   androidSafetyNet?: { requireCtsProfileMatch?: boolean };
   /**
@@ -366,6 +366,16 @@ export type SessionRef = string;
 
 export type HeadersInit = Headers | [string, string][] | Record<string, string | string[] | undefined>;
 
+/** What `attestation.loadMetadata` installed. */
+export interface MetadataInfo {
+  /** The BLOB's serial number (`no`). */
+  number: number;
+  /** Its nextUpdate date (YYYY-MM-DD). */
+  nextUpdate: string;
+  /** Past nextUpdate: loaded with a warning (refused under `stale: 'refuse'`). */
+  stale: boolean;
+}
+
 export interface KavachRequest {
   method: string;
   /** Full path including basePath, optionally with a query string. */
@@ -432,6 +442,16 @@ export interface Kavach {
     get(tokenOrCookieHeader: string): Promise<{ user: User; session: Session } | null>;
     /** Whether the session existed. */
     revoke(id: string): Promise<boolean>;
+  };
+
+  attestation: {
+    /**
+     * Replaces the FIDO metadata at run time: an MDS3 BLOB (the JWS text from
+     * https://mds3.fidoalliance.org/), verified against the FIDO root before use. Rejects with
+     * `INVALID_REQUEST`, keeping the BLOB in use, for one that does not verify, one older (a lower
+     * serial number) than the one in use, or a stale one under `metadata: { stale: 'refuse' }`.
+     */
+    loadMetadata(blob: string | Uint8Array): Promise<MetadataInfo>;
   };
 
   registerOptions(

@@ -70,6 +70,15 @@ class NewSession(TypedDict):
     session: SessionInfo
 
 
+class MetadataInfo(TypedDict):
+    """``attestation.load_metadata``: what was installed. ``stale``: past ``nextUpdate`` (loaded
+    with a warning; refused under ``metadata_stale="refuse"``)."""
+
+    number: int
+    nextUpdate: str
+    stale: bool
+
+
 class SignIn(TypedDict):
     """``authenticate_verify``: who signed in, and the new session (set ``setCookie`` on the
     response, or hand ``token`` to a non-browser client)."""
