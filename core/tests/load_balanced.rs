@@ -112,3 +112,26 @@ fn a_signed_in_client_shares_its_session_budget_across_instances() {
     ];
     assert_eq!(statuses, [200, 200, 429, 429], "the session's budget, whatever the address and instance");
 }
+
+/// Not a test: prints what the shared limit costs per request (`cargo test -p kavach-core --test
+/// load_balanced -- --ignored --nocapture`, on each engine). Nothing is asserted about time.
+#[test]
+#[ignore]
+fn measure_the_cost_of_database_buckets() {
+    const REQUESTS: u32 = 2_000;
+    let h = Harness::new();
+    for storage in ["memory", "database"] {
+        let kavach = h.instance_with(json!({"rateLimit": {"max": 1_000_000, "window": 60, "storage": storage}}));
+        let started = std::time::Instant::now();
+        for i in 0..REQUESTS {
+            let peer = format!("198.51.100.{}", i % 200);
+            assert_eq!(options_from(&kavach, &peer, &[]), 200);
+        }
+        let elapsed = started.elapsed();
+        println!(
+            "{} {storage}: {REQUESTS} authenticate/options in {elapsed:?}, {:.0} us each",
+            h.database.provider(),
+            elapsed.as_micros() as f64 / f64::from(REQUESTS)
+        );
+    }
+}
