@@ -726,6 +726,29 @@ mod tests {
     }
 
     #[test]
+    fn a_client_certificate_and_its_key_are_loaded_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path.display().to_string()
+        };
+        let client = rcgen::generate_simple_self_signed(vec!["kavach".to_owned()]).unwrap();
+        let other = rcgen::generate_simple_self_signed(vec!["other".to_owned()]).unwrap();
+        let cert = write("client.pem", &client.cert.pem());
+        let key = write("client.key", &client.signing_key.serialize_pem());
+        let other_key = write("other.key", &other.signing_key.serialize_pem());
+        let url = format!("postgres://u@db.example.com/db?sslcert={cert}&sslkey={key}");
+        assert!(configured(&url).unwrap().0.connector.is_some());
+        let url = format!("postgres://u@db.example.com/db?sslcert={cert}&sslkey={other_key}");
+        let message = configured(&url).err().unwrap().message().to_owned();
+        assert!(message.contains("do not go together"), "{message}");
+        let url = format!("postgres://u@db.example.com/db?sslcert={cert}&sslkey={cert}");
+        let message = configured(&url).err().unwrap().message().to_owned();
+        assert!(message.contains("sslkey") && message.contains("private key"), "{message}");
+    }
+
+    #[test]
     fn channel_binding_hashes_the_certificate_with_its_signature_hash() {
         let certified = rcgen::generate_simple_self_signed(vec!["db.test".to_owned()]).unwrap();
         let der = certified.cert.der().to_vec();
