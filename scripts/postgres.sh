@@ -7,6 +7,12 @@
 #   scripts/postgres.sh stop    stops it and deletes everything it made
 #   scripts/postgres.sh status  exit 0 if it is running
 #
+# With KAVACH_PG_TLS=1 when the cluster is first made, the server is TLS-only over TCP (hostssl
+# lines only; the Unix socket stays plaintext), with a certificate for DNS:localhost only, issued
+# by a throwaway CA in $KAVACH_PG_DIR/tls/ca.pem; the URL is then
+# postgres://...@localhost:<port>/kavach?sslmode=verify-full&sslrootcert=<dir>/tls/ca.pem, and
+# $KAVACH_PG_DIR/tls/other-ca.pem is a second CA that issued nothing (for "unknown CA" tests).
+#
 # The cluster lives in $KAVACH_PG_DIR (default: $TMPDIR/kavach-postgres), owned by the `postgres`
 # user when run as root (PostgreSQL refuses to run as root). Installs PostgreSQL with apt when it is
 # missing (Debian/Ubuntu). Safe to re-run: `start` on a running server just prints its URL.
@@ -54,7 +60,40 @@ running() {
 
 url() {
   [ -f "$dir/port" ] || die "no server in $dir: run scripts/postgres.sh start"
-  echo "postgres://$user:$password@127.0.0.1:$(cat "$dir/port")/$database"
+  if [ -f "$dir/tls/ca.pem" ]; then
+    echo "postgres://$user:$password@localhost:$(cat "$dir/port")/$database?sslmode=verify-full&sslrootcert=$dir/tls/ca.pem"
+  else
+    echo "postgres://$user:$password@127.0.0.1:$(cat "$dir/port")/$database"
+  fi
+}
+
+# A throwaway CA and a server certificate for DNS:localhost only (no IP address: connecting to
+# 127.0.0.1 with verify-full is a wrong host name), plus a second CA that issued nothing.
+make_certificates() {
+  local tls="$dir/tls" ca
+  command -v openssl >/dev/null || die "KAVACH_PG_TLS needs openssl"
+  mkdir -p "$tls"
+  for ca in ca other-ca; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=kavach test $ca" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      -keyout "$tls/$ca.key" -out "$tls/$ca.pem" 2>/dev/null || die "openssl could not make the $ca"
+  done
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+    -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null || die "openssl could not make the server key"
+  printf '%s\n' 'subjectAltName=DNS:localhost' 'basicConstraints=critical,CA:FALSE' \
+    'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' >"$tls/server.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 30 \
+    -extfile "$tls/server.ext" -out "$tls/server.pem" 2>/dev/null || die "openssl could not sign the server certificate"
+  rm -f "$tls/ca.key" "$tls/other-ca.key" "$tls/server.csr" "$tls/server.ext" "$tls/ca.srl"
+  chmod 755 "$tls"
+  chmod 644 "$tls/ca.pem" "$tls/other-ca.pem" "$tls/server.pem"
+  chmod 600 "$tls/server.key"
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$tls"; fi
+  printf '%s\n' "ssl = on" "ssl_cert_file = '$tls/server.pem'" "ssl_key_file = '$tls/server.key'" \
+    >>"$dir/data/postgresql.conf"
+  # TCP only with TLS; the socket (this script's own psql and createdb) stays plaintext.
+  printf '%s\n' 'local   all all              trust' 'hostssl all all 127.0.0.1/32 scram-sha-256' \
+    'hostssl all all ::1/128      scram-sha-256' >"$dir/data/pg_hba.conf"
 }
 
 port_free() {
@@ -88,6 +127,7 @@ synchronous_commit = off
 full_page_writes = off
 log_min_messages = warning
 EOF
+  if [ "${KAVACH_PG_TLS:-}" = 1 ]; then make_certificates; fi
 }
 
 start() {

@@ -58,6 +58,18 @@ status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || { echo "rust core tests on PostgreSQL failed (exit $status); full output in $log" >&2; exit "$status"; }
 
+step "rust core tests on PostgreSQL over TLS (verify-full to a TLS-only server, throwaway CA)"
+tls_dir="${TMPDIR:-/tmp}/kavach-postgres-tls"
+pg_tls_url=$(KAVACH_PG_DIR="$tls_dir" KAVACH_PG_TLS=1 bash scripts/postgres.sh start)
+trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true; KAVACH_PG_DIR="$tls_dir" bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+set +e
+KAVACH_TEST_POSTGRES_URL="$pg_tls_url" KAVACH_TEST_POSTGRES_TLS_URL="$pg_tls_url" KAVACH_TEST_POSTGRES_PLAIN_URL="$pg_url" \
+  KAVACH_DIFFERENTIAL=required KAVACH_CONFORMANCE_DIR="$conformance" \
+  cargo test -p kavach-core --locked -- --nocapture 2>&1 | tee -a "$log"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { echo "rust core tests on PostgreSQL over TLS failed (exit $status); full output in $log" >&2; exit "$status"; }
+
 step "node binding (kavachos): build, format, types, tests"
 bash bindings/node/scripts/build.sh
 (cd bindings/node && npm ci --no-audit --no-fund --loglevel=error)

@@ -20,13 +20,19 @@ type Config struct {
 	// Passkey options (the passkey({...}) plugin of the JavaScript API).
 	Passkey *PasskeyConfig `json:"passkey,omitempty"`
 	// RateLimit limits sign-in requests (authenticate/options and authenticate/verify) per
-	// client key, and register/options and register/verify per session; off when nil. Handler
-	// keys clients by peer IP (see HandlerWithClientKey); IPv6 peers count by /64, /56 and /48.
+	// client key, and register/options and register/verify per session; off when nil. The core
+	// derives the client key from the peer IP Handler passes and, behind TrustedProxies, from
+	// X-Forwarded-For; IPv6 clients count by /64, /56 and /48.
 	RateLimit *RateLimitConfig `json:"rateLimit,omitempty"`
+	// TrustedProxies are the reverse proxies (IP addresses or CIDR networks, e.g. "10.0.0.0/8")
+	// whose X-Forwarded-For is believed: when the peer is one of them, the client key is the
+	// rightmost X-Forwarded-For entry that is not; otherwise the peer. Default: none.
+	TrustedProxies []string `json:"trustedProxies,omitempty"`
 }
 
 // RateLimitConfig allows at most Max requests per Window seconds from one client key
-// (answered beyond it with 429 RATE_LIMITED and Retry-After). Counted per instance, in memory.
+// (answered beyond it with 429 RATE_LIMITED and Retry-After). Counted per instance, in memory,
+// unless Storage is "database".
 type RateLimitConfig struct {
 	// Enabled: default true when RateLimit is given.
 	Enabled *bool `json:"enabled,omitempty"`
@@ -34,6 +40,9 @@ type RateLimitConfig struct {
 	Window int `json:"window,omitempty"`
 	// Max requests per window, at least 1. Default 30.
 	Max int `json:"max,omitempty"`
+	// Storage is "memory" (default: each instance counts alone, so N instances allow N x Max)
+	// or "database" (the buckets live in the database: every instance on it shares one budget).
+	Storage string `json:"storage,omitempty"`
 }
 
 // DatabaseConfig says where data lives.

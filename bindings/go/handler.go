@@ -99,18 +99,17 @@ func (k *Kavach) Handle(method, path, client string, header http.Header, body []
 // body bytes in (so the core answers an oversized body with 413), and the core's status,
 // headers (Set-Cookie, Retry-After included) and body out. Nothing is decided here.
 //
-// The client key for Config.RateLimit is the host part of r.RemoteAddr, the TCP peer.
-// X-Forwarded-For is not read: any client can send it. Behind a reverse proxy every peer is the
-// proxy, so use HandlerWithClientKey.
+// It passes the host part of r.RemoteAddr (the TCP peer) and every header: the core derives the
+// client key for Config.RateLimit from them, believing X-Forwarded-For only from a peer in
+// Config.TrustedProxies (behind a reverse proxy, list it there).
 func (k *Kavach) Handler() http.Handler {
 	return k.HandlerWithClientKey(PeerIP)
 }
 
-// HandlerWithClientKey is Handler with the client key (for Config.RateLimit) taken from
-// clientKey(r); "" means no key, never rate-limited. Behind your own reverse proxy, return the
-// client address that proxy reported, e.g. the last X-Forwarded-For entry when the request
-// comes from the proxy's address, and PeerIP(r) otherwise; never the first entry, which the
-// client chooses.
+// HandlerWithClientKey is Handler with the peer (from which the core derives the client key for
+// Config.RateLimit) taken from clientKey(r); "" means none, never rate-limited. For a server
+// whose RemoteAddr is not the TCP peer; behind a reverse proxy, use Handler and
+// Config.TrustedProxies instead. Never return a value read from a header the client controls.
 func (k *Kavach) HandlerWithClientKey(clientKey func(r *http.Request) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))

@@ -441,6 +441,33 @@ func TestHandlerRateLimitsSignInPerPeerIP(t *testing.T) {
 	}
 }
 
+func TestTrustedProxiesDecideTheKeyBehindALoadBalancer(t *testing.T) {
+	k := open(t, func(c *kavach.Config) {
+		c.RateLimit = &kavach.RateLimitConfig{Max: 1, Window: 60}
+		c.TrustedProxies = []string{"10.0.0.0/8"}
+	})
+	h := k.Handler()
+	send := func(peer, forwardedFor string) int {
+		req := httptest.NewRequest("POST", "/auth/passkey/authenticate/options", strings.NewReader("{}"))
+		req.RemoteAddr = peer
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	// Behind the balancer (10.0.0.2), each client keeps its own bucket; what a client prepends
+	// is not believed.
+	if a1, b1, a2, a3 := send("10.0.0.2:1", "203.0.113.1"), send("10.0.0.2:2", "203.0.113.2"),
+		send("10.0.0.2:3", "203.0.113.1"), send("10.0.0.2:4", "198.51.100.9, 203.0.113.1"); a1 != 200 ||
+		b1 != 200 || a2 != 429 || a3 != 429 {
+		t.Fatalf("a, b, a, spoofed a = %d, %d, %d, %d", a1, b1, a2, a3)
+	}
+	// A peer that is not a trusted proxy is the key, whatever it forwards.
+	if c1, c2 := send("192.0.2.7:1", "198.51.100.1"), send("192.0.2.7:2", "198.51.100.2"); c1 != 200 || c2 != 429 {
+		t.Fatalf("untrusted peer: %d, %d", c1, c2)
+	}
+}
+
 func TestHandlerWithClientKeyUsesTheHostsKey(t *testing.T) {
 	k := open(t, func(c *kavach.Config) { c.RateLimit = &kavach.RateLimitConfig{Max: 1, Window: 60} })
 	// A host behind its own proxy: the key is the header that proxy sets, whatever the peer.
@@ -714,5 +741,16 @@ func TestAnUnknownPasskeyIsSignalledOnUsernamelessSignIn(t *testing.T) {
 	body, _ := json.Marshal(kerr)
 	if !bytes.Contains(body, []byte(`"signal":{"unknownCredential"`)) {
 		t.Fatalf("the JSON form drops the signal: %s", body)
+	}
+}
+
+func TestLoadMetadataRefusesWhatDoesNotVerify(t *testing.T) {
+	k := open(t)
+	for _, blob := range []string{"not a BLOB", "eyJhbGciOiJFUzI1NiJ9.e30.AAAA"} {
+		info, err := k.LoadMetadata([]byte(blob))
+		var kerr *kavach.Error
+		if info != nil || !errors.As(err, &kerr) || kerr.Code != kavach.CodeInvalidRequest || kerr.Status != 400 {
+			t.Fatalf("%q: %+v %v", blob, info, err)
+		}
 	}
 }

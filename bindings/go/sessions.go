@@ -42,3 +42,30 @@ func (k *Kavach) RevokeSession(sessionID string) (bool, error) {
 	})
 	return existed, err
 }
+
+// MetadataInfo is what LoadMetadata installed.
+type MetadataInfo struct {
+	// Number is the BLOB's serial number ("no").
+	Number uint64 `json:"number"`
+	// NextUpdate is its nextUpdate date (YYYY-MM-DD).
+	NextUpdate string `json:"nextUpdate"`
+	// Stale: past NextUpdate (loaded with a warning; refused under Metadata.Stale "refuse").
+	Stale bool `json:"stale"`
+}
+
+// LoadMetadata replaces the FIDO metadata at run time: blob is an MDS3 BLOB (the JWS text from
+// https://mds3.fidoalliance.org/), verified against the FIDO root before use. CodeInvalidRequest,
+// keeping the BLOB in use, for one that does not verify, one older (a lower serial number) than
+// the one in use, or a stale one under stale "refuse".
+func (k *Kavach) LoadMetadata(blob []byte) (*MetadataInfo, error) {
+	var cs cStrings
+	defer cs.free()
+	var info MetadataInfo
+	err := k.callInto(&info, func(p *C.kavach_t, out **C.char) C.kavach_result {
+		return C.kavach_load_metadata(p, cs.add(string(blob)), out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &info, nil
+}

@@ -8,15 +8,20 @@
 //!   (`core/src/store/tests.rs`, run against both built-in engines) spell out what each must do.
 //! - **A replaced clock.** Challenge expiry, session expiry and attestation certificate validity
 //!   all read it; a clock that can be moved back reopens expired challenges.
+//! - **Your own connections to kavach's PostgreSQL database** (tools, tests): [`postgres_tls`]
+//!   applies kavach's TLS rules to a URL for the `postgres` / `tokio-postgres` crates. Writing to
+//!   kavach's tables behind its back can break every guarantee above; read only.
 
 use crate::config::Settings;
 use crate::error::Result;
 pub use crate::kavach::Clock;
 use crate::kavach::Kavach;
 pub use crate::store::{
-    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord,
-    SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord,
+    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
+    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord,
 };
+#[cfg(feature = "postgres")]
+pub use crate::store::{RustlsConnect, RustlsConnector, RustlsStream, postgres_tls};
 
 /// An instance over a store you implement instead of the configured database (whose
 /// `database` settings are then ignored). Reads, creating on first use, the store's instance key;

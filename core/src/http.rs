@@ -28,9 +28,12 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The raw body.
     pub body: Vec<u8>,
-    /// Who is asking, as the host knows it: the peer IP, or the client entry the host's own proxy
-    /// appended to `X-Forwarded-For`. Only the optional per-client rate limit reads it; `None`
-    /// (the default) is never rate-limited. Never taken from a header the client controls.
+    /// The peer of the connection the request arrived on (its IP address, as the server's socket
+    /// reports it), or a key of the host's own choosing. The client key of the optional
+    /// per-client rate limit is derived from it: it is the key unless it is one of
+    /// `trustedProxies`, in which case `X-Forwarded-For` (among `headers`) names the client
+    /// (DESIGN §11). `None` (the default) is never rate-limited. Never a header's value: adapters
+    /// pass the socket's peer and every header, and the core decides.
     pub client: Option<String>,
 }
 
@@ -57,7 +60,7 @@ impl Request {
         self
     }
 
-    /// Sets the client key (see [`Request::client`]).
+    /// Sets the peer address or client key (see [`Request::client`]).
     pub fn client(mut self, key: &str) -> Self {
         self.client = Some(key.to_owned());
         self
@@ -193,9 +196,10 @@ impl Kavach {
 
         let id = id.unwrap_or_default();
         if matches!(route, Route::AuthenticateOptions | Route::AuthenticateVerify)
-            && let (Some(limiter), Some(client)) = (&self.rate_limiter, &request.client)
+            && let Some(limiter) = &self.rate_limiter
+            && let Some(client) = self.client_key(request)
         {
-            limiter.check_client(client, self.now())?;
+            limiter.check_client(self.store.as_ref(), &client, self.now())?;
         }
         match route {
             Route::AuthenticateOptions => {
@@ -222,7 +226,7 @@ impl Kavach {
                 if matches!(route, Route::RegisterOptions | Route::RegisterVerify)
                     && let Some(limiter) = &self.rate_limiter
                 {
-                    limiter.check_session(&auth.session.id, self.now())?;
+                    limiter.check_session(self.store.as_ref(), &auth.session.id, self.now())?;
                 }
                 self.route_signed_in(route, id, request, &auth)
             }
@@ -266,6 +270,12 @@ impl Kavach {
             }
             Route::AuthenticateOptions | Route::AuthenticateVerify => Err(Error::internal("unreachable route")),
         }
+    }
+
+    /// The client key of a request (DESIGN §11): its peer, or behind `trustedProxies` the
+    /// rightmost `X-Forwarded-For` entry that is not a trusted proxy. `None` without a peer.
+    pub fn client_key(&self, request: &Request) -> Option<String> {
+        self.settings.trusted_proxies.client_key(request.client.as_deref(), request.header_values("x-forwarded-for"))
     }
 
     fn request_session(&self, request: &Request) -> Result<Authenticated> {

@@ -49,6 +49,7 @@ mod key_cache;
 mod limits;
 mod log;
 mod passkey;
+mod proxies;
 mod random;
 mod rp;
 mod session;
@@ -59,7 +60,7 @@ mod webauthn;
 
 pub use config::{Config, Settings};
 pub use error::{Error, ErrorCode, ErrorFamily, Result};
-pub use kavach::{Authenticated, Kavach, NewSession, SessionInfo, User};
+pub use kavach::{Authenticated, Kavach, MetadataInfo, NewSession, SessionInfo, User};
 pub use log::set_internal_error_sink;
 pub use passkey::{AttestationInfo, Credential, RegisterOptionsRequest, SignIn};
 pub use session::{COOKIE_NAME, SECURE_COOKIE_NAME, clearing_cookie, cookie_name, session_cookie};

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use kavach_core::Settings;
 use kavach_core::verify::{Metadata, TrustAnchor, TrustRoots};
+use kavach_core::{ErrorCode, MetadataInfo, Settings};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, date_time_ymd};
 use serde_json::{Value, json};
 use support::*;
@@ -421,4 +421,86 @@ fn a_compromised_authenticator_is_refused_whatever_the_policy() {
     let h = harness_with_metadata(&authenticator, json!({"attestation": "direct"}));
     let (status, body) = register(&h, &mut authenticator);
     assert_refused(status, &body, "authenticator 'Leaky Key' has FIDO metadata status ATTESTATION_KEY_COMPROMISE");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata replaced at run time (loadMetadata)
+
+fn register_as(h: &Harness, email: &str, authenticator: &mut Authenticator) -> (u16, Value) {
+    let (_, token) = h.signup(email);
+    let response = h.register(authenticator, &token);
+    (response.status, response.json())
+}
+
+/// A BLOB numbered `number` giving `AAGUID` the status `status`, next update `next_update`.
+fn numbered_blob(
+    signer: &MdsSigner,
+    authenticator: &Authenticator,
+    number: u64,
+    status: &str,
+    next_update: &str,
+) -> Metadata {
+    let mut payload = payload(authenticator.attestation_root_pem());
+    payload["no"] = number.into();
+    payload["nextUpdate"] = next_update.into();
+    payload["entries"][0]["statusReports"] = json!([{"status": status, "effectiveDate": "2026-06-01"}]);
+    Metadata::danger_from_blob_signed_by(&signer.blob(&payload), &signer.roots(), NOW).unwrap()
+}
+
+#[test]
+fn metadata_loaded_at_run_time_applies_to_the_next_registration() {
+    // Before: the BLOB was read at start-up only, so a model revoked since kept registering
+    // until a restart.
+    let mut first = packed_authenticator(AAGUID);
+    let h = Harness::with_settings(json!({"attestation": "direct"}), |_| {});
+    let signer = MdsSigner::new((2040, 1, 1));
+    let (status, body) = register_as(&h, "a@example.com", &mut first);
+    assert_eq!(status, 200, "{body}");
+
+    let info = h.kavach.replace_metadata(numbered_blob(&signer, &first, 50, "REVOKED", "2027-02-01")).unwrap();
+    assert_eq!(info, MetadataInfo { number: 50, next_update: "2027-02-01".into(), stale: false });
+    let (status, body) = register_as(&h, "b@example.com", &mut first);
+    assert_refused(status, &body, "has FIDO metadata status REVOKED");
+
+    // The attack: feeding back an older, validly signed BLOB from before the revocation.
+    let err =
+        h.kavach.replace_metadata(numbered_blob(&signer, &first, 49, "FIDO_CERTIFIED_L1", "2027-02-01")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidRequest);
+    assert!(err.message().contains("older than the one in use (number 50)"), "{}", err.message());
+    let (status, body) = register_as(&h, "c@example.com", &mut first);
+    assert_refused(status, &body, "has FIDO metadata status REVOKED");
+
+    // A BLOB not signed under the FIDO root is refused by load_metadata; the current one stays.
+    let mut text = payload(first.attestation_root_pem());
+    text["no"] = 99.into();
+    let err = h.kavach.load_metadata(&signer.blob(&text)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidRequest);
+    assert!(err.message().contains("does not reach the FIDO root"), "{}", err.message());
+    let err = h.kavach.load_metadata("not a BLOB").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidRequest);
+
+    // A newer BLOB reinstating the model applies at once; a stale one loads with a warning.
+    let info =
+        h.kavach.replace_metadata(numbered_blob(&signer, &first, 51, "FIDO_CERTIFIED_L1", "2026-01-01")).unwrap();
+    assert!(info.stale);
+    let (status, body) = register_as(&h, "d@example.com", &mut first);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn under_stale_refuse_a_blob_past_its_next_update_is_not_loaded() {
+    let authenticator = packed_authenticator(AAGUID);
+    let h = Harness::with_settings(json!({"attestation": "direct", "metadata": {"stale": "refuse"}}), |_| {});
+    let signer = MdsSigner::new((2040, 1, 1));
+    let err = h
+        .kavach
+        .replace_metadata(numbered_blob(&signer, &authenticator, 60, "FIDO_CERTIFIED_L1", "2026-01-01"))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidRequest);
+    assert!(err.message().contains("past its nextUpdate 2026-01-01"), "{}", err.message());
+    let info = h
+        .kavach
+        .replace_metadata(numbered_blob(&signer, &authenticator, 60, "FIDO_CERTIFIED_L1", "2027-02-01"))
+        .unwrap();
+    assert!(!info.stale);
 }

@@ -26,11 +26,12 @@ use crate::result::kavach_result;
 /// bytes at `body` (NULL when `body_len` is 0). Pass the whole body, or at least
 /// `kavach_max_body_bytes() + 1` bytes of it, so that kavach answers an oversized one with 413.
 ///
-/// `client` is the client key for the optional per-client rate limit (`rateLimit` in the config,
-/// on sign-in: `authenticate/options` and `authenticate/verify`): the peer's IP address as text
-/// (e.g. `"203.0.113.7"`), or, behind your own reverse proxy, the client address that proxy
-/// reported (the last `X-Forwarded-For` entry it appended). Never a header the client chooses:
-/// it could change its key on every request. NULL = no key: the request is never rate-limited.
+/// `client` is the peer of the connection: its IP address as text (e.g. `"203.0.113.7"`), as
+/// your server's socket reports it. The core derives the key of the optional per-client rate limit
+/// (`rateLimit` in the config, on `authenticate/options` and `authenticate/verify`) from it: the
+/// peer itself, or, when the peer is one of `trustedProxies`, the rightmost `X-Forwarded-For`
+/// entry (among the headers) that is not. Never pass a value read from a header: the client
+/// chooses those. NULL = no peer: the request is never rate-limited.
 /// A `client` that is not UTF-8 is `KAVACH_INVALID_UTF8`, as for `method` and `path`.
 ///
 /// Every input is only read during the call.

@@ -46,3 +46,19 @@ pub unsafe extern "C" fn kavach_revoke_session(
         json_call(out_json, || Ok(Value::Bool(instance(kavach)?.revoke_session(str_arg(session_id, "session_id")?)?)))
     }
 }
+
+/// Replaces the FIDO metadata at run time (`kavach.attestation.loadMetadata(blob)` in the other
+/// bindings): verifies `blob`, an MDS3 BLOB (the JWS text from https://mds3.fidoalliance.org/),
+/// against the FIDO root and makes it the one later registrations check. `*out_json` is
+/// `{number, nextUpdate, stale}`. `KAVACH_INVALID_REQUEST`, keeping the BLOB in use, for a BLOB
+/// that does not verify, one older (a lower serial number) than the one in use, or one past its
+/// `nextUpdate` under `passkey.metadata.stale: "refuse"`. Ownership as for
+/// `kavach_register_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kavach_load_metadata(
+    kavach: *const kavach_t,
+    blob: *const c_char,
+    out_json: *mut *mut c_char,
+) -> kavach_result {
+    unsafe { json_call(out_json, || instance(kavach)?.load_metadata(str_arg(blob, "blob")?)) }
+}

@@ -69,7 +69,7 @@ export interface PasskeyOptions {
    * past its nextUpdate is loaded with a warning (`stale: 'warn'`, the default) or refused at
    * start-up (`stale: 'refuse'`).
    */
-  metadata?: { blobPath: string; stale?: 'warn' | 'refuse' };
+  metadata?: { blobPath?: string; stale?: 'warn' | 'refuse' };
   /** android-safetynet: refuse devices whose ctsProfileMatch is false. Default true. */
   androidSafetyNet?: { requireCtsProfileMatch?: boolean };
   /**
@@ -115,11 +115,21 @@ export interface KavachOptions {
    * Rate limit, off unless given: at most `max` requests (default 30) per `window` seconds
    * (default 60) on the sign-in routes (authenticate/options, authenticate/verify) from one client
    * key, and on register/options and register/verify from one session; then 429 `RATE_LIMITED`
-   * with Retry-After. The client key is what the adapter passes: `req.ip` for `express()`,
-   * `options.client` for `handler()`, `client` for `handle()` (requests without one are not
-   * limited on the sign-in routes); IPv6 clients count by /64, /56 and /48.
+   * with Retry-After. The client key is derived by the core from the peer the adapter passes
+   * (the socket's address for `express()`, `options.client` for `handler()`, `client` for
+   * `handle()`) and, behind `trustedProxies`, X-Forwarded-For; requests without a peer are not
+   * limited on the sign-in routes. IPv6 clients count by /64, /56 and /48. `storage`:
+   * 'memory' (default; each instance counts alone, so N instances allow N x max) or
+   * 'database' (the buckets live in the database: every instance on it shares one budget, for
+   * one write per limited request).
    */
-  rateLimit?: { enabled?: boolean; window?: number; max?: number };
+  rateLimit?: { enabled?: boolean; window?: number; max?: number; storage?: 'memory' | 'database' };
+  /**
+   * The reverse proxies (IP addresses or CIDR networks, e.g. ['10.0.0.0/8', '2001:db8::/32'])
+   * whose X-Forwarded-For is believed. When the request's peer is one of them, the client key
+   * is the rightmost X-Forwarded-For entry that is not; otherwise the peer. Default: none.
+   */
+  trustedProxies?: string[];
   plugins: PasskeyPlugin[];
 }
 
@@ -387,6 +397,16 @@ export type SessionRef = string;
 
 export type HeadersInit = Headers | [string, string][] | Record<string, string | string[] | undefined>;
 
+/** What `attestation.loadMetadata` installed. */
+export interface MetadataInfo {
+  /** The BLOB's serial number (`no`). */
+  number: number;
+  /** Its nextUpdate date (YYYY-MM-DD). */
+  nextUpdate: string;
+  /** Past nextUpdate: loaded with a warning (refused under `stale: 'refuse'`). */
+  stale: boolean;
+}
+
 export interface KavachRequest {
   method: string;
   /** Full path including basePath, optionally with a query string. */
@@ -394,17 +414,18 @@ export interface KavachRequest {
   headers?: HeadersInit;
   body?: Buffer | Uint8Array | ArrayBuffer | string | object | null;
   /**
-   * Who is asking, as the host knows it: the peer IP, or the client entry your own proxy appended
-   * to X-Forwarded-For. Never a value the client alone controls. Only the optional `rateLimit`
-   * reads it; a request without one is never rate-limited.
+   * The peer of the connection the request came on (its IP address, as your server's socket
+   * reports it). The core derives the rate-limit client key from it and, when it is one of
+   * `trustedProxies`, from the X-Forwarded-For among `headers`. Never a value taken from a
+   * header. Only the optional `rateLimit` reads it; a request without one is never rate-limited.
    */
   client?: string | null;
 }
 
 export interface HandlerOptions {
   /**
-   * The client key (see `KavachRequest.client`): a Fetch `Request` carries no peer address, so
-   * the host passes it, e.g. Bun's `server.requestIP(request)?.address`. Anything but a string
+   * The peer address (see `KavachRequest.client`): a Fetch `Request` carries none, so the host
+   * passes it, e.g. Bun's `server.requestIP(request)?.address`. Anything but a string
    * is ignored, so the handler can still be handed to a framework that passes its own second
    * argument.
    */
@@ -431,9 +452,9 @@ export interface Kavach {
   /** Fetch API handler (Hono, Next.js, Bun); bound, so it can be passed around. */
   handler(request: Request, options?: HandlerOptions): Promise<Response>;
   /**
-   * Express 4/5 or node:http middleware for the paths under basePath (others go to next()). The
-   * client key is `req.ip`, so Express's 'trust proxy' setting decides it; without Express, the
-   * socket's peer address.
+   * Express 4/5 or node:http middleware for the paths under basePath (others go to next()). It
+   * passes the socket's peer address and every header; the core derives the client key from
+   * them and `trustedProxies` (Express's 'trust proxy' setting is not used).
    */
   express(): (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
 
@@ -452,6 +473,16 @@ export interface Kavach {
     get(tokenOrCookieHeader: string): Promise<{ user: User; session: Session } | null>;
     /** Whether the session existed. */
     revoke(id: string): Promise<boolean>;
+  };
+
+  attestation: {
+    /**
+     * Replaces the FIDO metadata at run time: an MDS3 BLOB (the JWS text from
+     * https://mds3.fidoalliance.org/), verified against the FIDO root before use. Rejects with
+     * `INVALID_REQUEST`, keeping the BLOB in use, for one that does not verify, one older (a lower
+     * serial number) than the one in use, or a stale one under `metadata: { stale: 'refuse' }`.
+     */
+    loadMetadata(blob: string | Uint8Array): Promise<MetadataInfo>;
   };
 
   registerOptions(

@@ -54,6 +54,12 @@ class Kavach {
         parse(await call(() => n.getSession(args.string(tokenOrCookieHeader, 'tokenOrCookieHeader')))),
       revoke: async (id) => parse(await call(() => n.revokeSession(args.string(id, 'id')))),
     });
+    this.attestation = Object.freeze({
+      loadMetadata: async (blob) => {
+        const text = Buffer.isBuffer(blob) || blob instanceof Uint8Array ? Buffer.from(blob).toString('utf8') : blob;
+        return parse(await call(() => n.loadMetadata(args.string(text, 'blob'))));
+      },
+    });
   }
 
   /** The route prefix every endpoint lives under, e.g. '/auth'. */

@@ -14,11 +14,13 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * `lib/kavach.cjs`; this class is not part of the package's API.
  */
 export declare class KavachNative {
+  /** Verifies a FIDO MDS3 BLOB against the FIDO root and makes it the metadata in use. */
+  loadMetadata(blob: string): Promise<string>
   /**
    * Routes one request. `headers` are flat `name, value` pairs; a trailing odd name is
-   * ignored. `client` is the host's key for the client (its IP as the host's own proxy
-   * configuration resolves it, never a header the client controls): only the optional
-   * per-client rate limit reads it, and a request without one is never rate-limited.
+   * ignored. `client` is the connection's peer address (never a header's value): the core
+   * derives the optional per-client rate limit's key from it, `trustedProxies` and
+   * X-Forwarded-For; a request without one is never rate-limited.
    */
   handle(method: string, path: string, headers: Array<string>, body: Buffer, client?: string | undefined | null): Promise<NativeResponse>
   /**

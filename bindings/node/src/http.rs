@@ -78,9 +78,9 @@ impl Task for Handle {
 #[napi]
 impl KavachNative {
     /// Routes one request. `headers` are flat `name, value` pairs; a trailing odd name is
-    /// ignored. `client` is the host's key for the client (its IP as the host's own proxy
-    /// configuration resolves it, never a header the client controls): only the optional
-    /// per-client rate limit reads it, and a request without one is never rate-limited.
+    /// ignored. `client` is the connection's peer address (never a header's value): the core
+    /// derives the optional per-client rate limit's key from it, `trustedProxies` and
+    /// X-Forwarded-For; a request without one is never rate-limited.
     #[napi(ts_return_type = "Promise<NativeResponse>")]
     pub fn handle(
         &self,

@@ -10,6 +10,7 @@
 //! and every `compute` runs inside a panic guard so that a panic rejects with `INTERNAL` instead
 //! of aborting Node.
 
+mod attestation;
 mod error;
 mod http;
 mod instance;

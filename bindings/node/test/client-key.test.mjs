@@ -1,6 +1,7 @@
-// The host's client key (the core's optional per-client rate limit reads it): handle() takes it
-// as `client`, the Fetch handler as `options.client`, the Express middleware uses `req.ip`.
-// Every call works with and without one; without one, nothing is ever rate-limited.
+// The peer address, from which the core derives the rate-limit client key (with X-Forwarded-For
+// behind `trustedProxies`): handle() takes it as `client`, the Fetch handler as
+// `options.client`, the Express middleware the socket's remote address. Every call works with
+// and without one; without one, nothing is ever rate-limited.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -81,7 +82,7 @@ test('handler: options.client is the key; without it, or with a framework second
   }
 });
 
-test('express: req.ip is the key, so the limit applies per connecting address', async () => {
+test('express: the socket peer is the key, so the limit applies per connecting address', async () => {
   const base = await listen(express().use(limited.express()));
   const post = () => fetch(`${base}/auth/passkey/authenticate/options`, { method: 'POST', body: '{}' });
   const results = await statuses(async () => (await post()).status, 3);
@@ -91,8 +92,7 @@ test('express: req.ip is the key, so the limit applies per connecting address', 
   assert.ok(Number(res.headers.get('retry-after')) > 0);
 });
 
-test('express: X-Forwarded-For counts only when the app trusts its proxy (trust proxy)', async () => {
-  const kavach = await createKavach(options({ rateLimit: { max: 1, window: 60 } }));
+test('express: X-Forwarded-For counts only from a peer in trustedProxies', async () => {
   const post = (base, forwardedFor) =>
     fetch(`${base}/auth/passkey/authenticate/options`, {
       method: 'POST',
@@ -100,18 +100,29 @@ test('express: X-Forwarded-For counts only when the app trusts its proxy (trust 
       body: '{}',
     }).then((res) => res.status);
 
-  // Not trusted: a client cannot escape its budget by inventing addresses.
-  const untrusted = await listen(express().use(kavach.express()));
-  assert.deepEqual([await post(untrusted, '192.0.2.1'), await post(untrusted, '192.0.2.2')], [200, 429]);
+  // The attack: a client that is not behind a trusted proxy invents addresses to get fresh
+  // budgets. Express's own 'trust proxy' does not change that: the core decides.
+  const untrusted = await createKavach(options({ rateLimit: { max: 1, window: 60 } }));
+  const app = express();
+  app.set('trust proxy', true);
+  app.use(untrusted.express());
+  const base = await listen(app);
+  assert.deepEqual([await post(base, '192.0.2.1'), await post(base, '192.0.2.2')], [200, 429]);
 
-  // Trusted (the app sits behind its own proxy): each forwarded client has its own budget.
-  const proxied = express();
-  proxied.set('trust proxy', 'loopback');
-  proxied.use(kavach.express());
-  const trusted = await listen(proxied);
+  // Behind a trusted proxy (here: loopback), each forwarded client has its own budget, and
+  // what a client prepends is not believed.
+  const trusted = await createKavach(
+    options({ rateLimit: { max: 1, window: 60 }, trustedProxies: ['127.0.0.0/8', '::1'] }),
+  );
+  const proxied = await listen(express().use(trusted.express()));
   assert.deepEqual(
-    [await post(trusted, '192.0.2.10'), await post(trusted, '192.0.2.11'), await post(trusted, '192.0.2.10')],
-    [200, 200, 429],
+    [
+      await post(proxied, '192.0.2.10'),
+      await post(proxied, '192.0.2.11'),
+      await post(proxied, '192.0.2.10'),
+      await post(proxied, '198.51.100.1, 192.0.2.10'),
+    ],
+    [200, 200, 429, 429],
   );
 });
 

@@ -15,6 +15,7 @@
 
 use pyo3::prelude::*;
 
+mod attestation;
 mod convert;
 mod de;
 mod error;

@@ -5,7 +5,7 @@ FastAPI router. Without a key a request is never rate-limited."""
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import httpx
 import pytest
@@ -90,3 +90,32 @@ def test_register_routes_are_limited_per_session_whatever_the_address(limited: K
 
     # A signed-in client cannot multiply its budget by changing address.
     assert [register_options(f"198.51.100.{i}") for i in range(3)] == [200, 200, 429]
+
+
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy() -> None:
+    kavach = create_kavach(config(rate_limit={"max": 1, "window": 60}, trusted_proxies=["10.0.0.0/8"]))
+
+    def send(peer: str, forwarded_for: str) -> int:
+        headers = [("content-type", "application/json"), ("x-forwarded-for", forwarded_for)]
+        return kavach.handle("POST", OPTIONS, headers, b"{}", peer).status
+
+    # Behind the balancer each client keeps its own bucket; what a client prepends is ignored.
+    assert [
+        send("10.0.0.2", "203.0.113.1"),
+        send("10.0.0.2", "203.0.113.2"),
+        send("10.0.0.2", "203.0.113.1"),
+        send("10.0.0.2", "198.51.100.9, 203.0.113.1"),
+    ] == [200, 200, 429, 429]
+    # A peer that is not a trusted proxy is the key, whatever it forwards.
+    assert [send("192.0.2.7", "198.51.100.1"), send("192.0.2.7", "198.51.100.2")] == [200, 429]
+
+
+def test_load_metadata_refuses_what_does_not_verify() -> None:
+    from kavach_passkeys import KavachError
+
+    kavach = create_kavach(config())
+    blobs: list[Union[str, bytes]] = ["not a BLOB", b"eyJhbGciOiJFUzI1NiJ9.e30.AAAA"]
+    for blob in blobs:
+        with pytest.raises(KavachError) as caught:
+            kavach.attestation.load_metadata(blob)
+        assert caught.value.code == "INVALID_REQUEST"

@@ -38,10 +38,12 @@ pub struct AttestationRootConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetadataConfig {
-    /// Path of the BLOB (the JWS text as downloaded from <https://mds3.fidoalliance.org/>).
-    #[serde(alias = "blob_path")]
-    pub blob_path: String,
-    /// A BLOB past its `nextUpdate`: `warn` (default: loaded, with a warning) or `refuse`.
+    /// Path of the BLOB (the JWS text as downloaded from <https://mds3.fidoalliance.org/>) loaded
+    /// at start-up. Optional: `loadMetadata(blob)` can load (and replace) it at run time.
+    #[serde(default, alias = "blob_path")]
+    pub blob_path: Option<String>,
+    /// A BLOB past its `nextUpdate`: `warn` (default: loaded, with a warning) or `refuse` (at
+    /// start-up and by `loadMetadata`).
     #[serde(default)]
     pub stale: Option<String>,
 }
@@ -63,7 +65,7 @@ const ATTESTATION_FORMATS: [&str; 6] = ["packed", "fido-u2f", "tpm", "android-ke
 pub(super) fn attestation_settings(
     passkey: &PasskeyConfig,
     warnings: &mut Vec<String>,
-) -> Result<(AttestationOptions, AttestationPolicy)> {
+) -> Result<(AttestationOptions, AttestationPolicy, bool)> {
     let mut policy = AttestationPolicy::default();
     if let Some(config) = &passkey.attestation_policy {
         policy.require_verified = match config.require.as_deref().unwrap_or("any") {
@@ -107,19 +109,17 @@ pub(super) fn attestation_settings(
             roots.add(anchor);
         }
     }
-    let metadata = match &passkey.metadata {
-        Some(config) => {
-            let refuse_stale = match config.stale.as_deref().unwrap_or("warn") {
-                "warn" => false,
-                "refuse" => true,
-                other => {
-                    return Err(Error::config(format!(
-                        "passkey.metadata.stale must be 'warn' or 'refuse', not '{other}'"
-                    )));
-                }
-            };
+    let refuse_stale = match passkey.metadata.as_ref().and_then(|config| config.stale.as_deref()).unwrap_or("warn") {
+        "warn" => false,
+        "refuse" => true,
+        other => {
+            return Err(Error::config(format!("passkey.metadata.stale must be 'warn' or 'refuse', not '{other}'")));
+        }
+    };
+    let metadata = match passkey.metadata.as_ref().and_then(|config| config.blob_path.as_deref()) {
+        Some(blob_path) => {
             let now = crate::time::now_ms();
-            let metadata = Metadata::from_file(&config.blob_path, now)?;
+            let metadata = Metadata::from_file(blob_path, now)?;
             if metadata.is_stale(now) {
                 let why = format!(
                     "passkey.metadata: the BLOB (number {}) is past its nextUpdate {}: download a current one from \
@@ -143,5 +143,5 @@ pub(super) fn attestation_settings(
         safetynet_require_cts_profile_match,
         ..AttestationOptions::default()
     };
-    Ok((options, policy))
+    Ok((options, policy, refuse_stale))
 }

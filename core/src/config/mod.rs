@@ -16,8 +16,9 @@ use url::Url;
 
 pub use self::attestation::{AttestationPolicyConfig, AttestationRootConfig, MetadataConfig, SafetyNetConfig};
 pub use self::database::{DEFAULT_POOL_SIZE, Database, DatabaseConfig};
-pub use self::rate_limit::{RateLimit, RateLimitConfig};
+pub use self::rate_limit::{RateLimit, RateLimitConfig, RateLimitStorage};
 use crate::error::{Error, Result, clipped};
+pub use crate::proxies::TrustedProxies;
 use crate::rp::{Origin, RpId};
 use crate::verify::{AttestationOptions, AttestationPolicy};
 use crate::webauthn::CoseAlgorithm;
@@ -58,6 +59,10 @@ pub struct Config {
     /// Per-client rate limit on the routes that need no session. Off unless given.
     #[serde(default, alias = "rate_limit")]
     pub rate_limit: Option<RateLimitConfig>,
+    /// The reverse proxies (IP addresses or CIDR networks) whose `X-Forwarded-For` is believed
+    /// when deriving a request's client key (DESIGN §11). Default: none (the peer is the key).
+    #[serde(default, alias = "trusted_proxies")]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `session`.
@@ -184,7 +189,11 @@ pub struct Settings {
     pub(crate) allow_deleting_last_passkey: bool,
     pub(crate) attestation_options: AttestationOptions,
     pub(crate) attestation_policy: AttestationPolicy,
+    /// `passkey.metadata.stale: 'refuse'`: a BLOB past its `nextUpdate` is not loaded.
+    pub(crate) refuse_stale_metadata: bool,
     pub(crate) rate_limit: Option<RateLimit>,
+    /// `trustedProxies`: whose `X-Forwarded-For` decides the client key.
+    pub(crate) trusted_proxies: TrustedProxies,
     /// What start-up should warn about (deprecated options, a stale metadata BLOB): logged when
     /// an instance is created.
     pub(crate) warnings: Vec<String>,
@@ -327,7 +336,8 @@ impl Settings {
             }
         };
 
-        let (attestation_options, attestation_policy) = attestation::attestation_settings(&passkey, &mut warnings)?;
+        let (attestation_options, attestation_policy, refuse_stale_metadata) =
+            attestation::attestation_settings(&passkey, &mut warnings)?;
         if attestation == AttestationConveyance::None
             && (attestation_policy.require_verified || !attestation_policy.allowed_aaguids.is_empty())
         {
@@ -344,6 +354,7 @@ impl Settings {
             );
         }
         let rate_limit = rate_limit::rate_limit_settings(config.rate_limit.as_ref())?;
+        let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)?;
         let algorithms = algorithm_settings(passkey.algorithms.as_deref())?;
 
         let mut request_origins = origins.clone();
@@ -370,7 +381,9 @@ impl Settings {
             allow_deleting_last_passkey: passkey.allow_deleting_last_passkey,
             attestation_options,
             attestation_policy,
+            refuse_stale_metadata,
             rate_limit,
+            trusted_proxies,
             warnings,
             algorithms,
         })
@@ -390,6 +403,11 @@ impl Settings {
     /// The per-client rate limit, if enabled.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.rate_limit
+    }
+
+    /// `trustedProxies`: the proxies whose `X-Forwarded-For` decides a request's client key.
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.trusted_proxies
     }
 
     /// How attestation statements are verified (trust anchors, metadata, format options). The

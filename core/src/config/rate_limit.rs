@@ -4,10 +4,10 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-/// `rateLimit`: at most `max` requests per `window` seconds from one client key (the host
-/// adapter supplies the key, normally the client's IP) on `authenticate/options` and
+/// `rateLimit`: at most `max` requests per `window` seconds from one client key (derived from the
+/// peer address and, behind `trustedProxies`, `X-Forwarded-For`) on `authenticate/options` and
 /// `authenticate/verify`, and from one session on `register/options` and `register/verify`.
-/// Counted per instance, in memory.
+/// Counted per instance, in memory, unless `storage` is `database`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitConfig {
@@ -20,6 +20,20 @@ pub struct RateLimitConfig {
     /// Requests per window. Default 30.
     #[serde(default)]
     pub max: Option<u32>,
+    /// `memory` (default: each instance counts alone) or `database` (the buckets live in the
+    /// store, so every instance sharing the database shares one budget per client).
+    #[serde(default)]
+    pub storage: Option<String>,
+}
+
+/// Where the rate limit's token buckets live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RateLimitStorage {
+    /// In this instance's memory: N instances allow N × `max`.
+    #[default]
+    Memory,
+    /// In the database (`kavach_rate_limits`): one budget across every instance.
+    Database,
 }
 
 /// A validated `rateLimit`.
@@ -29,6 +43,8 @@ pub struct RateLimit {
     pub max: u32,
     /// Window length in milliseconds.
     pub window_ms: i64,
+    /// Where the buckets live.
+    pub storage: RateLimitStorage,
 }
 
 const RATE_LIMIT_WINDOW_SECONDS: std::ops::RangeInclusive<u64> = 1..=86_400;
@@ -46,5 +62,12 @@ pub(super) fn rate_limit_settings(config: Option<&RateLimitConfig>) -> Result<Op
     if max == 0 {
         return Err(Error::config("rateLimit.max must be at least 1 (to turn the limit off, set enabled: false)"));
     }
-    Ok(Some(RateLimit { max, window_ms: window as i64 * 1000 }))
+    let storage = match config.storage.as_deref().unwrap_or("memory") {
+        "memory" => RateLimitStorage::Memory,
+        "database" => RateLimitStorage::Database,
+        other => {
+            return Err(Error::config(format!("rateLimit.storage must be 'memory' or 'database', not '{other}'")));
+        }
+    };
+    Ok(Some(RateLimit { max, window_ms: window as i64 * 1000, storage }))
 }

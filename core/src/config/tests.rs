@@ -28,15 +28,20 @@ fn flood_limits_have_safe_defaults_and_are_validated() {
     assert!(defaults.warnings().is_empty());
 
     let on = Settings::from_json(&with(serde_json::json!({"rateLimit": {}}), serde_json::json!({}))).unwrap();
-    assert_eq!(on.rate_limit(), Some(RateLimit { max: 30, window_ms: 60_000 }));
+    assert_eq!(on.rate_limit(), Some(RateLimit { max: 30, window_ms: 60_000, storage: RateLimitStorage::Memory }));
     let snake = with(
         serde_json::json!({"rate_limit": {"max": 5, "window": 10}}),
         serde_json::json!({"max_outstanding_challenges": 50}),
     );
     let snake = Settings::from_json(&snake).unwrap();
-    assert_eq!(snake.rate_limit(), Some(RateLimit { max: 5, window_ms: 10_000 }));
+    assert_eq!(snake.rate_limit(), Some(RateLimit { max: 5, window_ms: 10_000, storage: RateLimitStorage::Memory }));
     // The challenge cap of earlier versions is accepted, does nothing, and says so.
     assert!(snake.warnings()[0].contains("maxOutstandingChallenges is deprecated"), "{:?}", snake.warnings());
+    let shared = with(serde_json::json!({"rateLimit": {"storage": "database"}}), serde_json::json!({}));
+    assert_eq!(Settings::from_json(&shared).unwrap().rate_limit().unwrap().storage, RateLimitStorage::Database);
+    let proxies = with(serde_json::json!({"trusted_proxies": ["10.0.0.0/8", "::1"]}), serde_json::json!({}));
+    assert!(Settings::from_json(&proxies).unwrap().trusted_proxies().contains("10.1.1.1".parse().unwrap()));
+    assert!(defaults.trusted_proxies().is_empty());
     let off = with(serde_json::json!({"rateLimit": {"enabled": false, "max": 5}}), serde_json::json!({}));
     assert_eq!(Settings::from_json(&off).unwrap().rate_limit(), None);
 
@@ -44,6 +49,17 @@ fn flood_limits_have_safe_defaults_and_are_validated() {
         (serde_json::json!({"rateLimit": {"max": 0}}), serde_json::json!({}), "rateLimit.max must be at least 1"),
         (serde_json::json!({"rateLimit": {"window": 0}}), serde_json::json!({}), "rateLimit.window must be between"),
         (serde_json::json!({"rateLimit": {"perMinute": 3}}), serde_json::json!({}), "unknown field"),
+        (
+            serde_json::json!({"rateLimit": {"storage": "redis"}}),
+            serde_json::json!({}),
+            "rateLimit.storage must be 'memory' or 'database', not 'redis'",
+        ),
+        (
+            serde_json::json!({"trustedProxies": ["10.0.0.0/8", "10.0.0.1/8"]}),
+            serde_json::json!({}),
+            "trustedProxies[1]: '10.0.0.1/8' has bits set beyond its /8 prefix: did you mean 10.0.0.0/8?",
+        ),
+        (serde_json::json!({"trustedProxies": "10.0.0.0/8"}), serde_json::json!({}), "invalid type"),
         (serde_json::json!({"previousSecrets": ["short"]}), serde_json::json!({}), "previousSecrets[0] must be"),
     ] {
         let message = error_of(&with(top, extra));

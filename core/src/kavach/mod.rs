@@ -2,6 +2,7 @@
 //! host-application API around the ceremonies (users and sessions, DESIGN §4).
 
 mod json;
+mod metadata;
 mod sessions;
 mod users;
 
@@ -9,11 +10,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use self::metadata::MetadataInfo;
 pub(crate) use self::sessions::unauthorized;
 pub(crate) use self::users::validate_display_name;
-use crate::config::{Database, Settings};
+use crate::config::{Database, RateLimitStorage, Settings};
 use crate::error::Result;
-use crate::limits::RateLimiter;
+use crate::limits::{BUCKET_NAMES_KEY, RateLimiter};
 use crate::passkey::{ChallengeKeys, FakeCredentials};
 use crate::random;
 use crate::store::{SessionRecord, SqliteStore, Store, UserRecord};
@@ -33,6 +35,8 @@ pub struct Kavach {
     /// The anti-enumeration fakes, keyed by the database's instance key.
     pub(crate) fake_credentials: FakeCredentials,
     pub(crate) rate_limiter: Option<RateLimiter>,
+    /// The FIDO metadata in use: the start-up BLOB, replaced by `load_metadata`.
+    metadata: parking_lot::RwLock<Option<Arc<crate::verify::Metadata>>>,
 }
 
 /// `kavach_keys` purpose of the anti-enumeration key.
@@ -132,13 +136,22 @@ impl Kavach {
     /// database's instance key; a store that cannot is `INTERNAL`.
     pub(crate) fn with_store(settings: Settings, store: Box<dyn Store>) -> Result<Self> {
         let fake_key = store.instance_key(FAKE_CREDENTIALS_KEY, &random::random_bytes::<32>())?;
+        let rate_limiter = match settings.rate_limit {
+            Some(limit) if limit.storage == RateLimitStorage::Database => {
+                let names = store.instance_key(BUCKET_NAMES_KEY, &random::random_bytes::<32>())?;
+                Some(RateLimiter::new(limit, &names))
+            }
+            Some(limit) => Some(RateLimiter::new(limit, &[])),
+            None => None,
+        };
         for warning in settings.warnings() {
             crate::log::warning(warning);
         }
         Ok(Self {
+            metadata: parking_lot::RwLock::new(settings.attestation_options.metadata.clone()),
             challenge_keys: ChallengeKeys::new(&settings.secret, &settings.previous_secrets),
             fake_credentials: FakeCredentials::new(&fake_key),
-            rate_limiter: settings.rate_limit.map(RateLimiter::new),
+            rate_limiter,
             settings,
             store,
             clock: Arc::new(time::now_ms),

@@ -99,6 +99,7 @@ impl Kavach {
         let now = self.now();
         let attestation = crate::verify::AttestationOptions {
             verification_time_ms: Some(now),
+            metadata: self.current_metadata(),
             ..self.settings.attestation_options.clone()
         };
         let verified = verify_registration_response_with(

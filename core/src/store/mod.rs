@@ -15,9 +15,13 @@ mod units;
 
 #[cfg(feature = "postgres")]
 pub(crate) use self::postgres::PostgresStore;
+#[cfg(feature = "postgres")]
+pub use self::postgres::postgres_tls;
+#[cfg(feature = "postgres")]
+pub use self::postgres::tls::{RustlsConnect, RustlsConnector, RustlsStream};
 pub use self::records::{
-    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord,
-    SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
+    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
+    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
 };
 pub(crate) use self::sqlite::SqliteStore;
 use crate::error::Result;
@@ -81,6 +85,12 @@ pub trait Store: Send + Sync {
     /// Deletes expired consumed-challenge records and sessions, at most `limit` rows of each.
     /// Returns rows removed.
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64>;
+
+    /// The shared rate limit (`rateLimit.storage: 'database'`): in one transaction, takes one
+    /// token from every bucket of `spend` (creating full buckets where none exist), or from none,
+    /// sweeping a bounded number of buckets idle for a whole window (full, so forgetting them
+    /// loses nothing). Committed relaxed: losing the last spends in a crash only refunds them.
+    fn spend_rate_limit(&self, spend: &RateLimitSpend<'_>) -> Result<RateLimitOutcome>;
 
     /// The instance-wide random key for `purpose`: `candidate` is stored if no key is stored yet,
     /// and the stored key is returned (so every instance sharing the database agrees, and the key

@@ -137,6 +137,39 @@ pub enum SignInOutcome {
     CredentialGone,
 }
 
+/// One bucket of the shared rate limit (`rateLimit.storage: 'database'`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitKey {
+    /// The bucket's name: a keyed hash of the client key or session, so the table holds no
+    /// client addresses.
+    pub name: [u8; 16],
+    /// Requests it allows per window.
+    pub max: i64,
+}
+
+/// A request spending one token from each of its buckets, or from none.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitSpend<'a> {
+    /// The buckets the request counts against.
+    pub keys: &'a [RateLimitKey],
+    /// The window, in milliseconds.
+    pub window_ms: i64,
+    /// The instance's clock (Unix ms).
+    pub now: i64,
+}
+
+/// Outcome of [`super::Store::spend_rate_limit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimitOutcome {
+    /// A token was taken from every bucket.
+    Spent,
+    /// At least one bucket is empty: nothing was taken. A token returns in `wait_ms`.
+    Refused {
+        /// Milliseconds until the emptiest bucket has a token.
+        wait_ms: i64,
+    },
+}
+
 /// Outcome of [`super::Store::insert_credential`]. Anything but `Inserted` wrote nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InsertOutcome {

@@ -6,7 +6,7 @@ use super::*;
 use crate::error::ErrorCode;
 
 /// Schema versions every engine's migrations reach.
-const MIGRATIONS: i64 = 3;
+const MIGRATIONS: i64 = 4;
 /// `touch_session` writes at most this often (the same for every engine).
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
@@ -56,7 +56,11 @@ macro_rules! store_behaviour_tests {
             last_credential_is_refused_unless_allowed,
             concurrent_deletes_never_remove_the_last,
             deleting_user_cascades,
-            many_threads_share_one_store);
+            many_threads_share_one_store,
+            rate_limit_spends_from_every_bucket_or_none,
+            rate_limit_buckets_are_shared_by_every_store_on_the_database,
+            concurrent_rate_limit_spends_never_exceed_the_bucket,
+            idle_rate_limit_buckets_are_swept_boundedly);
     };
     (@each $fixture:expr; $($name:ident),* $(,)?) => {
         $(
@@ -145,7 +149,7 @@ pub(crate) fn migrations_are_idempotent_on_reopen(db: &dyn Fixture) {
     }
 }
 
-/// Migrations 2 and 3 on a database at version 1 that already holds a credential: the credential
+/// Migrations 2 to 4 on a database at version 1 that already holds a credential: the credential
 /// survives, with no root, source or attested model recorded.
 pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: &dyn Fixture) {
     let store = db.store();
@@ -155,7 +159,7 @@ pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: 
         "ALTER TABLE kavach_passkey_credentials DROP COLUMN attestation_root; \
          ALTER TABLE kavach_passkey_credentials DROP COLUMN attestation_source; \
          ALTER TABLE kavach_passkey_credentials DROP COLUMN aaguid_attested; \
-         DROP TABLE kavach_consumed_challenges; DROP TABLE kavach_keys; \
+         DROP TABLE kavach_consumed_challenges; DROP TABLE kavach_keys; DROP TABLE kavach_rate_limits; \
          DELETE FROM kavach_schema_version WHERE version > 1;",
     );
     assert_eq!(db.count("kavach_schema_version"), 1);
@@ -614,4 +618,73 @@ pub(crate) fn lookups_by_keys_with_nul_find_nothing(db: &dyn Fixture) {
     assert!(store.credentials_of_user("u1\0").unwrap().is_empty());
     assert_eq!(store.rename_credential("u1\0", b"c", "x").unwrap(), None);
     assert_eq!(store.delete_credential("u1\0", b"c", true).unwrap(), DeleteOutcome::NotFound);
+}
+
+fn bucket(name: u8, max: i64) -> RateLimitKey {
+    RateLimitKey { name: [name; 16], max }
+}
+
+fn spend(store: &dyn Store, keys: &[RateLimitKey], now: i64) -> RateLimitOutcome {
+    store.spend_rate_limit(&RateLimitSpend { keys, window_ms: 60_000, now }).unwrap()
+}
+
+pub(crate) fn rate_limit_spends_from_every_bucket_or_none(db: &dyn Fixture) {
+    let store = db.store();
+    let (small, large) = (bucket(1, 1), bucket(2, 3));
+    assert_eq!(spend(store, &[small, large], 0), RateLimitOutcome::Spent);
+    // `small` is empty: nothing is taken from `large` either.
+    assert_eq!(spend(store, &[large, small], 0), RateLimitOutcome::Refused { wait_ms: 60_000 });
+    assert_eq!(spend(store, &[large], 0), RateLimitOutcome::Spent);
+    assert_eq!(spend(store, &[large], 0), RateLimitOutcome::Spent);
+    assert_eq!(spend(store, &[large], 0), RateLimitOutcome::Refused { wait_ms: 20_000 });
+    // Refilled at max per window.
+    assert_eq!(spend(store, &[large], 20_000), RateLimitOutcome::Spent);
+    assert_eq!(spend(store, &[small, large], 60_000), RateLimitOutcome::Spent);
+    assert_eq!(db.count("kavach_rate_limits"), 2);
+}
+
+pub(crate) fn rate_limit_buckets_are_shared_by_every_store_on_the_database(db: &dyn Fixture) {
+    let other = db.another();
+    let key = bucket(3, 2);
+    assert_eq!(spend(db.store(), &[key], 0), RateLimitOutcome::Spent);
+    assert_eq!(spend(other.as_ref(), &[key], 0), RateLimitOutcome::Spent);
+    assert!(matches!(spend(db.store(), &[key], 0), RateLimitOutcome::Refused { .. }));
+    assert!(matches!(spend(other.as_ref(), &[key], 0), RateLimitOutcome::Refused { .. }));
+}
+
+pub(crate) fn concurrent_rate_limit_spends_never_exceed_the_bucket(db: &dyn Fixture) {
+    let stores: Vec<_> = (0..4).map(|_| db.another()).collect();
+    // Every request counts in a shared bucket and one of its own, locked in any order.
+    let shared = bucket(9, 10);
+    let spent: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .enumerate()
+            .map(|(i, store)| {
+                s.spawn(move || {
+                    let own = bucket(20 + i as u8, 100);
+                    let keys = if i % 2 == 0 { [shared, own] } else { [own, shared] };
+                    (0..10).filter(|_| spend(store.as_ref(), &keys, 0) == RateLimitOutcome::Spent).count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(spent, 10, "40 requests against a bucket of 10");
+}
+
+pub(crate) fn idle_rate_limit_buckets_are_swept_boundedly(db: &dyn Fixture) {
+    let store = db.store();
+    for i in 0..40 {
+        assert_eq!(spend(store, &[bucket(i, 1)], 0), RateLimitOutcome::Spent);
+    }
+    assert_eq!(db.count("kavach_rate_limits"), 40);
+    // A window later the buckets are full again: each spend forgets at most 16 of them.
+    assert_eq!(spend(store, &[bucket(200, 1)], 60_000), RateLimitOutcome::Spent);
+    assert_eq!(db.count("kavach_rate_limits"), 40 - 16 + 1);
+    // A bucket still being spent from is never idle, so never forgotten.
+    for at in [60_001, 60_002, 60_003] {
+        assert_eq!(spend(store, &[bucket(201 + (at % 10) as u8, 1)], at), RateLimitOutcome::Spent);
+    }
+    assert!(matches!(spend(store, &[bucket(200, 1)], 60_004), RateLimitOutcome::Refused { .. }));
 }

@@ -7,10 +7,11 @@
 
 use super::Finish;
 use super::records::{
-    ChallengeUse, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord, SignInOutcome, SignInUpdate,
-    UserInsertOutcome, UserRecord,
+    ChallengeUse, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey, RateLimitOutcome, RateLimitSpend,
+    SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
 };
 use crate::error::Result;
+use crate::limits::{self, Bucket};
 
 /// The statements the units run, each inside the transaction the engine opened.
 pub(super) trait Statements {
@@ -39,6 +40,17 @@ pub(super) trait Statements {
     fn count_credentials(&mut self, user_id: &str) -> Result<i64>;
     /// Deletes the user's credential row.
     fn delete_credential_row(&mut self, user_id: &str, credential_id: &[u8]) -> Result<()>;
+    /// Locks the rate-limit buckets of `keys` (in this order), creating each missing one as
+    /// `missing` (its state as `(tokens, updated_at)`), and returns their states in the same
+    /// order; sweeps a few buckets last updated at or before `idle_before`.
+    fn lock_buckets(
+        &mut self,
+        keys: &[RateLimitKey],
+        missing: &[(i64, i64)],
+        idle_before: i64,
+    ) -> Result<Vec<(i64, i64)>>;
+    /// Stores the buckets' new states `(tokens, updated_at)`.
+    fn save_buckets(&mut self, keys: &[RateLimitKey], states: &[(i64, i64)]) -> Result<()>;
 }
 
 /// A user, unless the email is taken: checked first, inside the transaction, so that a duplicate
@@ -107,4 +119,38 @@ pub(super) fn delete_credential(
     }
     tx.delete_credential_row(user_id, credential_id)?;
     Ok(DeleteOutcome::Deleted)
+}
+
+/// The shared rate limit: the buckets are locked in a fixed order (by name, so two requests
+/// sharing buckets never wait on each other in a cycle), spent with the same arithmetic as the
+/// in-memory limiter, and saved only if every one had a token.
+pub(super) fn spend_rate_limit(
+    tx: &mut impl Statements,
+    spend: &RateLimitSpend<'_>,
+) -> Result<Finish<RateLimitOutcome>> {
+    let mut keys = spend.keys.to_vec();
+    keys.sort_unstable_by_key(|key| key.name);
+    keys.dedup_by(|a, b| a.name == b.name);
+    let (window, now) = (spend.window_ms, spend.now);
+    let missing: Vec<(i64, i64)> = keys
+        .iter()
+        .map(|key| {
+            let full = Bucket::full(key.max, window, now);
+            (full.tokens, full.updated_at)
+        })
+        .collect();
+    let states = tx.lock_buckets(&keys, &missing, now.saturating_sub(window))?;
+    let mut buckets: Vec<Bucket> = keys
+        .iter()
+        .zip(&states)
+        .map(|(key, &(tokens, updated_at))| Bucket { tokens, updated_at, max: key.max })
+        .collect();
+    match limits::spend(&mut buckets, window, now) {
+        RateLimitOutcome::Spent => {
+            let states: Vec<(i64, i64)> = buckets.iter().map(|b| (b.tokens, b.updated_at)).collect();
+            tx.save_buckets(&keys, &states)?;
+            Ok(Finish::Commit(RateLimitOutcome::Spent))
+        }
+        refused => Ok(Finish::Rollback(refused)),
+    }
 }

@@ -27,6 +27,17 @@ pub fn postgres_server() -> Option<String> {
     std::env::var("KAVACH_TEST_POSTGRES_URL").ok().filter(|url| !url.trim().is_empty())
 }
 
+/// A connection of the tests' own to a PostgreSQL URL, with kavach's TLS rules (so a TLS URL,
+/// `sslmode=verify-full&sslrootcert=…`, works here as it does for kavach).
+pub fn pg_connect(url: &str) -> Result<postgres::Client, String> {
+    let (url, tls) = kavach_core::danger::postgres_tls(url).map_err(|e| e.to_string())?;
+    match tls {
+        Some(tls) => postgres::Client::connect(&url, tls),
+        None => postgres::Client::connect(&url, postgres::NoTls),
+    }
+    .map_err(|e| e.to_string())
+}
+
 /// A fresh database of the engine under test, removed on drop.
 pub enum TestDatabase {
     Sqlite { dir: tempfile::TempDir, path: std::path::PathBuf },
@@ -51,8 +62,7 @@ impl TestDatabase {
     pub fn new_postgres(server: &str) -> Self {
         let random: String = (0..16).map(|_| format!("{:02x}", rand_byte())).collect();
         let database = format!("kavach_test_{random}");
-        let mut admin = postgres::Client::connect(server, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("KAVACH_TEST_POSTGRES_URL: cannot connect: {e}"));
+        let mut admin = pg_connect(server).unwrap_or_else(|e| panic!("KAVACH_TEST_POSTGRES_URL: cannot connect: {e}"));
         admin.batch_execute(&format!("CREATE DATABASE {database}")).unwrap();
         let mut url = url::Url::parse(server).expect("KAVACH_TEST_POSTGRES_URL must be a postgres:// URL");
         url.set_path(&format!("/{database}"));
@@ -86,9 +96,7 @@ impl TestDatabase {
             Self::Sqlite { path, .. } => {
                 rusqlite::Connection::open(path).unwrap().query_row(&sql, [], |row| row.get(0)).unwrap()
             }
-            Self::Postgres { url, .. } => {
-                postgres::Client::connect(url, postgres::NoTls).unwrap().query_one(sql.as_str(), &[]).unwrap().get(0)
-            }
+            Self::Postgres { url, .. } => pg_connect(url).unwrap().query_one(sql.as_str(), &[]).unwrap().get(0),
         }
     }
 
@@ -104,7 +112,7 @@ impl TestDatabase {
                 Some(StoredValues((0..columns).map(|i| StoredValue::from_sqlite(row.get_ref(i).unwrap())).collect()))
             }
             Self::Postgres { url, .. } => {
-                let mut db = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                let mut db = pg_connect(url).unwrap();
                 let sql = sql.replace("?1", "$1");
                 let row = db.query_opt(sql.as_str(), &[&param]).unwrap()?;
                 Some(StoredValues((0..row.len()).map(|i| StoredValue::from_postgres(&row, i)).collect()))
@@ -122,7 +130,7 @@ impl Default for TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Self::Postgres { server, database, .. } = self
-            && let Ok(mut admin) = postgres::Client::connect(server, postgres::NoTls)
+            && let Ok(mut admin) = pg_connect(server)
         {
             // FORCE: instances still holding pooled connections are disconnected.
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
@@ -284,6 +292,16 @@ impl Harness {
     fn instance_on(database: &TestDatabase, extra: &Value) -> Kavach {
         let settings = Settings::from_json(&Self::config(database, extra).to_string()).unwrap();
         Kavach::new(settings).unwrap()
+    }
+
+    /// Another instance on the same database and clock, with top-level configuration `top`
+    /// merged over the defaults (`rateLimit`, `trustedProxies`, ...).
+    pub fn instance_with(&self, top: Value) -> Kavach {
+        let mut config = Self::config(&self.database, &json!({}));
+        config.as_object_mut().unwrap().extend(top.as_object().unwrap().clone());
+        let kavach = Kavach::from_json(&config.to_string()).unwrap();
+        let clock = self.clock.clone();
+        kavach_core::danger::with_clock(kavach, Arc::new(move || clock.load(Ordering::SeqCst)))
     }
 
     /// Another instance on the same database and clock (as a second server would be).

@@ -45,14 +45,13 @@ function headerList(headers) {
 }
 
 /**
- * The client key for the core's optional per-client rate limit: Express's `req.ip`, which
- * follows the app's own 'trust proxy' setting (the socket's peer address unless the app says a
- * proxy in front is trusted to append to X-Forwarded-For). Plain node:http has no `req.ip`:
- * the socket's peer address, what Express answers with 'trust proxy' off. Never a header the
- * client alone controls.
+ * The peer of the connection (the socket's remote address), from which the core derives the
+ * rate-limit client key: the peer itself, or, when it is one of the config's `trustedProxies`,
+ * the rightmost X-Forwarded-For entry that is not (DESIGN §11). Express's `req.ip` and its
+ * 'trust proxy' setting are not used: the core decides, the same way for every adapter.
  */
 function clientKey(req) {
-  const ip = req.ip ?? req.socket?.remoteAddress;
+  const ip = req.socket?.remoteAddress;
   return typeof ip === 'string' ? ip : null;
 }
 

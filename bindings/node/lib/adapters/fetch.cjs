@@ -5,8 +5,8 @@
 const { readLimited } = require('./body.cjs');
 
 /**
- * `options.client` is the host's key for the client (a Fetch `Request` has no peer address, so
- * only the host knows it). Anything but a string is ignored: frameworks that call the handler
+ * `options.client` is the connection's peer address as the host knows it (a Fetch `Request` has
+ * none); the core derives the client key from it, the headers and `trustedProxies`. Anything but a string is ignored: frameworks that call the handler
  * themselves pass a second argument of their own (Next.js `{params}`, Bun its server, Workers
  * their env), and it must not be mistaken for a key.
  */

@@ -64,10 +64,12 @@ async def read_limited(receive: Receive, limit: int = BODY_LIMIT) -> Optional[by
 
 
 def client_key(scope: Scope) -> Optional[str]:
-    """The peer address the server saw (``scope["client"][0]``), the key of the core's optional
-    per-client rate limit; ``None`` when the server does not know it (e.g. a Unix socket).
-    Behind a reverse proxy this is the proxy, unless the server rewrites it from the proxy's
-    headers (uvicorn ``--proxy-headers --forwarded-allow-ips``): no header is read here."""
+    """The peer address the server saw (``scope["client"][0]``), from which the core derives the
+    key of its optional per-client rate limit (believing X-Forwarded-For only from a peer in
+    ``trusted_proxies``); ``None`` when the server does not know it (e.g. a Unix socket). No
+    header is read here: the core decides, the same way for every adapter. (If uvicorn already
+    rewrote the peer from the proxy's headers, ``--proxy-headers``, that rewritten address is
+    the peer; prefer ``trusted_proxies`` and ``--no-proxy-headers`` to have one rule.)"""
     client = scope.get("client")
     return str(client[0]) if client else None
 

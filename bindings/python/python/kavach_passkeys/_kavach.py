@@ -25,6 +25,7 @@ from .types import (
     Credential,
     CurrentSession,
     KavachOptions,
+    MetadataInfo,
     NewSession,
     RegistrationOptions,
     SignIn,
@@ -128,6 +129,27 @@ class Sessions:
         return await asyncio.to_thread(self.revoke, id)
 
 
+class Attestation:
+    """``kavach.attestation``: FIDO metadata replaced at run time."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.KavachNative) -> None:
+        self._native = native
+
+    def load_metadata(self, blob: Union[str, bytes]) -> MetadataInfo:
+        """Verifies a FIDO MDS3 BLOB (the JWS text from https://mds3.fidoalliance.org/) against
+        the FIDO root and makes it the metadata later registrations check. Raises
+        ``KavachError`` with code ``INVALID_REQUEST``, keeping the BLOB in use, for one that
+        does not verify, one older (a lower serial number) than the one in use, or a stale one
+        under ``metadata_stale="refuse"``."""
+        text = blob.decode("utf-8", "replace") if isinstance(blob, (bytes, bytearray)) else blob
+        return self._native.load_metadata(text)
+
+    async def load_metadata_async(self, blob: Union[str, bytes]) -> MetadataInfo:
+        return await asyncio.to_thread(self.load_metadata, blob)
+
+
 class Kavach:
     """A configured kavach instance (use :func:`create_kavach`). Thread-safe: share one per
     process.
@@ -137,10 +159,11 @@ class Kavach:
     answer (camelCase keys), typed in :mod:`kavach_passkeys.types`.
     """
 
-    __slots__ = ("_current_session", "_native", "sessions", "users")
+    __slots__ = ("_current_session", "_native", "attestation", "sessions", "users")
 
     users: Users
     sessions: Sessions
+    attestation: Attestation
 
     def __init__(self, native: _native.KavachNative) -> None:
         if not isinstance(native, _native.KavachNative):
@@ -149,6 +172,7 @@ class Kavach:
         self._current_session: Optional[Callable[[Request], Awaitable[CurrentSession]]] = None
         self.users = Users(native)
         self.sessions = Sessions(native)
+        self.attestation = Attestation(native)
 
     # ---- routing
 
@@ -171,9 +195,10 @@ class Kavach:
     ) -> HttpResponse:
         """Routes one request through the core (docs/http.md): every route, status code, cookie
         and error body. ``path`` is the full path (with basePath; a query string is ignored).
-        Bodies over 64 KiB are answered 413 by the core. ``client`` is the caller's key for the
-        optional per-client rate limit: the peer address your server saw (never a value taken
-        from a header the client controls); without it the request is not rate-limited. Never
+        Bodies over 64 KiB are answered 413 by the core. ``client`` is the peer address your server
+        saw (never a value taken from a header): the core derives the key of the optional
+        per-client rate limit from it and, behind ``trusted_proxies``, from X-Forwarded-For;
+        without it the request is not rate-limited. Never
         raises for a client's mistake: the error is in the response."""
         status, out_headers, out_body = self._native.handle(
             method, path, headers, body if isinstance(body, bytes) else bytes(body), client
@@ -195,9 +220,9 @@ class Kavach:
         """A FastAPI ``APIRouter`` serving every route under basePath through the core router
         (cookies and errors as the core answers them): ``app.include_router(kavach.fastapi_router())``.
         The routes are plain ASGI routes: the app's middleware wraps them, but dependencies
-        given to ``include_router`` do not run for them. The client address
-        (``scope["client"][0]``) is passed on as the rate-limit key. Requests never run on the
-        event loop (see ``kavach_passkeys._offload``)."""
+        given to ``include_router`` do not run for them. The peer address
+        (``scope["client"][0]``) is passed on, from which the core derives the rate-limit key.
+        Requests never run on the event loop (see ``kavach_passkeys._offload``)."""
         from ._fastapi import router
 
         return router(self)
@@ -205,8 +230,9 @@ class Kavach:
     def asgi(self, app: Optional[ASGIApp] = None) -> ASGIApp:
         """A plain ASGI app serving every route under basePath through the core router. With
         ``app``, other paths (and non-HTTP scopes) go to it, so it also works as middleware:
-        ``app = kavach.asgi(app)``. Without, they are answered 404 ``NOT_FOUND``. The client
-        address (``scope["client"][0]``) is passed on as the rate-limit key."""
+        ``app = kavach.asgi(app)``. Without, they are answered 404 ``NOT_FOUND``. The peer
+        address (``scope["client"][0]``) is passed on, from which the core derives the
+        rate-limit key."""
         from ._asgi import KavachASGI
 
         return KavachASGI(self, app)

@@ -10,6 +10,7 @@ from kavach_passkeys.types import (
     AuthenticationOptions,
     Credential,
     CurrentSession,
+    MetadataInfo,
     NewSession,
     RegistrationOptions,
     SignIn,
@@ -66,6 +67,7 @@ class KavachNative:
     def create_session(self, user_id: str) -> NewSession: ...
     def get_session(self, token_or_header: str) -> Optional[CurrentSession]: ...
     def revoke_session(self, id: str) -> bool: ...
+    def load_metadata(self, blob: str) -> MetadataInfo: ...
 
 @final
 class Completions:

@@ -70,6 +70,15 @@ class NewSession(TypedDict):
     session: SessionInfo
 
 
+class MetadataInfo(TypedDict):
+    """``attestation.load_metadata``: what was installed. ``stale``: past ``nextUpdate`` (loaded
+    with a warning; refused under ``metadata_stale="refuse"``)."""
+
+    number: int
+    nextUpdate: str
+    stale: bool
+
+
 class SignIn(TypedDict):
     """``authenticate_verify``: who signed in, and the new session (set ``setCookie`` on the
     response, or hand ``token`` to a non-browser client)."""
@@ -220,12 +229,16 @@ class PasskeyPlugin(TypedDict):
 
 class RateLimitOptions(TypedDict, total=False):
     """``rate_limit``: at most ``max`` requests per ``window`` seconds on the sign-in routes
-    (authenticate options and verify) from one client key (the ASGI/FastAPI adapters pass the
-    peer address), and on the register routes from one session."""
+    (authenticate options and verify) from one client key (the core derives it from the peer
+    address the ASGI/FastAPI adapters pass and, behind ``trusted_proxies``, from
+    X-Forwarded-For), and on the register routes from one session. ``storage``: ``"memory"``
+    (default; each instance counts alone) or ``"database"`` (every instance on the database
+    shares one budget)."""
 
     enabled: bool
     max: int
     window: int
+    storage: Literal["memory", "database"]
 
 
 class KavachOptions(TypedDict, total=False):
@@ -240,3 +253,7 @@ class KavachOptions(TypedDict, total=False):
     session: SessionOptions
     plugins: list[PasskeyPlugin]
     rate_limit: RateLimitOptions
+    #: Reverse proxies (IP addresses or CIDR networks, e.g. ``"10.0.0.0/8"``) whose
+    #: X-Forwarded-For is believed: from a peer among them, the client key is the rightmost
+    #: X-Forwarded-For entry that is not one of them; otherwise the peer. Default: none.
+    trusted_proxies: list[str]

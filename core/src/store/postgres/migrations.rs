@@ -14,6 +14,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_attestation_root.sql"),
     include_str!("migrations/0003_stateless_challenges.sql"),
+    include_str!("migrations/0004_rate_limits.sql"),
 ];
 
 pub(super) fn migrate(conn: &mut PooledConn) -> std::result::Result<(), String> {

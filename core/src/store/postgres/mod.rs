@@ -32,13 +32,16 @@
 //! - **Types**: times are `timestamptz` (microsecond precision, so the trait's milliseconds
 //!   round-trip exactly), binary values `bytea`, the counter `bigint` checked to the u32 range,
 //!   transports `text[]`.
-//! - **TLS**: not yet (`NoTls`): use a loopback, private or otherwise trusted network.
+//! - **TLS** (rustls): the URL's `sslmode`, `sslrootcert`, `sslcert` and `sslkey` with libpq's
+//!   meanings; without `sslmode`, plaintext only to loopback or a Unix socket and `verify-full`
+//!   anywhere else ([`tls`]). A TLS failure at start-up is `INVALID_CONFIG` naming the cause.
 
 mod migrations;
 mod pool;
 mod queries;
 #[cfg(test)]
 mod tests;
+pub(crate) mod tls;
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -64,6 +67,42 @@ const SESSION_SETTINGS: &[(&str, &str)] =
 const BEGIN: &str = "BEGIN";
 const BEGIN_RELAXED: &str = "BEGIN; SET LOCAL synchronous_commit TO off";
 
+/// Parses a PostgreSQL URL (TLS parameters included) into the driver's configuration and the
+/// TLS to use with it (the configuration's `sslmode` set to match).
+pub(crate) fn connection_config(url: &str) -> Result<(Config, tls::Tls)> {
+    let (rest, params) = tls::split(url)?;
+    let mut config: Config = rest
+        .parse()
+        .map_err(|e: PgError| Error::config(format!("database: the PostgreSQL URL is not valid: {}", describe(&e))))?;
+    if config.get_hosts().is_empty() {
+        return Err(Error::config("database: the PostgreSQL URL names no host"));
+    }
+    let tls = tls::configure(&params, &mut config)?;
+    Ok((config, tls))
+}
+
+/// For tools and tests that open their own connections to kavach's database with kavach's TLS
+/// rules (the `postgres` and `tokio-postgres` crates): `url` without the TLS parameters the
+/// driver does not know, with the `sslmode` it does (`disable`, `prefer` or `require`), and the
+/// connector to pass with it (`None`: plaintext, use `NoTls`).
+pub fn postgres_tls(url: &str) -> Result<(String, Option<tls::RustlsConnector>)> {
+    let (rest, _) = tls::split(url)?;
+    let (config, tls) = connection_config(url)?;
+    let mode = match config.get_ssl_mode() {
+        tokio_postgres::config::SslMode::Disable => "disable",
+        tokio_postgres::config::SslMode::Prefer => "prefer",
+        _ => "require",
+    };
+    let separator = if !rest.starts_with("postgres") {
+        " "
+    } else if rest.contains('?') {
+        "&"
+    } else {
+        "?"
+    };
+    Ok((format!("{rest}{separator}sslmode={mode}"), tls.connector))
+}
+
 /// PostgreSQL implementation of [`Store`].
 pub(crate) struct PostgresStore {
     pool: Pool,
@@ -83,15 +122,15 @@ impl PostgresStore {
     /// Connects, runs pending migrations and returns a store whose pool holds at most `pool_size`
     /// connections.
     ///
-    /// `url` is a `postgres://` / `postgresql://` URL or a libpq `key=value` string. TLS is not
-    /// supported yet. An unreachable server, a wrong password, a missing database or a failed
-    /// migration is `INVALID_CONFIG`, naming host, port, database and user, never the password.
+    /// `url` is a `postgres://` / `postgresql://` URL or a libpq `key=value` string, with
+    /// libpq's TLS parameters ([`tls`]). An unreachable server, a wrong password, a missing
+    /// database, a TLS failure (untrusted certificate, wrong host name, a server without TLS or
+    /// one requiring it) or a failed migration is `INVALID_CONFIG`, naming host, port, database,
+    /// user and the cause, never the password.
     pub(crate) fn open(url: &str, pool_size: u32) -> Result<PostgresStore> {
-        let mut config: Config = url.trim().parse().map_err(|e: PgError| {
-            Error::config(format!("database: the PostgreSQL URL is not valid: {}", describe(&e)))
-        })?;
-        if config.get_hosts().is_empty() {
-            return Err(Error::config("database: the PostgreSQL URL names no host"));
+        let (mut config, tls) = connection_config(url)?;
+        for warning in &tls.warnings {
+            crate::log::warning(warning);
         }
         let connect_limit = config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT);
         config.connect_timeout(connect_limit);
@@ -112,6 +151,7 @@ impl PostgresStore {
         }
         let pool = Pool {
             config,
+            tls: tls.connector.clone(),
             connect_limit,
             setup,
             target,
@@ -121,7 +161,12 @@ impl PostgresStore {
             returned: Condvar::new(),
         };
         let mut conn = pool.connect().map_err(|e| {
-            Error::config(format!("database: cannot connect to PostgreSQL at {}: {}", pool.target, e.describe()))
+            let cause = match &e {
+                Fail::Pg(pg) => tls::failure_cause(pg, &tls).map(|cause| format!("{cause} ({})", e.describe())),
+                _ => None,
+            };
+            let cause = cause.unwrap_or_else(|| e.describe());
+            Error::config(format!("database: cannot connect to PostgreSQL at {}: {cause}", pool.target))
         })?;
         migrations::migrate(conn.as_mut())
             .map_err(|e| Error::config(format!("database: cannot migrate PostgreSQL at {}: {e}", pool.target)))?;

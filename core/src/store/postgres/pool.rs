@@ -14,12 +14,15 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::CALL_TIMEOUT;
+use super::tls::RustlsConnector;
 use crate::error::{Error, ErrorCode, Result};
 
 pub(super) type PgError = tokio_postgres::Error;
 
 pub(super) struct Pool {
     pub(super) config: Config,
+    /// The TLS connector, unless connections are plaintext (`config`'s `sslmode` says which).
+    pub(super) tls: Option<RustlsConnector>,
     pub(super) connect_limit: Duration,
     /// `SET ...;` statements run on every new connection.
     pub(super) setup: String,
@@ -82,9 +85,20 @@ impl Pool {
                 .map_err(|e| Fail::Kavach(Error::internal(format_args!("postgres: cannot start a runtime: {e}"))))?,
         ));
         let connect = async {
-            let (client, connection) = self.config.connect(NoTls).await?;
-            // Runs whenever this connection's runtime is blocked on (every call is).
-            tokio::spawn(connection);
+            // The connection task runs whenever this connection's runtime is blocked on (every
+            // call is).
+            let client = match &self.tls {
+                Some(tls) => {
+                    let (client, connection) = self.config.connect(tls.clone()).await?;
+                    tokio::spawn(connection);
+                    client
+                }
+                None => {
+                    let (client, connection) = self.config.connect(NoTls).await?;
+                    tokio::spawn(connection);
+                    client
+                }
+            };
             if !self.setup.is_empty() {
                 client.batch_execute(&self.setup).await?;
             }

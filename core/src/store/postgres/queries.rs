@@ -9,15 +9,16 @@ use tokio_postgres::Row;
 use tokio_postgres::types::FromSql;
 
 use super::pool::{Fail, Tx, describe};
-use super::{BEGIN, PostgresStore};
+use super::{BEGIN, BEGIN_RELAXED, PostgresStore};
 use crate::error::{Error, Result};
 use crate::store::records::{
     CREDENTIAL_COLUMNS, Columns, SESSION_COLUMNS, USER_COLUMNS, bad_row, credential_from, session_from, user_from,
 };
 use crate::store::units::{self, Statements};
 use crate::store::{
-    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord,
-    SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord, email_key,
+    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
+    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord,
+    email_key,
 };
 
 /// At most this many expired rows (consumed challenges; sessions) are removed per insert of one.
@@ -231,6 +232,50 @@ impl Statements for Tx<'_> {
         let deleted = self.execute(sql, &[&user_id, &credential_id]);
         self.lift(deleted).map(|_| ())
     }
+
+    /// One round trip for every bucket: the upsert creates missing buckets and, through its
+    /// no-op update, locks existing ones (a concurrent spend of the same bucket waits here). The
+    /// sweep leaves this request's own buckets alone.
+    fn lock_buckets(
+        &mut self,
+        keys: &[RateLimitKey],
+        missing: &[(i64, i64)],
+        idle_before: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        let sql = "WITH swept AS (DELETE FROM kavach_rate_limits WHERE name IN \
+                       (SELECT name FROM kavach_rate_limits WHERE updated_at <= $4 AND name <> ALL($1) LIMIT $5 \
+                        FOR UPDATE SKIP LOCKED)) \
+                   INSERT INTO kavach_rate_limits AS b (name, tokens, updated_at) \
+                   SELECT * FROM unnest($1::bytea[], $2::int8[], $3::int8[]) \
+                   ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name \
+                   RETURNING b.name, b.tokens, b.updated_at";
+        let names: Vec<&[u8]> = keys.iter().map(|key| &key.name[..]).collect();
+        let tokens: Vec<i64> = missing.iter().map(|state| state.0).collect();
+        let times: Vec<i64> = missing.iter().map(|state| state.1).collect();
+        let rows = self.query(sql, &[&names, &tokens, &times, &idle_before, &SWEEP_PER_INSERT]);
+        let rows = self.lift(rows)?;
+        let mut states = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row = rows
+                .iter()
+                .map(PgRow)
+                .find(|row| row.bytes(0).is_ok_and(|name| name == key.name))
+                .ok_or_else(|| bad_row("a rate-limit bucket was not returned"))?;
+            states.push((row.int(1)?, row.int(2)?));
+        }
+        Ok(states)
+    }
+
+    fn save_buckets(&mut self, keys: &[RateLimitKey], states: &[(i64, i64)]) -> Result<()> {
+        let sql = "UPDATE kavach_rate_limits AS b SET tokens = u.tokens, updated_at = u.updated_at \
+                   FROM unnest($1::bytea[], $2::int8[], $3::int8[]) AS u(name, tokens, updated_at) \
+                   WHERE b.name = u.name";
+        let names: Vec<&[u8]> = keys.iter().map(|key| &key.name[..]).collect();
+        let tokens: Vec<i64> = states.iter().map(|state| state.0).collect();
+        let times: Vec<i64> = states.iter().map(|state| state.1).collect();
+        let saved = self.execute(sql, &[&names, &tokens, &times]);
+        self.lift(saved).map(|_| ())
+    }
 }
 
 impl Store for PostgresStore {
@@ -388,6 +433,10 @@ impl Store for PostgresStore {
                    (SELECT nonce FROM kavach_consumed_challenges WHERE keep_until <= now() LIMIT $1 \
                     FOR UPDATE SKIP LOCKED)";
         self.relaxed_unit(|tx| Ok(tx.execute(sql, &[&limit])? + sweep_sessions(tx, now, limit)?))
+    }
+
+    fn spend_rate_limit(&self, spend: &RateLimitSpend<'_>) -> Result<RateLimitOutcome> {
+        self.transaction_or_rollback(BEGIN_RELAXED, |tx| Ok(units::spend_rate_limit(tx, spend)?))
     }
 
     fn instance_key(&self, purpose: &str, candidate: &[u8; 32]) -> Result<Vec<u8>> {

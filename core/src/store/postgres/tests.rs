@@ -28,9 +28,10 @@ struct Raw(PooledConn);
 
 impl Raw {
     fn connect(url: &str) -> Raw {
-        let config: Config = url.parse().unwrap();
+        let (config, tls) = connection_config(url).unwrap();
         let pool = Pool {
             config,
+            tls: tls.connector,
             connect_limit: CONNECT_TIMEOUT,
             setup: String::new(),
             target: String::new(),
@@ -313,7 +314,8 @@ fn works_when_called_from_inside_an_async_runtime() {
 #[test]
 fn statement_timeout_is_enforced_by_the_server() {
     let Some(db) = PgFixture::new() else { return eprintln!("skipped: no KAVACH_TEST_POSTGRES_URL") };
-    let store = PostgresStore::open(&format!("{}?options=-c%20lock_timeout%3D200", db.url), 2).unwrap();
+    let separator = if db.url.contains('?') { '&' } else { '?' };
+    let store = PostgresStore::open(&format!("{}{separator}options=-c%20lock_timeout%3D200", db.url), 2).unwrap();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
     store.insert_credential(&credential(b"a", "u1", 1), None, 0).unwrap();
     store.insert_credential(&credential(b"b", "u1", 2), None, 0).unwrap();

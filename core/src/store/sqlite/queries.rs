@@ -11,8 +11,9 @@ use crate::store::records::{
 };
 use crate::store::units::{self, Statements};
 use crate::store::{
-    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, SessionRecord,
-    SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord, email_key,
+    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
+    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord,
+    email_key,
 };
 
 /// A result row; integers are what SQLite stores for booleans and times.
@@ -93,6 +94,13 @@ fn sweep_challenges(conn: &Connection, now: i64, limit: u32) -> Result<u64> {
     let sql = "DELETE FROM kavach_consumed_challenges WHERE nonce IN \
                (SELECT nonce FROM kavach_consumed_challenges WHERE keep_until <= ?1 LIMIT ?2)";
     Ok(conn.prepare_cached(sql)?.execute(params![now, limit])? as u64)
+}
+
+/// Deletes at most `limit` rate-limit buckets idle since `idle_before` (full: nothing is lost).
+fn sweep_buckets(conn: &Connection, idle_before: i64, limit: u32) -> Result<u64> {
+    let sql = "DELETE FROM kavach_rate_limits WHERE name IN \
+               (SELECT name FROM kavach_rate_limits WHERE updated_at <= ?1 LIMIT ?2)";
+    Ok(conn.prepare_cached(sql)?.execute(params![idle_before, limit])? as u64)
 }
 
 /// Deletes at most `limit` expired sessions (bounded, by the expires_at index).
@@ -220,6 +228,36 @@ impl Statements for Transaction<'_> {
     fn delete_credential_row(&mut self, user_id: &str, credential_id: &[u8]) -> Result<()> {
         let sql = "DELETE FROM kavach_passkey_credentials WHERE user_id = ?1 AND credential_id = ?2";
         self.prepare_cached(sql)?.execute(params![user_id, credential_id])?;
+        Ok(())
+    }
+
+    /// The transaction holds SQLite's write lock (`BEGIN IMMEDIATE`): reading is locking.
+    fn lock_buckets(
+        &mut self,
+        keys: &[RateLimitKey],
+        missing: &[(i64, i64)],
+        idle_before: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        sweep_buckets(self, idle_before, SWEEP_PER_INSERT)?;
+        let insert = "INSERT INTO kavach_rate_limits (name, tokens, updated_at) VALUES (?1, ?2, ?3) \
+                      ON CONFLICT DO NOTHING";
+        let select = "SELECT tokens, updated_at FROM kavach_rate_limits WHERE name = ?1";
+        keys.iter()
+            .zip(missing)
+            .map(|(key, (tokens, updated_at))| {
+                self.prepare_cached(insert)?.execute(params![&key.name[..], tokens, updated_at])?;
+                Ok(self
+                    .prepare_cached(select)?
+                    .query_row(params![&key.name[..]], |row| Ok((row.get(0)?, row.get(1)?)))?)
+            })
+            .collect()
+    }
+
+    fn save_buckets(&mut self, keys: &[RateLimitKey], states: &[(i64, i64)]) -> Result<()> {
+        let sql = "UPDATE kavach_rate_limits SET tokens = ?2, updated_at = ?3 WHERE name = ?1";
+        for (key, (tokens, updated_at)) in keys.iter().zip(states) {
+            self.prepare_cached(sql)?.execute(params![&key.name[..], tokens, updated_at])?;
+        }
         Ok(())
     }
 }
@@ -352,6 +390,10 @@ impl Store for SqliteStore {
 
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {
         self.write(Durability::Relaxed, |tx| Ok(sweep_challenges(tx, now, limit)? + sweep_sessions(tx, now, limit)?))
+    }
+
+    fn spend_rate_limit(&self, spend: &RateLimitSpend<'_>) -> Result<RateLimitOutcome> {
+        self.write_or_rollback(Durability::Relaxed, |tx| units::spend_rate_limit(tx, spend))
     }
 
     fn instance_key(&self, purpose: &str, candidate: &[u8; 32]) -> Result<Vec<u8>> {

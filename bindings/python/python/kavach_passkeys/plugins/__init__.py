@@ -69,10 +69,13 @@ def passkey(
         plugin["attestation_roots"] = list(attestation_roots)
     if bundled_attestation_roots is not None:
         plugin["bundled_attestation_roots"] = bundled_attestation_roots
-    if metadata_blob_path is not None:
-        plugin["metadata"] = {"blob_path": metadata_blob_path}
+    if metadata_blob_path is not None or metadata_stale is not None:
+        metadata: dict[Literal["blob_path", "stale"], str] = {}
+        if metadata_blob_path is not None:
+            metadata["blob_path"] = metadata_blob_path
         if metadata_stale is not None:
-            plugin["metadata"]["stale"] = metadata_stale
+            metadata["stale"] = metadata_stale
+        plugin["metadata"] = metadata
     if android_safety_net_require_cts_profile_match is not None:
         plugin["android_safety_net"] = {
             "require_cts_profile_match": android_safety_net_require_cts_profile_match
