@@ -9,7 +9,9 @@
 //! 2. Enumeration by the shape of `allowCredentials`:
 //!    `unknown_emails_answer_in_the_shape_of_real_users`, `fake_credentials_are_stable_per_email`;
 //!    and by the answer to a forged assertion (found later, in issue 17's review of the Signal
-//!    API): `a_forged_assertion_is_answered_alike_for_real_and_unknown_emails`.
+//!    API): `a_forged_assertion_is_answered_alike_for_real_and_unknown_emails`,
+//!    `probes_combining_both_flows_answer_alike_for_real_and_unknown_emails`,
+//!    `a_forged_signature_reads_the_same_whatever_the_real_keys_algorithm`.
 //! 3. One signed-in client exhausting the global challenge cap:
 //!    `a_register_options_flood_does_not_deny_anyone_sign_in` (and `flood.rs` over loopback).
 //! 4. Overflow on hostile numbers: `safetynet_timestamp_at_i64_min_is_a_refusal_not_a_panic`,
@@ -502,4 +504,75 @@ fn a_forged_assertion_is_answered_alike_for_real_and_unknown_emails() {
     let real = answer("victim@example.com");
     assert_eq!(real.1, "VERIFICATION_FAILED", "{real:?}");
     assert_eq!(answer("nobody@example.com"), real);
+}
+
+/// Review of 6fe1a69, finding 1: a fake ID from `{email}` options, posted against a
+/// *usernameless* challenge, answered 404 + `signal.unknownCredential`, while a real account's ID
+/// was found and answered 401: together the two flows told a real email from an unknown one.
+/// Finding 2: in the email flow the userHandle check ran before the signature, so an attacker's
+/// assertion that kept its own userHandle got "userHandle does not match" for a real account and
+/// "signature does not verify" for an unknown email. Each probe below must answer alike.
+#[test]
+fn probes_combining_both_flows_answer_alike_for_real_and_unknown_emails() {
+    let h = Harness::new();
+    let mut victim = Authenticator::new();
+    let (_, token) = h.signup("victim@example.com");
+    assert_eq!(h.register(&mut victim, &token).status, 200);
+    let elsewhere = Harness::new();
+    let mut attacker = Authenticator::new();
+    let (_, token) = elsewhere.signup("attacker@example.com");
+    assert_eq!(elsewhere.register(&mut attacker, &token).status, 200);
+
+    let mut probe = |email: &str, usernameless: bool, keep_user_handle: bool| {
+        let target = h.authenticate_options(Some(email))["allowCredentials"][0]["id"].clone();
+        let options = h.authenticate_options(if usernameless { None } else { Some(email) });
+        let request = json!({"challenge": options["challenge"], "rpId": RP_ID, "allowCredentials": []});
+        let mut assertion = attacker.authenticate(&request, ORIGIN).unwrap();
+        assertion["id"] = target.clone();
+        assertion["rawId"] = target;
+        if !keep_user_handle {
+            assertion["response"].as_object_mut().unwrap().remove("userHandle");
+        }
+        let response = h.post("/auth/passkey/authenticate/verify", &assertion, None);
+        let body = response.json();
+        (response.status, body["code"].clone(), body["error"].clone(), body.get("signal").cloned())
+    };
+    for usernameless in [false, true] {
+        for keep_user_handle in [false, true] {
+            let real = probe("victim@example.com", usernameless, keep_user_handle);
+            let unknown = probe("nobody@example.com", usernameless, keep_user_handle);
+            assert_eq!(real, unknown, "usernameless {usernameless}, userHandle kept {keep_user_handle}");
+            assert_eq!(real.0, 401, "{real:?}");
+        }
+    }
+}
+
+/// Review of 6fe1a69, finding 3: a forged assertion under a real ML-DSA credential's ID was
+/// answered "ML-DSA-44 signatures are 2420 bytes, this one is N", which named a real account and
+/// its key's algorithm; the decoy (ES256) says "signature does not verify".
+#[test]
+fn a_forged_signature_reads_the_same_whatever_the_real_keys_algorithm() {
+    let h = Harness::new();
+    let mut victim = Authenticator::new();
+    let (_, token) = h.signup("victim@example.com");
+    let options = h.register_options(&token);
+    let credential = victim.register_with(&options, ORIGIN, kavach_test_authenticator::Algorithm::MlDsa44).unwrap();
+    assert_eq!(h.post("/auth/passkey/register/verify", &credential, Some(&token)).status, 200);
+    let elsewhere = Harness::new();
+    let mut attacker = Authenticator::new();
+    let (_, token) = elsewhere.signup("attacker@example.com");
+    assert_eq!(elsewhere.register(&mut attacker, &token).status, 200);
+
+    let mut probe = |email: &str| {
+        let options = h.authenticate_options(Some(email));
+        let target = options["allowCredentials"][0]["id"].clone();
+        let request = json!({"challenge": options["challenge"], "rpId": RP_ID, "allowCredentials": []});
+        let mut assertion = attacker.authenticate(&request, ORIGIN).unwrap();
+        assertion["id"] = target.clone();
+        assertion["rawId"] = target;
+        assertion["response"].as_object_mut().unwrap().remove("userHandle");
+        let response = h.post("/auth/passkey/authenticate/verify", &assertion, None);
+        (response.status, response.json()["error"].clone())
+    };
+    assert_eq!(probe("victim@example.com"), probe("nobody@example.com"));
 }

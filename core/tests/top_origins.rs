@@ -144,3 +144,15 @@ fn the_stateless_api_takes_expected_top_origins() {
     omitted.as_object_mut().unwrap().remove("expectedTopOrigins");
     assert_eq!(verify_authentication(&omitted).unwrap_err().code(), ErrorCode::VerificationFailed);
 }
+
+#[test]
+fn a_top_origin_is_checked_even_when_cross_origin_is_false() {
+    // WebAuthn L3 §7.2 step 15: "If C.topOrigin is present". Browsers send it only with
+    // crossOrigin true; a client that sends it otherwise gets it checked all the same.
+    let tweaks =
+        Tweaks { cross_origin: false, top_origin: Some("https://evil.example.org".into()), ..Default::default() };
+    assert_error(&sign_in(&Harness::new(), &tweaks), 401, "VERIFICATION_FAILED");
+    let listed = Tweaks { top_origin: Some(PORTAL.into()), ..Default::default() };
+    let h = Harness::with_passkey_options(json!({"topOrigins": [PORTAL]}));
+    assert_eq!(sign_in(&h, &listed).status, 200);
+}

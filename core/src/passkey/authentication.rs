@@ -94,7 +94,11 @@ impl Kavach {
     fn sign_in(&self, response: &AuthenticationResponse, challenge: &CeremonyChallenge) -> Result<SignIn> {
         let usernameless = self.challenge_keys.is_bound_to(challenge, Binding::Anyone);
         let Some(credential) = self.store.credential_by_id(&response.credential_id)? else {
-            return Err(if usernameless {
+            // One of our own made-up IDs (from `{email}` options for an unknown email) is answered
+            // as a real ID with a forged signature would be, in both flows: otherwise posting it
+            // against a usernameless challenge would tell it from a real account's ID.
+            let made_up = self.fake_credentials.is_fake(&response.credential_id);
+            return Err(if usernameless && !made_up {
                 self.unknown_credential_signal(response)
             } else {
                 self.not_offered(response, challenge)
@@ -118,15 +122,6 @@ impl Kavach {
         } else if !usernameless {
             return Err(self.not_offered(response, challenge));
         }
-        match &response.user_handle {
-            Some(handle) if *handle != owner.webauthn_user_id => {
-                return Err(Error::verification(Check::UserHandle, "userHandle does not match the credential's owner"));
-            }
-            None if !named_user => {
-                return Err(Error::verification(Check::UserHandle, "userHandle is required for usernameless sign-in"));
-            }
-            _ => {}
-        }
 
         // Validated at registration: a stored key that does not parse is our fault.
         let public_key = crate::key_cache::public_key(&credential.public_key).map_err(Error::internal)?;
@@ -138,8 +133,25 @@ impl Kavach {
         .map_err(|err| match err.code() {
             // Found after the signature checked out: the challenge is spent.
             ErrorCode::CounterRegression => self.burnt(challenge, err),
-            _ => err,
+            _ => as_forged_signature(err),
         })?;
+        // The user handle is checked once the signature holds: checked before, its answer would
+        // tell an attacker, who cannot sign, which credential IDs are real.
+        match &response.user_handle {
+            Some(handle) if *handle != owner.webauthn_user_id => {
+                return Err(self.burnt(
+                    challenge,
+                    Error::verification(Check::UserHandle, "userHandle does not match the credential's owner"),
+                ));
+            }
+            None if !named_user => {
+                return Err(self.burnt(
+                    challenge,
+                    Error::verification(Check::UserHandle, "userHandle is required for usernameless sign-in"),
+                ));
+            }
+            _ => {}
+        }
         // WebAuthn L3 §6.1.3: backup eligibility is fixed when a credential is created. A change
         // means another authenticator, or a forged flag.
         if verified.flags.backup_eligible != credential.backup_eligible {
@@ -217,10 +229,21 @@ impl Kavach {
             verify_assertion(response, &decoy, &self.assertion_expectations(challenge, &DECOY_COSE_KEY, 0))
         });
         match outcome {
-            Err(err) => err,
+            Err(err) => as_forged_signature(err),
             // Unreachable without the decoy's private key, which no longer exists.
             Ok(_) => Error::verification(Check::Signature, "signature does not verify"),
         }
+    }
+}
+
+/// A signature failure in the words every forged signature gets, whatever the key's algorithm:
+/// an ML-DSA key's "signatures are N bytes" would tell a real credential (and its algorithm)
+/// from the decoy.
+fn as_forged_signature(err: Error) -> Error {
+    if err.check() == Some(Check::Signature) {
+        Error::verification(Check::Signature, "signature does not verify").with_status(err.status())
+    } else {
+        err
     }
 }
 

@@ -10,9 +10,12 @@
 //! random, generated once and stored in the database (`kavach_keys`), so the fakes do not change
 //! when `secret` is rotated, and every instance agrees on them.
 //!
+//! Each made-up ID ends in an 8-byte keyed tag, so a sign-in can recognise one of ours
+//! ([`FakeCredentials::is_fake`]) and answer it as a real ID with a forged signature is answered,
+//! in the usernameless flow too (where an ID kavach does not know is otherwise signalled unknown).
+//!
 //! What remains: an observer who can compare a person's real authenticators with the answer (or
-//! who watches an email's answer change when its owner adds a passkey) can still tell; the
-//! usernameless flow, which asks for no email at all, leaks nothing.
+//! who watches an email's answer change when its owner adds a passkey) can still tell.
 
 use aws_lc_rs::hmac;
 
@@ -75,10 +78,35 @@ impl FakeCredentials {
                 let mut id = Vec::with_capacity(64);
                 id.extend_from_slice(draw(b"id1", index).as_ref());
                 id.extend_from_slice(draw(b"id2", index).as_ref());
-                id.truncate(length);
+                id.truncate(length - TAG_LEN);
+                let tag = self.tag(&id);
+                id.extend_from_slice(&tag);
                 CredentialDescriptor::new(base64url::encode(&id), transports.iter().map(|t| (*t).to_owned()).collect())
             })
             .collect()
+    }
+}
+
+/// Bytes of keyed tag at the end of every made-up ID (a real ID passes as one of ours with
+/// probability 2^-64).
+const TAG_LEN: usize = 8;
+
+impl FakeCredentials {
+    /// Whether `id` is one of the made-up IDs (for any email).
+    pub(crate) fn is_fake(&self, id: &[u8]) -> bool {
+        id.len() >= 2 * TAG_LEN && {
+            let (body, tag) = id.split_at(id.len() - TAG_LEN);
+            aws_lc_rs::constant_time::verify_slices_are_equal(&self.tag(body), tag).is_ok()
+        }
+    }
+
+    fn tag(&self, body: &[u8]) -> [u8; TAG_LEN] {
+        let mut context = hmac::Context::with_key(&self.key);
+        context.update(b"kavach fake credential tag v1\0");
+        context.update(body);
+        let mut tag = [0; TAG_LEN];
+        tag.copy_from_slice(&context.sign().as_ref()[..TAG_LEN]);
+        tag
     }
 }
 
@@ -118,5 +146,22 @@ mod tests {
         let counts: std::collections::BTreeSet<usize> =
             (0..300).map(|i| fakes.for_email(&format!("{i}@example.com")).len()).collect();
         assert_eq!(counts, (1..=5).collect(), "every count appears");
+    }
+
+    #[test]
+    fn made_up_ids_are_recognised_and_real_ones_are_not() {
+        let fakes = FakeCredentials::new(&[7; 32]);
+        for i in 0..100 {
+            for descriptor in fakes.for_email(&format!("{i}@example.com")) {
+                let id = base64url::decode(&descriptor.id, "id").unwrap();
+                assert!(fakes.is_fake(&id));
+                assert!(!FakeCredentials::new(&[8; 32]).is_fake(&id), "another instance key");
+                let mut flipped = id.clone();
+                flipped[0] ^= 1;
+                assert!(!fakes.is_fake(&flipped));
+            }
+        }
+        assert!(!fakes.is_fake(&[0; 32]));
+        assert!(!fakes.is_fake(&[]));
     }
 }

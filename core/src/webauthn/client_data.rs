@@ -131,8 +131,9 @@ impl ClientData {
         }
         // §7.1 step 10-11 / §7.2 step 14-15: a ceremony run inside a cross-origin iframe passes
         // only when the page that embeds it is one the RP listed. A client that says crossOrigin
-        // without naming the top origin leaves nothing to check, so it is refused too.
-        if self.cross_origin {
+        // without naming the top origin leaves nothing to check, so it is refused too; a
+        // topOrigin is checked whenever it is present, whatever crossOrigin says.
+        if self.cross_origin || self.top_origin.is_some() {
             if expected.top_origins.is_empty() {
                 return Err(Error::verification(
                     Check::CrossOrigin,
