@@ -30,10 +30,21 @@ fn sha256(data: &[u8]) -> Vec<u8> {
     digest(&SHA256, data).as_ref().to_vec()
 }
 
+/// The expected origins as serialized origins: a web origin's scheme and host are
+/// case-insensitive, and a bare `/` path and the default https port are not part of it (RFC 6454),
+/// as kavach reads them; an app origin (`android:apk-key-hash:`) is compared exactly.
 fn origins(v: &Value) -> Vec<String> {
+    let serialized = |s: &str| {
+        if !s.get(..4).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http")) {
+            return s.to_owned();
+        }
+        let lowered = s.to_ascii_lowercase();
+        let trimmed = lowered.strip_suffix('/').unwrap_or(&lowered);
+        trimmed.strip_suffix(":443").filter(|_| trimmed.starts_with("https://")).unwrap_or(trimmed).to_owned()
+    };
     match v {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect(),
+        Value::String(s) => vec![serialized(s)],
+        Value::Array(a) => a.iter().filter_map(|s| s.as_str().map(serialized)).collect(),
         _ => vec![],
     }
 }
@@ -56,7 +67,8 @@ fn recheck(doc: &Value, kind: &str, result: &Value) {
     );
     assert_ne!(cd["crossOrigin"], json!(true), "crossOrigin accepted without allowCrossOrigin");
 
-    let rp_hash = sha256(doc["expectedRPID"].as_str().unwrap_or_default().as_bytes());
+    // An RP ID is a domain: compared in lowercase, as browsers hash it.
+    let rp_hash = sha256(doc["expectedRPID"].as_str().unwrap_or_default().to_ascii_lowercase().as_bytes());
     let auth_data = if kind == "registration" {
         let att = decode(response.pointer("/response/attestationObject")).expect("attestationObject decodes");
         let att: Cbor = ciborium::de::from_reader(att.as_slice()).expect("attestationObject is CBOR");
