@@ -472,6 +472,38 @@ fn expired_sessions_are_swept_without_any_options_request() {
     assert!(left < 40, "expired sessions are still stored: {left}");
 }
 
+/// The attacker's own passkey for the same RP ID, registered with another server.
+fn attacker_passkey() -> Authenticator {
+    let elsewhere = Harness::new();
+    let mut attacker = Authenticator::new();
+    let (_, token) = elsewhere.signup("attacker@example.com");
+    assert_eq!(elsewhere.register(&mut attacker, &token).status, 200);
+    attacker
+}
+
+/// The attacker's forgery: the first `allowCredentials` ID of `{email}` options, under a
+/// challenge from `{email}` options or usernameless ones, signed by the attacker's own key (the
+/// ID is not signed), with or without the attacker's userHandle. Returns `(status, body)`.
+fn forge(
+    h: &Harness,
+    attacker: &mut Authenticator,
+    email: &str,
+    usernameless: bool,
+    keep_user_handle: bool,
+) -> (u16, Value) {
+    let target = h.authenticate_options(Some(email))["allowCredentials"][0]["id"].clone();
+    let options = h.authenticate_options(if usernameless { None } else { Some(email) });
+    let request = json!({"challenge": options["challenge"], "rpId": RP_ID, "allowCredentials": []});
+    let mut assertion = attacker.authenticate(&request, ORIGIN).unwrap();
+    assertion["id"] = target.clone();
+    assertion["rawId"] = target;
+    if !keep_user_handle {
+        assertion["response"].as_object_mut().unwrap().remove("userHandle");
+    }
+    let response = h.post("/auth/passkey/authenticate/verify", &assertion, None);
+    (response.status, response.json())
+}
+
 /// Found while adding the Signal API (issue 17): an attacker asks for sign-in options by email,
 /// takes the first `allowCredentials` ID and posts an assertion signed by a key of their own under
 /// that ID (the ID is not signed) without a `userHandle`. For a real account the ID exists and
@@ -484,22 +516,10 @@ fn a_forged_assertion_is_answered_alike_for_real_and_unknown_emails() {
     let (_, token) = h.signup("victim@example.com");
     assert_eq!(h.register(&mut victim, &token).status, 200);
 
-    // The attacker's own passkey for the same RP ID, registered elsewhere.
-    let elsewhere = Harness::new();
-    let mut attacker = Authenticator::new();
-    let (_, token) = elsewhere.signup("attacker@example.com");
-    assert_eq!(elsewhere.register(&mut attacker, &token).status, 200);
-
+    let mut attacker = attacker_passkey();
     let mut answer = |email: &str| {
-        let options = h.authenticate_options(Some(email));
-        let target = options["allowCredentials"][0]["id"].clone();
-        let request = json!({"challenge": options["challenge"], "rpId": RP_ID, "allowCredentials": []});
-        let mut assertion = attacker.authenticate(&request, ORIGIN).unwrap();
-        assertion["id"] = target.clone();
-        assertion["rawId"] = target;
-        assertion["response"].as_object_mut().unwrap().remove("userHandle");
-        let response = h.post("/auth/passkey/authenticate/verify", &assertion, None);
-        (response.status, response.json()["code"].clone(), response.json()["error"].clone())
+        let (status, body) = forge(&h, &mut attacker, email, false, false);
+        (status, body["code"].clone(), body["error"].clone())
     };
     let real = answer("victim@example.com");
     assert_eq!(real.1, "VERIFICATION_FAILED", "{real:?}");
@@ -518,24 +538,10 @@ fn probes_combining_both_flows_answer_alike_for_real_and_unknown_emails() {
     let mut victim = Authenticator::new();
     let (_, token) = h.signup("victim@example.com");
     assert_eq!(h.register(&mut victim, &token).status, 200);
-    let elsewhere = Harness::new();
-    let mut attacker = Authenticator::new();
-    let (_, token) = elsewhere.signup("attacker@example.com");
-    assert_eq!(elsewhere.register(&mut attacker, &token).status, 200);
-
+    let mut attacker = attacker_passkey();
     let mut probe = |email: &str, usernameless: bool, keep_user_handle: bool| {
-        let target = h.authenticate_options(Some(email))["allowCredentials"][0]["id"].clone();
-        let options = h.authenticate_options(if usernameless { None } else { Some(email) });
-        let request = json!({"challenge": options["challenge"], "rpId": RP_ID, "allowCredentials": []});
-        let mut assertion = attacker.authenticate(&request, ORIGIN).unwrap();
-        assertion["id"] = target.clone();
-        assertion["rawId"] = target;
-        if !keep_user_handle {
-            assertion["response"].as_object_mut().unwrap().remove("userHandle");
-        }
-        let response = h.post("/auth/passkey/authenticate/verify", &assertion, None);
-        let body = response.json();
-        (response.status, body["code"].clone(), body["error"].clone(), body.get("signal").cloned())
+        let (status, body) = forge(&h, &mut attacker, email, usernameless, keep_user_handle);
+        (status, body["code"].clone(), body["error"].clone(), body.get("signal").cloned())
     };
     for usernameless in [false, true] {
         for keep_user_handle in [false, true] {
@@ -558,21 +564,10 @@ fn a_forged_signature_reads_the_same_whatever_the_real_keys_algorithm() {
     let options = h.register_options(&token);
     let credential = victim.register_with(&options, ORIGIN, kavach_test_authenticator::Algorithm::MlDsa44).unwrap();
     assert_eq!(h.post("/auth/passkey/register/verify", &credential, Some(&token)).status, 200);
-    let elsewhere = Harness::new();
-    let mut attacker = Authenticator::new();
-    let (_, token) = elsewhere.signup("attacker@example.com");
-    assert_eq!(elsewhere.register(&mut attacker, &token).status, 200);
-
+    let mut attacker = attacker_passkey();
     let mut probe = |email: &str| {
-        let options = h.authenticate_options(Some(email));
-        let target = options["allowCredentials"][0]["id"].clone();
-        let request = json!({"challenge": options["challenge"], "rpId": RP_ID, "allowCredentials": []});
-        let mut assertion = attacker.authenticate(&request, ORIGIN).unwrap();
-        assertion["id"] = target.clone();
-        assertion["rawId"] = target;
-        assertion["response"].as_object_mut().unwrap().remove("userHandle");
-        let response = h.post("/auth/passkey/authenticate/verify", &assertion, None);
-        (response.status, response.json()["error"].clone())
+        let (status, body) = forge(&h, &mut attacker, email, false, false);
+        (status, body["error"].clone())
     };
     assert_eq!(probe("victim@example.com"), probe("nobody@example.com"));
 }
