@@ -297,6 +297,38 @@ kavach_result kavach_authenticate_options(const kavach_t *kavach,
                                           char **out_json);
 
 /**
+ * Request options for sign-in from a JSON object `{email?, prf?}`: `prf` carries PRF salts for
+ * the authenticator (`{eval?: {first, second?}, evalByCredential?: {<id>: {...}}}`, base64url).
+ * Ownership as for `kavach_register_options`.
+ */
+kavach_result kavach_authenticate_options_request(const kavach_t *kavach,
+                                                  const char *body_json,
+                                                  char **out_json);
+
+/**
+ * `credentials.import`: stores a credential registered elsewhere (a FIDO U2F deployment or
+ * another WebAuthn server) for an existing user. `body_json` is `{userId, credentialId,
+ * publicKey, format: "u2f"|"webauthn", counter?, name?, transports?, userHandle?}`; `*out_json`
+ * is the stored Credential. `KAVACH_USER_NOT_FOUND`, `KAVACH_CREDENTIAL_EXISTS`, or
+ * `KAVACH_INVALID_REQUEST` for a key kavach cannot verify with. Ownership as for
+ * `kavach_register_options`.
+ */
+kavach_result kavach_import_credential(const kavach_t *kavach,
+                                       const char *body_json,
+                                       char **out_json);
+
+/**
+ * A well-known document for hosts that serve it themselves: `document` is `"webauthn"`,
+ * `"assetlinks.json"` or `"apple-app-site-association"`; `extra_json` (NULL for none) is the
+ * host's own content (a statement array, or an AASA object), kept and merged. Ownership as for
+ * `kavach_register_options`.
+ */
+kavach_result kavach_well_known(const kavach_t *kavach,
+                                const char *document,
+                                const char *extra_json,
+                                char **out_json);
+
+/**
  * Verifies an authentication response (AuthenticationResponseJSON, bare or `{"response"}`) and
  * starts a session: `*out_json` is `{userId, sessionId, token, setCookie, expiresAt}` (send
  * `setCookie` as a `Set-Cookie` header, or hand `token` to a non-browser client). Ownership as

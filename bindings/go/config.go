@@ -96,4 +96,42 @@ type PasskeyConfig struct {
 	// both options: "security-key", "client-device", "hybrid". Default (nil): none; a
 	// register/options or authenticate/options body may set its own.
 	Hints []string `json:"hints,omitempty"`
+	// RelatedOrigins are other sites (https origins) whose pages may use this RPID (Related
+	// Origin Requests), served in GET /.well-known/webauthn with the RP's own origins. At most
+	// five registrable-domain labels in all.
+	RelatedOrigins []string `json:"relatedOrigins,omitempty"`
+	// Apps are native apps sharing these passkeys: each Android signing-certificate fingerprint
+	// becomes the origin android:apk-key-hash:<base64url> (a sign-in from it returns its token
+	// in the body), served in /.well-known/assetlinks.json; iOS apps in
+	// /.well-known/apple-app-site-association.
+	Apps *AppsConfig `json:"apps,omitempty"`
+	// PRF requests the PRF extension at registration (Credential.PRFEnabled records it).
+	PRF bool `json:"prf,omitempty"`
+	// AppID is the FIDO U2F AppID of credentials imported from U2F (ImportCredential).
+	AppID string `json:"appid,omitempty"`
+	// CounterPolicy is "strict" (default: a regressed counter refuses the sign-in) or "flag"
+	// (accept it and mark the credential CloneWarning).
+	CounterPolicy string `json:"counterPolicy,omitempty"`
+	// ConditionalCreate accepts register/options {"mediation": "conditional"} (automatic
+	// passkey upgrade). Default (nil): true unless UserVerification is "required".
+	ConditionalCreate *bool `json:"conditionalCreate,omitempty"`
+}
+
+// AppsConfig lists the native apps of PasskeyConfig.Apps.
+type AppsConfig struct {
+	Android []AndroidApp `json:"android,omitempty"`
+	IOS     []IOSApp     `json:"ios,omitempty"`
+}
+
+// AndroidApp is an Android app: its package and the SHA-256 fingerprints ("AB:CD:...") of its
+// signing certificates.
+type AndroidApp struct {
+	Package                string   `json:"package"`
+	SHA256CertFingerprints []string `json:"sha256CertFingerprints"`
+}
+
+// IOSApp is an Apple app: its team ID and bundle ID.
+type IOSApp struct {
+	TeamID   string `json:"teamId"`
+	BundleID string `json:"bundleId"`
 }

@@ -754,3 +754,66 @@ func TestLoadMetadataRefusesWhatDoesNotVerify(t *testing.T) {
 		}
 	}
 }
+
+func TestLevel3OptionsCredentialFieldsImportAndWellKnown(t *testing.T) {
+	fingerprint := strings.TrimSuffix(strings.Repeat("AB:", 32), ":")
+	k := open(t, func(c *kavach.Config) {
+		c.Passkey.PRF = true
+		c.Passkey.CounterPolicy = "flag"
+		c.Passkey.RelatedOrigins = []string{"https://shop.example.co.uk"}
+		c.Passkey.Apps = &kavach.AppsConfig{
+			Android: []kavach.AndroidApp{{Package: "com.example.app", SHA256CertFingerprints: []string{fingerprint}}},
+			IOS:     []kavach.IOSApp{{TeamID: "ABCDE12345", BundleID: "com.example.app"}},
+		}
+	})
+	user, session := signUp(t, k, "level3@example.com")
+	auth := &softAuthenticator{}
+	options, err := k.RegisterOptions(session.Token, &kavach.RegisterOptionsRequest{Mediation: "conditional"})
+	if err != nil || !strings.Contains(string(options), `"prf":{}`) {
+		t.Fatalf("RegisterOptions = %s, %v", options, err)
+	}
+	credential, err := k.RegisterVerify(session.Token, auth.register(options, origin))
+	if err != nil || credential.CreatedBy != "conditional" || credential.CloneWarning || credential.PRFEnabled {
+		t.Fatalf("RegisterVerify = %+v, %v", credential, err)
+	}
+	salts, err := k.AuthenticateOptionsWith(kavach.AuthenticateOptionsRequest{
+		Email: "level3@example.com", PRF: &kavach.PRFInputs{Eval: &kavach.PRFSalts{First: "c2FsdA"}},
+	})
+	if err != nil || !strings.Contains(string(salts), `"prf":{"eval":{"first":"c2FsdA"}}`) {
+		t.Fatalf("AuthenticateOptionsWith = %s, %v", salts, err)
+	}
+	if signIn, err := k.AuthenticateVerify(auth.authenticate(salts, origin)); err != nil || signIn.UserID != user.ID {
+		t.Fatalf("AuthenticateVerify = %+v, %v", signIn, err)
+	}
+
+	// Import: the same key under a new ID, for the same user, as a WebAuthn credential.
+	_, err = k.ImportCredential(kavach.ImportedCredential{UserID: "nobody", CredentialID: "AAAA", PublicKey: "AAAA", Format: "u2f"})
+	wantCode(t, err, kavach.CodeUserNotFound, 404)
+	_, err = k.ImportCredential(kavach.ImportedCredential{UserID: user.ID, CredentialID: credential.ID, PublicKey: "pQEC", Format: "webauthn"})
+	wantCode(t, err, kavach.CodeInvalidRequest, 400)
+
+	webauthn, err := k.WellKnown("webauthn", nil)
+	if err != nil || string(webauthn) != `{"origins":["`+origin+`","https://shop.example.co.uk"]}` {
+		t.Fatalf("WellKnown(webauthn) = %s, %v", webauthn, err)
+	}
+	links, err := k.WellKnown("assetlinks.json", json.RawMessage(`[{"relation":["delegate_permission/common.handle_all_urls"]}]`))
+	if err != nil || !strings.Contains(string(links), "handle_all_urls") || !strings.Contains(string(links), fingerprint) {
+		t.Fatalf("WellKnown(assetlinks.json) = %s, %v", links, err)
+	}
+	aasa, err := k.WellKnown("apple-app-site-association", nil)
+	if err != nil || !strings.Contains(string(aasa), "ABCDE12345.com.example.app") {
+		t.Fatalf("WellKnown(aasa) = %s, %v", aasa, err)
+	}
+	rec := request(k.Handler(), "GET", "/.well-known/webauthn", "")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "shop.example.co.uk") {
+		t.Fatalf("GET /.well-known/webauthn = %d %s", rec.Code, rec.Body.String())
+	}
+
+	_, err = kavach.New(kavach.Config{
+		Database: &kavach.DatabaseConfig{URL: ":memory:"},
+		Secret:   "a-test-secret-of-at-least-thirty-two-bytes",
+		BaseURL:  origin,
+		Passkey:  &kavach.PasskeyConfig{RPName: "Test", RPID: "localhost", CounterPolicy: "warn"},
+	})
+	wantCode(t, err, kavach.CodeInvalidConfig, 500)
+}

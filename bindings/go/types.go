@@ -20,6 +20,14 @@ type Credential struct {
 	AAGUID     string   `json:"aaguid"`
 	// Attestation is what the authenticator's attestation proved at registration.
 	Attestation AttestationInfo `json:"attestation"`
+	// Discoverable is credProps.rk at registration (signs in without an email); nil: unknown.
+	Discoverable *bool `json:"discoverable"`
+	// PRFEnabled: the authenticator enabled PRF for it (PasskeyConfig.PRF).
+	PRFEnabled bool `json:"prfEnabled"`
+	// CloneWarning: a sign-in saw its counter go backwards (CounterPolicy "flag").
+	CloneWarning bool `json:"cloneWarning"`
+	// CreatedBy is "registration", "conditional" (automatic passkey upgrade) or "import".
+	CreatedBy string `json:"createdBy"`
 }
 
 // AttestationInfo is what an attestation established: the statement Format, the Trust reached
@@ -82,6 +90,9 @@ type RegisterOptionsRequest struct {
 	// Hints for this request instead of PasskeyConfig.Hints: "security-key",
 	// "client-device", "hybrid".
 	Hints []string `json:"hints,omitempty"`
+	// Mediation "conditional" asks for options of an automatic passkey upgrade (conditional
+	// create: the response may come without a user gesture). Default "": an ordinary one.
+	Mediation string `json:"mediation,omitempty"`
 }
 
 // Flags are the authenticator data flags of a verified response.
@@ -109,6 +120,8 @@ type VerifyRegistrationOptions struct {
 	// ExpectedTopOrigins are the pages that may embed the ceremony in a cross-origin iframe;
 	// nil refuses a response with crossOrigin true.
 	ExpectedTopOrigins []string `json:"expectedTopOrigins,omitempty"`
+	// RequireUserPresence: nil means true; false only for a conditional create.
+	RequireUserPresence *bool `json:"requireUserPresence,omitempty"`
 }
 
 // VerifiedRegistration is what to store from a verified registration: CredentialID, PublicKey
@@ -127,6 +140,7 @@ type VerifiedRegistration struct {
 	AAGUIDAttested    bool     `json:"aaguidAttested"`
 	Transports        []string `json:"transports"`
 	Discoverable      *bool    `json:"discoverable"`
+	PRFEnabled        bool     `json:"prfEnabled"`
 	DeviceType        string   `json:"deviceType"`
 }
 
@@ -153,6 +167,9 @@ type VerifyAuthenticationOptions struct {
 	// ExpectedTopOrigins are the pages that may embed the ceremony in a cross-origin iframe;
 	// nil refuses a response with crossOrigin true.
 	ExpectedTopOrigins []string `json:"expectedTopOrigins,omitempty"`
+	// ExpectedAppID is the FIDO U2F AppID the options offered (extensions.appid), for
+	// credentials registered with U2F; "" refuses a response claiming appid.
+	ExpectedAppID string `json:"expectedAppId,omitempty"`
 }
 
 // VerifiedAuthentication is the outcome of a verified authentication: store the new Counter.

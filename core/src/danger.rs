@@ -17,7 +17,7 @@ use crate::error::Result;
 pub use crate::kavach::Clock;
 use crate::kavach::Kavach;
 pub use crate::store::{
-    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
+    ChallengeUse, CreatedBy, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
     RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord,
 };
 #[cfg(feature = "postgres")]

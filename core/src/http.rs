@@ -112,6 +112,24 @@ impl Response {
         Self { status: err.status(), headers, body: body.to_string().into_bytes() }
     }
 
+    /// A body-less answer (a CORS preflight).
+    fn empty(status: u16) -> Self {
+        Self { status, headers: Vec::new(), body: Vec::new() }
+    }
+
+    /// A well-known document: public, cacheable for an hour (browsers and app stores fetch it
+    /// on their own schedule).
+    fn well_known(document: &Value) -> Self {
+        Self {
+            status: 200,
+            headers: vec![
+                ("content-type".to_owned(), "application/json".to_owned()),
+                ("cache-control".to_owned(), "public, max-age=3600".to_owned()),
+            ],
+            body: document.to_string().into_bytes(),
+        }
+    }
+
     fn with_header(mut self, name: &str, value: String) -> Self {
         self.headers.push((name.to_owned(), value));
         self
@@ -170,11 +188,31 @@ impl Route {
 impl Kavach {
     /// Handles one request. Never panics: an unexpected panic inside becomes a 500 `INTERNAL`.
     pub fn handle(&self, request: &Request) -> Response {
-        match catch_unwind(AssertUnwindSafe(|| self.route(request))) {
+        let response = match catch_unwind(AssertUnwindSafe(|| self.route(request))) {
             Ok(Ok(response)) => response,
             Ok(Err(err)) => Response::error(&err),
             Err(_) => Response::error(&Error::internal("panic while handling a request")),
+        };
+        self.with_cors(request, response)
+    }
+
+    /// CORS (DESIGN §3) for a page on another allowed origin (`app.example.com` calling kavach on
+    /// `auth.example.com`): that origin, with credentials, and `Vary: Origin`; never `*`, never
+    /// for an origin that is not allowed, and nothing for same-origin requests.
+    fn with_cors(&self, request: &Request, mut response: Response) -> Response {
+        if let Some(origin) = self.cross_origin_caller(request) {
+            response.headers.push(("access-control-allow-origin".to_owned(), origin.to_owned()));
+            response.headers.push(("access-control-allow-credentials".to_owned(), "true".to_owned()));
+            response.headers.push(("vary".to_owned(), "Origin".to_owned()));
         }
+        response
+    }
+
+    /// The request's `Origin` when it is an allowed web origin other than `baseUrl`'s.
+    fn cross_origin_caller<'a>(&self, request: &'a Request) -> Option<&'a str> {
+        let origin = request.header_value("origin")?;
+        let allowed = self.settings.request_origins.iter().any(|allowed| allowed.as_str() == origin);
+        (allowed && self.settings.base_origin.as_str() != origin).then_some(origin)
     }
 
     fn route(&self, request: &Request) -> Result<Response> {
@@ -182,9 +220,25 @@ impl Kavach {
         if request.body.len() > MAX_BODY_BYTES {
             return Err(Error::new(ErrorCode::PayloadTooLarge, "request body is larger than 64 KiB"));
         }
+        let method = request.method.to_ascii_uppercase();
+        if let Some(document) = self.well_known_document(&request.path) {
+            if method != "GET" && method != "HEAD" {
+                return Ok(Response::error(&Error::new(
+                    ErrorCode::MethodNotAllowed,
+                    "method not allowed on this route",
+                ))
+                .with_header("allow", "GET, HEAD".to_owned()));
+            }
+            return Ok(Response::well_known(&document?));
+        }
         let relative = self.settings.route_path(&request.path).ok_or_else(not_found)?;
         let (route, id) = Route::resolve(relative).ok_or_else(not_found)?;
-        let method = request.method.to_ascii_uppercase();
+        if method == "OPTIONS"
+            && request.header_value("origin").is_some()
+            && request.header_value("access-control-request-method").is_some()
+        {
+            return self.preflight(request, route);
+        }
         if !route.methods().contains(&method.as_str()) {
             let allow = route.methods().join(", ");
             return Ok(Response::error(&Error::new(ErrorCode::MethodNotAllowed, "method not allowed on this route"))
@@ -216,7 +270,7 @@ impl Kavach {
                 Ok(Response::ok(&self.authenticate_options_with_hints(email, hints)?))
             }
             Route::AuthenticateVerify => {
-                let sign_in = self.authenticate_verify(&json_object(&request.body)?)?;
+                let sign_in = self.authenticate_verify(&without_prf_outputs(json_object(&request.body)?))?;
                 Ok(Response::ok(&sign_in).with_header("set-cookie", sign_in.session.set_cookie))
             }
             _ => {
@@ -240,7 +294,7 @@ impl Kavach {
                 Ok(Response::ok(&self.register_options(auth, &options)?))
             }
             Route::RegisterVerify => {
-                let credential = self.register_verify(auth, &json_object(&request.body)?)?;
+                let credential = self.register_verify(auth, &without_prf_outputs(json_object(&request.body)?))?;
                 Ok(Response::ok(&json!({ "verified": true, "credential": credential })))
             }
             Route::Credentials => {
@@ -270,6 +324,19 @@ impl Kavach {
             }
             Route::AuthenticateOptions | Route::AuthenticateVerify => Err(Error::internal("unreachable route")),
         }
+    }
+
+    /// A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`): answered
+    /// for allowed cross-origin callers only; any other origin gets `FORBIDDEN_ORIGIN` and no CORS
+    /// headers, so the browser stops there.
+    fn preflight(&self, request: &Request, route: Route) -> Result<Response> {
+        if self.cross_origin_caller(request).is_none() {
+            return Err(Error::new(ErrorCode::ForbiddenOrigin, "requests from this origin are not allowed"));
+        }
+        Ok(Response::empty(204)
+            .with_header("access-control-allow-methods", route.methods().join(", "))
+            .with_header("access-control-allow-headers", "content-type, authorization".to_owned())
+            .with_header("access-control-max-age", "600".to_owned()))
     }
 
     /// The client key of a request (DESIGN §11): its peer, or behind `trustedProxies` the
@@ -322,6 +389,17 @@ pub(crate) fn json_object(body: &[u8]) -> Result<Value> {
     }
     let value: Value = serde_json::from_slice(body).map_err(|_| Error::invalid_request("body is not valid JSON"))?;
     if value.is_object() { Ok(value) } else { Err(Error::invalid_request("body must be a JSON object")) }
+}
+
+/// PRF outputs are keys that belong to the client (DESIGN §9): a page should strip them before
+/// posting, and whatever arrives is dropped here, before anything can log or store it.
+pub(crate) fn without_prf_outputs(mut body: Value) -> Value {
+    for pointer in ["/clientExtensionResults/prf", "/response/clientExtensionResults/prf"] {
+        if let Some(Value::Object(prf)) = body.pointer_mut(pointer) {
+            prf.remove("results");
+        }
+    }
+    body
 }
 
 fn not_found() -> Error {

@@ -24,7 +24,25 @@ fn lists_credentials_newest_first_with_the_documented_fields() {
     let keys: Vec<&str> = second.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["aaguid", "attestation", "backedUp", "createdAt", "deviceType", "id", "lastUsedAt", "name", "transports"]
+        [
+            "aaguid",
+            "attestation",
+            "backedUp",
+            "cloneWarning",
+            "createdAt",
+            "createdBy",
+            "deviceType",
+            "discoverable",
+            "id",
+            "lastUsedAt",
+            "name",
+            "prfEnabled",
+            "transports"
+        ]
+    );
+    assert_eq!(
+        (&second["cloneWarning"], &second["createdBy"], &second["prfEnabled"]),
+        (&json!(false), &json!("registration"), &json!(false))
     );
     assert_eq!(
         second["attestation"],

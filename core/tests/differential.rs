@@ -683,6 +683,7 @@ fn kavach_verdict(case: &Value) -> Verdict {
                 origins: &origins,
                 rp_id,
                 require_user_verification: require_uv,
+                require_user_presence: true,
                 algorithms: &CoseAlgorithm::ALL,
                 top_origins: &[],
             },
@@ -699,6 +700,8 @@ fn kavach_verdict(case: &Value) -> Verdict {
                     credential_public_key: &key,
                     counter: case["counter"].as_u64().unwrap() as u32,
                     top_origins: &[],
+                    counter_policy: Default::default(),
+                    app_id: None,
                 },
             )
             .map(|_| ())

@@ -5,7 +5,7 @@
 #
 # Environment: PORT (3000), DATABASE_URL (default: SQLite kavach.db in this directory),
 # KAVACH_SECRET (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred),
-# CC (cc).
+# KAVACH_PASSKEY_OPTIONS_JSON (a JSON object merged over the passkey options), CC (cc).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -17,6 +17,13 @@ command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup
   -L"$target/release" -lkavach -Wl,-rpath,"$target/release" -lpthread -o "$target/kavach-c-server"
 if [ ! -f "$root/examples/web/node_modules/@simplewebauthn/browser/esm/index.js" ]; then
   (cd "$root/examples/web" && npm ci --no-audit --no-fund --loglevel=error) >&2
+fi
+# The C server splices the object's members in; whether it is one is checked here, with a parser.
+if [ -n "${KAVACH_PASSKEY_OPTIONS_JSON:-}" ] && ! node -e '
+  const v = JSON.parse(process.env.KAVACH_PASSKEY_OPTIONS_JSON);
+  if (v === null || typeof v !== "object" || Array.isArray(v)) process.exit(1);' 2>/dev/null; then
+  echo "kavach demo: KAVACH_PASSKEY_OPTIONS_JSON must be a JSON object of passkey options, e.g. '{\"hints\": [\"hybrid\"]}'" >&2
+  exit 1
 fi
 cd "$here"
 export KAVACH_WEB_DIR="${KAVACH_WEB_DIR:-$root/examples/web}"

@@ -348,7 +348,10 @@ static void route(const struct request *req, struct response *r) {
     char path[4096];
     snprintf(path, sizeof path, "%s", req->path);
     path[strcspn(path, "?#")] = '\0';
-    if (strcmp(path, "/auth") == 0 || strncmp(path, "/auth/", 6) == 0) auth_route(req, r);
+    /* basePath and below, and the well-known documents kavach serves at the site root (it answers
+     * 404 for those it has no content for). */
+    if (strcmp(path, "/auth") == 0 || strncmp(path, "/auth/", 6) == 0 || strncmp(path, "/.well-known/", 13) == 0)
+        auth_route(req, r);
     else if (strcmp(path, "/demo/signup") == 0) signup_route(req, r);
     else static_route(req, path, r);
 }
@@ -516,8 +519,35 @@ static void *connection(void *arg) {
     return NULL;
 }
 
+/* Whether the JSON object text names a member "key" (either spelling): the demo's own option is
+ * then left out, so KAVACH_PASSKEY_OPTIONS_JSON's value wins (run.sh checked it is an object). */
+static int names_member(const char *json, const char *camel, const char *snake) {
+    char pattern[64];
+    const char *names[2] = {camel, snake};
+    for (int i = 0; i < 2; i++) {
+        const char *p = json;
+        snprintf(pattern, sizeof pattern, "\"%s\"", names[i]);
+        while (json != NULL && (p = strstr(p, pattern)) != NULL) {
+            if (*skip_space(p + strlen(pattern)) == ':') return 1;
+            p++;
+        }
+    }
+    return 0;
+}
+
+/* The demo's passkey option "camel" (snake_case in the JSON it writes) with a string value,
+ * unless the extra options name it. */
+static void passkey_option(struct buf *b, const char *extra, const char *camel, const char *snake,
+                           const char *value) {
+    if (names_member(extra, camel, snake)) return;
+    buf_str(b, ",\"");
+    buf_str(b, snake);
+    buf_str(b, "\":");
+    buf_json_string(b, value);
+}
+
 static void config_json(struct buf *b, const char *database_url, const char *secret, const char *uv,
-                        const char *attestation) {
+                        const char *attestation, const char *extra) {
     const char *provider = strncmp(database_url, "postgres://", 11) == 0 || strncmp(database_url, "postgresql://", 13) == 0
                                ? "postgres" : "sqlite";
     buf_str(b, "{\"database\":{\"provider\":\"");
@@ -528,12 +558,25 @@ static void config_json(struct buf *b, const char *database_url, const char *sec
     buf_json_string(b, secret);
     buf_str(b, ",\"base_url\":");
     buf_json_string(b, origin);
-    buf_str(b, ",\"plugins\":[{\"id\":\"passkey\",\"rp_name\":\"Kavach demo\",\"rp_id\":\"localhost\",\"origin\":[");
-    buf_json_string(b, origin);
-    buf_str(b, "],\"user_verification\":");
-    buf_json_string(b, uv);
-    buf_str(b, ",\"attestation\":");
-    buf_json_string(b, attestation);
+    buf_str(b, ",\"plugins\":[{\"id\":\"passkey\"");
+    passkey_option(b, extra, "rpName", "rp_name", "Kavach demo");
+    passkey_option(b, extra, "rpId", "rp_id", "localhost");
+    if (!names_member(extra, "origin", "origin")) {
+        buf_str(b, ",\"origin\":[");
+        buf_json_string(b, origin);
+        buf_str(b, "]");
+    }
+    passkey_option(b, extra, "userVerification", "user_verification", uv);
+    passkey_option(b, extra, "attestation", "attestation", attestation);
+    if (extra != NULL) {
+        /* The object's members, after the demo's own: {"a":1} adds ,"a":1. */
+        const char *open = strchr(extra, '{'), *close = strrchr(extra, '}');
+        const char *first = open == NULL ? NULL : skip_space(open + 1);
+        if (first != NULL && close != NULL && first < close) {
+            buf_str(b, ",");
+            buf_add(b, first, (size_t)(close - first));
+        }
+    }
     buf_str(b, "}]}");
 }
 
@@ -612,8 +655,14 @@ int main(void) {
         fprintf(stderr, "warning: KAVACH_SECRET is not set; using a fixed demo secret (never do this in production)\n");
         secret = DEMO_SECRET;
     }
+    const char *extra = getenv("KAVACH_PASSKEY_OPTIONS_JSON");
+    if (extra != NULL && *skip_space(extra) == '\0') extra = NULL;
+    if (extra != NULL && *skip_space(extra) != '{') {
+        fprintf(stderr, "kavach demo: KAVACH_PASSKEY_OPTIONS_JSON must be a JSON object of passkey options\n");
+        return 1;
+    }
     config_json(&config, env("DATABASE_URL", "file:kavach.db"), secret, env("KAVACH_USER_VERIFICATION", "preferred"),
-                env("KAVACH_ATTESTATION", "none"));
+                env("KAVACH_ATTESTATION", "none"), extra);
     if (kavach_new(config.data, &kavach, &error) != KAVACH_OK) {
         fprintf(stderr, "kavach-c-server: %s\n", error);
         kavach_string_free(error);

@@ -1,7 +1,7 @@
 // The kavach demo on net/http: the page from examples/web at /, every passkey endpoint under
 // /auth through k.Handler(), and the demo-only POST /demo/signup. Environment (see run.sh and
 // tests/e2e/README.md): PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
-// KAVACH_WEB_DIR.
+// KAVACH_WEB_DIR, KAVACH_PASSKEY_OPTIONS_JSON (a JSON object merged over the passkey options).
 package main
 
 import (
@@ -36,17 +36,22 @@ func main() {
 		secret = demoSecret
 	}
 
+	passkey := &kavach.PasskeyConfig{
+		RPName:           "Kavach demo",
+		RPID:             "localhost",
+		Origin:           []string{origin},
+		UserVerification: env("KAVACH_USER_VERIFICATION", "preferred"),
+		Attestation:      env("KAVACH_ATTESTATION", "none"),
+	}
+	if err := mergeOptions(passkey, os.Getenv("KAVACH_PASSKEY_OPTIONS_JSON")); err != nil {
+		log.Print(err)
+		os.Exit(1)
+	}
 	k, err := kavach.New(kavach.Config{
 		Database: database(os.Getenv("DATABASE_URL"), here),
 		Secret:   secret,
 		BaseURL:  origin,
-		Passkey: &kavach.PasskeyConfig{
-			RPName:           "Kavach demo",
-			RPID:             "localhost",
-			Origin:           []string{origin},
-			UserVerification: env("KAVACH_USER_VERIFICATION", "preferred"),
-			Attestation:      env("KAVACH_ATTESTATION", "none"),
-		},
+		Passkey:  passkey,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -58,6 +63,8 @@ func main() {
 	// proxy, use k.HandlerWithClientKey with the address the proxy reports.
 	mux.Handle("/auth/", k.Handler())
 	mux.Handle("/auth", k.Handler())
+	// The well-known documents (relatedOrigins, apps) are answered at the site root.
+	mux.Handle("/.well-known/", k.Handler())
 	mux.HandleFunc("/demo/signup", signup(k, origin))
 	vendor := filepath.Join(webDir, "node_modules", "@simplewebauthn", "browser", "esm")
 	mux.Handle("/vendor/simplewebauthn/", http.StripPrefix("/vendor/simplewebauthn/", staticFiles(vendor)))
@@ -211,4 +218,38 @@ func staticFiles(dir string) http.Handler {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
 		fs.ServeHTTP(w, r)
 	})
+}
+
+// mergeOptions applies KAVACH_PASSKEY_OPTIONS_JSON (DESIGN §8): a JSON object whose keys (the
+// documented camelCase option names) replace the demo's own passkey options.
+func mergeOptions(passkey *kavach.PasskeyConfig, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	var extra map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(text), &extra); err != nil || extra == nil {
+		return fmt.Errorf("kavach demo: KAVACH_PASSKEY_OPTIONS_JSON must be a JSON object of passkey options, e.g. '{\"hints\": [\"hybrid\"]}' (%v)", err)
+	}
+	base, err := json.Marshal(passkey)
+	if err != nil {
+		return err
+	}
+	var merged map[string]json.RawMessage
+	if err := json.Unmarshal(base, &merged); err != nil {
+		return err
+	}
+	for key, value := range extra {
+		merged[key] = value
+	}
+	text2, err := json.Marshal(merged)
+	if err != nil {
+		return err
+	}
+	decoder := json.NewDecoder(strings.NewReader(string(text2)))
+	decoder.DisallowUnknownFields()
+	*passkey = kavach.PasskeyConfig{}
+	if err := decoder.Decode(passkey); err != nil {
+		return fmt.Errorf("kavach demo: KAVACH_PASSKEY_OPTIONS_JSON: %v", err)
+	}
+	return nil
 }

@@ -8,6 +8,11 @@
 // reloaded, the signed-in panel up to date). Every passkey prompt shows a waiting state with a Cancel button;
 // deleting a passkey asks first.
 //
+// What the browser can do comes from PublicKeyCredential.getClientCapabilities() (WebAuthn Level
+// 3): it decides whether to offer an automatic passkey upgrade after sign-up (conditional create)
+// and the PRF card. Signal API payloads from the server are handed to the browser after every
+// answer, so its passkey manager forgets deleted passkeys.
+//
 // Test hook: `?autofill=off` keeps the page from starting conditional UI (passkey autofill) on
 // load. A virtual authenticator answers conditional requests by itself, so the end-to-end tests of
 // the explicit sign-in buttons turn it off.
@@ -33,12 +38,13 @@ const SERVER_MESSAGES = {
     'This attempt expired or was already used. Please try again (each passkey prompt works once).',
   VERIFICATION_FAILED: (detail) => `The passkey's answer could not be verified: ${detail}`,
   COUNTER_REGRESSION: () =>
-    'Sign-in refused: this passkey\'s signature counter went backwards, which can mean it was copied.',
+    "Sign-in refused: this passkey's signature counter went backwards, which can mean it was copied.",
   CREDENTIAL_EXISTS: () => 'This passkey is already registered.',
+  REAUTH_REQUIRED: () => 'Please confirm with your passkey first.',
+  RATE_LIMITED: () => 'Too many attempts. Please wait a moment and try again.',
   CREDENTIAL_NOT_FOUND: () => 'That passkey was not found. It may already have been deleted.',
-  LAST_CREDENTIAL: () =>
-    'You cannot delete your only passkey: you would be locked out. Add another passkey first.',
-  FORBIDDEN_ORIGIN: () => 'The server refused a request from this page\'s address (origin).',
+  LAST_CREDENTIAL: () => 'You cannot delete your only passkey: you would be locked out. Add another passkey first.',
+  FORBIDDEN_ORIGIN: () => "The server refused a request from this page's address (origin).",
   USER_EXISTS: () => 'An account with this email already exists. Sign in with its passkey instead.',
   USER_NOT_FOUND: () => 'No such account.',
   NOT_FOUND: () => 'The server does not know this address. Is it a kavach example server?',
@@ -53,9 +59,10 @@ const BROWSER_MESSAGES = {
     'No passkey was used: the prompt was cancelled or timed out, or this device has no passkey for this account.',
   InvalidStateError: () => 'This authenticator already holds a passkey for this account.',
   AbortError: () => 'The passkey prompt was cancelled.',
-  SecurityError: () => 'The browser refused: this page\'s address does not match the passkey\'s site (rpId).',
+  SecurityError: () => "The browser refused: this page's address does not match the passkey's site (rpId).",
   NotSupportedError: () => 'This authenticator supports none of the signature algorithms the server accepts.',
-  ConstraintError: () => 'This authenticator cannot do what the server asked (user verification or a discoverable passkey).',
+  ConstraintError: () =>
+    'This authenticator cannot do what the server asked (user verification or a discoverable passkey).',
   UnknownError: () => 'The authenticator reported an error.',
 };
 
@@ -164,6 +171,14 @@ async function loadPasskeys() {
 function renderPasskey(credential) {
   const item = $('passkey-template').content.firstElementChild.cloneNode(true);
   item.dataset.id = credential.id;
+  const badges = [];
+  if (credential.createdBy === 'conditional') badges.push('created automatically');
+  if (credential.prfEnabled) badges.push('PRF');
+  if (credential.discoverable === false) badges.push('needs your email to sign in');
+  if (credential.cloneWarning) badges.push('warning: possibly copied');
+  item.querySelector('.passkey-badges').textContent = badges.length ? ` · ${badges.join(' · ')}` : '';
+  item.dataset.createdBy = credential.createdBy ?? 'registration';
+  item.dataset.prfEnabled = String(Boolean(credential.prfEnabled));
   item.querySelector('.passkey-name').textContent = credential.name;
   item.querySelector('.passkey-device').textContent =
     credential.deviceType === 'multiDevice' ? 'Synced passkey (multi-device)' : 'This device only';
@@ -220,7 +235,121 @@ async function signUp() {
   const name = $('signup-name').value.trim();
   const { user } = await api('POST', '/demo/signup', name ? { email, name } : { email });
   await refresh();
-  showStatus('success', 'SIGNED_UP', `Welcome, ${user.name ?? user.email}! Now add a passkey so you can sign in later.`);
+  showStatus(
+    'success',
+    'SIGNED_UP',
+    `Welcome, ${user.name ?? user.email}! Now add a passkey so you can sign in later.`,
+  );
+  offerUpgrade();
+}
+
+// ---- what the browser can do ------------------------------------------------------------------
+
+/** PublicKeyCredential.getClientCapabilities(), or {} where the browser lacks it. */
+let capabilities = {};
+async function readCapabilities() {
+  try {
+    capabilities = (await PublicKeyCredential?.getClientCapabilities?.()) ?? {};
+  } catch {
+    capabilities = {};
+  }
+  const shown = [
+    ['conditionalGet', 'passkey autofill'],
+    ['conditionalCreate', 'automatic passkey upgrade'],
+    ['extension:prf', 'encryption keys (PRF)'],
+    ['signalUnknownCredential', 'Signal API'],
+    ['hybridTransport', 'phone sign-in (QR)'],
+  ].filter(([key]) => key in capabilities);
+  if (shown.length) {
+    $('capabilities').hidden = false;
+    $('capabilities').textContent =
+      'This browser: ' + shown.map(([key, label]) => `${label} ${capabilities[key] ? 'yes' : 'no'}`).join(', ') + '.';
+  }
+  $('prf-card').hidden = !capabilities['extension:prf'];
+}
+
+/**
+ * Automatic passkey upgrade (conditional create): right after signing up, ask the browser to
+ * create a passkey with the password manager the person already uses, without a prompt. The
+ * browser decides whether it can (usually: a password was just filled for this account); until
+ * it does, the request waits quietly, and any other passkey action replaces it.
+ */
+async function offerUpgrade() {
+  if (!capabilities.conditionalCreate) return;
+  let optionsJSON;
+  try {
+    optionsJSON = await api('POST', '/auth/passkey/register/options', { mediation: 'conditional' });
+  } catch (error) {
+    // Off on this server (conditionalCreate, or userVerification 'required'): nothing to offer.
+    console.info('automatic passkey upgrade not offered:', error?.code ?? error);
+    return;
+  }
+  $('upgrade-note').hidden = false;
+  $('upgrade-note').dataset.state = 'offered';
+  $('upgrade-note').textContent = 'Your browser may add a passkey for you automatically.';
+  try {
+    const response = await startRegistration({ optionsJSON, useAutoRegister: true });
+    await api('POST', '/auth/passkey/register/verify', response);
+    await loadPasskeys();
+    $('upgrade-note').dataset.state = 'created';
+    $('upgrade-note').textContent = 'Your browser added a passkey for you automatically.';
+  } catch (error) {
+    // Declined by the browser, or replaced by another passkey action: never an error to show.
+    $('upgrade-note').hidden = true;
+    $('upgrade-note').dataset.state = 'ended';
+    console.info('automatic passkey upgrade ended:', error?.name ?? error);
+  }
+}
+
+// ---- PRF: a key derived from the passkey, in the browser only --------------------------------
+
+const b64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+
+/** Signs in again with PRF: the same passkey and salt always give the same 32 bytes. */
+async function deriveKey() {
+  const optionsJSON = await api('POST', '/auth/passkey/authenticate/options', { email: currentUser.email });
+  const salt = await crypto.subtle.digest('SHA-256', new TextEncoder().encode('kavach demo: encryption key v1'));
+  // The page adds its own salt to the options it received (the server never sees the output).
+  optionsJSON.extensions = { ...(optionsJSON.extensions ?? {}), prf: { eval: { first: b64url(salt) } } };
+  const response = await prompt(() => startAuthentication({ optionsJSON }));
+  const output = response.clientExtensionResults?.prf?.results?.first;
+  // PRF outputs are keys: strip them before posting the response anywhere.
+  if (response.clientExtensionResults?.prf) delete response.clientExtensionResults.prf.results;
+  await api('POST', '/auth/passkey/authenticate/verify', response);
+  if (!output) {
+    showStatus('info', 'PRF_UNAVAILABLE', 'This passkey cannot derive keys (PRF): try one added with PRF support.');
+    return;
+  }
+  const key = await crypto.subtle.importKey('raw', base64urlBytes(output), 'HKDF', false, ['deriveKey']);
+  const aes = await crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(), info: new TextEncoder().encode('demo notes') },
+    key,
+    { name: 'AES-GCM', length: 256 },
+    true,
+    ['encrypt', 'decrypt'],
+  );
+  const raw = await crypto.subtle.exportKey('raw', aes);
+  const fingerprint = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', raw)).slice(0, 8))
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
+  $('prf-result').hidden = false;
+  $('prf-result').dataset.fingerprint = fingerprint;
+  $('prf-result').textContent =
+    `Your key's fingerprint: ${fingerprint}. Derive it again: the same passkey gives the same key.`;
+  await refresh();
+  showStatus('success', 'PRF_DERIVED', `Key derived in this browser (fingerprint ${fingerprint}).`);
+}
+
+/** base64url text (or an ArrayBuffer, as some browsers return) to bytes. */
+function base64urlBytes(value) {
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const text = value.replaceAll('-', '+').replaceAll('_', '/');
+  return Uint8Array.from(atob(text + '='.repeat((4 - (text.length % 4)) % 4)), (c) => c.charCodeAt(0));
 }
 
 // ---- the waiting state: shown while the browser's passkey prompt is open --------------------
@@ -246,7 +375,9 @@ $('cancel-button').addEventListener('click', () => {
 
 async function addPasskey() {
   const name = $('passkey-name').value.trim();
-  const optionsJSON = await api('POST', '/auth/passkey/register/options', {});
+  // The person's choice becomes this request's hints (WebAuthn Level 3): the browser leads with it.
+  const hint = $('passkey-hint').value;
+  const optionsJSON = await api('POST', '/auth/passkey/register/options', hint ? { hints: [hint] } : {});
   const response = await prompt(() => startRegistration({ optionsJSON }));
   const { credential } = await api('POST', '/auth/passkey/register/verify', name ? { response, name } : { response });
   $('passkey-name').value = '';
@@ -359,6 +490,7 @@ onSubmit('signin-form', () => {
 });
 $('signin-usernameless-button').addEventListener('click', () => run(() => signIn({})));
 $('sign-out-button').addEventListener('click', () => run(signOut));
+$('prf-button').addEventListener('click', () => run(deriveKey));
 
 // Passkeys are bound to a domain (rpId `localhost` in the demo): on an IP address such as
 // 127.0.0.1 every ceremony fails with a SecurityError, so say where to go instead.
@@ -372,5 +504,6 @@ if (onIpAddress) {
 } else if (!browserSupportsWebAuthn()) {
   $('no-webauthn').hidden = false;
 }
+await readCapabilities();
 await refresh();
 document.body.dataset.ready = 'true';

@@ -31,8 +31,9 @@ pub use instance::{
     kavach_version,
 };
 pub use passkey::{
-    kavach_authenticate_options, kavach_authenticate_verify, kavach_delete_credential, kavach_list_credentials,
-    kavach_register_options, kavach_register_verify, kavach_rename_credential,
+    kavach_authenticate_options, kavach_authenticate_options_request, kavach_authenticate_verify,
+    kavach_delete_credential, kavach_import_credential, kavach_list_credentials, kavach_register_options,
+    kavach_register_verify, kavach_rename_credential, kavach_well_known,
 };
 pub use result::{kavach_result, kavach_result_name, kavach_result_status};
 pub use sessions::{kavach_create_session, kavach_get_session, kavach_load_metadata, kavach_revoke_session};

@@ -65,6 +65,54 @@ pub unsafe extern "C" fn kavach_authenticate_options(
     unsafe { json_call(out_json, || instance(kavach)?.authenticate_options_json(opt_str_arg(email, "email")?)) }
 }
 
+/// Request options for sign-in from a JSON object `{email?, prf?}`: `prf` carries PRF salts for
+/// the authenticator (`{eval?: {first, second?}, evalByCredential?: {<id>: {...}}}`, base64url).
+/// Ownership as for `kavach_register_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kavach_authenticate_options_request(
+    kavach: *const kavach_t,
+    body_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> kavach_result {
+    unsafe {
+        json_call(out_json, || instance(kavach)?.authenticate_options_request_json(str_arg(body_json, "body_json")?))
+    }
+}
+
+/// `credentials.import`: stores a credential registered elsewhere (a FIDO U2F deployment or
+/// another WebAuthn server) for an existing user. `body_json` is `{userId, credentialId,
+/// publicKey, format: "u2f"|"webauthn", counter?, name?, transports?, userHandle?}`; `*out_json`
+/// is the stored Credential. `KAVACH_USER_NOT_FOUND`, `KAVACH_CREDENTIAL_EXISTS`, or
+/// `KAVACH_INVALID_REQUEST` for a key kavach cannot verify with. Ownership as for
+/// `kavach_register_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kavach_import_credential(
+    kavach: *const kavach_t,
+    body_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> kavach_result {
+    unsafe { json_call(out_json, || instance(kavach)?.import_credential_json(str_arg(body_json, "body_json")?)) }
+}
+
+/// A well-known document for hosts that serve it themselves: `document` is `"webauthn"`,
+/// `"assetlinks.json"` or `"apple-app-site-association"`; `extra_json` (NULL for none) is the
+/// host's own content (a statement array, or an AASA object), kept and merged. Ownership as for
+/// `kavach_register_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kavach_well_known(
+    kavach: *const kavach_t,
+    document: *const c_char,
+    extra_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> kavach_result {
+    unsafe {
+        json_call(out_json, || {
+            let extra = opt_str_arg(extra_json, "extra_json")?.unwrap_or_default();
+            instance(kavach)?.well_known_json(str_arg(document, "document")?, extra)
+        })
+    }
+}
+
 /// Verifies an authentication response (AuthenticationResponseJSON, bare or `{"response"}`) and
 /// starts a session: `*out_json` is `{userId, sessionId, token, setCookie, expiresAt}` (send
 /// `setCookie` as a `Set-Cookie` header, or hand `token` to a non-browser client). Ownership as

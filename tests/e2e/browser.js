@@ -31,6 +31,9 @@ export const PLATFORM = {
   automaticPresenceSimulation: true,
 };
 
+/** A platform passkey provider that can evaluate PRF (hmac-secret). */
+export const PRF_PLATFORM = { ...PLATFORM, hasPrf: true };
+
 /** A platform authenticator that never answers by itself: its prompt stays open. */
 export const SILENT_PLATFORM = { ...PLATFORM, automaticPresenceSimulation: false };
 
@@ -100,14 +103,11 @@ export async function expectStatus(page, code, action) {
     status.dataset.kind = '';
   });
   await action();
-  const handle = await page.waitForFunction(
-    (expected) => {
-      const status = document.getElementById('status');
-      const done = status.dataset.code === expected || status.dataset.kind === 'error';
-      return done && { code: status.dataset.code, text: status.textContent, visible: !status.hidden };
-    },
-    code,
-  );
+  const handle = await page.waitForFunction((expected) => {
+    const status = document.getElementById('status');
+    const done = status.dataset.code === expected || status.dataset.kind === 'error';
+    return done && { code: status.dataset.code, text: status.textContent, visible: !status.hidden };
+  }, code);
   const { code: actual, text, visible } = await handle.jsonValue();
   assert.equal(actual, code, `expected status ${code}, the page says ${actual}: ${text}`);
   assert.ok(visible, 'the status message is visible');
@@ -169,6 +169,8 @@ export async function passkeys(page) {
       deviceType: item.querySelector('[data-testid="passkey-device"]').dataset.deviceType,
       created: item.querySelector('[data-testid="passkey-created"]').getAttribute('datetime'),
       lastUsed: item.querySelector('[data-testid="passkey-last-used"]').getAttribute('datetime'),
+      createdBy: item.dataset.createdBy,
+      prfEnabled: item.dataset.prfEnabled === 'true',
     })),
   );
 }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 
 import {
+  PRF_PLATFORM,
   SILENT_PLATFORM,
   U2F_KEY,
   addPasskey,
@@ -20,7 +21,7 @@ import {
   signUp,
   withBrowser,
 } from './browser.js';
-import { runUntilExit, startServer } from './server.js';
+import { freePort, runUntilExit, startServer } from './server.js';
 
 let server;
 const suiteStarted = Date.now();
@@ -48,6 +49,24 @@ function scenario(name, options, body) {
       console.log(`timing: ${name}: ${Date.now() - started} ms`);
     }
   });
+}
+
+/**
+ * Runs `body(server)` against a second server started with `options` (startServer's), adding its
+ * output to a failure and its timing to the log; stops it whatever happens.
+ */
+async function withServer(label, options, body) {
+  const started = Date.now();
+  const extra = await startServer(options);
+  try {
+    await body(extra);
+  } catch (error) {
+    error.message += `\n--- server output ---\n${extra.log().slice(-2000)}`;
+    throw error;
+  } finally {
+    await extra.stop();
+    console.log(`timing: ${label} (second server included): ${Date.now() - started} ms`);
+  }
 }
 
 scenario('sign-up, then a registered passkey appears in the list', async ({ page, cdp, authenticatorId }) => {
@@ -251,27 +270,33 @@ scenario('sign-up with a taken email is refused (USER_EXISTS)', async ({ page })
   assert.match(text, /already exists/);
 });
 
-scenario('deleting asks first; keeping the passkey deletes nothing', async ({ page, cdp, authenticatorId, addAuthenticator }) => {
-  await signUp(page, newEmail('confirm'));
-  await addPasskey(page, 'Phone');
-  await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
-  await addAuthenticator();
-  const list = await addPasskey(page, 'Laptop');
-  const phone = list.find((p) => p.name === 'Phone');
+scenario(
+  'deleting asks first; keeping the passkey deletes nothing',
+  async ({ page, cdp, authenticatorId, addAuthenticator }) => {
+    await signUp(page, newEmail('confirm'));
+    await addPasskey(page, 'Phone');
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    await addAuthenticator();
+    const list = await addPasskey(page, 'Laptop');
+    const phone = list.find((p) => p.name === 'Phone');
 
-  await page.locator(`[data-testid="passkey"][data-id="${phone.id}"] [data-testid="delete-button"]`).click();
-  const dialog = page.locator('[data-testid="confirm-delete"]');
-  await dialog.waitFor({ state: 'visible' });
-  assert.match(await dialog.textContent(), /"Phone" will be removed from your account/);
-  await page.click('[data-testid="cancel-delete-button"]');
-  await dialog.waitFor({ state: 'hidden' });
-  assert.deepEqual((await passkeys(page)).map((p) => p.name).sort(), ['Laptop', 'Phone'], 'nothing deleted');
-  const listed = await pageFetch(page, 'GET', '/auth/passkey/credentials');
-  assert.equal(listed.body.credentials.length, 2, 'nothing deleted on the server either');
+    await page.locator(`[data-testid="passkey"][data-id="${phone.id}"] [data-testid="delete-button"]`).click();
+    const dialog = page.locator('[data-testid="confirm-delete"]');
+    await dialog.waitFor({ state: 'visible' });
+    assert.match(await dialog.textContent(), /"Phone" will be removed from your account/);
+    await page.click('[data-testid="cancel-delete-button"]');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.deepEqual((await passkeys(page)).map((p) => p.name).sort(), ['Laptop', 'Phone'], 'nothing deleted');
+    const listed = await pageFetch(page, 'GET', '/auth/passkey/credentials');
+    assert.equal(listed.body.credentials.length, 2, 'nothing deleted on the server either');
 
-  await deletePasskey(page, phone.id);
-  assert.deepEqual((await passkeys(page)).map((p) => p.name), ['Laptop']);
-});
+    await deletePasskey(page, phone.id);
+    assert.deepEqual(
+      (await passkeys(page)).map((p) => p.name),
+      ['Laptop'],
+    );
+  },
+);
 
 scenario(
   'a pending passkey prompt shows a waiting state, and Cancel ends it',
@@ -416,9 +441,7 @@ test('server contract: errors, limits and the Origin check', async () => {
 });
 
 test('a U2F security key registers and signs in by email (userVerification discouraged)', async () => {
-  const started = Date.now();
-  const discouraged = await startServer({ userVerification: 'discouraged' });
-  try {
+  await withServer('U2F scenario', { userVerification: 'discouraged' }, async (discouraged) => {
     await withBrowser(discouraged.baseUrl, { authenticator: U2F_KEY }, async ({ page, cdp, authenticatorId }) => {
       const email = newEmail('u2f');
       await signUp(page, email);
@@ -430,44 +453,133 @@ test('a U2F security key registers and signs in by email (userVerification disco
       await signOut(page);
       await signInWithEmail(page, email);
     });
-  } catch (error) {
-    error.message += `\n--- server output ---\n${discouraged.log().slice(-2000)}`;
-    throw error;
-  } finally {
-    await discouraged.stop();
-    console.log(`timing: U2F scenario (second server included): ${Date.now() - started} ms`);
-  }
+  });
 });
 
 test('attestation direct: the platform authenticator and a U2F key are recorded with their attestation', async () => {
-  const started = Date.now();
-  const direct = await startServer({ userVerification: 'discouraged', attestation: 'direct' });
   const observed = {};
-  try {
-    for (const [label, authenticator] of [['ctap2', undefined], ['u2f', U2F_KEY]]) {
-      await withBrowser(direct.baseUrl, authenticator ? { authenticator } : {}, async ({ page }) => {
-        const email = newEmail(`direct-${label}`);
-        await signUp(page, email);
-        await addPasskey(page);
-        const listed = await pageFetch(page, 'GET', '/auth/passkey/credentials');
-        assert.equal(listed.status, 200);
-        const { attestation } = listed.body.credentials[0];
-        observed[label] = attestation;
-        // Chromium's virtual authenticators attest with an x5c certificate (not self attestation) that
-        // reaches none of kavach's trust anchors: the statement verifies, the trust is `unverified`.
-        assert.equal(attestation.format, label === 'u2f' ? 'fido-u2f' : 'packed');
-        assert.equal(attestation.trust, 'unverified', JSON.stringify(attestation));
-        assert.equal(attestation.root, null);
-        await signOut(page);
-        await signInWithEmail(page, email);
-      });
+  await withServer(
+    'attestation scenario',
+    { userVerification: 'discouraged', attestation: 'direct' },
+    async (direct) => {
+      for (const [label, authenticator] of [
+        ['ctap2', undefined],
+        ['u2f', U2F_KEY],
+      ]) {
+        await withBrowser(direct.baseUrl, authenticator ? { authenticator } : {}, async ({ page }) => {
+          const email = newEmail(`direct-${label}`);
+          await signUp(page, email);
+          await addPasskey(page);
+          const listed = await pageFetch(page, 'GET', '/auth/passkey/credentials');
+          assert.equal(listed.status, 200);
+          const { attestation } = listed.body.credentials[0];
+          observed[label] = attestation;
+          // Chromium's virtual authenticators attest with an x5c certificate (not self attestation) that
+          // reaches none of kavach's trust anchors: the statement verifies, the trust is `unverified`.
+          assert.equal(attestation.format, label === 'u2f' ? 'fido-u2f' : 'packed');
+          assert.equal(attestation.trust, 'unverified', JSON.stringify(attestation));
+          assert.equal(attestation.root, null);
+          await signOut(page);
+          await signInWithEmail(page, email);
+        });
+      }
+      console.log(
+        `attestation observed (Chromium virtual authenticators, attestation direct): ${JSON.stringify(observed)}`,
+      );
+    },
+  );
+});
+
+// ---- WebAuthn Level 3 on the demo page (DESIGN §9), each example driven by KAVACH_PASSKEY_OPTIONS_JSON
+
+scenario(
+  "the browser's capabilities decide what the page offers; an upgrade is offered after sign-up",
+  async ({ page }) => {
+    const capabilities = await page.evaluate(() => PublicKeyCredential.getClientCapabilities());
+    assert.match(await page.textContent('[data-testid="capabilities"]'), /automatic passkey upgrade (yes|no)/);
+    assert.equal(await page.isVisible('[data-testid="prf-card"]'), false, 'signed out: no PRF card');
+    await signUp(page, newEmail('upgrade'));
+    if (capabilities.conditionalCreate) {
+      // The conditional create waits for the browser (it creates a passkey only after a saved
+      // password was used); an explicit passkey action replaces it without an error.
+      await page.locator('[data-testid="upgrade-note"][data-state="offered"]').waitFor();
     }
-    console.log(`attestation observed (Chromium virtual authenticators, attestation direct): ${JSON.stringify(observed)}`);
-  } catch (error) {
-    error.message += `\n--- server output ---\n${direct.log().slice(-2000)}`;
-    throw error;
-  } finally {
-    await direct.stop();
-    console.log(`timing: attestation direct scenario (third server included): ${Date.now() - started} ms`);
+    const [added] = await addPasskey(page);
+    assert.equal(added.createdBy, 'registration');
+    assert.notEqual(await page.getAttribute('[data-testid="upgrade-note"]', 'data-state'), 'offered');
+  },
+);
+
+scenario('the hint chosen for a new passkey is sent with its options', async ({ page }) => {
+  await signUp(page, newEmail('hints'));
+  const bodies = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/auth/passkey/register/options')) bodies.push(JSON.parse(request.postData() || '{}'));
+  });
+  await page.selectOption('[data-testid="passkey-hint"]', 'client-device');
+  await addPasskey(page, 'Laptop');
+  assert.deepEqual(bodies.at(-1), { hints: ['client-device'] });
+});
+
+test('PRF: a passkey derives the same key twice, and its outputs never reach the server', async () => {
+  await withServer('PRF scenario', { passkeyOptions: { prf: true } }, async (prf) => {
+    await withBrowser(prf.baseUrl, { authenticator: PRF_PLATFORM }, async ({ page }) => {
+      const posted = [];
+      page.on('request', (request) => {
+        if (request.method() === 'POST') posted.push(request.postData() ?? '');
+      });
+      await signUp(page, newEmail('prf'));
+      const [key] = await addPasskey(page, 'PRF key');
+      assert.equal(key.prfEnabled, true, JSON.stringify(key));
+      assert.equal(await page.getAttribute('[data-testid="passkey"]', 'data-prf-enabled'), 'true');
+      const fingerprints = [];
+      for (let i = 0; i < 2; i++) {
+        await expectStatus(page, 'PRF_DERIVED', () => page.click('[data-testid="prf-button"]'));
+        fingerprints.push(await page.getAttribute('[data-testid="prf-result"]', 'data-fingerprint'));
+      }
+      assert.match(fingerprints[0], /^[0-9a-f]{16}$/);
+      assert.equal(fingerprints[1], fingerprints[0], 'the same passkey gives the same key');
+      const verifies = posted.filter((body) => body.includes('"authenticatorData"'));
+      assert.ok(verifies.length >= 2, 'the derivations signed in');
+      for (const body of verifies) assert.doesNotMatch(body, /"results"/, 'a PRF output was posted');
+    });
+  });
+});
+
+test('KAVACH_PASSKEY_OPTIONS_JSON reaches the core: related origins and apps at the site root, bad values refused', async () => {
+  const started = Date.now();
+  const fingerprint = Array(32).fill('5A').join(':');
+  const options = {
+    relatedOrigins: ['https://shop.example.co.uk'],
+    apps: { android: [{ package: 'com.example.app', sha256CertFingerprints: [fingerprint] }] },
+    hints: ['hybrid'],
+  };
+  await withServer('options scenario', { passkeyOptions: options }, async (configured) => {
+    const url = (p) => `http://${configured.host}:${configured.port}${p}`;
+    let response = await fetch(url('/.well-known/webauthn'));
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { origins: [configured.baseUrl, 'https://shop.example.co.uk'] });
+    response = await fetch(url('/.well-known/assetlinks.json'));
+    assert.equal(response.status, 200);
+    const [statement] = await response.json();
+    assert.deepEqual(statement.target.sha256_cert_fingerprints, [fingerprint]);
+    assert.equal((await fetch(url('/.well-known/apple-app-site-association'))).status, 404);
+    response = await fetch(url('/auth/passkey/authenticate/options'), { method: 'POST', body: '{}' });
+    assert.deepEqual((await response.json()).hints, ['hybrid']);
+    // A page on the related origin may call kavach (CORS, credentials), and gets its headers.
+    response = await fetch(url('/auth/passkey/authenticate/options'), {
+      method: 'POST',
+      body: '{}',
+      headers: { origin: 'https://shop.example.co.uk' },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('access-control-allow-origin'), 'https://shop.example.co.uk');
+    assert.equal(response.headers.get('access-control-allow-credentials'), 'true');
+  });
+  for (const bad of ['[1]', '{not json', '{"relatedOrigins": ["http://shop.example.net"]}']) {
+    const { code, output } = await runUntilExit({ port: await freePort(), passkeyOptions: bad, timeoutMs: 120_000 });
+    assert.notEqual(code, 0, `started with KAVACH_PASSKEY_OPTIONS_JSON=${bad}:\n${output}`);
+    assert.match(output, /KAVACH_PASSKEY_OPTIONS_JSON|passkey\.relatedOrigins/, output);
   }
+  console.log(`timing: options scenario (four server starts included): ${Date.now() - started} ms`);
 });

@@ -36,7 +36,7 @@ export async function freePort() {
  * Returns `{ baseUrl, port, stop(), log() }`.
  */
 /** The server contract's environment: PORT, a fresh SQLite file in `dataDir`, the test secret. */
-function serverEnv(port, dataDir, { userVerification = 'preferred', attestation } = {}) {
+function serverEnv(port, dataDir, { userVerification = 'preferred', attestation, passkeyOptions } = {}) {
   return {
     ...process.env,
     PORT: String(port),
@@ -45,16 +45,29 @@ function serverEnv(port, dataDir, { userVerification = 'preferred', attestation 
     KAVACH_USER_VERIFICATION: userVerification,
     // Optional (servers that do not know it ignore it): the passkey plugin's `attestation`.
     ...(attestation ? { KAVACH_ATTESTATION: attestation } : {}),
+    // DESIGN §8: a JSON object merged over the example's passkey options (a string is passed as is,
+    // for the tests of a malformed value).
+    ...(passkeyOptions === undefined
+      ? {}
+      : {
+          KAVACH_PASSKEY_OPTIONS_JSON:
+            typeof passkeyOptions === 'string' ? passkeyOptions : JSON.stringify(passkeyOptions),
+        }),
   };
 }
 
-export async function startServer({ userVerification = 'preferred', attestation } = {}) {
+export async function startServer({ userVerification = 'preferred', attestation, passkeyOptions } = {}) {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
-  const env = serverEnv(port, dataDir, { userVerification, attestation });
+  const env = serverEnv(port, dataDir, { userVerification, attestation, passkeyOptions });
   const started = Date.now();
   // detached: the server (and anything run.sh starts) gets its own process group, killed as one.
-  const child = spawn('bash', ['-c', SERVER_CMD], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-c', SERVER_CMD], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -111,7 +124,9 @@ export async function startServer({ userVerification = 'preferred', attestation 
     }
     await sleep(100);
   }
-  console.log(`timing: server (${SERVER_CMD}, userVerification ${userVerification}) ready on ${server.baseUrl} in ${Date.now() - started} ms`);
+  console.log(
+    `timing: server (${SERVER_CMD}, userVerification ${userVerification}) ready on ${server.baseUrl} in ${Date.now() - started} ms`,
+  );
   return server;
 }
 
@@ -119,10 +134,15 @@ export async function startServer({ userVerification = 'preferred', attestation 
  * Runs E2E_SERVER_CMD with PORT=`port` (expected to be taken) and waits for it to exit: returns
  * `{code, output}`; fails if it is still running after `timeoutMs`.
  */
-export async function runUntilExit({ port, timeoutMs = START_TIMEOUT_MS }) {
+export async function runUntilExit({ port, timeoutMs = START_TIMEOUT_MS, passkeyOptions }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
-  const env = serverEnv(port, dataDir);
-  const child = spawn('bash', ['-c', SERVER_CMD], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = serverEnv(port, dataDir, { passkeyOptions });
+  const child = spawn('bash', ['-c', SERVER_CMD], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

@@ -88,6 +88,38 @@ export interface PasskeyOptions {
    * Default none; a `register/options` or `authenticate/options` body may set its own `hints`.
    */
   hints?: PublicKeyCredentialHint[];
+  /**
+   * Related Origin Requests: other sites (https origins) whose pages may use this rpId, served in
+   * `GET /.well-known/webauthn` with the RP's own origins. At most 5 registrable-domain labels
+   * in all (`example.com` and `example.co.uk` are one label, `example`), as browsers count them.
+   */
+  relatedOrigins?: string[];
+  /**
+   * Native apps sharing these passkeys. Android: each SHA-256 signing-certificate fingerprint
+   * ('AB:CD:...') becomes the accepted origin `android:apk-key-hash:<base64url>` and a
+   * `get_login_creds` statement in `/.well-known/assetlinks.json`; a sign-in from an app returns
+   * its session token in the body. Apple: `TEAMID.bundle.id` in
+   * `/.well-known/apple-app-site-association` (`webcredentials.apps`).
+   */
+  apps?: {
+    android?: { package: string; sha256CertFingerprints: string[] }[];
+    ios?: { teamId: string; bundleId: string }[];
+  };
+  /** Request the PRF extension at registration; `Credential.prfEnabled` records the result. */
+  prf?: boolean;
+  /** The FIDO U2F AppID of credentials imported from U2F (`credentials.import`), offered as `appid`. */
+  appid?: string;
+  /**
+   * 'strict' (default) refuses a sign-in whose signature counter did not increase; 'flag' accepts
+   * it, marks the credential `cloneWarning: true` and logs a warning.
+   */
+  counterPolicy?: 'strict' | 'flag';
+  /**
+   * Accept `register/options {mediation: 'conditional'}` (automatic passkey upgrade: the browser
+   * creates a passkey without a prompt after a password sign-in). Default true, unless
+   * `userVerification` is 'required' (then it must not be set true).
+   */
+  conditionalCreate?: boolean;
 }
 
 /** What `passkey(...)` returns: the options tagged for `plugins`. */
@@ -179,6 +211,37 @@ export interface Credential {
     /** Whether the attestation proves `aaguid` (rather than the authenticator claiming it). */
     aaguidAttested: boolean;
   };
+  /** Whether it signs in without an email (credProps.rk at registration); null when unknown. */
+  discoverable: boolean | null;
+  /** The authenticator enabled PRF for it (`prf: true`). */
+  prfEnabled: boolean;
+  /** A sign-in saw its counter go backwards (`counterPolicy: 'flag'`): it may have been cloned. */
+  cloneWarning: boolean;
+  /** 'conditional': made by an automatic passkey upgrade; 'import': by `credentials.import`. */
+  createdBy: 'registration' | 'conditional' | 'import';
+}
+
+/** `credentials.import`: a credential registered elsewhere (U2F or another WebAuthn server). */
+export interface ImportedCredential {
+  userId: string;
+  /** The credential ID (U2F: the key handle), base64url. */
+  credentialId: string;
+  /** 'webauthn': the COSE key, base64url. 'u2f': the 65-byte uncompressed P-256 point, base64url. */
+  publicKey: string;
+  /** The last signature counter seen. Default 0. */
+  counter?: number;
+  format: 'u2f' | 'webauthn';
+  /** Default 'Security key' (U2F) or 'Passkey'. */
+  name?: string;
+  transports?: string[];
+  /** 'webauthn': the user handle (user.id, base64url) it was created with on the other server. */
+  userHandle?: string;
+}
+
+/** PRF salts for `authenticateOptions` (base64url), for all credentials or per credential ID. */
+export interface PrfInputs {
+  eval?: { first: string; second?: string };
+  evalByCredential?: Record<string, { first: string; second?: string }>;
 }
 
 export interface PublicKeyCredentialDescriptorJSON {
@@ -203,7 +266,8 @@ export interface PublicKeyCredentialCreationOptionsJSON {
     userVerification: UserVerification;
   };
   attestation: AttestationConveyance;
-  extensions: { credProps: boolean };
+  /** `prf: {}` when the `prf` option is on. */
+  extensions: { credProps: boolean; prf?: Record<string, never> };
   /** Present when hints were configured or asked for. */
   hints?: PublicKeyCredentialHint[];
 }
@@ -217,6 +281,8 @@ export interface PublicKeyCredentialRequestOptionsJSON {
   userVerification: UserVerification;
   /** Present when hints were configured. */
   hints?: PublicKeyCredentialHint[];
+  /** `appid` (when configured) and PRF salts (when the host passed them); absent otherwise. */
+  extensions?: { appid?: string; prf?: PrfInputs };
 }
 
 /** What `startRegistration` returns (passed through to the core as is). */
@@ -255,6 +321,8 @@ export interface RegisterOptionsBody {
   authenticatorAttachment?: 'platform' | 'cross-platform';
   /** Hints for this request instead of the configured `hints`. */
   hints?: PublicKeyCredentialHint[];
+  /** 'conditional': options for an automatic passkey upgrade (`conditionalCreate`). */
+  mediation?: 'conditional';
 }
 
 /** Which kind of authenticator the browser should lead with (WebAuthn Level 3). */
@@ -284,6 +352,8 @@ export interface VerifyRegistrationOptions {
   expectedAlgorithms?: AlgorithmName[];
   /** The pages that may embed the ceremony in a cross-origin iframe; default none (refused). */
   expectedTopOrigins?: string[];
+  /** Default true; false only for a conditional create (automatic passkey upgrade). */
+  requireUserPresence?: boolean;
 }
 
 export interface AuthenticatorFlags {
@@ -312,6 +382,8 @@ export interface VerifiedRegistration {
   aaguidAttested: boolean;
   transports: string[];
   discoverable: boolean | null;
+  /** The client reported `prf.enabled`. */
+  prfEnabled: boolean;
   deviceType: 'singleDevice' | 'multiDevice';
 }
 
@@ -326,6 +398,8 @@ export interface VerifyAuthenticationOptions {
   credential: { publicKey: string; counter: number; id?: string; transports?: string[] };
   /** The pages that may embed the ceremony in a cross-origin iframe; default none (refused). */
   expectedTopOrigins?: string[];
+  /** The FIDO U2F AppID your options offered (`extensions.appid`), for credentials registered with U2F. */
+  expectedAppId?: string;
 }
 
 export interface VerifiedAuthentication {
@@ -475,6 +549,28 @@ export interface Kavach {
     revoke(id: string): Promise<boolean>;
   };
 
+  credentials: {
+    /**
+     * Stores a credential registered elsewhere for an existing user (`USER_NOT_FOUND`,
+     * `CREDENTIAL_EXISTS`, `INVALID_REQUEST` for a key kavach cannot verify with). Imported U2F
+     * credentials sign in through the `appid` extension when the `appid` option is set.
+     */
+    import(credential: ImportedCredential): Promise<Credential>;
+  };
+
+  /**
+   * The well-known documents, for hosts that serve them themselves (kavach mounted at the site
+   * root answers them itself). `extra` is the host's own content, kept and merged.
+   */
+  wellKnown: {
+    /** `{origins: [...]}` for `/.well-known/webauthn`. */
+    webauthn(): { origins: string[] };
+    /** `/.well-known/assetlinks.json`: `extra` is the host's own statements (App Links). */
+    assetLinks(extra?: unknown[]): unknown[];
+    /** `/.well-known/apple-app-site-association`: `extra` is the host's own document. */
+    appleAppSiteAssociation(extra?: Record<string, unknown>): Record<string, unknown>;
+  };
+
   attestation: {
     /**
      * Replaces the FIDO metadata at run time: an MDS3 BLOB (the JWS text from
@@ -493,7 +589,11 @@ export interface Kavach {
     session: SessionRef,
     body: RegistrationResponseJSON | { response: RegistrationResponseJSON; name?: string } | string,
   ): Promise<Credential>;
-  authenticateOptions(options?: { email?: string | null }): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** With `prf`, the salts go to the authenticator (`extensions.prf`); outputs stay in the browser. */
+  authenticateOptions(options?: {
+    email?: string | null;
+    prf?: PrfInputs | null;
+  }): Promise<PublicKeyCredentialRequestOptionsJSON>;
   authenticateVerify(
     body: AuthenticationResponseJSON | { response: AuthenticationResponseJSON } | string,
   ): Promise<SignIn>;

@@ -3,7 +3,7 @@
 // operation (which runs on the libuv pool) and converts the result. No behaviour lives here.
 
 const native = require('./native.cjs');
-const { KavachError, kavachError, call } = require('./errors.cjs');
+const { KavachError, kavachError, call, fromNative } = require('./errors.cjs');
 const args = require('./args.cjs');
 const { fetchHandler } = require('./adapters/fetch.cjs');
 const { expressMiddleware } = require('./adapters/express.cjs');
@@ -53,6 +53,22 @@ class Kavach {
       get: async (tokenOrCookieHeader) =>
         parse(await call(() => n.getSession(args.string(tokenOrCookieHeader, 'tokenOrCookieHeader')))),
       revoke: async (id) => parse(await call(() => n.revokeSession(args.string(id, 'id')))),
+    });
+    this.credentials = Object.freeze({
+      import: async (credential) => parse(await call(() => n.importCredential(args.json(credential, 'credential')))),
+    });
+    const wellKnown = (document, extra) => {
+      const json = extra === undefined || extra === null ? '' : args.json(extra, 'extra');
+      try {
+        return parse(n.wellKnown(document, json));
+      } catch (err) {
+        throw fromNative(err);
+      }
+    };
+    this.wellKnown = Object.freeze({
+      webauthn: () => wellKnown('webauthn'),
+      assetLinks: (extra) => wellKnown('assetlinks.json', extra),
+      appleAppSiteAssociation: (extra) => wellKnown('apple-app-site-association', extra),
     });
     this.attestation = Object.freeze({
       loadMetadata: async (blob) => {
@@ -122,14 +138,16 @@ class Kavach {
   }
 
   async authenticateOptions(options) {
-    let email = null;
+    const request = {};
     if (options !== undefined && options !== null) {
-      if (typeof options !== 'object') {
-        throw kavachError('INVALID_REQUEST', 'authenticateOptions takes {email?}');
+      if (typeof options !== 'object' || Array.isArray(options)) {
+        throw kavachError('INVALID_REQUEST', 'authenticateOptions takes {email?, prf?}');
       }
-      email = args.optionalString(options.email, 'email');
+      request.email = args.optionalString(options.email, 'email');
+      if (options.prf !== undefined && options.prf !== null) request.prf = options.prf;
     }
-    return parse(await call(() => this.#native.authenticateOptions(email)));
+    const json = args.json(request, 'options');
+    return parse(await call(() => this.#native.authenticateOptions(json)));
   }
 
   async authenticateVerify(body) {

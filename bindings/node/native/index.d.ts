@@ -37,8 +37,11 @@ export declare class KavachNative {
   registerOptions(session: string, bodyJson: string): Promise<string>
   /** Verifies a registration response (bare or `{response, name?}`) and stores the passkey. */
   registerVerify(session: string, bodyJson: string): Promise<string>
-  /** Request options; with an email, that user's credentials (or stable fake ones). */
-  authenticateOptions(email?: string | undefined | null): Promise<string>
+  /**
+   * Request options for `{email?, prf?}`; with an email, that user's credentials (or stable
+   * fake ones).
+   */
+  authenticateOptions(bodyJson: string): Promise<string>
   /** Verifies an authentication response (bare or `{response}`) and starts a session. */
   authenticateVerify(bodyJson: string): Promise<string>
   /** The session user's passkeys as a JSON array. */
@@ -47,6 +50,13 @@ export declare class KavachNative {
   renameCredential(session: string, id: string, name: string): Promise<string>
   /** Deletes one of the session user's passkeys. */
   deleteCredential(session: string, id: string): Promise<string>
+  /** Stores a credential registered elsewhere (U2F or WebAuthn) for an existing user. */
+  importCredential(bodyJson: string): Promise<string>
+  /**
+   * A well-known document (`webauthn`, `assetlinks.json`, `apple-app-site-association`) as
+   * JSON, merged with the host's own entries (`extraJson`, empty for none).
+   */
+  wellKnown(document: string, extraJson: string): string
   /** Starts a session for a user. */
   createSession(userId: string): Promise<string>
   /** Resolves a token, `Bearer <token>` or `Cookie` header value. */

@@ -7,7 +7,7 @@ use kavach_core::Kavach;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
-use crate::error::to_json;
+use crate::error::{guarded, to_json};
 use crate::instance::KavachNative;
 use crate::task::json_task;
 
@@ -26,9 +26,16 @@ json_task! {
 }
 
 json_task! {
-    /// `authenticateOptions(email)`.
-    AuthenticateOptions { kavach: Arc<Kavach>, email: Option<String> } => |this| {
-        to_json(&this.kavach.authenticate_options_json(this.email.as_deref())?)
+    /// `authenticateOptions({email?, prf?})`.
+    AuthenticateOptions { kavach: Arc<Kavach>, body_json: String } => |this| {
+        to_json(&this.kavach.authenticate_options_request_json(&this.body_json)?)
+    }
+}
+
+json_task! {
+    /// `credentials.import(bodyJson)`: the stored credential.
+    ImportCredential { kavach: Arc<Kavach>, body_json: String } => |this| {
+        to_json(&this.kavach.import_credential_json(&this.body_json)?)
     }
 }
 
@@ -76,10 +83,11 @@ impl KavachNative {
         AsyncTask::new(RegisterVerify { kavach: Arc::clone(&self.inner), session, body_json })
     }
 
-    /// Request options; with an email, that user's credentials (or stable fake ones).
+    /// Request options for `{email?, prf?}`; with an email, that user's credentials (or stable
+    /// fake ones).
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn authenticate_options(&self, email: Option<String>) -> AsyncTask<AuthenticateOptions> {
-        AsyncTask::new(AuthenticateOptions { kavach: Arc::clone(&self.inner), email })
+    pub fn authenticate_options(&self, body_json: String) -> AsyncTask<AuthenticateOptions> {
+        AsyncTask::new(AuthenticateOptions { kavach: Arc::clone(&self.inner), body_json })
     }
 
     /// Verifies an authentication response (bare or `{response}`) and starts a session.
@@ -104,5 +112,18 @@ impl KavachNative {
     #[napi(ts_return_type = "Promise<string>")]
     pub fn delete_credential(&self, session: String, id: String) -> AsyncTask<DeleteCredential> {
         AsyncTask::new(DeleteCredential { kavach: Arc::clone(&self.inner), session, id })
+    }
+
+    /// Stores a credential registered elsewhere (U2F or WebAuthn) for an existing user.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn import_credential(&self, body_json: String) -> AsyncTask<ImportCredential> {
+        AsyncTask::new(ImportCredential { kavach: Arc::clone(&self.inner), body_json })
+    }
+
+    /// A well-known document (`webauthn`, `assetlinks.json`, `apple-app-site-association`) as
+    /// JSON, merged with the host's own entries (`extraJson`, empty for none).
+    #[napi]
+    pub fn well_known(&self, document: String, extra_json: String) -> napi::Result<String> {
+        guarded(|| to_json(&self.inner.well_known_json(&document, &extra_json)?))
     }
 }

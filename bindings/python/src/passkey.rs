@@ -27,11 +27,11 @@ impl KavachNative {
         run_json(py, move || kavach.register_verify_json(&session, &body_json))
     }
 
-    /// Request options; with an email, that user's credentials (or stable fake ones).
-    #[pyo3(signature = (email=None))]
-    fn authenticate_options<'py>(&self, py: Python<'py>, email: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+    /// Request options for `{email?, prf?}` (JSON); with an email, that user's credentials (or
+    /// stable fake ones).
+    fn authenticate_options<'py>(&self, py: Python<'py>, body_json: String) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
-        run_json(py, move || kavach.authenticate_options_json(email.as_deref()))
+        run_json(py, move || kavach.authenticate_options_request_json(&body_json))
     }
 
     /// Verifies an authentication response (bare or `{response}`) and starts a session:
@@ -63,5 +63,18 @@ impl KavachNative {
     fn delete_credential<'py>(&self, py: Python<'py>, session: String, id: String) -> PyResult<Bound<'py, PyAny>> {
         let kavach = self.inner.clone();
         run_json(py, move || kavach.delete_credential_json(&session, &id))
+    }
+
+    /// `credentials.import`: stores a credential registered elsewhere (U2F or WebAuthn).
+    fn import_credential<'py>(&self, py: Python<'py>, body_json: String) -> PyResult<Bound<'py, PyAny>> {
+        let kavach = self.inner.clone();
+        run_json(py, move || kavach.import_credential_json(&body_json))
+    }
+
+    /// A well-known document (`webauthn`, `assetlinks.json`, `apple-app-site-association`),
+    /// merged with the host's own entries (`extra_json`, empty for none).
+    fn well_known<'py>(&self, py: Python<'py>, document: String, extra_json: String) -> PyResult<Bound<'py, PyAny>> {
+        let kavach = self.inner.clone();
+        run_json(py, move || kavach.well_known_json(&document, &extra_json))
     }
 }

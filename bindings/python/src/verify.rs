@@ -38,7 +38,9 @@ pub(crate) fn verify_registration_response<'py>(
 /// and the stored credential: its COSE public key (``bytes`` or base64url) and counter; with
 /// ``credential_id`` the response must be for that credential. Returns the new ``counter`` to
 /// store. ``expected_top_origins``: the pages that may embed the ceremony in a cross-origin
-/// iframe (default none: ``crossOrigin: true`` is refused). Raises ``VerificationError`` (401)
+/// iframe (default none: ``crossOrigin: true`` is refused). ``expected_app_id``: the FIDO U2F
+/// AppID the request offered (``extensions.appid``), for credentials registered with U2F.
+/// Raises ``VerificationError`` (401)
 /// or ``InvalidRequestError`` (400). Releases the GIL while verifying.
 ///
 /// The response is a ``dict`` (or another mapping), or JSON text (``str``, ``bytes``,
@@ -55,6 +57,7 @@ pub(crate) fn verify_registration_response<'py>(
     *,
     credential_id = None,
     expected_top_origins = None,
+    expected_app_id = None,
 ))]
 #[allow(clippy::too_many_arguments)] // the documented keyword arguments, one for one
 pub(crate) fn verify_authentication_response<'py>(
@@ -68,6 +71,7 @@ pub(crate) fn verify_authentication_response<'py>(
     require_user_verification: bool,
     credential_id: Option<String>,
     expected_top_origins: Option<Vec<String>>,
+    expected_app_id: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let input = AuthenticationInput {
         response: authentication_response(response).map_err(|err| to_pyerr(py, &err))?,
@@ -91,6 +95,7 @@ pub(crate) fn verify_authentication_response<'py>(
         },
         require_user_verification,
         expected_top_origins: expected_top_origins.unwrap_or_default(),
+        expected_app_id,
     };
     let verified = run(py, move || api::verify_authentication_input(input))?;
     verified_authentication_dict(py, verified)

@@ -7,6 +7,7 @@
 
 mod attestation;
 mod database;
+mod platform;
 mod rate_limit;
 #[cfg(test)]
 mod tests;
@@ -16,6 +17,8 @@ use url::Url;
 
 pub use self::attestation::{AttestationPolicyConfig, AttestationRootConfig, MetadataConfig, SafetyNetConfig};
 pub use self::database::{DEFAULT_POOL_SIZE, Database, DatabaseConfig};
+pub(crate) use self::platform::{APPLE_APP_SITE_ASSOCIATION_PATH, ASSET_LINKS_PATH, PlatformSettings, WEBAUTHN_PATH};
+pub use self::platform::{AndroidAppConfig, AppsConfig, CounterPolicy, IosAppConfig};
 pub use self::rate_limit::{RateLimit, RateLimitConfig, RateLimitStorage};
 use crate::error::{Error, Result, clipped};
 pub use crate::proxies::TrustedProxies;
@@ -150,6 +153,29 @@ pub struct PasskeyConfig {
     /// `client-device`, `hybrid`, most preferred first). Default none; a request may set its own.
     #[serde(default)]
     pub hints: Option<serde_json::Value>,
+    /// Related Origin Requests: other sites (web origins) whose pages may use this RP ID; served
+    /// in `GET /.well-known/webauthn`. At most five registrable-domain labels in all.
+    #[serde(default, alias = "related_origins")]
+    pub related_origins: Vec<String>,
+    /// Native apps that share these passkeys (Android apk-key-hash origins, Apple
+    /// `webcredentials`), served in `/.well-known/assetlinks.json` and
+    /// `/.well-known/apple-app-site-association`.
+    #[serde(default)]
+    pub apps: Option<AppsConfig>,
+    /// Request the PRF extension at registration (`Credential.prfEnabled` records the result).
+    #[serde(default)]
+    pub prf: bool,
+    /// The FIDO U2F AppID of credentials imported from U2F (the `appid` extension).
+    #[serde(default)]
+    pub appid: Option<String>,
+    /// `strict` (default: a regressed counter refuses the sign-in) or `flag` (accept it and mark
+    /// the credential `cloneWarning`).
+    #[serde(default, alias = "counter_policy")]
+    pub counter_policy: Option<String>,
+    /// Accept `register/options {mediation: 'conditional'}` (automatic passkey upgrade). Default
+    /// true unless `userVerification` is `required`.
+    #[serde(default, alias = "conditional_create")]
+    pub conditional_create: Option<bool>,
 }
 
 /// A string or a list of strings.
@@ -180,9 +206,14 @@ pub struct Settings {
     pub(crate) top_origins: Vec<Origin>,
     /// Default hints of both options.
     pub(crate) hints: Vec<Hint>,
-    /// Origins accepted in the `Origin` header of state-changing requests: the WebAuthn origins
+    /// Origins accepted in the `Origin` header of state-changing requests (and answered with
+    /// CORS headers when they are not `baseUrl`'s): the web origins, related origins included,
     /// plus the origin of `baseUrl`.
     pub(crate) request_origins: Vec<Origin>,
+    /// The origin of `baseUrl`: same-origin requests need no CORS headers.
+    pub(crate) base_origin: Origin,
+    /// Related origins, apps, PRF, appid, the counter policy, conditional create (DESIGN §9).
+    pub(crate) platform: PlatformSettings,
     pub(crate) timeout_ms: u32,
     pub(crate) attestation: AttestationConveyance,
     pub(crate) user_verification: UserVerification,
@@ -289,7 +320,7 @@ impl Settings {
         }
         let rp_id = RpId::parse(&passkey.rp_id).map_err(|e| Error::config(e.named("passkey.rpId")))?;
         let origin = |text: &String| Origin::parse(text).map_err(|e| Error::config(e.named("origin")));
-        let origins = match &passkey.origin {
+        let mut origins = match &passkey.origin {
             None => vec![base_origin.clone()],
             Some(OneOrMany::One(one)) => vec![origin(one)?],
             Some(OneOrMany::Many(many)) if many.is_empty() => {
@@ -299,7 +330,8 @@ impl Settings {
         };
         if let Some(uncovered) = origins.iter().find(|o| !rp_id.covers(o)) {
             return Err(Error::config(format!(
-                "passkey.rpId '{rp_id}' is not a registrable suffix of the host of origin '{uncovered}'"
+                "passkey.rpId '{rp_id}' is not a registrable suffix of the host of origin '{uncovered}' (list other \
+                 sites in passkey.relatedOrigins)"
             )));
         }
         let top_origins = passkey
@@ -357,10 +389,27 @@ impl Settings {
         let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)?;
         let algorithms = algorithm_settings(passkey.algorithms.as_deref())?;
 
-        let mut request_origins = origins.clone();
+        let platform = platform::platform_settings(
+            &platform::PlatformInput {
+                related_origins: &passkey.related_origins,
+                apps: passkey.apps.as_ref(),
+                prf: passkey.prf,
+                appid: passkey.appid.as_deref(),
+                counter_policy: passkey.counter_policy.as_deref(),
+                conditional_create: passkey.conditional_create,
+                user_verification_required: user_verification == UserVerification::Required,
+            },
+            &rp_id,
+            &origins,
+        )?;
+        // Related origins are exempt from the rpId rule (WebAuthn L3 §5.11: the browser checks
+        // them against /.well-known/webauthn), app origins from everything but an exact match.
+        origins.extend(platform.related_origins.iter().cloned());
+        let mut request_origins: Vec<Origin> = origins.iter().filter(|o| o.host().is_some()).cloned().collect();
         if !request_origins.contains(&base_origin) {
-            request_origins.push(base_origin);
+            request_origins.push(base_origin.clone());
         }
+        origins.extend(platform.app_origins().cloned());
         Ok(Self {
             database,
             pool_size,
@@ -375,6 +424,8 @@ impl Settings {
             top_origins,
             hints,
             request_origins,
+            base_origin,
+            platform,
             timeout_ms: timeout as u32,
             attestation,
             user_verification,
@@ -442,6 +493,11 @@ impl Settings {
         &self.origins
     }
 
+    /// The counter policy (`passkey.counterPolicy`).
+    pub fn counter_policy(&self) -> CounterPolicy {
+        self.platform.counter_policy
+    }
+
     /// The top-level origins whose pages may embed a ceremony in a cross-origin iframe.
     pub fn top_origins(&self) -> &[Origin] {
         &self.top_origins
@@ -456,7 +512,19 @@ impl Settings {
     /// Framework adapters use this to pass other requests on (`next()` in Express).
     pub fn handles_path(&self, path: &str) -> bool {
         let path = path.split(['?', '#']).next().unwrap_or_default();
-        path == self.base_path || self.route_path(path).is_some()
+        path == self.base_path || self.route_path(path).is_some() || self.serves_well_known(path)
+    }
+
+    /// Whether kavach answers this root-level well-known path (DESIGN §9): only when the option
+    /// that fills the document is set, so a site's own files are never shadowed otherwise.
+    pub fn serves_well_known(&self, path: &str) -> bool {
+        let platform = &self.platform;
+        match path.split(['?', '#']).next().unwrap_or_default() {
+            WEBAUTHN_PATH => !platform.related_origins.is_empty(),
+            ASSET_LINKS_PATH => !platform.android.is_empty(),
+            APPLE_APP_SITE_ASSOCIATION_PATH => !platform.ios.is_empty(),
+            _ => false,
+        }
     }
 
     /// The path relative to `basePath` (always starting with `/`), without the query string.

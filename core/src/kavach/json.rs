@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{Kavach, NewSession};
 use crate::error::{Error, Result};
-use crate::http::json_object;
+use crate::http::{json_object, without_prf_outputs};
 use crate::passkey::RegisterOptionsRequest;
 
 fn to_value(value: impl serde::Serialize) -> Result<Value> {
@@ -31,7 +31,7 @@ impl Kavach {
     /// `registerVerify(session, body)`: the stored credential.
     pub fn register_verify_json(&self, session: &str, body: &str) -> Result<Value> {
         let auth = self.require_session(session)?;
-        to_value(self.register_verify(&auth, &json_object(body.as_bytes())?)?)
+        to_value(self.register_verify(&auth, &without_prf_outputs(json_object(body.as_bytes())?))?)
     }
 
     /// `authenticateOptions({email?})`.
@@ -39,9 +39,58 @@ impl Kavach {
         to_value(self.authenticate_options(email)?)
     }
 
+    /// `authenticateOptions({email?, prf?})` from a JSON object: `prf` carries the PRF salts
+    /// (`{eval?, evalByCredential?}`, base64url) for the authenticator.
+    pub fn authenticate_options_request_json(&self, body: &str) -> Result<Value> {
+        // The host builds this object itself, so no request-body limit: an email of any length
+        // answers as `authenticate_options_json` does (like an unknown email).
+        let body: Value = serde_json::from_str(body)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or_else(|| Error::invalid_request("authenticateOptions takes a JSON object {email?, prf?}"))?;
+        if let Some(key) = body.as_object().and_then(|o| o.keys().find(|k| !["email", "prf"].contains(&k.as_str()))) {
+            return Err(Error::invalid_request(format!("authenticateOptions takes {{email?, prf?}}, not '{key}'")));
+        }
+        let email = match body.get("email") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(email)) => Some(email.as_str()),
+            Some(_) => return Err(Error::invalid_request("email must be a string")),
+        };
+        let prf = body.get("prf").filter(|p| !p.is_null());
+        to_value(self.authenticate_options_with(email, None, prf)?)
+    }
+
+    /// `credentials.import({userId, credentialId, publicKey, counter?, format, name?,
+    /// transports?})`: the stored credential.
+    pub fn import_credential_json(&self, body: &str) -> Result<Value> {
+        let body = json_object(body.as_bytes())?;
+        let credential: crate::passkey::ImportedCredential = serde_json::from_value(body).map_err(|err| {
+            Error::invalid_request(format!("credentials.import: {}", crate::error::clipped(err, 160)))
+        })?;
+        to_value(self.import_credential(&credential)?)
+    }
+
+    /// `wellKnown.webauthn()`, `.assetLinks(extra?)`, `.appleAppSiteAssociation(extra?)`:
+    /// `document` is `webauthn`, `assetlinks.json` or `apple-app-site-association`; `extra` the
+    /// host's own entries as JSON text (empty for none).
+    pub fn well_known_json(&self, document: &str, extra: &str) -> Result<Value> {
+        let extra: Option<Value> = match extra.trim() {
+            "" => None,
+            text => Some(serde_json::from_str(text).map_err(|_| Error::invalid_request("extra is not valid JSON"))?),
+        };
+        match document {
+            "webauthn" => Ok(self.well_known_webauthn()),
+            "assetlinks.json" => self.asset_links(extra.as_ref()),
+            "apple-app-site-association" => self.apple_app_site_association(extra.as_ref()),
+            other => Err(Error::invalid_request(format!(
+                "no well-known document '{other}' (webauthn, assetlinks.json, apple-app-site-association)"
+            ))),
+        }
+    }
+
     /// `authenticateVerify(body)`: `{userId, sessionId, token, setCookie, expiresAt}`.
     pub fn authenticate_verify_json(&self, body: &str) -> Result<Value> {
-        let sign_in = self.authenticate_verify(&json_object(body.as_bytes())?)?;
+        let sign_in = self.authenticate_verify(&without_prf_outputs(json_object(body.as_bytes())?))?;
         Ok(json!({
             "userId": sign_in.user_id,
             "sessionId": sign_in.session_id,

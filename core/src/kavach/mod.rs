@@ -5,6 +5,7 @@ mod json;
 mod metadata;
 mod sessions;
 mod users;
+mod well_known;
 
 use std::sync::Arc;
 

@@ -12,7 +12,7 @@ use crate::kavach::{Kavach, NewSession};
 use crate::store::{SignInOutcome, SignInUpdate, email_key};
 use crate::verify::{AuthenticationExpectations, as_authentication_failure, verify_assertion};
 use crate::webauthn::Check;
-use crate::webauthn::options::{CredentialDescriptor, Hint, RequestOptions};
+use crate::webauthn::options::{CredentialDescriptor, Hint, RequestExtensions, RequestOptions};
 use crate::webauthn::response::AuthenticationResponse;
 use serde_json::json;
 
@@ -24,6 +24,10 @@ pub struct SignIn {
     pub user_id: String,
     /// The new session's id.
     pub session_id: String,
+    /// The session token, only for a sign-in from a native app (its clientDataJSON origin is an
+    /// `android:apk-key-hash:` origin): an app has no cookie jar. Never for a web page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     /// The new session's token and cookie (never put in a JSON body).
     #[serde(skip)]
     pub session: NewSession,
@@ -46,6 +50,19 @@ impl Kavach {
         email: Option<&str>,
         hints: Option<Vec<Hint>>,
     ) -> Result<RequestOptions> {
+        self.authenticate_options_with(email, hints, None)
+    }
+
+    /// [`Kavach::authenticate_options_with_hints`] with PRF inputs for the authenticator
+    /// (`{eval?: {first, second?}, evalByCredential?: {<credential id>: {first, second?}}}`,
+    /// base64url salts): the host API's `authenticateOptions({email, prf})`.
+    pub fn authenticate_options_with(
+        &self,
+        email: Option<&str>,
+        hints: Option<Vec<Hint>>,
+        prf: Option<&serde_json::Value>,
+    ) -> Result<RequestOptions> {
+        let prf = prf.map(validate_prf_inputs).transpose()?;
         let email = email.map(str::trim).filter(|e| !e.is_empty());
         let (challenge, allow_credentials) = match email {
             None => (self.issue_challenge(Kind::Authentication, Binding::Anyone, None), Vec::new()),
@@ -74,6 +91,7 @@ impl Kavach {
             allow_credentials,
             user_verification: self.settings.user_verification,
             hints: hints.unwrap_or_else(|| self.settings.hints.clone()),
+            extensions: RequestExtensions { appid: self.settings.platform.appid.clone(), prf },
         })
     }
 
@@ -137,8 +155,9 @@ impl Kavach {
         })?;
         // The user handle is checked once the signature holds: checked before, its answer would
         // tell an attacker, who cannot sign, which credential IDs are real.
+        let owner_handle = credential.user_handle.as_ref().unwrap_or(&owner.webauthn_user_id);
         match &response.user_handle {
-            Some(handle) if *handle != owner.webauthn_user_id => {
+            Some(handle) if handle != owner_handle => {
                 return Err(self.burnt(
                     challenge,
                     Error::verification(Check::UserHandle, "userHandle does not match the credential's owner"),
@@ -161,20 +180,46 @@ impl Kavach {
             ));
         }
 
+        // The AppID is offered to every sign-in when configured (the options cannot know which
+        // credential will answer), and honoured only for credentials imported from U2F.
+        if response.appid_used && !credential.u2f {
+            return Err(self.burnt(
+                challenge,
+                Error::verification(
+                    Check::RpIdHash,
+                    "the appid extension applies only to credentials imported from U2F",
+                ),
+            ));
+        }
+        if verified.counter_regressed {
+            // counterPolicy 'flag': signed in, the credential marked, the operator told.
+            crate::log::warning(&format!(
+                "signature counter of passkey {} (user {}) went from {} to {}: possible cloned authenticator; \
+                 marked cloneWarning (counterPolicy 'flag')",
+                base64url::encode(&credential.credential_id),
+                owner.id,
+                credential.counter,
+                verified.counter
+            ));
+        }
+
         let (session, token) = self.new_session_record(&owner.id);
         let outcome = self.store.complete_sign_in(&SignInUpdate {
             challenge: challenge.usage(),
             credential_id: &credential.credential_id,
             expected_counter: credential.counter,
-            new_counter: verified.counter,
+            // A regressed counter (accepted under 'flag') leaves the highest value seen stored.
+            new_counter: if verified.counter_regressed { credential.counter } else { verified.counter },
             backup_state: verified.flags.backed_up,
             now: self.now(),
             session: &session,
+            clone_warning: verified.counter_regressed,
         })?;
         match outcome {
             SignInOutcome::SignedIn => Ok(SignIn {
                 user_id: owner.id,
                 session_id: session.id.clone(),
+                token: is_app_origin(&verified.origin).then(|| token.clone()),
                 session: self.new_session(session, token),
             }),
             SignInOutcome::ChallengeUsed => Err(challenge_invalid()),
@@ -203,6 +248,8 @@ impl Kavach {
             credential_public_key,
             counter,
             top_origins: &self.settings.top_origins,
+            app_id: self.settings.platform.appid.as_deref(),
+            counter_policy: self.settings.platform.counter_policy,
         }
     }
 
@@ -245,6 +292,44 @@ fn as_forged_signature(err: Error) -> Error {
     } else {
         err
     }
+}
+
+/// A native Android app's origin: the only clients that get their session token in the body.
+fn is_app_origin(origin: &str) -> bool {
+    origin.starts_with("android:apk-key-hash:")
+}
+
+/// PRF inputs as the host passes them: `eval` and/or `evalByCredential`, each `{first, second?}`
+/// of base64url salts (credential IDs base64url too). Anything else is `INVALID_REQUEST`.
+fn validate_prf_inputs(prf: &serde_json::Value) -> Result<serde_json::Value> {
+    let bad = |what: &str| Error::invalid_request(format!("prf.{what}"));
+    let values = |value: &serde_json::Value, what: &str| -> Result<()> {
+        let object = value.as_object().ok_or_else(|| bad(&format!("{what} must be {{first, second?}}")))?;
+        if object.keys().any(|k| k != "first" && k != "second") || !object.contains_key("first") {
+            return Err(bad(&format!("{what} must be {{first, second?}}")));
+        }
+        for (name, salt) in object {
+            let text = salt.as_str().ok_or_else(|| bad(&format!("{what}.{name} must be a base64url string")))?;
+            base64url::decode(text, &format!("prf.{what}.{name}"))?;
+        }
+        Ok(())
+    };
+    let object = prf.as_object().ok_or_else(|| bad("must be {eval?, evalByCredential?}"))?;
+    for (key, value) in object {
+        match key.as_str() {
+            "eval" => values(value, "eval")?,
+            "evalByCredential" => {
+                let by_credential =
+                    value.as_object().ok_or_else(|| bad("evalByCredential must map credential IDs to salts"))?;
+                for (id, salts) in by_credential {
+                    base64url::decode_canonical(id, "prf.evalByCredential key")?;
+                    values(salts, "evalByCredential")?;
+                }
+            }
+            other => return Err(bad(&format!("{other} is not a PRF input (eval, evalByCredential)"))),
+        }
+    }
+    Ok(prf.clone())
 }
 
 fn counter_regression() -> Error {

@@ -10,7 +10,7 @@
 //! ```text
 //! 0       version (1)
 //! 1       kind (1 registration, 2 authentication)
-//! 2       flags (bit 0: user verification required)
+//! 2       flags (bit 0: user verification required; bit 1: conditional create)
 //! 3..5    length n of the name, big-endian (registration; 0 otherwise)
 //! 5..13   expiry, Unix ms, big-endian
 //! 13..29  nonce: 16 random bytes, the key of single use
@@ -67,6 +67,9 @@ pub(crate) struct Issue<'a> {
     pub(crate) kind: Kind,
     pub(crate) binding: Binding<'a>,
     pub(crate) user_verification_required: bool,
+    /// Registration: a conditional create (automatic passkey upgrade), whose response may come
+    /// without user presence.
+    pub(crate) conditional: bool,
     pub(crate) expires_at: i64,
     /// Registration: the name the client asked for.
     pub(crate) name: Option<&'a str>,
@@ -80,6 +83,7 @@ pub(crate) struct CeremonyChallenge {
     pub(crate) nonce: [u8; 16],
     pub(crate) expires_at: i64,
     pub(crate) user_verification_required: bool,
+    pub(crate) conditional: bool,
     pub(crate) name: Option<String>,
     binding: [u8; 16],
     /// Which secret verified it: the binding is checked under the same one.
@@ -127,7 +131,7 @@ impl ChallengeKeys {
         let mut bytes = Vec::with_capacity(HEADER + name.len() + TAG);
         bytes.push(VERSION);
         bytes.push(issue.kind as u8);
-        bytes.push(u8::from(issue.user_verification_required));
+        bytes.push(u8::from(issue.user_verification_required) | (u8::from(issue.conditional) << 1));
         bytes.extend_from_slice(&name_len.to_be_bytes());
         bytes.extend_from_slice(&issue.expires_at.to_be_bytes());
         bytes.extend_from_slice(&nonce);
@@ -175,6 +179,7 @@ impl ChallengeKeys {
             binding: body[29..45].try_into().map_err(|_| challenge_invalid())?,
             expires_at,
             user_verification_required: body[2] & 1 != 0,
+            conditional: body[2] & 2 != 0,
             name,
             secret_index,
         })
@@ -233,6 +238,7 @@ mod tests {
             kind: Kind::Authentication,
             binding,
             user_verification_required: true,
+            conditional: false,
             expires_at: NOW + LIFETIME,
             name,
         })
@@ -245,6 +251,7 @@ mod tests {
             kind: Kind::Registration,
             binding: Binding::User("u1"),
             user_verification_required: false,
+            conditional: false,
             expires_at: NOW + LIFETIME,
             name: Some("Laptop ✓"),
         });
@@ -298,6 +305,7 @@ mod tests {
             kind: Kind::Authentication,
             binding: Binding::Anyone,
             user_verification_required: false,
+            conditional: false,
             expires_at: NOW + LIFETIME + CLOCK_SKEW_MS + 1,
             name: None,
         });

@@ -31,6 +31,16 @@ pub struct Credential {
     pub aaguid: String,
     /// What the attestation at registration established.
     pub attestation: AttestationInfo,
+    /// Whether the credential is discoverable (signs in without an email), as the client
+    /// reported at registration (`credProps.rk`); null when it did not say.
+    pub discoverable: Option<bool>,
+    /// The authenticator enabled the PRF extension for it (`passkey.prf`).
+    pub prf_enabled: bool,
+    /// A sign-in saw its signature counter go backwards (`counterPolicy: 'flag'`): it may have
+    /// been cloned.
+    pub clone_warning: bool,
+    /// `registration`, `conditional` (automatic passkey upgrade) or `import`.
+    pub created_by: &'static str,
 }
 
 /// `Credential.attestation`: `{format, trust, root, source, aaguidAttested}`.
@@ -69,6 +79,10 @@ impl From<&CredentialRecord> for Credential {
                 source: record.attestation_source.clone(),
                 aaguid_attested: record.aaguid_attested,
             },
+            discoverable: record.discoverable,
+            prf_enabled: record.prf_enabled,
+            clone_warning: record.clone_warning,
+            created_by: record.created_by.as_str(),
         }
     }
 }

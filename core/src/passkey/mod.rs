@@ -14,11 +14,13 @@ mod challenge;
 mod credentials;
 mod decoy;
 mod fake_credentials;
+mod import;
 mod registration;
 
 pub use authentication::SignIn;
 pub use credentials::{AttestationInfo, Credential};
-pub use registration::RegisterOptionsRequest;
+pub use import::ImportedCredential;
+pub use registration::{Mediation, RegisterOptionsRequest};
 
 pub(crate) use challenge::ChallengeKeys;
 pub(crate) use fake_credentials::FakeCredentials;
@@ -43,6 +45,21 @@ impl Kavach {
             kind,
             binding,
             user_verification_required: self.requires_user_verification(),
+            conditional: false,
+            expires_at: self.now().saturating_add(self.challenge_lifetime_ms()),
+            name,
+        })
+    }
+
+    /// A registration challenge for a conditional create (automatic passkey upgrade): its
+    /// response may lack user presence and verification (`conditionalCreate` is refused at
+    /// start-up when `userVerification` is `required`).
+    fn issue_conditional_challenge(&self, binding: Binding<'_>, name: Option<&str>) -> String {
+        self.challenge_keys.issue(&Issue {
+            kind: Kind::Registration,
+            binding,
+            user_verification_required: false,
+            conditional: true,
             expires_at: self.now().saturating_add(self.challenge_lifetime_ms()),
             name,
         })

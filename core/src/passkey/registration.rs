@@ -9,7 +9,7 @@ use crate::aaguid;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Authenticated, Kavach, validate_display_name};
-use crate::store::{CredentialRecord, InsertOutcome};
+use crate::store::{CreatedBy, CredentialRecord, InsertOutcome};
 use crate::verify::{RegistrationExpectations, verify_registration_response_with};
 use crate::webauthn::Check;
 use crate::webauthn::options::{
@@ -30,18 +30,33 @@ pub struct RegisterOptionsRequest {
     /// Hints for this request instead of the configured ones (`passkey.hints`).
     #[serde(default)]
     pub hints: Option<Vec<Hint>>,
+    /// `conditional`: options for a conditional create (automatic passkey upgrade, e.g. right
+    /// after a password sign-in), whose response may come without a user gesture.
+    #[serde(default)]
+    pub mediation: Option<Mediation>,
+}
+
+/// `register/options {mediation}`: only `conditional` changes anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mediation {
+    /// Conditional create.
+    Conditional,
 }
 
 impl RegisterOptionsRequest {
-    /// From a request body (`{}` or `{name?, authenticatorAttachment?, hints?}`).
+    /// From a request body (`{}` or `{name?, authenticatorAttachment?, hints?, mediation?}`).
     pub fn from_value(mut body: serde_json::Value) -> Result<Self> {
         // Hints are checked on their own, so a bad one is named (and a repeat refused).
         let hints = match body.as_object_mut().and_then(|object| object.remove("hints")) {
             None | Some(serde_json::Value::Null) => None,
             Some(value) => Some(Hint::parse_list(&value, "hints").map_err(Error::invalid_request)?),
         };
-        let request: Self = serde_json::from_value(body)
-            .map_err(|_| Error::invalid_request("body must be {} or {name?, authenticatorAttachment?, hints?}"))?;
+        let request: Self = serde_json::from_value(body).map_err(|_| {
+            Error::invalid_request(
+                "body must be {} or {name?, authenticatorAttachment?, hints?, mediation?: 'conditional'}",
+            )
+        })?;
         Ok(Self { hints, ..request })
     }
 }
@@ -57,7 +72,18 @@ impl Kavach {
             .into_iter()
             .map(|c| CredentialDescriptor::new(base64url::encode(&c.credential_id), c.transports))
             .collect();
-        let challenge = self.issue_challenge(Kind::Registration, Binding::User(&user.id), name.as_deref());
+        let challenge = match request.mediation {
+            None => self.issue_challenge(Kind::Registration, Binding::User(&user.id), name.as_deref()),
+            Some(Mediation::Conditional) if self.settings.platform.conditional_create => {
+                self.issue_conditional_challenge(Binding::User(&user.id), name.as_deref())
+            }
+            Some(Mediation::Conditional) => {
+                return Err(Error::invalid_request(
+                    "mediation 'conditional' is not enabled here (passkey.conditionalCreate is off, or \
+                     userVerification is 'required')",
+                ));
+            }
+        };
         Ok(CreationOptions {
             rp: RelyingParty { name: self.settings.rp_name.clone(), id: self.settings.rp_id.as_str().to_owned() },
             user: UserEntity {
@@ -76,7 +102,10 @@ impl Kavach {
                 user_verification: self.settings.user_verification,
             },
             attestation: self.settings.attestation,
-            extensions: CreationExtensions { cred_props: true },
+            extensions: CreationExtensions {
+                cred_props: true,
+                prf: self.settings.platform.prf.then(|| serde_json::json!({})),
+            },
             hints: request.hints.clone().unwrap_or_else(|| self.settings.hints.clone()),
         })
     }
@@ -109,6 +138,7 @@ impl Kavach {
                 origins: &self.settings.origins,
                 rp_id: &self.settings.rp_id,
                 require_user_verification: self.requires_user_verification() || challenge.user_verification_required,
+                require_user_presence: !challenge.conditional,
                 algorithms: &self.settings.algorithms,
                 top_origins: &self.settings.top_origins,
             },
@@ -141,6 +171,12 @@ impl Kavach {
             aaguid_attested: verified.attestation.attested_aaguid().is_some(),
             created_at: now,
             last_used_at: None,
+            discoverable: verified.discoverable,
+            prf_enabled: verified.prf_enabled,
+            clone_warning: false,
+            created_by: if challenge.conditional { CreatedBy::Conditional } else { CreatedBy::Registration },
+            u2f: false,
+            user_handle: None,
         };
         match self.store.insert_credential(&record, Some(&challenge.usage()), now)? {
             InsertOutcome::Inserted => Ok(Credential::from(&record)),

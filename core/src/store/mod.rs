@@ -20,7 +20,7 @@ pub use self::postgres::postgres_tls;
 #[cfg(feature = "postgres")]
 pub use self::postgres::tls::{RustlsConnect, RustlsConnector, RustlsStream};
 pub use self::records::{
-    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
+    ChallengeUse, CreatedBy, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
     RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
 };
 pub(crate) use self::sqlite::SqliteStore;

@@ -78,6 +78,53 @@ pub struct CredentialRecord {
     pub created_at: i64,
     /// Last successful sign-in, if any.
     pub last_used_at: Option<i64>,
+    /// `credProps.rk` at registration: whether the credential is discoverable (a passkey that
+    /// can sign in without an email); `None` when the client did not say (schema version 5).
+    pub discoverable: Option<bool>,
+    /// The PRF extension was enabled at registration (`prf: true`).
+    pub prf_enabled: bool,
+    /// A sign-in under `counterPolicy: 'flag'` saw the counter go backwards: the authenticator
+    /// may have been cloned.
+    pub clone_warning: bool,
+    /// How the credential came to be.
+    pub created_by: CreatedBy,
+    /// Imported from FIDO U2F: its assertions may use the `appid` extension.
+    pub u2f: bool,
+    /// The user handle an imported credential was created with on another server, which its
+    /// authenticator returns; `None`: the owner's own (`UserRecord::webauthn_user_id`).
+    pub user_handle: Option<Vec<u8>>,
+}
+
+/// How a credential came to be (`Credential.createdBy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CreatedBy {
+    /// A registration ceremony the user started.
+    #[default]
+    Registration,
+    /// A conditional create (automatic passkey upgrade after a password sign-in).
+    Conditional,
+    /// `credentials.import` (from U2F or another WebAuthn server).
+    Import,
+}
+
+impl CreatedBy {
+    /// The stored and API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registration => "registration",
+            Self::Conditional => "conditional",
+            Self::Import => "import",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self> {
+        match text {
+            "registration" => Ok(Self::Registration),
+            "conditional" => Ok(Self::Conditional),
+            "import" => Ok(Self::Import),
+            other => Err(bad_row(format_args!("created_by '{other}'"))),
+        }
+    }
 }
 
 /// What sign-in options list for one of a user's passkeys.
@@ -120,6 +167,9 @@ pub struct SignInUpdate<'a> {
     pub now: i64,
     /// The session to create.
     pub session: &'a SessionRecord,
+    /// Set the credential's clone warning (a regressed counter accepted under
+    /// `counterPolicy: 'flag'`); never cleared by a sign-in.
+    pub clone_warning: bool,
 }
 
 /// Outcome of [`super::Store::complete_sign_in`]. Anything but `SignedIn` wrote nothing.
@@ -210,10 +260,14 @@ pub(super) trait Columns {
     fn opt_text(&self, i: usize) -> Result<Option<String>>;
     /// A binary column.
     fn bytes(&self, i: usize) -> Result<Vec<u8>>;
+    /// A nullable binary column.
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>>;
     /// An integer column.
     fn int(&self, i: usize) -> Result<i64>;
     /// A boolean column.
     fn flag(&self, i: usize) -> Result<bool>;
+    /// A nullable boolean column.
+    fn opt_flag(&self, i: usize) -> Result<Option<bool>>;
     /// A time column, as Unix milliseconds.
     fn time(&self, i: usize) -> Result<i64>;
     /// A nullable time column.
@@ -229,7 +283,7 @@ pub(super) const USER_COLUMNS: &str = "id, email, name, webauthn_user_id, has_ot
 /// The columns of a credential, in the order [`credential_from`] reads them.
 pub(super) const CREDENTIAL_COLUMNS: &str = "credential_id, user_id, name, public_key, algorithm, counter, aaguid, \
      backup_eligible, backup_state, transports, attestation_format, attestation_trust, created_at, last_used_at, \
-     attestation_root, attestation_source, aaguid_attested";
+     attestation_root, attestation_source, aaguid_attested, discoverable, prf_enabled, clone_warning, created_by, u2f, user_handle";
 
 /// The columns of a session, in the order [`session_from`] reads them.
 pub(super) const SESSION_COLUMNS: &str = "id, token_hash, user_id, created_at, expires_at, last_seen_at";
@@ -279,6 +333,12 @@ pub(super) fn credential_from(row: &impl Columns) -> Result<CredentialRecord> {
         attestation_root: row.opt_text(14)?,
         attestation_source: row.opt_text(15)?,
         aaguid_attested: row.flag(16)?,
+        discoverable: row.opt_flag(17)?,
+        prf_enabled: row.flag(18)?,
+        clone_warning: row.flag(19)?,
+        created_by: CreatedBy::parse(&row.text(20)?)?,
+        u2f: row.flag(21)?,
+        user_handle: row.opt_bytes(22)?,
     })
 }
 

@@ -6,7 +6,7 @@ use super::*;
 use crate::error::ErrorCode;
 
 /// Schema versions every engine's migrations reach.
-const MIGRATIONS: i64 = 4;
+const MIGRATIONS: i64 = 5;
 /// `touch_session` writes at most this often (the same for every engine).
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
@@ -108,6 +108,12 @@ pub(crate) fn credential(id: &[u8], user_id: &str, created_at: i64) -> Credentia
         attestation_root: Some("Test Attestation Root".to_owned()),
         attestation_source: Some("configured".to_owned()),
         aaguid_attested: true,
+        discoverable: Some(true),
+        prf_enabled: true,
+        clone_warning: false,
+        created_by: CreatedBy::Conditional,
+        u2f: false,
+        user_handle: Some(vec![9; 32]),
     }
 }
 
@@ -149,8 +155,8 @@ pub(crate) fn migrations_are_idempotent_on_reopen(db: &dyn Fixture) {
     }
 }
 
-/// Migrations 2 to 4 on a database at version 1 that already holds a credential: the credential
-/// survives, with no root, source or attested model recorded.
+/// Migrations 2 to 5 on a database at version 1 that already holds a credential: the credential
+/// survives, with no root, source, attested model or Level 3 facts recorded.
 pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: &dyn Fixture) {
     let store = db.store();
     store.insert_user(&user("u1", "a@example.com")).unwrap();
@@ -159,6 +165,12 @@ pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: 
         "ALTER TABLE kavach_passkey_credentials DROP COLUMN attestation_root; \
          ALTER TABLE kavach_passkey_credentials DROP COLUMN attestation_source; \
          ALTER TABLE kavach_passkey_credentials DROP COLUMN aaguid_attested; \
+         ALTER TABLE kavach_passkey_credentials DROP COLUMN discoverable; \
+         ALTER TABLE kavach_passkey_credentials DROP COLUMN prf_enabled; \
+         ALTER TABLE kavach_passkey_credentials DROP COLUMN clone_warning; \
+         ALTER TABLE kavach_passkey_credentials DROP COLUMN created_by; \
+         ALTER TABLE kavach_passkey_credentials DROP COLUMN u2f; \
+         ALTER TABLE kavach_passkey_credentials DROP COLUMN user_handle; \
          DROP TABLE kavach_consumed_challenges; DROP TABLE kavach_keys; DROP TABLE kavach_rate_limits; \
          DELETE FROM kavach_schema_version WHERE version > 1;",
     );
@@ -170,6 +182,10 @@ pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: 
         attestation_root: None,
         attestation_source: None,
         aaguid_attested: false,
+        discoverable: None,
+        prf_enabled: false,
+        created_by: CreatedBy::Registration,
+        user_handle: None,
         ..credential(b"cred-1", "u1", 1_000)
     };
     assert_eq!(stored, expected);
@@ -408,6 +424,7 @@ fn sign_in<'a>(n: &'a [u8; 16], from: u32, to: u32, now: i64, session: &'a Sessi
         backup_state: to.is_multiple_of(2),
         now,
         session,
+        clone_warning: false,
     }
 }
 

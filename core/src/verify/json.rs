@@ -33,6 +33,10 @@ struct RegistrationInput {
     /// Default true, as SimpleWebAuthn's option of the same name.
     #[serde(default = "yes", alias = "require_user_verification")]
     require_user_verification: bool,
+    /// Default true. False only for a conditional create (`mediation: 'conditional'`, automatic
+    /// passkey upgrade), whose authenticator may create the credential without a gesture.
+    #[serde(default = "yes", alias = "require_user_presence")]
+    require_user_presence: bool,
     /// The instant attestation certificates must be valid at: RFC 3339 text or Unix ms.
     /// Default: now.
     #[serde(default, alias = "verification_time")]
@@ -81,6 +85,10 @@ pub struct AuthenticationInput {
     /// none: a response with `crossOrigin: true` is refused.
     #[serde(default, alias = "expected_top_origins")]
     pub expected_top_origins: Vec<String>,
+    /// The FIDO U2F AppID the request offered in `extensions.appid`, for a credential
+    /// registered with U2F. Default none: a response claiming `appid: true` is refused.
+    #[serde(default, rename = "expectedAppId", alias = "expected_app_id")]
+    pub expected_app_id: Option<String>,
 }
 
 fn yes() -> bool {
@@ -203,7 +211,7 @@ fn verification_time(value: &Value) -> Result<i64> {
 
 /// `verifyRegistrationResponse`: returns `{credentialId, publicKey, algorithm, counter, flags,
 /// aaguid, attestationFormat, attestationTrust, attestationRoot, transports, discoverable,
-/// deviceType}`.
+/// prfEnabled, deviceType}`.
 pub fn verify_registration(input: &Value) -> Result<Value> {
     let input: RegistrationInput = parse(input, "verifyRegistrationResponse options")?;
     let (challenge, origins, rp_id) =
@@ -226,6 +234,7 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
             origins: &origins,
             rp_id: &rp_id,
             require_user_verification: input.require_user_verification,
+            require_user_presence: input.require_user_presence,
             algorithms: &algorithms,
             top_origins: &top_origins(&input.expected_top_origins)?,
         },
@@ -246,6 +255,7 @@ pub fn verify_registration(input: &Value) -> Result<Value> {
         "aaguidAttested": verified.attestation.attested_aaguid().is_some(),
         "transports": verified.transports,
         "discoverable": verified.discoverable,
+        "prfEnabled": verified.prf_enabled,
         "deviceType": if verified.flags.backup_eligible { "multiDevice" } else { "singleDevice" },
     }))
 }
@@ -271,6 +281,8 @@ pub fn verify_authentication_input(input: AuthenticationInput) -> Result<Verifie
             credential_public_key: &public_key,
             counter: input.credential.counter,
             top_origins: &top_origins(&input.expected_top_origins)?,
+            app_id: input.expected_app_id.as_deref(),
+            counter_policy: crate::config::CounterPolicy::Strict,
         },
     )?;
     if let Some(id) = &input.credential.id

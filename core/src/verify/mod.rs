@@ -35,6 +35,9 @@ pub struct RegistrationExpectations<'a> {
     pub rp_id: &'a RpId,
     /// Fail unless the UV flag is set (`userVerification: 'required'`).
     pub require_user_verification: bool,
+    /// Fail unless the UP flag is set. Always true except for a conditional create (automatic
+    /// passkey upgrade, `mediation: 'conditional'`), whose authenticator may skip the gesture.
+    pub require_user_presence: bool,
     /// The algorithms offered in `pubKeyCredParams`; a credential with another one is refused.
     pub algorithms: &'a [CoseAlgorithm],
     /// The top-level origins whose pages may run the ceremony in a cross-origin iframe
@@ -60,6 +63,13 @@ pub struct AuthenticationExpectations<'a> {
     /// The top-level origins whose pages may run the ceremony in a cross-origin iframe
     /// (`clientDataJSON.topOrigin` must be one of them); empty: cross-origin use is refused.
     pub top_origins: &'a [Origin],
+    /// The FIDO U2F AppID the request offered (`extensions.appid`), for a credential registered
+    /// with U2F: when the client reports `clientExtensionResults.appid: true`, `rpIdHash` is
+    /// checked against this AppID instead of the RP ID. `None`: a client claiming it is refused.
+    pub app_id: Option<&'a str>,
+    /// What a counter that did not increase means: `Strict` refuses (`COUNTER_REGRESSION`);
+    /// `Flag` accepts and reports it in [`VerifiedAuthentication::counter_regressed`].
+    pub counter_policy: crate::config::CounterPolicy,
 }
 
 /// The facts established by a verified registration.
@@ -84,6 +94,8 @@ pub struct VerifiedRegistration {
     pub transports: Vec<String>,
     /// `credProps.rk` if the client reported it: whether the credential is discoverable.
     pub discoverable: Option<bool>,
+    /// `prf.enabled` as the client reported it: the credential can evaluate PRF.
+    pub prf_enabled: bool,
 }
 
 /// The facts established by a verified assertion.
@@ -97,6 +109,11 @@ pub struct VerifiedAuthentication {
     pub flags: Flags,
     /// `userHandle` returned by the authenticator, if any.
     pub user_handle: Option<Vec<u8>>,
+    /// `clientDataJSON.origin`: one of the expected origins (a web page's, or an app's).
+    pub origin: String,
+    /// The counter did not increase and `counter_policy` is `Flag`: the authenticator may have
+    /// been cloned.
+    pub counter_regressed: bool,
 }
 
 /// Verifies a `RegistrationResponseJSON` (WebAuthn §7.1) with the default attestation options
@@ -138,7 +155,8 @@ fn verify_registration(
 
     let attestation = AttestationObject::parse(&response.attestation_object)?;
     let auth_data = &attestation.auth_data;
-    check_rp_and_user(auth_data, expected.rp_id, expected.require_user_verification)?;
+    check_rp_hash(auth_data, expected.rp_id.as_str())?;
+    check_user(auth_data, expected.require_user_presence, expected.require_user_verification)?;
     let credential = auth_data
         .attested_credential_data
         .as_ref()
@@ -165,6 +183,7 @@ fn verify_registration(
         attestation: outcome,
         transports: response.transports,
         discoverable: response.cred_props_rk,
+        prf_enabled: response.prf_enabled,
     })
 }
 
@@ -225,7 +244,17 @@ fn check_assertion(
         top_origins: expected.top_origins,
     })?;
     let auth_data = AuthenticatorData::parse(&response.authenticator_data)?;
-    check_rp_and_user(&auth_data, expected.rp_id, expected.require_user_verification)?;
+    // The appid extension (FIDO U2F credentials): the client signed over the AppID's hash, and
+    // says so. Only when the request offered one: otherwise the claim is refused.
+    let rp_hashed = match (response.appid_used, expected.app_id) {
+        (false, _) => expected.rp_id.as_str(),
+        (true, Some(app_id)) => app_id,
+        (true, None) => {
+            return Err(Error::verification(Check::RpIdHash, "the appid extension was not offered"));
+        }
+    };
+    check_rp_hash(&auth_data, rp_hashed)?;
+    check_user(&auth_data, true, expected.require_user_verification)?;
 
     // Step 21: the signature covers authData || SHA-256(clientDataJSON).
     let mut signed = Vec::with_capacity(response.authenticator_data.len() + 32);
@@ -236,7 +265,8 @@ fn check_assertion(
     // Step 22: if either counter is non-zero the new one must be greater; both zero means the
     // authenticator keeps no counter (synced passkeys), which is fine.
     let counter = auth_data.sign_count;
-    if (counter != 0 || expected.counter != 0) && counter <= expected.counter {
+    let counter_regressed = (counter != 0 || expected.counter != 0) && counter <= expected.counter;
+    if counter_regressed && expected.counter_policy == crate::config::CounterPolicy::Strict {
         return Err(Error::new(
             ErrorCode::CounterRegression,
             "signature counter did not increase: possible cloned authenticator",
@@ -248,15 +278,22 @@ fn check_assertion(
         counter,
         flags: auth_data.flags,
         user_handle: response.user_handle.clone(),
+        origin: client_data.origin,
+        counter_regressed,
     })
 }
 
-/// rpIdHash, UP and (if required) UV: §7.1 steps 13-15, §7.2 steps 15-17.
-fn check_rp_and_user(auth_data: &AuthenticatorData, rp_id: &RpId, require_uv: bool) -> Result<()> {
-    if auth_data.rp_id_hash != sha256(rp_id.as_str().as_bytes()) {
+/// rpIdHash: §7.1 step 13, §7.2 step 15.
+fn check_rp_hash(auth_data: &AuthenticatorData, rp_id: &str) -> Result<()> {
+    if auth_data.rp_id_hash != sha256(rp_id.as_bytes()) {
         return Err(Error::verification(Check::RpIdHash, "rpIdHash does not match the RP ID"));
     }
-    if !auth_data.flags.user_present {
+    Ok(())
+}
+
+/// UP (unless a conditional create) and, if required, UV: §7.1 steps 14-15, §7.2 steps 16-17.
+fn check_user(auth_data: &AuthenticatorData, require_up: bool, require_uv: bool) -> Result<()> {
+    if require_up && !auth_data.flags.user_present {
         return Err(Error::verification(Check::UserPresence, "user presence flag is not set"));
     }
     if require_uv && !auth_data.flags.user_verified {

@@ -181,6 +181,28 @@ pub struct AuthenticatorSelection {
 pub struct CreationExtensions {
     /// Ask the client whether the credential is discoverable.
     pub cred_props: bool,
+    /// `{}` when `passkey.prf` is on: ask the authenticator to enable PRF for the credential.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prf: Option<serde_json::Value>,
+}
+
+/// Client extension inputs for authentication; omitted when there are none.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestExtensions {
+    /// The FIDO U2F AppID (`passkey.appid`), so credentials registered with U2F still sign in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appid: Option<String>,
+    /// PRF inputs from the host (`eval`, `evalByCredential`: base64url salts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prf: Option<serde_json::Value>,
+}
+
+impl RequestExtensions {
+    /// Whether there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.appid.is_none() && self.prf.is_none()
+    }
 }
 
 /// `PublicKeyCredentialRequestOptionsJSON`.
@@ -200,4 +222,7 @@ pub struct RequestOptions {
     /// Which authenticators to lead with; omitted when none were configured or asked for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<Hint>,
+    /// `appid` and PRF inputs; omitted when there are none.
+    #[serde(skip_serializing_if = "RequestExtensions::is_empty")]
+    pub extensions: RequestExtensions,
 }

@@ -37,8 +37,18 @@ pub struct AuthenticationResponseJson {
     #[serde(rename = "type")]
     credential_type: String,
     response: AssertionResponseJson,
-    // Sign-in reads no extension output; any other member (authenticatorAttachment, ...) is
-    // skipped the same way.
+    /// Only `appid` is read; everything else (PRF outputs above all) is skipped unread.
+    #[serde(default)]
+    client_extension_results: Option<AssertionExtensionResults>,
+    // Any other member (authenticatorAttachment, ...) is skipped the same way.
+}
+
+/// The one assertion extension output kavach reads. PRF outputs (`prf.results`) belong to the
+/// client: serde skips them without keeping them anywhere.
+#[derive(Deserialize, Default)]
+struct AssertionExtensionResults {
+    #[serde(default)]
+    appid: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +85,8 @@ pub(crate) struct RegistrationResponse {
     pub transports: Vec<String>,
     /// `clientExtensionResults.credProps.rk`, if reported.
     pub cred_props_rk: Option<bool>,
+    /// `clientExtensionResults.prf.enabled`: the credential supports PRF.
+    pub prf_enabled: bool,
 }
 
 /// A decoded authentication response.
@@ -90,6 +102,8 @@ pub(crate) struct AuthenticationResponse {
     pub signature: Vec<u8>,
     /// `userHandle`, if the authenticator returned one (always for discoverable credentials).
     pub user_handle: Option<Vec<u8>>,
+    /// `clientExtensionResults.appid`: the client signed for the request's U2F AppID.
+    pub appid_used: bool,
 }
 
 impl RegistrationResponse {
@@ -106,11 +120,14 @@ impl RegistrationResponse {
             .filter(|t| KNOWN_TRANSPORTS.contains(t))
             .map(str::to_owned)
             .collect();
-        let cred_props_rk = json
-            .client_extension_results
-            .as_ref()
-            .and_then(|ext| ext.pointer("/credProps/rk"))
-            .and_then(serde_json::Value::as_bool);
+        let extension = |pointer: &str| {
+            json.client_extension_results
+                .as_ref()
+                .and_then(|ext| ext.pointer(pointer))
+                .and_then(serde_json::Value::as_bool)
+        };
+        let cred_props_rk = extension("/credProps/rk");
+        let prf_enabled = extension("/prf/enabled") == Some(true);
         Ok(Self {
             credential_id,
             client_data_json: base64url::decode_signed(&json.response.client_data_json, "response.clientDataJSON")?,
@@ -120,6 +137,7 @@ impl RegistrationResponse {
             )?,
             transports,
             cred_props_rk,
+            prf_enabled,
         })
     }
 }
@@ -146,6 +164,7 @@ impl AuthenticationResponse {
             )?,
             signature: base64url::decode_signed(&json.response.signature, "response.signature")?,
             user_handle,
+            appid_used: json.client_extension_results.and_then(|ext| ext.appid).unwrap_or(false),
         })
     }
 }

@@ -68,6 +68,8 @@ fn run() -> Result<std::convert::Infallible, String> {
             "attestation": attestation,
         }],
     });
+    let mut config = config;
+    merge_passkey_options(&mut config["plugins"][0], std::env::var("KAVACH_PASSKEY_OPTIONS_JSON").ok())?;
     let kavach = Kavach::from_json(&config.to_string()).map_err(|err| err.to_string())?;
 
     let web_dir = std::env::var_os("KAVACH_WEB_DIR")
@@ -114,7 +116,8 @@ fn listen_loopback(port: u16) -> Result<Vec<TcpListener>, String> {
 impl App {
     fn serve(&self, request: Request) -> Response {
         let path = request.path.split(['?', '#']).next().unwrap_or_default();
-        if path == "/auth" || path.starts_with("/auth/") {
+        // basePath and below, and the well-known documents kavach serves at the site root.
+        if self.kavach.settings().handles_path(path) {
             // The whole adapter: this server already speaks the core's Request/Response. A framework
             // adapter copies method, path, headers and at most 64 KiB + 1 body bytes in, and the
             // status, headers (Set-Cookie included) and body out.
@@ -204,4 +207,19 @@ fn content_type(file: &Path) -> &'static str {
         Some("json" | "map") => "application/json; charset=utf-8",
         _ => "application/octet-stream",
     }
+}
+
+/// `KAVACH_PASSKEY_OPTIONS_JSON` (DESIGN §8): a JSON object whose keys replace the demo's own
+/// passkey options (shallow), so one browser suite drives every option against every example.
+fn merge_passkey_options(passkey: &mut serde_json::Value, text: Option<String>) -> Result<(), String> {
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(());
+    };
+    let extra: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).map_err(|err| {
+        format!("KAVACH_PASSKEY_OPTIONS_JSON must be a JSON object of passkey options, e.g. '{{\"hints\": [\"hybrid\"]}}' ({err})")
+    })?;
+    if let Some(object) = passkey.as_object_mut() {
+        object.extend(extra);
+    }
+    Ok(())
 }

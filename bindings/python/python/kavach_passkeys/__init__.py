@@ -20,7 +20,7 @@ for async frameworks. Failures raise :class:`KavachError` (``.code``, ``.status`
 from __future__ import annotations
 
 from ._http import HttpResponse
-from ._kavach import Kavach, Sessions, Users, create_kavach, create_kavach_async
+from ._kavach import Credentials, Kavach, Sessions, Users, WellKnown, create_kavach, create_kavach_async
 from ._native import __version__
 from ._verify import (
     verify_authentication_response,
@@ -60,6 +60,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "Credential",
+    "Credentials",
     "CurrentSession",
     "ForbiddenError",
     "Hint",
@@ -82,6 +83,7 @@ __all__ = [
     "VerificationError",
     "VerifiedAuthentication",
     "VerifiedRegistration",
+    "WellKnown",
     "__version__",
     "create_kavach",
     "create_kavach_async",

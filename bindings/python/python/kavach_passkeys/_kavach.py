@@ -24,9 +24,11 @@ from .types import (
     AuthenticationOptions,
     Credential,
     CurrentSession,
+    ImportedCredential,
     KavachOptions,
     MetadataInfo,
     NewSession,
+    PrfInputs,
     RegistrationOptions,
     SignIn,
     User,
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 
     from ._asgi import ASGIApp
 
-__all__ = ["Kavach", "Sessions", "Users", "create_kavach", "create_kavach_async"]
+__all__ = ["Credentials", "Kavach", "Sessions", "Users", "WellKnown", "create_kavach", "create_kavach_async"]
 
 Options = Union[KavachOptions, Mapping[str, Any]]
 
@@ -150,6 +152,58 @@ class Attestation:
         return await asyncio.to_thread(self.load_metadata, blob)
 
 
+class Credentials:
+    """``kavach.credentials``: credentials registered elsewhere."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.KavachNative) -> None:
+        self._native = native
+
+    def import_(self, credential: ImportedCredential) -> Credential:
+        """``credentials.import``: stores a credential registered elsewhere (a FIDO U2F
+        deployment, another WebAuthn server) for an existing user: ``{userId, credentialId,
+        publicKey, format: "u2f" | "webauthn", counter?, name?, transports?, userHandle?}``.
+        ``USER_NOT_FOUND``, ``CREDENTIAL_EXISTS``, or ``INVALID_REQUEST`` for a key kavach cannot
+        verify with. Imported U2F credentials sign in through ``appid`` when it is set."""
+        return self._native.import_credential(json_text(credential, "credential"))
+
+    async def import_async(self, credential: ImportedCredential) -> Credential:
+        return await asyncio.to_thread(self.import_, credential)
+
+
+class WellKnown:
+    """``kavach.well_known``: the documents browsers and phones fetch from
+    ``https://<rp_id>/.well-known/``, for hosts that serve them themselves (kavach mounted at
+    the site root answers them itself). ``extra`` is the host's own content, kept and merged."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.KavachNative) -> None:
+        self._native = native
+
+    def webauthn(self) -> dict[str, list[str]]:
+        """``/.well-known/webauthn``: ``{"origins": [...]}`` (``origin`` and ``related_origins``)."""
+        result: dict[str, list[str]] = self._native.well_known("webauthn", "")
+        return result
+
+    def asset_links(self, extra: Optional[list[Any]] = None) -> list[Any]:
+        """``/.well-known/assetlinks.json``: the host's statements (App Links), then a
+        ``get_login_creds`` statement per Android app of ``apps``."""
+        result: list[Any] = self._native.well_known("assetlinks.json", _extra(extra))
+        return result
+
+    def apple_app_site_association(self, extra: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+        """``/.well-known/apple-app-site-association``: the host's document with each iOS app
+        of ``apps`` added to ``webcredentials.apps``."""
+        result: dict[str, Any] = self._native.well_known("apple-app-site-association", _extra(extra))
+        return result
+
+
+def _extra(extra: Any) -> str:
+    return "" if extra is None else json_text(extra, "extra")
+
+
 class Kavach:
     """A configured kavach instance (use :func:`create_kavach`). Thread-safe: share one per
     process.
@@ -159,11 +213,21 @@ class Kavach:
     answer (camelCase keys), typed in :mod:`kavach_passkeys.types`.
     """
 
-    __slots__ = ("_current_session", "_native", "attestation", "sessions", "users")
+    __slots__ = (
+        "_current_session",
+        "_native",
+        "attestation",
+        "credentials",
+        "sessions",
+        "users",
+        "well_known",
+    )
 
     users: Users
     sessions: Sessions
     attestation: Attestation
+    credentials: Credentials
+    well_known: WellKnown
 
     def __init__(self, native: _native.KavachNative) -> None:
         if not isinstance(native, _native.KavachNative):
@@ -173,6 +237,8 @@ class Kavach:
         self.users = Users(native)
         self.sessions = Sessions(native)
         self.attestation = Attestation(native)
+        self.credentials = Credentials(native)
+        self.well_known = WellKnown(native)
 
     # ---- routing
 
@@ -273,10 +339,16 @@ class Kavach:
         passkey for the session's user: the new credential."""
         return self._native.register_verify(session, json_text(body, "body"))
 
-    def authenticate_options(self, email: Optional[str] = None) -> AuthenticationOptions:
+    def authenticate_options(
+        self, email: Optional[str] = None, *, prf: Optional[PrfInputs] = None
+    ) -> AuthenticationOptions:
         """Request options; with an email, that user's credentials (unknown emails answer in
-        the same shape)."""
-        return self._native.authenticate_options(email)
+        the same shape). ``prf``: salts for the authenticator (``{"eval": {"first": ...}}``,
+        base64url); the outputs stay in the browser."""
+        request: dict[str, Any] = {"email": email}
+        if prf is not None:
+            request["prf"] = prf
+        return self._native.authenticate_options(json_text(request, "options"))
 
     def authenticate_verify(self, body: Body) -> SignIn:
         """Verifies an ``AuthenticationResponseJSON`` (bare or ``{response}``) and starts a
@@ -302,8 +374,10 @@ class Kavach:
     async def register_verify_async(self, session: str, body: Body) -> Credential:
         return await asyncio.to_thread(self.register_verify, session, body)
 
-    async def authenticate_options_async(self, email: Optional[str] = None) -> AuthenticationOptions:
-        return await asyncio.to_thread(self.authenticate_options, email)
+    async def authenticate_options_async(
+        self, email: Optional[str] = None, *, prf: Optional[PrfInputs] = None
+    ) -> AuthenticationOptions:
+        return await asyncio.to_thread(lambda: self.authenticate_options(email, prf=prf))
 
     async def authenticate_verify_async(self, body: Body) -> SignIn:
         return await asyncio.to_thread(self.authenticate_verify, body)

@@ -112,6 +112,7 @@ async def verify_authentication_response_async(
     *,
     credential_id: Optional[str] = None,
     expected_top_origins: Optional[Sequence[str]] = None,
+    expected_app_id: Optional[str] = None,
 ) -> VerifiedAuthentication:
     """:func:`verify_authentication_response` on a worker thread: the event loop keeps running."""
     return await asyncio.to_thread(
@@ -125,5 +126,6 @@ async def verify_authentication_response_async(
             require_user_verification,
             credential_id=credential_id,
             expected_top_origins=expected_top_origins,
+            expected_app_id=expected_app_id,
         )
     )

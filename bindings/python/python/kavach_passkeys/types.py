@@ -13,14 +13,20 @@ else:  # pragma: no cover
     from typing_extensions import NotRequired, TypedDict
 
 __all__ = [
+    "AndroidApp",
+    "Apps",
     "AuthenticationOptions",
     "Credential",
     "CurrentSession",
     "DatabaseOptions",
     "Flags",
+    "ImportedCredential",
+    "IosApp",
     "KavachOptions",
     "NewSession",
     "PasskeyPlugin",
+    "PrfInputs",
+    "PrfSalts",
     "RateLimitOptions",
     "RegistrationOptions",
     "SessionInfo",
@@ -135,6 +141,56 @@ class Credential(TypedDict):
     transports: list[str]
     aaguid: str
     attestation: AttestationInfo
+    discoverable: Optional[bool]
+    """Whether it signs in without an email (``credProps.rk`` at registration); None: unknown."""
+    prfEnabled: bool
+    """The authenticator enabled PRF for it (``prf=True``)."""
+    cloneWarning: bool
+    """A sign-in saw its counter go backwards (``counter_policy="flag"``)."""
+    createdBy: Literal["registration", "conditional", "import"]
+
+
+class ImportedCredential(TypedDict):
+    """``kavach.credentials.import_``: a credential registered elsewhere."""
+
+    userId: str
+    credentialId: str
+    publicKey: str
+    """``webauthn``: the COSE key; ``u2f``: the 65-byte uncompressed P-256 point (base64url)."""
+    format: Literal["u2f", "webauthn"]
+    counter: NotRequired[int]
+    name: NotRequired[str]
+    transports: NotRequired[list[str]]
+    userHandle: NotRequired[str]
+
+
+class PrfSalts(TypedDict):
+    first: str
+    second: NotRequired[str]
+
+
+class PrfInputs(TypedDict, total=False):
+    """PRF salts (base64url) for ``authenticate_options``: for every credential, or per ID."""
+
+    eval: PrfSalts
+    evalByCredential: dict[str, PrfSalts]
+
+
+class AndroidApp(TypedDict):
+    package: str
+    sha256_cert_fingerprints: list[str]
+
+
+class IosApp(TypedDict):
+    team_id: str
+    bundle_id: str
+
+
+class Apps(TypedDict, total=False):
+    """``apps``: native apps sharing these passkeys (DESIGN: docs/configuration.md)."""
+
+    android: list[AndroidApp]
+    ios: list[IosApp]
 
 
 class Flags(TypedDict):
@@ -161,6 +217,7 @@ class VerifiedRegistration(TypedDict):
     aaguidAttested: bool
     transports: list[str]
     discoverable: Optional[bool]
+    prfEnabled: bool
     deviceType: Literal["singleDevice", "multiDevice"]
 
 
@@ -225,6 +282,12 @@ class PasskeyPlugin(TypedDict):
     algorithms: NotRequired[list[AlgorithmName]]
     top_origins: NotRequired[list[str]]
     hints: NotRequired[list[Hint]]
+    related_origins: NotRequired[list[str]]
+    apps: NotRequired[Apps]
+    prf: NotRequired[bool]
+    appid: NotRequired[str]
+    counter_policy: NotRequired[Literal["strict", "flag"]]
+    conditional_create: NotRequired[bool]
 
 
 class RateLimitOptions(TypedDict, total=False):

@@ -15,6 +15,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_attestation_root.sql"),
     include_str!("migrations/0003_stateless_challenges.sql"),
     include_str!("migrations/0004_rate_limits.sql"),
+    include_str!("migrations/0005_credential_facts.sql"),
 ];
 
 pub(super) fn migrate(conn: &mut PooledConn) -> std::result::Result<(), String> {

@@ -63,10 +63,16 @@ impl Columns for PgRow<'_> {
     fn bytes(&self, i: usize) -> Result<Vec<u8>> {
         self.get(i)
     }
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>> {
+        self.get(i)
+    }
     fn int(&self, i: usize) -> Result<i64> {
         self.get(i)
     }
     fn flag(&self, i: usize) -> Result<bool> {
+        self.get(i)
+    }
+    fn opt_flag(&self, i: usize) -> Result<Option<bool>> {
         self.get(i)
     }
     fn time(&self, i: usize) -> Result<i64> {
@@ -133,9 +139,9 @@ impl Statements for Tx<'_> {
     fn insert_credential_row(&mut self, credential: &CredentialRecord) -> Result<bool> {
         let sql = sql!(
             "INSERT INTO kavach_passkey_credentials ({CREDENTIAL_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
         );
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 17] = [
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 23] = [
             &credential.credential_id,
             &credential.user_id,
             &credential.name,
@@ -153,6 +159,12 @@ impl Statements for Tx<'_> {
             &credential.attestation_root,
             &credential.attestation_source,
             &credential.aaguid_attested,
+            &credential.discoverable,
+            &credential.prf_enabled,
+            &credential.clone_warning,
+            &credential.created_by.as_str(),
+            &credential.u2f,
+            &credential.user_handle,
         ];
         match self.execute(sql, &params) {
             Ok(_) => Ok(true),
@@ -165,14 +177,15 @@ impl Statements for Tx<'_> {
     /// READ COMMITTED re-checks the WHERE on the row version a concurrent update left: a sign-in
     /// that moved the counter first makes this match nothing.
     fn move_counter(&mut self, update: &SignInUpdate<'_>) -> Result<bool> {
-        let sql = "UPDATE kavach_passkey_credentials SET counter = $3, backup_state = $4, last_used_at = $5 \
-                   WHERE credential_id = $1 AND counter = $2";
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
+        let sql = "UPDATE kavach_passkey_credentials SET counter = $3, backup_state = $4, last_used_at = $5, \
+                   clone_warning = clone_warning OR $6 WHERE credential_id = $1 AND counter = $2";
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] = [
             &update.credential_id,
             &i64::from(update.expected_counter),
             &i64::from(update.new_counter),
             &update.backup_state,
             &ts(update.now)?,
+            &update.clone_warning,
         ];
         let changed = self.execute(sql, &params);
         Ok(self.lift(changed)? > 0)

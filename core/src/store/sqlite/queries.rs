@@ -29,10 +29,16 @@ impl Columns for SqliteRow<'_, '_> {
     fn bytes(&self, i: usize) -> Result<Vec<u8>> {
         Ok(self.0.get(i)?)
     }
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>> {
+        Ok(self.0.get(i)?)
+    }
     fn int(&self, i: usize) -> Result<i64> {
         Ok(self.0.get(i)?)
     }
     fn flag(&self, i: usize) -> Result<bool> {
+        Ok(self.0.get(i)?)
+    }
+    fn opt_flag(&self, i: usize) -> Result<Option<bool>> {
         Ok(self.0.get(i)?)
     }
     fn time(&self, i: usize) -> Result<i64> {
@@ -143,7 +149,7 @@ impl Statements for Transaction<'_> {
         let transports = serde_json::to_string(&credential.transports).map_err(Error::internal)?;
         let sql = format!(
             "INSERT INTO kavach_passkey_credentials ({CREDENTIAL_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
         );
         let inserted = self.prepare_cached(&sql)?.execute(params![
             credential.credential_id,
@@ -162,7 +168,13 @@ impl Statements for Transaction<'_> {
             credential.last_used_at,
             credential.attestation_root,
             credential.attestation_source,
-            credential.aaguid_attested
+            credential.aaguid_attested,
+            credential.discoverable,
+            credential.prf_enabled,
+            credential.clone_warning,
+            credential.created_by.as_str(),
+            credential.u2f,
+            credential.user_handle
         ]);
         match inserted {
             Ok(_) => Ok(true),
@@ -180,14 +192,15 @@ impl Statements for Transaction<'_> {
     }
 
     fn move_counter(&mut self, update: &SignInUpdate<'_>) -> Result<bool> {
-        let sql = "UPDATE kavach_passkey_credentials SET counter = ?3, backup_state = ?4, last_used_at = ?5 \
-                   WHERE credential_id = ?1 AND counter = ?2";
+        let sql = "UPDATE kavach_passkey_credentials SET counter = ?3, backup_state = ?4, last_used_at = ?5, \
+                   clone_warning = clone_warning OR ?6 WHERE credential_id = ?1 AND counter = ?2";
         let changed = self.prepare_cached(sql)?.execute(params![
             update.credential_id,
             update.expected_counter,
             update.new_counter,
             update.backup_state,
-            update.now
+            update.now,
+            update.clone_warning
         ])?;
         Ok(changed > 0)
     }

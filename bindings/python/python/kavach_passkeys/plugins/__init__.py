@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Optional, Union
 
-from ..types import AlgorithmName, AttestationPolicy, AttestationRoot, Hint, PasskeyPlugin
+from ..types import AlgorithmName, Apps, AttestationPolicy, AttestationRoot, Hint, PasskeyPlugin
 
 __all__ = ["passkey"]
 
@@ -29,6 +29,12 @@ def passkey(
     algorithms: Optional[Sequence[AlgorithmName]] = None,
     top_origins: Optional[Sequence[str]] = None,
     hints: Optional[Sequence[Hint]] = None,
+    related_origins: Optional[Sequence[str]] = None,
+    apps: Optional[Apps] = None,
+    prf: Optional[bool] = None,
+    appid: Optional[str] = None,
+    counter_policy: Optional[Literal["strict", "flag"]] = None,
+    conditional_create: Optional[bool] = None,
 ) -> PasskeyPlugin:
     """The passkey plugin: ``passkey(rp_name="My App", rp_id="example.com")``.
 
@@ -47,7 +53,17 @@ def passkey(
     that may embed a ceremony in a cross-origin iframe; default none, so a response with
     ``crossOrigin: true`` is refused. ``hints``: the authenticators the browser should lead
     with in both options (``"security-key"``, ``"client-device"``, ``"hybrid"``), most
-    preferred first; a request body may set its own. Values are validated by ``create_kavach``.
+    preferred first; a request body may set its own. ``related_origins``: other sites (https
+    origins) whose pages may use this rp_id, served at ``/.well-known/webauthn`` (at most five
+    registrable-domain labels). ``apps``: native apps (``{"android": [{"package",
+    "sha256_cert_fingerprints"}], "ios": [{"team_id", "bundle_id"}]}``), served in
+    ``assetlinks.json`` and ``apple-app-site-association``; an Android app's sign-in returns its
+    token in the body. ``prf``: request the PRF extension (``Credential.prfEnabled``).
+    ``appid``: the FIDO U2F AppID of imported U2F credentials. ``counter_policy``: ``"strict"``
+    (default) or ``"flag"`` (accept a regressed counter, mark ``cloneWarning``).
+    ``conditional_create``: accept ``mediation: "conditional"`` registrations (automatic
+    passkey upgrade; default True unless user verification is required). Values are validated
+    by ``create_kavach``.
     Options left ``None`` take the core's default.
     """
     plugin: PasskeyPlugin = {"id": "passkey", "rp_name": rp_name, "rp_id": rp_id}
@@ -86,4 +102,16 @@ def passkey(
         plugin["top_origins"] = list(top_origins)
     if hints is not None:
         plugin["hints"] = list(hints)
+    if related_origins is not None:
+        plugin["related_origins"] = list(related_origins)
+    if apps is not None:
+        plugin["apps"] = apps
+    if prf is not None:
+        plugin["prf"] = prf
+    if appid is not None:
+        plugin["appid"] = appid
+    if counter_policy is not None:
+        plugin["counter_policy"] = counter_policy
+    if conditional_create is not None:
+        plugin["conditional_create"] = conditional_create
     return plugin
