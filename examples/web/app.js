@@ -303,18 +303,13 @@ async function offerUpgrade() {
 
 // ---- PRF: a key derived from the passkey, in the browser only --------------------------------
 
-const b64url = (bytes) =>
-  btoa(String.fromCharCode(...new Uint8Array(bytes)))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
-
 /** Signs in again with PRF: the same passkey and salt always give the same 32 bytes. */
 async function deriveKey() {
   const optionsJSON = await api('POST', '/auth/passkey/authenticate/options', { email: currentUser.email });
   const salt = await crypto.subtle.digest('SHA-256', new TextEncoder().encode('kavach demo: encryption key v1'));
   // The page adds its own salt to the options it received (the server never sees the output).
-  optionsJSON.extensions = { ...(optionsJSON.extensions ?? {}), prf: { eval: { first: b64url(salt) } } };
+  // @simplewebauthn/browser passes extensions to the browser as they are: salts must be bytes.
+  optionsJSON.extensions = { ...(optionsJSON.extensions ?? {}), prf: { eval: { first: new Uint8Array(salt) } } };
   const response = await prompt(() => startAuthentication({ optionsJSON }));
   const output = response.clientExtensionResults?.prf?.results?.first;
   // PRF outputs are keys: strip them before posting the response anywhere.
