@@ -1,7 +1,8 @@
 // The kavach demo on net/http: the page from examples/web at /, every passkey endpoint under
 // /auth through k.Handler(), and the demo-only POST /demo/signup. Environment (see run.sh and
 // tests/e2e/README.md): PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
-// KAVACH_WEB_DIR.
+// KAVACH_WEB_DIR, KAVACH_PASSKEY_OPTIONS_JSON and KAVACH_OPTIONS_JSON (JSON objects merged over the
+// passkey options and the top-level options, e.g. trustedProxies, rateLimit).
 package main
 
 import (
@@ -36,7 +37,7 @@ func main() {
 		secret = demoSecret
 	}
 
-	k, err := kavach.New(kavach.Config{
+	config, err := withOverrides(kavach.Config{
 		Database: database(os.Getenv("DATABASE_URL"), here),
 		Secret:   secret,
 		BaseURL:  origin,
@@ -48,6 +49,10 @@ func main() {
 			Attestation:      env("KAVACH_ATTESTATION", "none"),
 		},
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	k, err := kavach.NewFromJSON(config)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -107,6 +112,39 @@ func listenLoopback(port string) ([]net.Listener, error) {
 		listeners = append(listeners, l)
 	}
 	return listeners, nil
+}
+
+// withOverrides is the configuration as JSON, with KAVACH_OPTIONS_JSON merged over its top level
+// and KAVACH_PASSKEY_OPTIONS_JSON over its passkey options (shallow: their keys win).
+func withOverrides(cfg kavach.Config) (string, error) {
+	text, err := json.Marshal(cfg)
+	if err != nil {
+		return "", err
+	}
+	var top map[string]any
+	if err := json.Unmarshal(text, &top); err != nil {
+		return "", err
+	}
+	passkey, _ := top["passkey"].(map[string]any)
+	for name, target := range map[string]map[string]any{"KAVACH_OPTIONS_JSON": top, "KAVACH_PASSKEY_OPTIONS_JSON": passkey} {
+		value := os.Getenv(name)
+		if value == "" {
+			continue
+		}
+		var overrides any
+		if err := json.Unmarshal([]byte(value), &overrides); err != nil {
+			return "", fmt.Errorf("kavach demo: %s is not valid JSON: %v", name, err)
+		}
+		object, ok := overrides.(map[string]any)
+		if !ok {
+			return "", fmt.Errorf("kavach demo: %s must be a JSON object, not %s", name, value)
+		}
+		for key, item := range object {
+			target[key] = item
+		}
+	}
+	merged, err := json.Marshal(top)
+	return string(merged), err
 }
 
 func env(name, fallback string) string {
