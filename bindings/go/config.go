@@ -96,4 +96,18 @@ type PasskeyConfig struct {
 	// both options: "security-key", "client-device", "hybrid". Default (nil): none; a
 	// register/options or authenticate/options body may set its own.
 	Hints []string `json:"hints,omitempty"`
+	// Metadata is the FIDO Metadata Service (MDS3) BLOB: authenticator names, per-model roots,
+	// and refusal of models with a compromised or revoked status. Default (nil): none.
+	// LoadMetadata installs a newer BLOB at run time.
+	Metadata *MetadataConfig `json:"metadata,omitempty"`
+}
+
+// MetadataConfig configures the FIDO Metadata Service BLOB (docs/configuration.md).
+type MetadataConfig struct {
+	// BlobPath is a BLOB on disk, verified against the FIDO root at start-up (a bad signature
+	// or an unreadable file stops New). Optional: LoadMetadata can install one later.
+	BlobPath string `json:"blobPath,omitempty"`
+	// Stale decides what happens to a BLOB past its nextUpdate, at start-up and in
+	// LoadMetadata: "warn" (default: loaded, with a warning in the log) or "refuse".
+	Stale string `json:"stale,omitempty"`
 }
