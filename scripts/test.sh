@@ -121,6 +121,13 @@ for server in examples/express/run.sh examples/fastapi/run.sh examples/rust-serv
   [ "$status" -eq 0 ] || { echo "browser suite failed against $server (exit $status)" >&2; exit "$status"; }
 done
 
+step "load balancer: HAProxy (apt) before 3 Express, then Express + FastAPI + Go, on one PostgreSQL; SIGKILLs and a PostgreSQL restart under 16 clients (tests/load-balancer)"
+set +e
+bash tests/load-balancer/run.sh 2>&1 | tee -a "$log"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { echo "load-balancer test failed (exit $status); logs in target/load-balancer" >&2; exit "$status"; }
+
 step "fuzzing: each target for 20 s (scripts/fuzz.sh; long runs: FUZZ_JOBS=2 scripts/fuzz.sh 300)"
 bash scripts/fuzz.sh 20
 
@@ -134,5 +141,6 @@ awk '/^test result: ok/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "passed;") p
      /^=+ [0-9]+ passed/ { p += $2 }
      /^[0-9]+ passed in / { p += $1 }
      /^test_kavach: all [0-9]+ checks passed/ { p += 1 }  # one C test program
+     /^load-balancer [a-z]+: ok: / { p += 1 }  # one load-balancer pass
      /^(install|snippets): [0-9]+ passed, 0 failed/ { p += $2 }
      END { printf "\nkavach: %d passed, 0 failed\n", p }' "$log"

@@ -115,6 +115,10 @@ type PasskeyConfig struct {
 	// ConditionalCreate accepts register/options {"mediation": "conditional"} (automatic
 	// passkey upgrade). Default (nil): true unless UserVerification is "required".
 	ConditionalCreate *bool `json:"conditionalCreate,omitempty"`
+	// Metadata is the FIDO Metadata Service (MDS3) BLOB: authenticator names, per-model roots,
+	// and refusal of models with a compromised or revoked status. Default (nil): none.
+	// LoadMetadata installs a newer BLOB at run time.
+	Metadata *MetadataConfig `json:"metadata,omitempty"`
 }
 
 // AppsConfig lists the native apps of PasskeyConfig.Apps.
@@ -134,4 +138,14 @@ type AndroidApp struct {
 type IOSApp struct {
 	TeamID   string `json:"teamId"`
 	BundleID string `json:"bundleId"`
+}
+
+// MetadataConfig configures the FIDO Metadata Service BLOB (docs/configuration.md).
+type MetadataConfig struct {
+	// BlobPath is a BLOB on disk, verified against the FIDO root at start-up (a bad signature
+	// or an unreadable file stops New). Optional: LoadMetadata can install one later.
+	BlobPath string `json:"blobPath,omitempty"`
+	// Stale decides what happens to a BLOB past its nextUpdate, at start-up and in
+	// LoadMetadata: "warn" (default: loaded, with a warning in the log) or "refuse".
+	Stale string `json:"stale,omitempty"`
 }

@@ -817,3 +817,39 @@ func TestLevel3OptionsCredentialFieldsImportAndWellKnown(t *testing.T) {
 	})
 	wantCode(t, err, kavach.CodeInvalidConfig, 500)
 }
+
+func TestMetadataConfigReachesTheCore(t *testing.T) {
+	// Serialised with the core's names.
+	text, err := json.Marshal(kavach.PasskeyConfig{RPName: "T", RPID: "localhost",
+		Metadata: &kavach.MetadataConfig{BlobPath: "/srv/mds.jwt", Stale: "refuse"}})
+	if err != nil || !strings.Contains(string(text), `"metadata":{"blobPath":"/srv/mds.jwt","stale":"refuse"}`) {
+		t.Fatalf("%s %v", text, err)
+	}
+	if text, _ := json.Marshal(kavach.PasskeyConfig{}); strings.Contains(string(text), "metadata") {
+		t.Fatalf("nil Metadata must be left out: %s", text)
+	}
+	// Stale "refuse" without a BLOB starts; LoadMetadata still verifies before anything else.
+	k := open(t, func(c *kavach.Config) { c.Passkey.Metadata = &kavach.MetadataConfig{Stale: "refuse"} })
+	_, err = k.LoadMetadata([]byte("not a BLOB"))
+	wantCode(t, err, kavach.CodeInvalidRequest, 400)
+	// The core reads both fields: a bad value and a missing file each stop New.
+	for _, bad := range []struct {
+		metadata kavach.MetadataConfig
+		needle   string
+	}{
+		{kavach.MetadataConfig{Stale: "ignore"}, "passkey.metadata.stale must be 'warn' or 'refuse'"},
+		{kavach.MetadataConfig{BlobPath: filepath.Join(t.TempDir(), "missing.jwt")}, "missing.jwt"},
+	} {
+		metadata := bad.metadata
+		_, err := kavach.New(kavach.Config{
+			Database: &kavach.DatabaseConfig{URL: "file:" + filepath.Join(t.TempDir(), "kavach.db")},
+			Secret:   "a-test-secret-of-at-least-thirty-two-bytes",
+			BaseURL:  origin,
+			Passkey:  &kavach.PasskeyConfig{RPName: "Test", RPID: "localhost", Metadata: &metadata},
+		})
+		wantCode(t, err, kavach.CodeInvalidConfig, 500)
+		if !strings.Contains(err.Error(), bad.needle) {
+			t.Fatalf("want %q in %v", bad.needle, err)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 // The kavach demo on Express 5: the page from examples/web at /, every passkey endpoint under /auth
 // through kavach.express(), and the demo-only POST /demo/signup. Environment (see run.sh):
-// PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION.
+// PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
+// KAVACH_PASSKEY_OPTIONS_JSON (merged over the passkey({...}) options) and KAVACH_OPTIONS_JSON
+// (merged over the top-level createKavach({...}) options, e.g. trustedProxies, rateLimit).
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,26 @@ if (!process.env.KAVACH_SECRET) {
   console.warn('KAVACH_SECRET is not set: using a fixed demo secret (never do this in production)');
 }
 
+// A JSON object from the environment, or {} when unset; anything else stops the demo.
+function jsonObjectFromEnv(name) {
+  const text = process.env[name];
+  if (!text) return {};
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    console.error(`kavach demo: ${name} is not valid JSON: ${error.message}`);
+    process.exit(1);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    console.error(`kavach demo: ${name} must be a JSON object, not ${JSON.stringify(value)}`);
+    process.exit(1);
+  }
+  return value;
+}
+const passkeyOverrides = jsonObjectFromEnv('KAVACH_PASSKEY_OPTIONS_JSON');
+const topOverrides = jsonObjectFromEnv('KAVACH_OPTIONS_JSON');
+
 function database(url) {
   if (!url) return { provider: 'sqlite', url: `file:${path.join(here, 'kavach.db')}` };
   if (/^postgres(ql)?:\/\//.test(url)) return { provider: 'postgres', url };
@@ -40,8 +62,10 @@ const kavach = await createKavach({
       origin: [origin],
       userVerification: process.env.KAVACH_USER_VERIFICATION ?? 'preferred',
       attestation: process.env.KAVACH_ATTESTATION ?? 'none',
+      ...passkeyOverrides,
     }),
   ],
+  ...topOverrides,
 });
 
 const app = express();

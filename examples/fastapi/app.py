@@ -6,12 +6,14 @@ Environment (the contract of tests/e2e/README.md; run.sh starts it): PORT (3000)
 (default: SQLite kavach.db beside this file; a postgres:// URL selects PostgreSQL),
 KAVACH_SECRET (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred),
 KAVACH_ATTESTATION (none),
-KAVACH_WEB_DIR (default examples/web).
+KAVACH_WEB_DIR (default examples/web), KAVACH_PASSKEY_OPTIONS_JSON and KAVACH_OPTIONS_JSON (JSON
+objects merged over the passkey options and the top-level options; camelCase keys become snake_case).
 """
 
 import errno
 import json
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -49,6 +51,25 @@ UserVerification = Literal["required", "preferred", "discouraged"]
 Attestation = Literal["none", "indirect", "direct"]
 
 
+def json_object_from_env(name: str) -> dict[str, Any]:
+    """A JSON object from the environment, or {} when unset; anything else stops the demo."""
+    text = os.environ.get(name)
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        sys.exit(f"kavach demo: {name} is not valid JSON: {error}")
+    if not isinstance(value, dict):
+        sys.exit(f"kavach demo: {name} must be a JSON object, not {json.dumps(value)}")
+    # camelCase keys (DESIGN's names) to this binding's snake_case, so they replace ours.
+    return {re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower(): item for key, item in value.items()}
+
+
+PASSKEY_OVERRIDES = json_object_from_env("KAVACH_PASSKEY_OPTIONS_JSON")
+TOP_OVERRIDES = json_object_from_env("KAVACH_OPTIONS_JSON")
+
+
 def database(url: str | None) -> DatabaseOptions:
     if not url:
         return {"provider": "sqlite", "url": f"file:{HERE / 'kavach.db'}"}
@@ -58,21 +79,27 @@ def database(url: str | None) -> DatabaseOptions:
 
 
 kavach = create_kavach(
-    database=database(os.environ.get("DATABASE_URL")),
-    secret=os.environ.get("KAVACH_SECRET") or DEMO_SECRET,
-    base_url=ORIGIN,
+    {
+        "database": database(os.environ.get("DATABASE_URL")),
+        "secret": os.environ.get("KAVACH_SECRET") or DEMO_SECRET,
+        "base_url": ORIGIN,
+        **TOP_OVERRIDES,
+    },
     plugins=[
-        passkey(
-            rp_name="Kavach demo",
-            rp_id="localhost",
-            origin=[ORIGIN],
-            # Checked by the core: an unknown value stops the server with INVALID_CONFIG.
-            user_verification=cast(
-                UserVerification,
-                os.environ.get("KAVACH_USER_VERIFICATION", "preferred"),
+        {
+            **passkey(
+                rp_name="Kavach demo",
+                rp_id="localhost",
+                origin=[ORIGIN],
+                # Checked by the core: an unknown value stops the server with INVALID_CONFIG.
+                user_verification=cast(
+                    UserVerification,
+                    os.environ.get("KAVACH_USER_VERIFICATION", "preferred"),
+                ),
+                attestation=cast(Attestation, os.environ.get("KAVACH_ATTESTATION", "none")),
             ),
-            attestation=cast(Attestation, os.environ.get("KAVACH_ATTESTATION", "none")),
-        )
+            **PASSKEY_OVERRIDES,
+        }
     ],
 )
 

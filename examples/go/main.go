@@ -1,7 +1,8 @@
 // The kavach demo on net/http: the page from examples/web at /, every passkey endpoint under
 // /auth through k.Handler(), and the demo-only POST /demo/signup. Environment (see run.sh and
 // tests/e2e/README.md): PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
-// KAVACH_WEB_DIR, KAVACH_PASSKEY_OPTIONS_JSON (a JSON object merged over the passkey options).
+// KAVACH_WEB_DIR, KAVACH_PASSKEY_OPTIONS_JSON and KAVACH_OPTIONS_JSON (JSON objects merged over the
+// passkey options and the top-level options, e.g. trustedProxies, rateLimit).
 package main
 
 import (
@@ -36,23 +37,22 @@ func main() {
 		secret = demoSecret
 	}
 
-	passkey := &kavach.PasskeyConfig{
-		RPName:           "Kavach demo",
-		RPID:             "localhost",
-		Origin:           []string{origin},
-		UserVerification: env("KAVACH_USER_VERIFICATION", "preferred"),
-		Attestation:      env("KAVACH_ATTESTATION", "none"),
-	}
-	if err := mergeOptions(passkey, os.Getenv("KAVACH_PASSKEY_OPTIONS_JSON")); err != nil {
-		log.Print(err)
-		os.Exit(1)
-	}
-	k, err := kavach.New(kavach.Config{
+	config, err := withOverrides(kavach.Config{
 		Database: database(os.Getenv("DATABASE_URL"), here),
 		Secret:   secret,
 		BaseURL:  origin,
-		Passkey:  passkey,
+		Passkey: &kavach.PasskeyConfig{
+			RPName:           "Kavach demo",
+			RPID:             "localhost",
+			Origin:           []string{origin},
+			UserVerification: env("KAVACH_USER_VERIFICATION", "preferred"),
+			Attestation:      env("KAVACH_ATTESTATION", "none"),
+		},
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	k, err := kavach.NewFromJSON(config)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -114,6 +114,39 @@ func listenLoopback(port string) ([]net.Listener, error) {
 		listeners = append(listeners, l)
 	}
 	return listeners, nil
+}
+
+// withOverrides is the configuration as JSON, with KAVACH_OPTIONS_JSON merged over its top level
+// and KAVACH_PASSKEY_OPTIONS_JSON over its passkey options (shallow: their keys win).
+func withOverrides(cfg kavach.Config) (string, error) {
+	text, err := json.Marshal(cfg)
+	if err != nil {
+		return "", err
+	}
+	var top map[string]any
+	if err := json.Unmarshal(text, &top); err != nil {
+		return "", err
+	}
+	passkey, _ := top["passkey"].(map[string]any)
+	for name, target := range map[string]map[string]any{"KAVACH_OPTIONS_JSON": top, "KAVACH_PASSKEY_OPTIONS_JSON": passkey} {
+		value := os.Getenv(name)
+		if value == "" {
+			continue
+		}
+		var overrides any
+		if err := json.Unmarshal([]byte(value), &overrides); err != nil {
+			return "", fmt.Errorf("kavach demo: %s is not valid JSON: %v", name, err)
+		}
+		object, ok := overrides.(map[string]any)
+		if !ok {
+			return "", fmt.Errorf("kavach demo: %s must be a JSON object, not %s", name, value)
+		}
+		for key, item := range object {
+			target[key] = item
+		}
+	}
+	merged, err := json.Marshal(top)
+	return string(merged), err
 }
 
 func env(name, fallback string) string {
@@ -218,38 +251,4 @@ func staticFiles(dir string) http.Handler {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
 		fs.ServeHTTP(w, r)
 	})
-}
-
-// mergeOptions applies KAVACH_PASSKEY_OPTIONS_JSON (DESIGN §8): a JSON object whose keys (the
-// documented camelCase option names) replace the demo's own passkey options.
-func mergeOptions(passkey *kavach.PasskeyConfig, text string) error {
-	if strings.TrimSpace(text) == "" {
-		return nil
-	}
-	var extra map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(text), &extra); err != nil || extra == nil {
-		return fmt.Errorf("kavach demo: KAVACH_PASSKEY_OPTIONS_JSON must be a JSON object of passkey options, e.g. '{\"hints\": [\"hybrid\"]}' (%v)", err)
-	}
-	base, err := json.Marshal(passkey)
-	if err != nil {
-		return err
-	}
-	var merged map[string]json.RawMessage
-	if err := json.Unmarshal(base, &merged); err != nil {
-		return err
-	}
-	for key, value := range extra {
-		merged[key] = value
-	}
-	text2, err := json.Marshal(merged)
-	if err != nil {
-		return err
-	}
-	decoder := json.NewDecoder(strings.NewReader(string(text2)))
-	decoder.DisallowUnknownFields()
-	*passkey = kavach.PasskeyConfig{}
-	if err := decoder.Decode(passkey); err != nil {
-		return fmt.Errorf("kavach demo: KAVACH_PASSKEY_OPTIONS_JSON: %v", err)
-	}
-	return nil
 }

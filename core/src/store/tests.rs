@@ -130,17 +130,17 @@ pub(crate) fn session(id: &str, user_id: &str, hash_byte: u8, expires_at: i64) -
 
 /// Now by the wall clock: consumed challenges are compared with the database's own clock on
 /// PostgreSQL, so their times in these tests must be real.
-fn wall_clock() -> i64 {
+pub(crate) fn wall_clock() -> i64 {
     crate::time::now_ms()
 }
 
 /// A challenge use whose record is kept for `keep_for_ms` from now.
-fn usage(nonce: &[u8; 16], keep_for_ms: i64) -> ChallengeUse<'_> {
+pub(crate) fn usage(nonce: &[u8; 16], keep_for_ms: i64) -> ChallengeUse<'_> {
     ChallengeUse { nonce, keep_until: wall_clock() + keep_for_ms }
 }
 
 /// A 16-byte nonce from a number.
-fn nonce(n: u32) -> [u8; 16] {
+pub(crate) fn nonce(n: u32) -> [u8; 16] {
     let mut bytes = [0u8; 16];
     bytes[..4].copy_from_slice(&n.to_be_bytes());
     bytes
@@ -415,7 +415,13 @@ pub(crate) fn touch_session_writes_at_most_once_a_minute(db: &dyn Fixture) {
 }
 
 /// A sign-in update for `cred` answering the challenge `n`, moving the counter from `from` to `to`.
-fn sign_in<'a>(n: &'a [u8; 16], from: u32, to: u32, now: i64, session: &'a SessionRecord) -> SignInUpdate<'a> {
+pub(crate) fn sign_in<'a>(
+    n: &'a [u8; 16],
+    from: u32,
+    to: u32,
+    now: i64,
+    session: &'a SessionRecord,
+) -> SignInUpdate<'a> {
     SignInUpdate {
         challenge: usage(n, 60_000),
         credential_id: b"cred",
@@ -637,11 +643,11 @@ pub(crate) fn lookups_by_keys_with_nul_find_nothing(db: &dyn Fixture) {
     assert_eq!(store.delete_credential("u1\0", b"c", true).unwrap(), DeleteOutcome::NotFound);
 }
 
-fn bucket(name: u8, max: i64) -> RateLimitKey {
+pub(crate) fn bucket(name: u8, max: i64) -> RateLimitKey {
     RateLimitKey { name: [name; 16], max }
 }
 
-fn spend(store: &dyn Store, keys: &[RateLimitKey], now: i64) -> RateLimitOutcome {
+pub(crate) fn spend(store: &dyn Store, keys: &[RateLimitKey], now: i64) -> RateLimitOutcome {
     store.spend_rate_limit(&RateLimitSpend { keys, window_ms: 60_000, now }).unwrap()
 }
 

@@ -51,6 +51,10 @@ pub(super) trait Statements {
     ) -> Result<Vec<(i64, i64)>>;
     /// Stores the buckets' new states `(tokens, updated_at)`.
     fn save_buckets(&mut self, keys: &[RateLimitKey], states: &[(i64, i64)]) -> Result<()>;
+    /// The next statement is the unit's last on its way to commit: an engine may send its
+    /// COMMIT in the same round trip (PostgreSQL does; should that statement fail, the server
+    /// rolls back instead). Called only where success means commit.
+    fn commit_with_next(&mut self) {}
 }
 
 /// A user, unless the email is taken: checked first, inside the transaction, so that a duplicate
@@ -78,6 +82,7 @@ pub(super) fn insert_credential(
     {
         return Ok(Finish::Rollback(InsertOutcome::ChallengeUsed));
     }
+    tx.commit_with_next();
     if !tx.insert_credential_row(credential)? {
         return Ok(Finish::Rollback(InsertOutcome::CredentialExists));
     }
@@ -98,6 +103,7 @@ pub(super) fn complete_sign_in(tx: &mut impl Statements, update: &SignInUpdate<'
         };
         return Ok(Finish::Rollback(outcome));
     }
+    tx.commit_with_next();
     tx.insert_session_row(update.session)?;
     Ok(Finish::Commit(SignInOutcome::SignedIn))
 }
@@ -148,6 +154,7 @@ pub(super) fn spend_rate_limit(
     match limits::spend(&mut buckets, window, now) {
         RateLimitOutcome::Spent => {
             let states: Vec<(i64, i64)> = buckets.iter().map(|b| (b.tokens, b.updated_at)).collect();
+            tx.commit_with_next();
             tx.save_buckets(&keys, &states)?;
             Ok(Finish::Commit(RateLimitOutcome::Spent))
         }

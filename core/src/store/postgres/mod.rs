@@ -176,7 +176,7 @@ impl PostgresStore {
 
     /// Runs `f` as one transaction on a pooled connection: commits (durably: the server's
     /// `synchronous_commit`, normally `on`) if it returns `Ok`, rolls back otherwise.
-    fn unit<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
+    fn unit<T>(&self, f: impl Fn(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
         self.transaction(BEGIN, f)
     }
 
@@ -184,31 +184,67 @@ impl PostgresStore {
     /// transaction only): no wait for the WAL flush. A server crash may lose the last such
     /// commits, never corrupt anything: for challenges and sweeps, whose loss costs a retry
     /// (the same split as the SQLite store's `Durability`).
-    fn relaxed_unit<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
+    fn relaxed_unit<T>(&self, f: impl Fn(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
         self.transaction(BEGIN_RELAXED, f)
     }
 
-    fn transaction<T>(&self, begin: &'static str, f: impl FnOnce(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
+    fn transaction<T>(&self, begin: &'static str, f: impl Fn(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
         self.transaction_or_rollback(begin, |tx| f(tx).map(Finish::Commit))
     }
 
     /// A transaction that may find a reason not to happen: `Rollback(value)` undoes whatever it
     /// wrote before it found it, and returns `value`.
+    ///
+    /// Round trips: `BEGIN` travels with the first statement, and a unit that calls
+    /// `commit_with_next` (units.rs) before its last statement sends `COMMIT` with that one (see
+    /// `pool.rs`, `pipelined`). A connection that turns out to be dead in that first round trip
+    /// has run nothing (a transaction cut off before its COMMIT is rolled back by the server),
+    /// so it is discarded, with the other idle ones (which a restart has most likely killed
+    /// too), and `f` runs again on a fresh one, at most three times in all.
     fn transaction_or_rollback<T>(
         &self,
         begin: &'static str,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<Finish<T>, Fail>,
+        f: impl Fn(&mut Tx<'_>) -> Result<Finish<T>, Fail>,
     ) -> Result<T> {
-        let mut conn = self.begin(begin)?;
-        let out = match f(&mut conn.as_mut().tx()) {
-            Ok(Finish::Commit(value)) => conn.as_mut().simple("COMMIT").map(|()| value),
-            Ok(Finish::Rollback(value)) => conn.as_mut().simple("ROLLBACK").map(|()| value),
-            Err(fail) => {
-                let _ = conn.as_mut().simple("ROLLBACK");
-                Err(fail)
+        let mut attempts = 0;
+        loop {
+            let mut conn = self.pool.get()?;
+            let c = conn.as_mut();
+            c.pending_begin = Some(begin);
+            c.commit_next = false;
+            c.lost_before_anything = false;
+            let out = f(&mut c.tx());
+            if c.lost_before_anything && out.is_err() && attempts < 2 {
+                attempts += 1;
+                c.broken = true;
+                drop(conn);
+                self.pool.discard_idle();
+                continue;
             }
-        };
-        out.map_err(|fail| conn.failed(fail))
+            c.commit_next = false;
+            if c.pending_begin.take().is_some() {
+                // `f` sent nothing: there is no transaction to end.
+                return out
+                    .map(|(Finish::Commit(value) | Finish::Rollback(value))| value)
+                    .map_err(|fail| conn.failed(fail));
+            }
+            let out = match out {
+                // Its COMMIT went with its last statement.
+                Ok(Finish::Commit(value)) if !c.in_transaction => Ok(value),
+                Ok(Finish::Commit(value)) => c.simple("COMMIT").map(|()| value),
+                Ok(Finish::Rollback(value)) if c.in_transaction => c.simple("ROLLBACK").map(|()| value),
+                Ok(Finish::Rollback(_)) => {
+                    Err(Fail::Kavach(Error::internal("postgres: a unit rolled back after its COMMIT was sent")))
+                }
+                Err(fail) => {
+                    if c.in_transaction {
+                        let _ = c.simple("ROLLBACK");
+                    }
+                    Err(fail)
+                }
+            };
+            return out.map_err(|fail| conn.failed(fail));
+        }
     }
 
     /// Runs `f`, which must be a single statement that is safe to repeat (a read, or an
@@ -216,13 +252,6 @@ impl PostgresStore {
     /// the connection turns out to be dead, `f` is repeated on a fresh one.
     fn single<T>(&self, f: impl Fn(&mut Tx<'_>) -> Result<T, Fail>) -> Result<T> {
         self.on_live_connection(|conn| f(&mut conn.tx())).map(|(_, value)| value)
-    }
-
-    /// A pooled connection with a transaction open. A connection that turns out to be dead at
-    /// `BEGIN` has run nothing, so it is discarded (with the other idle ones, which a restart has
-    /// most likely killed too) and a fresh one is tried.
-    fn begin(&self, begin: &'static str) -> Result<Checkout<'_>> {
-        self.on_live_connection(|conn| conn.simple(begin)).map(|(conn, ())| conn)
     }
 
     /// Runs `attempt` on a pooled connection, up to three times while the connection turns out

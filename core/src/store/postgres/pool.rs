@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::future::Future;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -48,6 +49,16 @@ pub(super) struct PooledConn {
     pub(super) statements: HashMap<&'static str, Statement>,
     pub(super) in_transaction: bool,
     pub(super) broken: bool,
+    /// A `BEGIN` not sent yet: it goes out with the transaction's first statement, in the same
+    /// round trip (pipelined: the server runs them in order).
+    pub(super) pending_begin: Option<&'static str>,
+    /// Send `COMMIT` right behind the next statement, the transaction's last, in the same round
+    /// trip. Should that statement fail, the server turns this COMMIT into a rollback.
+    pub(super) commit_next: bool,
+    /// The transaction's first round trip found the connection dead: nothing ran on it.
+    pub(super) lost_before_anything: bool,
+    /// Round trips made on this connection (tests count them).
+    pub(super) round_trips: std::cell::Cell<u64>,
 }
 
 /// A connection's runtime. Shut down without blocking when dropped, which is allowed from inside
@@ -111,7 +122,17 @@ impl Pool {
             Ok(Err(e)) => return Err(Fail::Pg(e)),
             Err(_) => return Err(Fail::Timeout(self.connect_limit)),
         };
-        Ok(PooledConn { runtime, client, statements: HashMap::new(), in_transaction: false, broken: false })
+        Ok(PooledConn {
+            runtime,
+            client,
+            statements: HashMap::new(),
+            in_transaction: false,
+            broken: false,
+            pending_begin: None,
+            commit_next: false,
+            lost_before_anything: false,
+            round_trips: std::cell::Cell::new(0),
+        })
     }
 
     /// A new counted connection (used at start-up).
@@ -179,6 +200,7 @@ impl Pool {
 impl PooledConn {
     /// Blocks on one round trip, at most [`CALL_TIMEOUT`].
     pub(super) fn call<T: Send>(&self, future: impl Future<Output = Result<T, PgError>> + Send) -> Result<T, Fail> {
+        self.round_trips.set(self.round_trips.get() + 1);
         match block_on(&self.runtime, async { tokio::time::timeout(CALL_TIMEOUT, future).await }) {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(Fail::Pg(e)),
@@ -383,29 +405,141 @@ impl Tx<'_> {
         if let Some(statement) = self.conn.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.conn.call(self.conn.client.prepare(sql))?;
+        let prepared = self.conn.call(self.conn.client.prepare(sql));
+        let statement = self.first_call(prepared)?;
         self.conn.statements.insert(sql, statement.clone());
         Ok(statement)
     }
 
+    /// Records that the transaction's first round trip found the connection dead (nothing ran:
+    /// the unit may be retried on another connection).
+    fn first_call<T>(&mut self, result: Result<T, Fail>) -> Result<T, Fail> {
+        if let Err(fail) = &result
+            && self.conn.pending_begin.is_some()
+            && fail.connection_lost()
+        {
+            self.conn.lost_before_anything = true;
+        }
+        result
+    }
+
+    /// What goes into the next round trip with its statement: the transaction's pending `BEGIN`
+    /// before it, its `COMMIT` after it when asked ([`Tx::pipeline_commit`]).
+    fn take_pipeline(&mut self) -> (Option<&'static str>, bool) {
+        (self.conn.pending_begin, std::mem::take(&mut self.conn.commit_next))
+    }
+
+    fn finish_pipeline<T>(
+        &mut self,
+        (begin, commit): (Option<&'static str>, bool),
+        result: Result<T, Fail>,
+    ) -> Result<T, Fail> {
+        let result = self.first_call(result);
+        if begin.is_some() {
+            self.conn.pending_begin = None;
+            self.conn.in_transaction = true;
+        }
+        if commit && result.is_ok() {
+            self.conn.in_transaction = false;
+        }
+        result
+    }
+
+    /// Sends `COMMIT` with the next statement, in its round trip: for a unit's last statement,
+    /// after which nothing can decide to roll back.
+    pub(super) fn pipeline_commit(&mut self) {
+        self.conn.commit_next = true;
+    }
+
     pub(super) fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>, Fail> {
         let statement = self.statement(sql)?;
-        self.conn.call(self.conn.client.query(&statement, params))
+        let pipeline = self.take_pipeline();
+        let client = &self.conn.client;
+        let result = self.conn.call(pipelined(client, pipeline, client.query(&statement, params)));
+        self.finish_pipeline(pipeline, result)
     }
 
     pub(super) fn query_opt(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>, Fail> {
         let statement = self.statement(sql)?;
-        self.conn.call(self.conn.client.query_opt(&statement, params))
+        let pipeline = self.take_pipeline();
+        let client = &self.conn.client;
+        let result = self.conn.call(pipelined(client, pipeline, client.query_opt(&statement, params)));
+        self.finish_pipeline(pipeline, result)
     }
 
     pub(super) fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, Fail> {
         let statement = self.statement(sql)?;
-        self.conn.call(self.conn.client.execute(&statement, params))
+        let pipeline = self.take_pipeline();
+        let client = &self.conn.client;
+        let result = self.conn.call(pipelined(client, pipeline, client.execute(&statement, params)));
+        self.finish_pipeline(pipeline, result)
     }
 
     pub(super) fn batch(&mut self, sql: &str) -> Result<(), Fail> {
         self.conn.call(self.conn.client.batch_execute(sql))
     }
+}
+
+/// `statement` in one round trip, with a `BEGIN` sent before it and a `COMMIT` after it as
+/// `(begin, commit)` says: all sent before any answer is read (pipelined, each its own Sync), so
+/// the server runs them in this order.
+async fn pipelined<T: Send>(
+    client: &Client,
+    (begin, commit): (Option<&'static str>, bool),
+    statement: impl Future<Output = Result<T, PgError>> + Send,
+) -> Result<T, PgError> {
+    if begin.is_none() && !commit {
+        return statement.await;
+    }
+    let begin = async move {
+        match begin {
+            Some(sql) => client.batch_execute(sql).await,
+            None => Ok(()),
+        }
+    };
+    let commit = async move { if commit { client.batch_execute("COMMIT").await } else { Ok(()) } };
+    in_order(begin, statement, commit).await
+}
+
+/// Three requests pipelined: each future is polled for the first time in order (tokio-postgres
+/// sends a request when its future is first polled), then all run to completion; the first error
+/// wins, in the same order.
+async fn in_order<A, B: Send, C>(
+    first: impl Future<Output = Result<A, PgError>> + Send,
+    second: impl Future<Output = Result<B, PgError>> + Send,
+    third: impl Future<Output = Result<C, PgError>> + Send,
+) -> Result<B, PgError> {
+    let (mut f1, mut f2, mut f3) = (std::pin::pin!(first), std::pin::pin!(second), std::pin::pin!(third));
+    let (mut r1, mut r2, mut r3) = (None, None, None);
+    let (first, second, third) = std::future::poll_fn(|cx| {
+        if r1.is_none()
+            && let Poll::Ready(r) = f1.as_mut().poll(cx)
+        {
+            r1 = Some(r);
+        }
+        if r2.is_none()
+            && let Poll::Ready(r) = f2.as_mut().poll(cx)
+        {
+            r2 = Some(r);
+        }
+        if r3.is_none()
+            && let Poll::Ready(r) = f3.as_mut().poll(cx)
+        {
+            r3 = Some(r);
+        }
+        match (r1.take(), r2.take(), r3.take()) {
+            (Some(a), Some(b), Some(c)) => Poll::Ready((a, b, c)),
+            (a, b, c) => {
+                (r1, r2, r3) = (a, b, c);
+                Poll::Pending
+            }
+        }
+    })
+    .await;
+    first?;
+    let value = second?;
+    third?;
+    Ok(value)
 }
 
 /// A column of a row, as the migration reads its version.

@@ -99,6 +99,10 @@ fn sweep_sessions(tx: &mut Tx<'_>, now: i64, limit: i64) -> Result<u64, Fail> {
 }
 
 impl Statements for Tx<'_> {
+    fn commit_with_next(&mut self) {
+        self.pipeline_commit();
+    }
+
     /// One round trip with a bounded sweep; `keep_until` is compared with the database's clock
     /// (instances' clocks may disagree; the database's is the one the sweep goes by).
     fn consume_challenge(&mut self, challenge: &ChallengeUse<'_>, _now: i64) -> Result<bool> {

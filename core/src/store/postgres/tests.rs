@@ -331,3 +331,67 @@ fn statement_timeout_is_enforced_by_the_server() {
     // The connection survived the cancelled statement.
     assert_eq!(store.delete_credential("u1", b"a", false).unwrap(), DeleteOutcome::Deleted);
 }
+
+#[test]
+fn a_sign_in_and_a_shared_rate_limit_spend_take_the_fewest_round_trips() {
+    use crate::store::tests::{bucket, nonce, session, sign_in, spend, usage, wall_clock};
+    use crate::store::{InsertOutcome, RateLimitOutcome, SessionRecord, SignInOutcome};
+    let Some(db) = PgFixture::new() else { return eprintln!("skipped: no KAVACH_TEST_POSTGRES_URL") };
+    // One connection, so that every round trip is counted on it.
+    let store = PostgresStore::open(&db.url, 1).unwrap();
+    let trips = || store.pool.state.lock().idle.iter().map(|conn| conn.round_trips.get()).sum::<u64>();
+    let counted = |f: &dyn Fn()| {
+        let before = trips();
+        f();
+        trips() - before
+    };
+    let now = wall_clock();
+    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    let (n1, n2, n3, n4, n5) = (nonce(1), nonce(2), nonce(3), nonce(4), nonce(5));
+    let later = now + 60_000;
+    let (s0, s1, s2, s3) = (
+        session("s0", "u1", 9, later),
+        session("s1", "u1", 1, later),
+        session("s2", "u1", 2, later),
+        session("s3", "u1", 3, later),
+    );
+    // Warm: each statement is prepared once per connection.
+    store.insert_credential(&credential(b"warm", "u1", 1), Some(&usage(&n1, 60_000)), now).unwrap();
+    assert_eq!(spend(&store, &[bucket(1, 10)], now), RateLimitOutcome::Spent);
+
+    // Registration: BEGIN + challenge, then the credential + COMMIT (was 4).
+    let registered = counted(&|| {
+        let outcome = store.insert_credential(&credential(b"cred", "u1", 2), Some(&usage(&n2, 60_000)), now);
+        assert_eq!(outcome.unwrap(), InsertOutcome::Inserted);
+    });
+    assert_eq!(registered, 2);
+    assert_eq!(store.complete_sign_in(&sign_in(&n3, 5, 6, now, &s0)).unwrap(), SignInOutcome::SignedIn); // warm
+    // Sign-in: BEGIN + challenge, the counter, then the session + COMMIT (was 5).
+    let signed_in = counted(&|| {
+        assert_eq!(store.complete_sign_in(&sign_in(&n4, 6, 7, now, &s1)).unwrap(), SignInOutcome::SignedIn);
+    });
+    assert_eq!(signed_in, 3);
+    // Shared rate limit: BEGIN + lock, then save + COMMIT (was 4).
+    let spent = counted(&|| assert_eq!(spend(&store, &[bucket(1, 10), bucket(2, 10)], now), RateLimitOutcome::Spent));
+    assert_eq!(spent, 2);
+    // A refusal: BEGIN + lock, then ROLLBACK.
+    assert_eq!(spend(&store, &[bucket(3, 1)], now), RateLimitOutcome::Spent);
+    let refused = counted(&|| assert!(matches!(spend(&store, &[bucket(3, 1)], now), RateLimitOutcome::Refused { .. })));
+    assert_eq!(refused, 2);
+
+    // What was pipelined was committed.
+    assert!(store.session_by_token_hash(&[1; 32], now).unwrap().is_some());
+    assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 7);
+    // The challenge again: refused, nothing written.
+    assert_eq!(store.complete_sign_in(&sign_in(&n4, 7, 8, now, &s2)).unwrap(), SignInOutcome::ChallengeUsed);
+    assert!(store.session_by_token_hash(&[2; 32], now).unwrap().is_none());
+    // A session row that cannot be inserted (its id is taken) fails the pipelined statement: the
+    // COMMIT sent with it rolls back, so the challenge's use and the counter move are undone.
+    let duplicate = SessionRecord { token_hash: [3; 32], ..s1.clone() };
+    assert!(store.complete_sign_in(&sign_in(&n5, 7, 8, now, &duplicate)).is_err());
+    assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 7);
+    assert_eq!(store.complete_sign_in(&sign_in(&n5, 7, 8, now, &s3)).unwrap(), SignInOutcome::SignedIn);
+    assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 8);
+    // The connection is reusable after all that (not left inside a transaction).
+    assert_eq!(store.pool.state.lock().idle.len(), 1);
+}

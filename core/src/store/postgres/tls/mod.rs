@@ -93,6 +93,23 @@ pub(crate) struct TlsParams {
 
 const TLS_KEYS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];
 
+/// libpq's environment variables for [`TLS_KEYS`], read (as libpq does) for a parameter the URL
+/// does not set. An empty variable counts as unset.
+const TLS_ENV: [(&str, &str); 4] =
+    [("sslmode", "PGSSLMODE"), ("sslrootcert", "PGSSLROOTCERT"), ("sslcert", "PGSSLCERT"), ("sslkey", "PGSSLKEY")];
+
+/// libpq's certificate revocation lists, which kavach does not read: refused at start-up (from
+/// the URL or the environment) rather than silently ignored.
+const UNSUPPORTED: [(&str, &str); 2] = [("sslcrl", "PGSSLCRL"), ("sslcrldir", "PGSSLCRLDIR")];
+
+fn unsupported(key: &str, from: &str) -> Error {
+    Error::config(format!(
+        "database: {key} ({from}) is not supported: kavach checks the server's certificate with rustls \
+         and reads no certificate revocation list; remove it (a revoked server certificate is best \
+         replaced at the CA and on the server)"
+    ))
+}
+
 impl TlsParams {
     fn set(&mut self, key: &str, value: String) -> Result<()> {
         match key {
@@ -106,13 +123,44 @@ impl TlsParams {
 }
 
 /// Splits a `postgres://` URL or a libpq `key=value` string into the text tokio-postgres parses
-/// (without the TLS parameters) and the TLS parameters.
+/// (without the TLS parameters) and the TLS parameters; a parameter the URL does not set comes
+/// from libpq's environment variable (`PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`, `PGSSLKEY`).
 pub(crate) fn split(url: &str) -> Result<(String, TlsParams)> {
+    split_with_env(url, |name| std::env::var(name).ok())
+}
+
+/// [`split`] with the environment given (tests).
+pub(crate) fn split_with_env(url: &str, env: impl Fn(&str) -> Option<String>) -> Result<(String, TlsParams)> {
     let url = url.trim();
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        split_url(url)
+    let (rest, mut params) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        split_url(url)?
     } else {
-        split_key_value(url)
+        split_key_value(url)?
+    };
+    let env = |name: &str| env(name).filter(|value| !value.is_empty());
+    for (key, name) in UNSUPPORTED {
+        if env(name).is_some() {
+            return Err(unsupported(key, &format!("the environment variable {name}")));
+        }
+    }
+    for (key, name) in TLS_ENV {
+        let unset = match key {
+            "sslmode" => params.sslmode.is_none(),
+            "sslrootcert" => params.sslrootcert.is_none(),
+            "sslcert" => params.sslcert.is_none(),
+            _ => params.sslkey.is_none(),
+        };
+        if unset && let Some(value) = env(name) {
+            params.set(key, value).map_err(|e| Error::config(format!("{} (from {name})", e.message())))?;
+        }
+    }
+    Ok((rest, params))
+}
+
+fn check_supported(key: &str) -> Result<()> {
+    match UNSUPPORTED.iter().find(|(unsupported_key, _)| *unsupported_key == key) {
+        Some(_) => Err(unsupported(key, "in the database URL")),
+        None => Ok(()),
     }
 }
 
@@ -123,6 +171,7 @@ fn split_url(url: &str) -> Result<(String, TlsParams)> {
     for pair in query.split('&').filter(|pair| !pair.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = percent_decode(key)?;
+        check_supported(&key)?;
         if TLS_KEYS.contains(&key.as_str()) {
             params.set(&key, percent_decode(value)?)?;
         } else {
@@ -203,6 +252,7 @@ fn split_key_value(text: &str) -> Result<(String, TlsParams)> {
         if quoted {
             i += 1;
         }
+        check_supported(key)?;
         if TLS_KEYS.contains(&key) {
             params.set(key, value)?;
         } else {

@@ -3,6 +3,11 @@
 
 use super::*;
 
+/// `split` with an empty environment (whatever PG* variables the test run has).
+fn split(url: &str) -> Result<(String, TlsParams)> {
+    split_with_env(url, |_| None)
+}
+
 fn parts(url: &str) -> (String, TlsParams) {
     split(url).unwrap()
 }
@@ -126,4 +131,61 @@ fn channel_binding_hashes_the_certificate_with_its_signature_hash() {
     let der = certified.cert.der().to_vec();
     let hash = end_point_hash(&der).unwrap();
     assert_eq!(hash, aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &der).as_ref());
+}
+
+#[test]
+fn libpq_environment_variables_fill_what_the_url_leaves_unset() {
+    let env = |name: &str| match name {
+        "PGSSLMODE" => Some("verify-ca".to_owned()),
+        "PGSSLROOTCERT" => Some("/env/ca.pem".to_owned()),
+        "PGSSLCERT" => Some("/env/client.pem".to_owned()),
+        "PGSSLKEY" => Some("/env/client.key".to_owned()),
+        _ => None,
+    };
+    let (rest, params) = split_with_env("postgres://u@db.example.com/kavach", env).unwrap();
+    assert_eq!(rest, "postgres://u@db.example.com/kavach");
+    assert_eq!(params.sslmode, Some(SslMode::VerifyCa));
+    assert_eq!(params.sslrootcert.as_deref(), Some("/env/ca.pem"));
+    assert_eq!(params.sslcert.as_deref(), Some("/env/client.pem"));
+    assert_eq!(params.sslkey.as_deref(), Some("/env/client.key"));
+    // The URL wins, parameter by parameter (URL and key=value form alike).
+    let (_, params) =
+        split_with_env("postgres://u@db.example.com/kavach?sslmode=verify-full&sslrootcert=/url/ca.pem", env).unwrap();
+    assert_eq!(params.sslmode, Some(SslMode::VerifyFull));
+    assert_eq!(params.sslrootcert.as_deref(), Some("/url/ca.pem"));
+    assert_eq!(params.sslcert.as_deref(), Some("/env/client.pem"));
+    let (_, params) = split_with_env("host=db.example.com sslmode=disable", env).unwrap();
+    assert_eq!(params.sslmode, Some(SslMode::Disable));
+    // Empty variables count as unset; a bad PGSSLMODE is refused, naming the variable.
+    let (_, params) = split_with_env("postgres://h/db", |_| Some(String::new())).unwrap();
+    assert_eq!(params, TlsParams::default());
+    let bad = |name: &str| (name == "PGSSLMODE").then(|| "strict".to_owned());
+    let message = split_with_env("postgres://h/db", bad).unwrap_err().message().to_owned();
+    assert!(
+        message.starts_with("database: sslmode must be disable, allow") && message.ends_with("(from PGSSLMODE)"),
+        "{message}"
+    );
+    // PGSSLMODE=disable is taken as written, as libpq does (kavach logs its plaintext warning).
+    let disable = |name: &str| (name == "PGSSLMODE").then(|| "disable".to_owned());
+    let (_, params) = split_with_env("postgres://db.example.com/kavach", disable).unwrap();
+    assert_eq!(params.sslmode, Some(SslMode::Disable));
+}
+
+#[test]
+fn certificate_revocation_lists_are_refused_rather_than_ignored() {
+    for url in [
+        "postgres://h/db?sslmode=verify-full&sslcrl=/etc/crl.pem",
+        "postgres://h/db?sslcrldir=/etc/crls",
+        "host=h sslcrl='/etc/crl.pem'",
+    ] {
+        let message = split(url).unwrap_err().message().to_owned();
+        assert!(message.starts_with("database: sslcrl") && message.contains("is not supported"), "{url}: {message}");
+    }
+    let crl = |name: &str| (name == "PGSSLCRL").then(|| "/etc/crl.pem".to_owned());
+    let message = split_with_env("postgres://h/db", crl).unwrap_err().message().to_owned();
+    assert!(message.starts_with("database: sslcrl (the environment variable PGSSLCRL) is not supported"), "{message}");
+    let err = split_with_env("postgres://h/db", crl).unwrap_err();
+    assert_eq!(err.code(), crate::error::ErrorCode::InvalidConfig);
+    // sslpassword (an encrypted key) is not read either: the driver refuses it as unknown.
+    assert!(parts("postgres://h/db?sslpassword=x").0.parse::<Config>().is_err());
 }
