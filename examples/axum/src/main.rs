@@ -18,6 +18,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use kavach_axum::{KavachSession, into_response};
 use kavach_core::http::{MAX_BODY_BYTES, Response as CoreResponse};
 use kavach_core::{Error, ErrorCode, Kavach};
@@ -109,6 +110,8 @@ fn run() -> Result<std::convert::Infallible, String> {
         let mut servers = tokio::task::JoinSet::new();
         for listener in listeners {
             let listener = tokio::net::TcpListener::from_std(listener).map_err(|err| err.to_string())?;
+            // Each response goes out at once (no Nagle delay behind the client's delayed ACK).
+            let listener = listener.tap_io(|tcp| drop(tcp.set_nodelay(true)));
             // ConnectInfo: the core derives the rate-limit client key from each request's peer.
             let service = routes.clone().into_make_service_with_connect_info::<SocketAddr>();
             servers.spawn(async move { axum::serve(listener, service).await });
