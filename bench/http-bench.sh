@@ -5,8 +5,13 @@
 #   peers/express-bare.mjs: Express 5 alone on the same routes (no WebAuthn, no database), the
 #     floor under both Express rows on this machine
 #   kavach FastAPI example (examples/fastapi/app.py)  vs  peers/fastapi_pywebauthn.py
+#   kavach Fastify demo (examples/fastify/server.js)  next to  peers/fastify-bare.mjs (Fastify 5
+#     alone on the same routes: the adapter's cost is the difference)
+#   kavach axum demo (examples/axum, release build)  next to  peers/axum-bare (axum alone)
 # Usage: bash http-bench.sh SECONDS OUT_DIR   (run.sh calls it after installing everything)
-# Environment: BENCH_DB_DIR (default /dev/shm: fsync free, CPU cost only), BENCH_CLIENTS (16).
+# Environment: BENCH_DB_DIR (default /dev/shm: fsync free, CPU cost only), BENCH_CLIENTS (16),
+# CARGO_TARGET_DIR (where run.sh's release build of the Rust servers is), BENCH_HTTP_SERVERS (a
+# space-separated subset of the labels below, e.g. "kavach-axum axum-bare"; default: all).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -17,6 +22,7 @@ dbroot="${BENCH_DB_DIR:-/dev/shm}"
 [ -d "$dbroot" ] || dbroot="$(mktemp -d)"
 db="$(mktemp -d "$dbroot/kavach-http-bench.XXXXXX")"
 py="$here/.venv/bin/python"
+release="${CARGO_TARGET_DIR:-$root/target}/release"
 server_pid=""
 
 cleanup() {
@@ -39,6 +45,7 @@ wait_port() {
 run() {
   local name="$1" port="$2" dir="$3"
   shift 3
+  if [ -n "${BENCH_HTTP_SERVERS:-}" ] && [[ " $BENCH_HTTP_SERVERS " != *" $name "* ]]; then return 0; fi
   (cd "$dir" && exec taskset -c 0 "$@") >"$db/$name.log" 2>&1 &
   server_pid=$!
   wait_port "$port"
@@ -57,3 +64,7 @@ PORT=3103 DATABASE_URL="file:$db/kavach-fastapi.db" run kavach-fastapi 3103 "$ro
   "$py" -m uvicorn app:app --host 127.0.0.1 --port 3103 --no-access-log
 PORT=3104 DATABASE="$db/peer-fastapi.db" run fastapi-pywebauthn 3104 "$here/peers" \
   "$py" -m uvicorn fastapi_pywebauthn:app --host 127.0.0.1 --port 3104 --no-access-log
+PORT=3106 DATABASE_URL="file:$db/kavach-fastify.db" run kavach-fastify 3106 "$root/examples/fastify" node server.js
+PORT=3107 run fastify-bare 3107 "$here/peers" node fastify-bare.mjs
+PORT=3108 DATABASE_URL="file:$db/kavach-axum.db" run kavach-axum 3108 "$root/examples/axum" "$release/kavach-axum-demo"
+PORT=3109 run axum-bare 3109 "$here/peers" "$release/axum-bare"

@@ -6,7 +6,8 @@
 #      better-sqlite3 12 storage).
 #   3. py-bench.py: kavach via Python vs py_webauthn 3 (verify only; sign-in with sqlite3).
 #   4. http-bench.sh: HTTP sign-in pairs, 16 clients on loopback: the Express demo vs Express +
-#      SimpleWebAuthn + better-sqlite3, the FastAPI example vs FastAPI + py_webauthn + sqlite3.
+#      SimpleWebAuthn + better-sqlite3, the FastAPI example vs FastAPI + py_webauthn + sqlite3,
+#      the Fastify and axum demos next to each framework alone on the same routes (its floor).
 # Servers and in-process benches run under `taskset -c 0`, the load generator under `taskset -c 1`.
 #
 # Usage: bash bench/run.sh [--quick]
@@ -35,6 +36,13 @@ log "building the release Node binding"
 bash "$root/bindings/node/scripts/build.sh" >/dev/null 2>"$here/.build-node.log" || { cat "$here/.build-node.log" >&2; exit 1; }
 if [ ! -d "$root/examples/express/node_modules/express" ]; then
   (cd "$root/examples/express" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ ! -d "$root/examples/fastify/node_modules/fastify" ]; then
+  (cd "$root/examples/fastify" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [[ "$skip" != *" http "* ]]; then
+  log "building the axum demo and the axum floor (release)"
+  (cd "$root" && cargo build --release --quiet -p kavach-axum-demo -p axum-bare) >&2
 fi
 stamp="$here/node_modules/.kavach-bench.sha256"
 want="$(sha256sum "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"

@@ -515,6 +515,13 @@ export interface KavachResponse {
 
 export type NextFunction = (err?: unknown) => void;
 
+/**
+ * The plugin `kavach.fastify()` returns, for `fastify.register(...)` (Fastify 4 or 5). Typed
+ * structurally so that `kavachos` needs no Fastify types: it is assignable to Fastify's
+ * `FastifyPluginCallback`.
+ */
+export type KavachFastifyPlugin = (instance: unknown, opts: unknown, done: (err?: Error) => void) => void;
+
 export interface Kavach {
   /** The validated route prefix, e.g. '/auth'. */
   readonly basePath: string;
@@ -531,6 +538,15 @@ export interface Kavach {
    * them and `trustedProxies` (Express's 'trust proxy' setting is not used).
    */
   express(): (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
+  /**
+   * Fastify 4/5 plugin for every method on basePath and below:
+   * `fastify.register(kavach.fastify())`, without a prefix (the routes live under basePath).
+   * The raw body (64 KiB limit, 413 past it) reaches the core through a content-type parser
+   * scoped to the plugin, so the host's own routes keep Fastify's parsers. It passes the
+   * socket's peer address and every header; the core derives the client key from them and
+   * `trustedProxies` (Fastify's trustProxy is not used).
+   */
+  fastify(): KavachFastifyPlugin;
 
   users: {
     create(user: { email: string; name?: string | null }): Promise<User>;

@@ -7,6 +7,7 @@ const { KavachError, kavachError, call, fromNative } = require('./errors.cjs');
 const args = require('./args.cjs');
 const { fetchHandler } = require('./adapters/fetch.cjs');
 const { expressMiddleware } = require('./adapters/express.cjs');
+const { fastifyPlugin } = require('./adapters/fastify.cjs');
 const verify = require('./verify.cjs');
 
 const parse = (text) => JSON.parse(text);
@@ -123,6 +124,16 @@ class Kavach {
    */
   express() {
     return expressMiddleware(this.#native);
+  }
+
+  /**
+   * A Fastify 4/5 plugin answering every method on basePath and below:
+   * `fastify.register(kavach.fastify())` (without a prefix). The body reaches the core raw (a
+   * content-type parser scoped to the plugin); the client key is derived by the core from the
+   * socket's peer address and `trustedProxies` (Fastify's trustProxy is not used).
+   */
+  fastify() {
+    return fastifyPlugin(this.#native);
   }
 
   async registerOptions(session, body) {

@@ -7,3 +7,6 @@ pub struct Readme;
 
 #[doc = include_str!("../../../docs/host-api.md")]
 pub struct HostApi;
+
+#[doc = include_str!("../../../docs/axum.md")]
+pub struct Axum;

@@ -107,4 +107,4 @@ function expressMiddleware(native) {
   };
 }
 
-module.exports = { expressMiddleware };
+module.exports = { expressMiddleware, headerList };

@@ -11,6 +11,7 @@ import {
   type VerifiedAuthentication,
 } from 'kavachos';
 import { passkey } from 'kavachos/plugins/passkey';
+import Fastify from 'fastify';
 
 const kavach = await createKavach({
   database: { provider: 'sqlite', url: 'file:kavach.db' },
@@ -46,6 +47,10 @@ const out = await kavach.handle({ method: 'GET', path: '/auth/session', headers:
 await kavach.handle({ method: 'POST', path: '/auth/passkey/authenticate/options', client: '203.0.113.7' });
 const status: number = out.status;
 const middleware = kavach.express();
+// The plugin type is assignable to Fastify's own plugin types.
+const fastifyApp = Fastify();
+await fastifyApp.register(kavach.fastify());
+fastifyApp.register(kavach.fastify()).after(() => undefined);
 try {
   await verifyAuthenticationResponse({
     response: {
