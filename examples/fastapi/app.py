@@ -6,12 +6,14 @@ Environment (the contract of tests/e2e/README.md; run.sh starts it): PORT (3000)
 (default: SQLite kavach.db beside this file; a postgres:// URL selects PostgreSQL),
 KAVACH_SECRET (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred),
 KAVACH_ATTESTATION (none),
+KAVACH_PASSKEY_OPTIONS_JSON (a JSON object merged over the passkey options, camelCase names),
 KAVACH_WEB_DIR (default examples/web).
 """
 
 import errno
 import json
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -57,22 +59,56 @@ def database(url: str | None) -> DatabaseOptions:
     return {"provider": "sqlite", "url": url}
 
 
+def snake_case(value: Any) -> Any:
+    """camelCase keys (DESIGN §8: the names of the JSON contract) as Python's snake_case, at
+    every depth: ``relatedOrigins`` -> ``related_origins``, ``apps.ios[].teamId`` -> ``team_id``."""
+    if isinstance(value, dict):
+        return {
+            re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower(): snake_case(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [snake_case(item) for item in value]
+    return value
+
+
+def passkey_overrides() -> dict[str, Any]:
+    """``KAVACH_PASSKEY_OPTIONS_JSON``: a JSON object merged over the passkey options (its keys
+    win). Invalid JSON or anything but an object stops the demo with a clear message."""
+    text = os.environ.get("KAVACH_PASSKEY_OPTIONS_JSON", "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        sys.exit(f"kavach demo: KAVACH_PASSKEY_OPTIONS_JSON is not valid JSON ({err})")
+    if not isinstance(value, dict):
+        sys.exit(
+            f"kavach demo: KAVACH_PASSKEY_OPTIONS_JSON must be a JSON object, not {type(value).__name__}"
+        )
+    overrides: dict[str, Any] = snake_case(value)
+    return overrides
+
+
 kavach = create_kavach(
     database=database(os.environ.get("DATABASE_URL")),
     secret=os.environ.get("KAVACH_SECRET") or DEMO_SECRET,
     base_url=ORIGIN,
     plugins=[
-        passkey(
-            rp_name="Kavach demo",
-            rp_id="localhost",
-            origin=[ORIGIN],
-            # Checked by the core: an unknown value stops the server with INVALID_CONFIG.
-            user_verification=cast(
-                UserVerification,
-                os.environ.get("KAVACH_USER_VERIFICATION", "preferred"),
+        {
+            **passkey(
+                rp_name="Kavach demo",
+                rp_id="localhost",
+                origin=[ORIGIN],
+                # Checked by the core: an unknown value stops the server with INVALID_CONFIG.
+                user_verification=cast(
+                    UserVerification,
+                    os.environ.get("KAVACH_USER_VERIFICATION", "preferred"),
+                ),
+                attestation=cast(Attestation, os.environ.get("KAVACH_ATTESTATION", "none")),
             ),
-            attestation=cast(Attestation, os.environ.get("KAVACH_ATTESTATION", "none")),
-        )
+            **passkey_overrides(),
+        }
     ],
 )
 

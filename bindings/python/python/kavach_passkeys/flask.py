@@ -112,7 +112,7 @@ def session_required(view: View) -> View:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_session() is None:
-            error = kavach_error("UNAUTHORIZED", "sign in first")
+            error = kavach_error("UNAUTHORIZED", "sign in first: no valid session")
             return Response(
                 json.dumps(error.to_json(), separators=(",", ":")),
                 status=error.status,
