@@ -13,7 +13,8 @@
 //   there. `text` is output or a picture, not code.
 // - `server` after the language: the snippet starts a server on $PORT (default 3000 in the text);
 //   it is started, must answer HTTP, and is stopped. A `python server` block is an ASGI `app`,
-//   served by uvicorn.
+//   served by uvicorn; a `python wsgi server` block a WSGI `application` (or `app`), served by
+//   waitress.
 // - `file=NAME` writes the block to NAME in the document's directory (for a later block to use)
 //   instead of running it.
 // - A block that cannot run here carries a visible marker on the line just above it:
@@ -178,6 +179,14 @@ async function runBlock(block, dir, env, counter) {
       run('node', [name], options);
       return 'ran';
     case 'python':
+      if (server && block.attrs.includes('wsgi')) {
+        // A WSGI app (Django, Flask): `application` if the block defines one (Django's name),
+        // else `app`; served by waitress, as examples/django and examples/flask are.
+        const module = name.replace(/\.py$/, '');
+        const callable = /^application\s*=/m.test(block.code) ? 'application' : 'app';
+        const args = ['-m', 'waitress', '--host=127.0.0.1', `--port=${env.PORT}`, `${module}:${callable}`];
+        return serve(python, args, options, env.PORT).then(() => 'served by waitress');
+      }
       if (server) {
         const module = name.replace(/\.py$/, '');
         const args = ['-m', 'uvicorn', `${module}:app`, '--host', '127.0.0.1', '--port', env.PORT];

@@ -112,8 +112,8 @@ set -e
 [ "$status" -eq 0 ] || { echo "install test or documentation snippets failed (exit $status)" >&2; exit "$status"; }
 
 step "browser suite (Chromium + virtual authenticator) against every example server"
-for server in examples/express/run.sh examples/fastify/run.sh examples/fastapi/run.sh \
-  examples/rust-server/run.sh examples/go/run.sh examples/c/run.sh examples/axum/run.sh; do
+for server in examples/express/run.sh examples/fastify/run.sh examples/fastapi/run.sh examples/django/run.sh \
+  examples/flask/run.sh examples/rust-server/run.sh examples/axum/run.sh examples/go/run.sh examples/c/run.sh; do
   set +e
   E2E_SERVER_CMD="$server" bash tests/e2e/run.sh 2>&1 | tee -a "$log"
   status=${PIPESTATUS[0]}

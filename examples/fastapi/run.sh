@@ -4,8 +4,9 @@
 #
 # Environment: PORT (3000), DATABASE_URL (default: SQLite kavach.db in this directory; a postgres://
 # URL selects PostgreSQL), KAVACH_SECRET (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION
-# (preferred), KAVACH_PASSKEY_OPTIONS_JSON and KAVACH_OPTIONS_JSON (JSON objects merged over the
-# passkey options and the top-level options; see app.py). PYTHON picks the interpreter (python3, 3.10+).
+# (preferred), KAVACH_ATTESTATION (none), KAVACH_PASSKEY_OPTIONS_JSON and KAVACH_OPTIONS_JSON (JSON
+# objects merged over the passkey options and the top-level options; see app.py). PYTHON picks the
+# interpreter (python3, 3.10 or newer).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -117,11 +117,12 @@ echo "install: 4 passed, 0 failed"
 if [ "${SKIP_SNIPPETS:-0}" = 1 ]; then exit 0; fi
 
 step "the documentation's code blocks, against these installations"
-# What the snippets import besides kavach: express (Node), FastAPI and uvicorn (Python), pinned
-# as the examples pin them.
+# What the snippets import besides kavach: express (Node), FastAPI and uvicorn, Django, Flask and
+# waitress (Python), pinned as the examples pin them.
 express="$(node -p "require('$root/examples/express/package.json').dependencies.express")"
 (cd "$work/npm" && npm install --no-audit --no-fund --loglevel=error "express@$express")
-"$py" -m pip install --quiet --disable-pip-version-check -r "$root/examples/fastapi/requirements.txt"
+"$py" -m pip install --quiet --disable-pip-version-check -r "$root/examples/fastapi/requirements.txt" \
+  -r "$root/examples/django/requirements.txt" -r "$root/examples/flask/requirements.txt"
 cd "$root"
 SNIPPETS_NODE_MODULES="$work/npm/node_modules" SNIPPETS_PYTHON="$py" node scripts/snippets.mjs
 took snippets

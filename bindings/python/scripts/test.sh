@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Python package kavach_passkeys and runs its checks: pytest, mypy --strict (package, tests,
-# examples/fastapi), mypy.stubtest (the native module against _native.pyi), ruff, and clippy /
+# examples/fastapi, examples/flask, examples/django), mypy.stubtest (the native module against _native.pyi), ruff, and clippy /
 # rustfmt for the binding crate. Idempotent; works from a clean clone (Python 3.10+, Rust).
 #
 # The wheel is built by `pip install ./bindings/python` (PEP 517, maturin in an isolated build
@@ -51,11 +51,14 @@ echo "# pytest"
 "$py" -m pytest -q
 echo "# mypy --strict"
 "$py" -m mypy --strict python tests "$root/examples/fastapi/app.py"
+"$py" -m mypy --strict "$root/examples/flask/app.py"  # a second run: both examples are a module `app`
+(cd "$root/examples/django" && "$py" -m mypy --strict demo serve.py)
 echo "# stubtest"
 "$py" -m mypy.stubtest kavach_passkeys._native
 echo "# ruff"
-"$venv/bin/ruff" format --check . "$root/examples/fastapi"
-"$venv/bin/ruff" check . "$root/examples/fastapi"
+examples=("$root/examples/fastapi" "$root/examples/flask" "$root/examples/django")
+"$venv/bin/ruff" format --check . "${examples[@]}"
+"$venv/bin/ruff" check . "${examples[@]}"
 echo "# clippy, rustfmt (kavach-python)"
 (cd "$root" && cargo clippy --quiet -p kavach-python --all-targets -- -D warnings)
 (cd "$root" && cargo fmt -p kavach-python --check)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union, cast
 
 from . import _native
 from ._args import Body, json_text
@@ -20,6 +20,7 @@ from ._verify import (
     verify_registration_response,
     verify_registration_response_async,
 )
+from .errors import from_native
 from .types import (
     AuthenticationOptions,
     Credential,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from ._asgi import ASGIApp
+    from ._wsgi import WSGIApp
 
 __all__ = ["Credentials", "Kavach", "Sessions", "Users", "WellKnown", "create_kavach", "create_kavach_async"]
 
@@ -302,6 +304,39 @@ class Kavach:
         from ._asgi import KavachASGI
 
         return KavachASGI(self, app)
+
+    def wsgi(self, app: Optional[WSGIApp] = None) -> WSGIApp:
+        """A WSGI app (PEP 3333) serving every route under basePath through the core router. With
+        ``app``, other paths go to it, so it also works as middleware around Django's or Flask's
+        WSGI callable: ``application = kavach.wsgi(application)``. Without, they are answered 404
+        ``NOT_FOUND``. The peer address (``REMOTE_ADDR``) is passed on, from which the core
+        derives the client key; the GIL is released while the core works. For Django and Flask
+        integrations (sessions on the request, settings), see ``kavach_passkeys.django`` and
+        ``kavach_passkeys.flask``."""
+        from ._wsgi import KavachWSGI
+
+        return KavachWSGI(self, app)
+
+    def session_from_headers(
+        self, headers: Iterable[tuple[str, str]], client: Optional[str] = None
+    ) -> Optional[CurrentSession]:
+        """The session a request carries (its ``Authorization: Bearer`` or any of its ``Cookie``
+        fields; other headers are ignored), as ``GET /session`` answers it, or ``None`` when there
+        is no live session. Raises :class:`KavachError` for anything else (``INTERNAL`` when the
+        database is down, ``RATE_LIMITED``). What the Django and Flask integrations use."""
+        wanted = [(name, value) for name, value in headers if name.lower() in ("authorization", "cookie")]
+        if not wanted:
+            return None
+        response = self.handle("GET", self.base_path + "/session", wanted, b"", client)
+        if response.status == 200:
+            return cast(CurrentSession, response.json())
+        answer = response.json()
+        if answer.get("code") == "UNAUTHORIZED":
+            return None
+        retry_after = response.header("retry-after")
+        raise from_native(
+            answer["code"], response.status, answer["error"], int(retry_after) if retry_after else None
+        )
 
     def add_exception_handlers(self, app: Starlette) -> None:
         """Makes a FastAPI (or Starlette) app answer kavach's errors the way the router does:
