@@ -98,6 +98,8 @@ type ImportedCredential struct {
 	Name         string   `json:"name,omitempty"`
 	Transports   []string `json:"transports,omitempty"`
 	UserHandle   string   `json:"userHandle,omitempty"`
+	// BackupEligible: a synced passkey (BE at its registration); every sign-in must show the same.
+	BackupEligible bool `json:"backupEligible,omitempty"`
 }
 
 // ImportCredential stores a credential registered elsewhere (credentials.import): a FIDO U2F

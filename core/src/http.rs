@@ -203,8 +203,10 @@ impl Kavach {
         if let Some(origin) = self.cross_origin_caller(request) {
             response.headers.push(("access-control-allow-origin".to_owned(), origin.to_owned()));
             response.headers.push(("access-control-allow-credentials".to_owned(), "true".to_owned()));
-            response.headers.push(("vary".to_owned(), "Origin".to_owned()));
         }
+        // Always, so that a cache never serves one origin's answer (with or without the CORS
+        // headers) to another.
+        response.headers.push(("vary".to_owned(), "Origin".to_owned()));
         response
     }
 
@@ -270,7 +272,12 @@ impl Kavach {
                 Ok(Response::ok(&self.authenticate_options_with_hints(email, hints)?))
             }
             Route::AuthenticateVerify => {
-                let sign_in = self.authenticate_verify(&without_prf_outputs(json_object(&request.body)?))?;
+                let mut sign_in = self.authenticate_verify(&without_prf_outputs(json_object(&request.body)?))?;
+                // An app origin's token is for a native HTTP client, which sends neither header: a
+                // web view posting on an app's behalf does, and gets the HttpOnly cookie only.
+                if request.header_value("origin").is_some() || request.header_value("sec-fetch-site").is_some() {
+                    sign_in.token = None;
+                }
                 Ok(Response::ok(&sign_in).with_header("set-cookie", sign_in.session.set_cookie))
             }
             _ => {

@@ -203,6 +203,16 @@ fn a_sign_in_from_an_app_origin_returns_its_token_and_a_web_sign_in_does_not() {
         h.kavach.handle(&Request::new("GET", "/auth/session").header("authorization", &format!("Bearer {app_token}")));
     assert_eq!(session.status, 200);
 
+    // A web view posting on the app's behalf sends Origin: it gets the cookie, never the token.
+    let options = h.authenticate_options(None);
+    let assertion = authenticator.authenticate(&options, app_origin).unwrap();
+    let web_view = h
+        .kavach
+        .handle(&Request::new("POST", "/auth/passkey/authenticate/verify").json(&assertion).header("origin", ORIGIN));
+    assert_eq!(web_view.status, 200, "{}", web_view.json());
+    assert!(web_view.json().get("token").is_none(), "{}", web_view.json());
+    assert!(web_view.header_value("set-cookie").is_some());
+
     let from_web = h.sign_in(&mut authenticator, None);
     assert_eq!(from_web.status, 200);
     assert!(from_web.json().get("token").is_none(), "{}", from_web.json());
@@ -267,6 +277,8 @@ fn pages_on_another_allowed_origin_get_cors_headers_and_nobody_else_does() {
     for (origin, status) in [("https://auth.example.com", 200), ("https://evil.example.net", 403), ("null", 403)] {
         let response = kavach.handle(&from(origin, "POST", "/auth/passkey/authenticate/options"));
         assert_eq!(response.status, status, "{origin}");
+        // Every answer varies by Origin, so no cache hands one origin's answer to another.
+        assert_eq!(response.header_value("vary"), Some("Origin"), "{origin}");
         assert!(response.header_value("access-control-allow-origin").is_none(), "{origin}");
         assert!(response.headers.iter().all(|(n, v)| !(n == "access-control-allow-origin" && v == "*")));
     }

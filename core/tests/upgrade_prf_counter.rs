@@ -138,6 +138,16 @@ fn prf_is_requested_recorded_and_its_outputs_are_never_kept() {
 }
 
 #[test]
+fn per_credential_prf_salts_need_an_email() {
+    let h = Harness::with_passkey_options(json!({"prf": true}));
+    let by_credential = r#""prf": {"evalByCredential": {"AAAA": {"first": "c2FsdA"}}}"#;
+    let err = h.kavach.authenticate_options_request_json(&format!("{{{by_credential}}}")).unwrap_err();
+    assert!(err.message().contains("needs an email"), "{}", err.message());
+    let by_email = format!(r#"{{"email": "ada@example.com", {by_credential}}}"#);
+    assert!(h.kavach.authenticate_options_request_json(&by_email).is_ok());
+}
+
+#[test]
 fn bad_prf_inputs_are_invalid_requests() {
     let h = Harness::with_passkey_options(json!({"prf": true}));
     for body in [
@@ -281,14 +291,59 @@ fn an_imported_webauthn_credential_signs_in_as_registered() {
         h.kavach.import_credential_json(
             &json!({"userId": user_id, "credentialId": b64(id), "publicKey": b64(&credential.cose_public_key),
                     "counter": credential.counter, "format": "webauthn", "name": "Old laptop",
-                    "userHandle": b64(&credential.user_handle)})
+                    "userHandle": b64(&credential.user_handle), "transports": ["usb", "USB", "bt", "nfc", "usb"]})
             .to_string(),
         )
     };
-    assert_eq!(import(&credential.id).unwrap()["name"], "Old laptop");
+    let imported = import(&credential.id).unwrap();
+    assert_eq!(imported["name"], "Old laptop");
+    // Only transports browsers know, once each (a made-up list would mark the account as real).
+    assert_eq!(imported["transports"], json!(["usb", "nfc"]));
     assert_eq!(import(&credential.id).unwrap_err().code(), kavach_core::ErrorCode::CredentialExists);
     let signed_in = h.sign_in(&mut authenticator, Some("moved@example.com"));
     assert_eq!(signed_in.status, 200, "{}", signed_in.json());
+}
+
+#[test]
+fn an_imported_synced_passkey_keeps_its_backup_eligibility() {
+    let h = Harness::new();
+    let (user_id, _) = h.signup("synced@example.com");
+    let scratch = Harness::new();
+    let (_, scratch_token) = scratch.signup("scratch@example.com");
+    let mut authenticator = Authenticator::new().with_backup(true, true);
+    authenticator.register(&scratch.register_options(&scratch_token), ORIGIN).unwrap();
+    let credential = authenticator.credentials()[0].clone();
+    let imported = h
+        .kavach
+        .import_credential_json(
+            &json!({"userId": user_id, "credentialId": b64(&credential.id), "publicKey": b64(&credential.cose_public_key),
+                    "format": "webauthn", "userHandle": b64(&credential.user_handle), "backupEligible": true})
+            .to_string(),
+        )
+        .unwrap();
+    assert_eq!(imported["deviceType"], "multiDevice");
+    let signed_in = h.sign_in(&mut authenticator, Some("synced@example.com"));
+    assert_eq!(signed_in.status, 200, "{}", signed_in.json());
+}
+
+#[test]
+fn an_import_of_an_algorithm_the_site_does_not_accept_is_refused() {
+    let h = Harness::with_passkey_options(json!({"algorithms": ["ES256"]}));
+    let (user_id, _) = h.signup("ed@example.com");
+    let scratch = Harness::new();
+    let (_, scratch_token) = scratch.signup("scratch@example.com");
+    let mut authenticator = Authenticator::new();
+    authenticator.register_with(&scratch.register_options(&scratch_token), ORIGIN, Algorithm::EdDsa).unwrap();
+    let credential = authenticator.credentials()[0].clone();
+    let err = h
+        .kavach
+        .import_credential_json(
+            &json!({"userId": user_id, "credentialId": b64(&credential.id),
+                    "publicKey": b64(&credential.cose_public_key), "format": "webauthn"})
+            .to_string(),
+        )
+        .unwrap_err();
+    assert!(err.message().contains("passkey.algorithms"), "{}", err.message());
 }
 
 #[test]

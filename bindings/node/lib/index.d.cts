@@ -236,6 +236,8 @@ export interface ImportedCredential {
   transports?: string[];
   /** 'webauthn': the user handle (user.id, base64url) it was created with on the other server. */
   userHandle?: string;
+  /** 'webauthn': a synced passkey (BE flag at its registration); every sign-in must show the same. */
+  backupEligible?: boolean;
 }
 
 /** PRF salts for `authenticateOptions` (base64url), for all credentials or per credential ID. */
@@ -398,7 +400,10 @@ export interface VerifyAuthenticationOptions {
   credential: { publicKey: string; counter: number; id?: string; transports?: string[] };
   /** The pages that may embed the ceremony in a cross-origin iframe; default none (refused). */
   expectedTopOrigins?: string[];
-  /** The FIDO U2F AppID your options offered (`extensions.appid`), for credentials registered with U2F. */
+  /**
+   * The FIDO U2F AppID your options offered (`extensions.appid`). Pass it only for a credential
+   * registered with U2F: with it, an assertion signed for the AppID's hash is accepted.
+   */
   expectedAppId?: string;
 }
 

@@ -63,6 +63,13 @@ impl Kavach {
         prf: Option<&serde_json::Value>,
     ) -> Result<RequestOptions> {
         let prf = prf.map(validate_prf_inputs).transpose()?;
+        if email.is_none_or(|e| e.trim().is_empty())
+            && prf.as_ref().is_some_and(|p| p.get("evalByCredential").is_some())
+        {
+            // Browsers refuse evalByCredential without allowCredentials: a usernameless request
+            // has none.
+            return Err(Error::invalid_request("prf.evalByCredential needs an email (use prf.eval for usernameless)"));
+        }
         let email = email.map(str::trim).filter(|e| !e.is_empty());
         let (challenge, allow_credentials) = match email {
             None => (self.issue_challenge(Kind::Authentication, Binding::Anyone, None), Vec::new()),

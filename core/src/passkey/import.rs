@@ -9,6 +9,7 @@ use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Kavach, validate_display_name};
 use crate::store::{CreatedBy, CredentialRecord, InsertOutcome};
+use crate::webauthn::response::KNOWN_TRANSPORTS;
 
 /// What the host knows of a credential registered elsewhere.
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +41,10 @@ pub struct ImportedCredential {
     /// (the credential answers with the kavach user's own handle, or none, as U2F keys do).
     #[serde(default, alias = "user_handle")]
     pub user_handle: Option<String>,
+    /// `webauthn`: the BE flag at its registration (a synced passkey): every sign-in must show
+    /// the same. Default false (U2F keys are never backup eligible).
+    #[serde(default, alias = "backup_eligible")]
+    pub backup_eligible: bool,
 }
 
 impl Kavach {
@@ -62,6 +67,23 @@ impl Kavach {
         };
         let parsed = crate::key_cache::public_key(&public_key)
             .map_err(|_| Error::invalid_request("publicKey is not a COSE key kavach can verify with"))?;
+        let algorithm = parsed.algorithm();
+        if !self.settings.algorithms.contains(&algorithm) {
+            return Err(Error::invalid_request(format!(
+                "publicKey is a {algorithm} key, which passkey.algorithms does not accept"
+            )));
+        }
+        if u2f && credential.backup_eligible {
+            return Err(Error::invalid_request("a u2f credential is never backup eligible"));
+        }
+        // Only transports browsers know, once each: the sign-in options list them, and anything
+        // else would tell a real account's credentials from the made-up ones of an unknown email.
+        let mut transports: Vec<String> = Vec::new();
+        for transport in &credential.transports {
+            if KNOWN_TRANSPORTS.contains(&transport.as_str()) && !transports.contains(transport) {
+                transports.push(transport.clone());
+            }
+        }
         let name = match &credential.name {
             Some(name) => validate_display_name(name, "name")?,
             None => default_name.to_owned(),
@@ -81,12 +103,12 @@ impl Kavach {
             user_id: credential.user_id.clone(),
             name,
             public_key,
-            algorithm: parsed.algorithm().id(),
+            algorithm: algorithm.id(),
             counter: credential.counter,
             aaguid: [0; 16],
-            backup_eligible: false,
+            backup_eligible: credential.backup_eligible,
             backup_state: false,
-            transports: credential.transports.clone(),
+            transports,
             attestation_format: "none".to_owned(),
             attestation_trust: "none".to_owned(),
             attestation_root: None,

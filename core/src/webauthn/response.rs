@@ -12,7 +12,7 @@ use crate::base64url;
 use crate::error::{Error, Result, clipped, from_json_text};
 
 /// Transports we record; anything else a client sends is dropped (they are only hints).
-const KNOWN_TRANSPORTS: [&str; 7] = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"];
+pub(crate) const KNOWN_TRANSPORTS: [&str; 7] = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -162,6 +162,7 @@ class ImportedCredential(TypedDict):
     name: NotRequired[str]
     transports: NotRequired[list[str]]
     userHandle: NotRequired[str]
+    backupEligible: NotRequired[bool]
 
 
 class PrfSalts(TypedDict):
