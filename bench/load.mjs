@@ -1,7 +1,12 @@
 // HTTP load generator for sign-in pairs (loopback only, bounded in time and count).
 //
 //   node load.mjs --port P [--clients 16] [--seconds 10] [--max-pairs 200000] [--pid SERVER_PID]
-//                 [--label NAME] [--json out.json]
+//                 [--label NAME] [--json out.json] [--ports P1,P2] [--mode signin|register]
+//
+// --ports spreads the clients over several servers (client i on port i mod n; each its own
+// origin), e.g. two instances on one database; --pid then takes a comma-separated list too.
+// --mode register: each iteration is a registration pair (register/options + register/verify)
+// for a new user, signed up untimed just before (so excludeCredentials stays one user's size).
 //
 // Each client is one user with one ES256 passkey (registered through the server first:
 // POST /demo/signup, /auth/passkey/register/options, /auth/passkey/register/verify, attestation
@@ -20,24 +25,28 @@ const opt = (name, dflt) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : dflt;
 };
-const port = Number(opt('port', 3000));
+const ports = String(opt('ports', opt('port', 3000)))
+  .split(',')
+  .map(Number);
+const port = ports[0];
+const mode = opt('mode', 'signin');
 const clients = Number(opt('clients', 16));
 const seconds = Number(opt('seconds', 10));
 const maxPairs = Number(opt('max-pairs', 200_000));
-const pid = opt('pid', null);
+const pids = opt('pid', null)?.split(',') ?? null;
 const label = opt('label', `localhost:${port}`);
 const jsonOut = opt('json', null);
-const origin = `http://localhost:${port}`;
+const originOf = (p) => `http://localhost:${p}`;
 const rpId = 'localhost';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
 
-function post(path, body, cookie) {
+function post(port, path, body, cookie) {
   const data = Buffer.from(JSON.stringify(body));
   const headers = {
     'content-type': 'application/json',
     'content-length': data.length,
-    origin,
+    origin: originOf(port),
     host: `localhost:${port}`,
   };
   if (cookie) headers.cookie = cookie;
@@ -58,20 +67,34 @@ function post(path, body, cookie) {
 }
 
 function cpuTicks() {
-  if (!pid) return null;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (USER_HZ = 100)
+  if (!pids) return null;
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (USER_HZ = 100)
+  }
+  return ticks;
+}
+
+let signups = 0;
+async function signup(port, i) {
+  const email = `load${i}-${process.pid}-${++signups}@bench.example`;
+  const res = await post(port, '/demo/signup', { email });
+  return { email, cookie: res.setCookie[0].split(';')[0] };
+}
+
+async function registerPair(port, cookie, cred) {
+  const options = await post(port, '/auth/passkey/register/options', {}, cookie);
+  await post(port, '/auth/passkey/register/verify', attest(cred, options.body, originOf(port), rpId), cookie);
 }
 
 async function setup(i) {
-  const email = `load${i}-${process.pid}@bench.example`;
-  const signup = await post('/demo/signup', { email });
-  const cookie = signup.setCookie[0].split(';')[0];
-  const options = await post('/auth/passkey/register/options', {}, cookie);
+  const port = ports[i % ports.length];
+  const { email, cookie } = await signup(port, i);
   const cred = newCredential();
-  await post('/auth/passkey/register/verify', attest(cred, options.body, origin, rpId), cookie);
-  return { email, cred };
+  await registerPair(port, cookie, cred);
+  return { i, port, email, cred };
 }
 
 const users = [];
@@ -84,11 +107,23 @@ let stop = false;
 
 async function client(u) {
   while (!stop) {
-    const t = performance.now();
     try {
-      const options = await post('/auth/passkey/authenticate/options', { email: u.email });
-      const out = await post('/auth/passkey/authenticate/verify', assert(u.cred, options.body.challenge, origin, rpId));
-      if (!out.setCookie) throw new Error('no session cookie');
+      let t;
+      if (mode === 'register') {
+        const { cookie } = await signup(u.port, u.i); // untimed: a new user keeps excludeCredentials small
+        const cred = newCredential();
+        t = performance.now();
+        await registerPair(u.port, cookie, cred);
+      } else {
+        t = performance.now();
+        const options = await post(u.port, '/auth/passkey/authenticate/options', { email: u.email });
+        const out = await post(
+          u.port,
+          '/auth/passkey/authenticate/verify',
+          assert(u.cred, options.body.challenge, originOf(u.port), rpId),
+        );
+        if (!out.setCookie) throw new Error('no session cookie');
+      }
       if (stop) return; // finished after the window closed: not counted
       lat.push(performance.now() - t);
       if (++pairs >= maxPairs) stop = true;
@@ -134,7 +169,9 @@ const result = {
 console.log(
   `${label.padEnd(40)} ${Math.round(result.pairsPerSec).toLocaleString('en-US').padStart(6)} pairs/s   p50 ${result.p50ms.toFixed(2)} ms   p99 ${result.p99ms.toFixed(2)} ms` +
     (result.serverCpuUsPerPair === null ? '' : `   server CPU ${Math.round(result.serverCpuUsPerPair)} us/pair`) +
-    (result.serverCpuUsPerPair === null ? '' : ` (${Math.round((result.serverCpuUsPerPair * result.pairsPerSec) / 1e4)}% busy)`) +
+    (result.serverCpuUsPerPair === null
+      ? ''
+      : ` (${Math.round((result.serverCpuUsPerPair * result.pairsPerSec) / 1e4)}% busy)`) +
     `   load generator ${Math.round(result.loadCpuShare * 100)}% of its core` +
     (errors ? `   ERRORS ${errors}` : ''),
 );

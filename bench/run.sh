@@ -8,6 +8,9 @@
 #   4. http-bench.sh: HTTP sign-in pairs, 16 clients on loopback: the Express demo vs Express +
 #      SimpleWebAuthn + better-sqlite3, the FastAPI example vs FastAPI + py_webauthn + sqlite3,
 #      the Fastify and axum demos next to each framework alone on the same routes (its floor).
+#   5. pg-bench.sh: HTTP sign-in and registration pairs on PostgreSQL (plaintext and TLS) next to
+#      SQLite, one and two Express instances (not pinned), and the statements and round trips per
+#      operation (roundtrips.mjs). --quick: PostgreSQL plaintext, one instance, and the counts.
 # Servers and in-process benches run under `taskset -c 0`, the load generator under `taskset -c 1`.
 #
 # Usage: bash bench/run.sh [--quick]
@@ -16,7 +19,7 @@
 # Installs what it needs (idempotent, stamped): the release Node binding, bench/node_modules
 # (npm ci, exact pins), bench/.venv (pip, exact pins, plus kavach_passkeys built from bindings/python).
 # Environment: BENCH_DB_DIR (HTTP databases; /dev/shm), BENCH_SKIP (space-separated subset of
-# "criterion node python http" to skip).
+# "criterion node python http postgres" to skip).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -95,5 +98,9 @@ fi
 if [[ "$skip" != *" http "* ]]; then
   echo; echo "== HTTP sign-in pairs (options + verify), 16 clients, server taskset -c 0, load taskset -c 1"
   bash "$here/http-bench.sh" $http_secs "$here/.data"
+fi
+if [[ "$skip" != *" postgres "* ]]; then
+  echo; echo "== PostgreSQL and SQLite: HTTP sign-in and registration pairs, 16 clients, nothing pinned"
+  bash "$here/pg-bench.sh" $http_secs "$here/.data" $([ $quick = 1 ] && echo --quick)
 fi
 echo; echo "run.sh: done in $((SECONDS - started)) s"

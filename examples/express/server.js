@@ -71,9 +71,10 @@ const kavach = await createKavach({
 const app = express();
 app.disable('x-powered-by');
 
-// Behind your own reverse proxy, tell Express so (e.g. app.set('trust proxy', 'loopback')): the
-// middleware hands kavach `req.ip` as the client key of its optional per-client rate limit
-// (`rateLimit` in createKavach), and Express only reads X-Forwarded-For from proxies it trusts.
+// Behind your own reverse proxy, list it in `trustedProxies` (createKavach; here through
+// KAVACH_OPTIONS_JSON): the middleware hands kavach the socket's peer address and the headers, and
+// the core takes the client key of its optional rate limit from X-Forwarded-For only when that
+// peer is a trusted proxy (Express's own 'trust proxy' setting is not consulted).
 
 // Every route under /auth: kavach answers, with its own status codes, errors and cookies.
 app.use(kavach.express());
