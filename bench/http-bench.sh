@@ -5,6 +5,8 @@
 #   peers/express-bare.mjs: Express 5 alone on the same routes (no WebAuthn, no database), the
 #     floor under both Express rows on this machine
 #   kavach FastAPI example (examples/fastapi/app.py)  vs  peers/fastapi_pywebauthn.py
+#   kavach Django example (examples/django, waitress)  vs  peers/django_bare.py (its floor)
+#   kavach Flask example (examples/flask, waitress)  vs  peers/flask_bare.py (its floor)
 # Usage: bash http-bench.sh SECONDS OUT_DIR   (run.sh calls it after installing everything)
 # Environment: BENCH_DB_DIR (default /dev/shm: fsync free, CPU cost only), BENCH_CLIENTS (16).
 set -euo pipefail
@@ -57,3 +59,8 @@ PORT=3103 DATABASE_URL="file:$db/kavach-fastapi.db" run kavach-fastapi 3103 "$ro
   "$py" -m uvicorn app:app --host 127.0.0.1 --port 3103 --no-access-log
 PORT=3104 DATABASE="$db/peer-fastapi.db" run fastapi-pywebauthn 3104 "$here/peers" \
   "$py" -m uvicorn fastapi_pywebauthn:app --host 127.0.0.1 --port 3104 --no-access-log
+# The WSGI examples and their floors: the same server (waitress, 8 threads) and the same routes.
+PORT=3121 DATABASE_URL="file:$db/kavach-django.db" run kavach-django 3121 "$root/examples/django" "$py" serve.py
+PORT=3122 run django-bare 3122 "$here/peers" "$py" django_bare.py
+PORT=3123 DATABASE_URL="file:$db/kavach-flask.db" run kavach-flask 3123 "$root/examples/flask" "$py" app.py
+PORT=3124 run flask-bare 3124 "$here/peers" "$py" flask_bare.py

@@ -6,7 +6,8 @@
 #      better-sqlite3 12 storage).
 #   3. py-bench.py: kavach via Python vs py_webauthn 3 (verify only; sign-in with sqlite3).
 #   4. http-bench.sh: HTTP sign-in pairs, 16 clients on loopback: the Express demo vs Express +
-#      SimpleWebAuthn + better-sqlite3, the FastAPI example vs FastAPI + py_webauthn + sqlite3.
+#      SimpleWebAuthn + better-sqlite3, the FastAPI example vs FastAPI + py_webauthn + sqlite3, the
+#      Django and Flask examples (waitress) next to each framework's floor (the same routes, no work).
 # Servers and in-process benches run under `taskset -c 0`, the load generator under `taskset -c 1`.
 #
 # Usage: bash bench/run.sh [--quick]
