@@ -192,6 +192,8 @@ def test_set_cookie_leaves_django_exactly_as_the_core_wrote_it() -> None:
     cookies = [value.strip() for name, value in captured[1] if name.lower() == "set-cookie"]
     assert cookies == [expected]
     assert cookies[0].startswith("kavach_session=;")
+    # No middleware after kavach's adds it: without it the server closes keep-alive connections.
+    assert ("Content-Length", str(len(body))) in captured[1]
 
 
 @pytest.mark.usefixtures("fresh")
