@@ -8,8 +8,12 @@ import contextlib
 import http.client
 import io
 import json
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
@@ -342,3 +346,46 @@ def test_waitress_must_keep_x_forwarded_for_for_trusted_proxies(clear: bool) -> 
             for i in (1, 2)
         ]
     assert statuses == ([200, 429] if clear else [200, 200])
+
+
+def test_the_gil_is_released_while_the_core_works(tmp_path: Path) -> None:
+    """A sign-in that waits for SQLite's write lock (held by another process: POSIX locks do not
+    separate two SQLite libraries within one process) must not hold the GIL meanwhile: this
+    thread has to run to tell that process to let go. Were the GIL held, the sign-in would wait
+    out the core's 5 s busy timeout and fail."""
+    file = tmp_path / "kavach.db"
+    kavach = create_kavach(config(database={"provider": "sqlite", "url": f"file:{file}"}))
+    signed_up = SignedUp(kavach)
+    options = kavach.authenticate_options()
+    body = json.dumps(signed_up.authenticator.authenticate(dict(options))).encode()
+    app = kavach.wsgi()
+    holder = (
+        "import sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1], timeout=5, isolation_level=None)\n"
+        "db.execute('BEGIN EXCLUSIVE')\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "db.execute('COMMIT')\n"
+    )
+    blocker = subprocess.Popen(
+        [sys.executable, "-c", holder, str(file)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert blocker.stdout is not None and blocker.stdout.readline().strip() == "locked"
+        answers: list[Answer] = []
+        worker = threading.Thread(target=lambda: answers.append(call(app, environ("POST", VERIFY, body))))
+        started = time.monotonic()
+        worker.start()
+        time.sleep(0.5)  # returns only if this thread gets the GIL while the worker is in the core
+        waiting = worker.is_alive()
+        assert blocker.stdin is not None
+        blocker.stdin.write("go\n")
+        blocker.stdin.flush()
+        worker.join(10)
+    finally:
+        if blocker.poll() is None:
+            blocker.kill()
+        blocker.wait(5)
+    assert waiting, "the sign-in did not wait for the write lock"
+    assert answers and answers[0].status == 200, answers[0].body if answers else None
+    assert time.monotonic() - started < 4
