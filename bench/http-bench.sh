@@ -8,6 +8,8 @@
 #   kavach Fastify demo (examples/fastify/server.js)  next to  peers/fastify-bare.mjs (Fastify 5
 #     alone on the same routes: the adapter's cost is the difference)
 #   kavach axum demo (examples/axum, release build)  next to  peers/axum-bare (axum alone)
+#   kavach Django example (examples/django, waitress)  vs  peers/django_bare.py (its floor)
+#   kavach Flask example (examples/flask, waitress)  vs  peers/flask_bare.py (its floor)
 # Usage: bash http-bench.sh SECONDS OUT_DIR   (run.sh calls it after installing everything)
 # Environment: BENCH_DB_DIR (default /dev/shm: fsync free, CPU cost only), BENCH_CLIENTS (16),
 # CARGO_TARGET_DIR (where run.sh's release build of the Rust servers is), BENCH_HTTP_SERVERS (a
@@ -68,3 +70,8 @@ PORT=3106 DATABASE_URL="file:$db/kavach-fastify.db" run kavach-fastify 3106 "$ro
 PORT=3107 run fastify-bare 3107 "$here/peers" node fastify-bare.mjs
 PORT=3108 DATABASE_URL="file:$db/kavach-axum.db" run kavach-axum 3108 "$root/examples/axum" "$release/kavach-axum-demo"
 PORT=3109 run axum-bare 3109 "$here/peers" "$release/axum-bare"
+# The WSGI examples and their floors: the same server (waitress, 8 threads) and the same routes.
+PORT=3121 DATABASE_URL="file:$db/kavach-django.db" run kavach-django 3121 "$root/examples/django" "$py" serve.py
+PORT=3122 run django-bare 3122 "$here/peers" "$py" django_bare.py
+PORT=3123 DATABASE_URL="file:$db/kavach-flask.db" run kavach-flask 3123 "$root/examples/flask" "$py" app.py
+PORT=3124 run flask-bare 3124 "$here/peers" "$py" flask_bare.py

@@ -7,7 +7,8 @@
 #   3. py-bench.py: kavach via Python vs py_webauthn 3 (verify only; sign-in with sqlite3).
 #   4. http-bench.sh: HTTP sign-in pairs, 16 clients on loopback: the Express demo vs Express +
 #      SimpleWebAuthn + better-sqlite3, the FastAPI example vs FastAPI + py_webauthn + sqlite3,
-#      the Fastify and axum demos next to each framework alone on the same routes (its floor).
+#      the Fastify, axum, Django and Flask demos next to each framework alone on the same routes
+#      (its floor).
 #   5. pg-bench.sh: HTTP sign-in and registration pairs on PostgreSQL (plaintext and TLS) next to
 #      SQLite, one and two Express instances (not pinned), and the statements and round trips per
 #      operation (roundtrips.mjs). --quick: PostgreSQL plaintext, one instance, and the counts.

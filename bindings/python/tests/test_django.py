@@ -192,6 +192,8 @@ def test_set_cookie_leaves_django_exactly_as_the_core_wrote_it() -> None:
     cookies = [value.strip() for name, value in captured[1] if name.lower() == "set-cookie"]
     assert cookies == [expected]
     assert cookies[0].startswith("kavach_session=;")
+    # No middleware after kavach's adds it: without it the server closes keep-alive connections.
+    assert ("Content-Length", str(len(body))) in captured[1]
 
 
 @pytest.mark.usefixtures("fresh")
@@ -240,3 +242,38 @@ def test_client_key_comes_from_remote_addr_through_trusted_proxies() -> None:
         assert [send("10.0.0.2", "203.0.113.1"), send("10.0.0.2", "203.0.113.2")] == [200, 200]
         assert send("10.0.0.2", "203.0.113.1") == 429
         assert [send("192.0.2.7", "198.51.100.1"), send("192.0.2.7", "198.51.100.2")] == [200, 429]
+
+
+@pytest.mark.usefixtures("fresh")
+def test_wrapping_the_wsgi_application_serves_the_same_routes() -> None:
+    """The fastest mounting (docs/django.md): kavach's requests never enter Django, the host's
+    views still see ``request.kavach_session`` and keep their CSRF check."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    application = get_kavach().wsgi(WSGIHandler())
+    token = sign_up(Client())
+
+    def call(method: str, path: str, cookie: str = "") -> tuple[str, bytes]:
+        captured: list[str] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured.append(status)
+
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80",
+            "CONTENT_LENGTH": "2",
+            "CONTENT_TYPE": "application/json",
+            "wsgi.input": io.BytesIO(b"{}"),
+            "wsgi.url_scheme": "http",
+            "HTTP_COOKIE": cookie,
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+        body = b"".join(application(environ, start_response))
+        return captured[0], body
+
+    assert call("POST", "/auth/passkey/authenticate/options")[0] == "200 OK"
+    assert json.loads(call("GET", "/whoami", f"kavach_session={token}")[1]) == {"email": "ada@example.com"}
+    assert call("POST", "/host-form")[0].startswith("403")

@@ -4,14 +4,20 @@ and dechunking the adapter has to undo."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import json
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
+from waitress import wasyncore
 from waitress.server import create_server
 
 from kavach_passkeys import Kavach, create_kavach
@@ -254,16 +260,25 @@ def test_script_name_is_part_of_the_path(kavach: Kavach) -> None:
 # ---- behind a real server: waitress joins repeated header fields and dechunks bodies itself
 
 
-@pytest.fixture
-def served(kavach: Kavach) -> Iterator[int]:
-    server = create_server(kavach.wsgi(), host="127.0.0.1", port=0, threads=2)
+@contextlib.contextmanager
+def waitress_serving(kavach: Kavach, **adjustments: Any) -> Iterator[int]:
+    server = create_server(kavach.wsgi(), host="127.0.0.1", port=0, threads=2, **adjustments)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         yield int(server.effective_port)  # type: ignore[union-attr]
     finally:
-        server.close()
+        # Closed from the server's own loop (closing its sockets from this thread while it
+        # waits in select() is EBADF there); the loop ends once its map is empty.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
         thread.join(5)
+        server.task_dispatcher.shutdown()
+
+
+@pytest.fixture
+def served(kavach: Kavach) -> Iterator[int]:
+    with waitress_serving(kavach) as port:
+        yield port
 
 
 def raw_request(port: int, lines: list[str], body: bytes = b"") -> tuple[int, list[tuple[str, str]], bytes]:
@@ -315,3 +330,62 @@ def test_waitress_chunked_body_over_the_limit_is_413(served: int) -> None:
         chunked,
     )
     assert (status, json.loads(body)["code"]) == (413, "PAYLOAD_TOO_LARGE")
+
+
+@pytest.mark.parametrize("clear", [True, False])
+def test_waitress_must_keep_x_forwarded_for_for_trusted_proxies(clear: bool) -> None:
+    """waitress drops X-Forwarded-For by default (``clear_untrusted_proxy_headers``): behind a
+    proxy every client would then share the proxy's budget. The examples and docs turn it off
+    so that the core's ``trusted_proxies`` rule decides."""
+    kavach = create_kavach(config(rate_limit={"max": 1, "window": 60}, trusted_proxies=["127.0.0.1"]))
+    with waitress_serving(kavach, clear_untrusted_proxy_headers=clear) as port:
+        statuses = [
+            raw_request(
+                port, [f"POST {OPTIONS}", f"X-Forwarded-For: 203.0.113.{i}", "Content-Length: 2"], b"{}"
+            )[0]
+            for i in (1, 2)
+        ]
+    assert statuses == ([200, 429] if clear else [200, 200])
+
+
+def test_the_gil_is_released_while_the_core_works(tmp_path: Path) -> None:
+    """A sign-in that waits for SQLite's write lock (held by another process: POSIX locks do not
+    separate two SQLite libraries within one process) must not hold the GIL meanwhile: this
+    thread has to run to tell that process to let go. Were the GIL held, the sign-in would wait
+    out the core's 5 s busy timeout and fail."""
+    file = tmp_path / "kavach.db"
+    kavach = create_kavach(config(database={"provider": "sqlite", "url": f"file:{file}"}))
+    signed_up = SignedUp(kavach)
+    options = kavach.authenticate_options()
+    body = json.dumps(signed_up.authenticator.authenticate(dict(options))).encode()
+    app = kavach.wsgi()
+    holder = (
+        "import sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1], timeout=5, isolation_level=None)\n"
+        "db.execute('BEGIN EXCLUSIVE')\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "db.execute('COMMIT')\n"
+    )
+    blocker = subprocess.Popen(
+        [sys.executable, "-c", holder, str(file)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert blocker.stdout is not None and blocker.stdout.readline().strip() == "locked"
+        answers: list[Answer] = []
+        worker = threading.Thread(target=lambda: answers.append(call(app, environ("POST", VERIFY, body))))
+        started = time.monotonic()
+        worker.start()
+        time.sleep(0.5)  # returns only if this thread gets the GIL while the worker is in the core
+        waiting = worker.is_alive()
+        assert blocker.stdin is not None
+        blocker.stdin.write("go\n")
+        blocker.stdin.flush()
+        worker.join(10)
+    finally:
+        if blocker.poll() is None:
+            blocker.kill()
+        blocker.wait(5)
+    assert waiting, "the sign-in did not wait for the write lock"
+    assert answers and answers[0].status == 200, answers[0].body if answers else None
+    assert time.monotonic() - started < 4
