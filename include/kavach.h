@@ -133,6 +133,12 @@ enum kavach_result
    */
   KAVACH_TOO_MANY_CHALLENGES = 118,
   /**
+   * `REAUTH_REQUIRED` (403): The action needs a recent passkey check in this session
+   * (`passkey.requireRecentAuth`, or the host's `requireRecentAuth`): do a step-up
+   * (`authenticate/options {stepUp: true}`) and try again.
+   */
+  KAVACH_REAUTH_REQUIRED = 119,
+  /**
    * `NULL_PARAMETER` (500): C ABI and Go only: a required pointer argument was NULL (a bug in
    * the caller).
    */
@@ -402,6 +408,17 @@ kavach_result kavach_get_session(const kavach_t *kavach,
 kavach_result kavach_revoke_session(const kavach_t *kavach,
                                     const char *session_id,
                                     char **out_json);
+
+/**
+ * Whether a passkey verified the session's user within `seconds` (a passkey sign-in or a
+ * step-up): `*out_json` is `true`; otherwise `KAVACH_REAUTH_REQUIRED` (403), or
+ * `KAVACH_UNAUTHORIZED` without a live session. `session` is a token, `Bearer <token>` or a
+ * `Cookie` header value. Ownership as for `kavach_register_options`.
+ */
+kavach_result kavach_require_recent_auth(const kavach_t *kavach,
+                                         const char *session,
+                                         uint64_t seconds,
+                                         char **out_json);
 
 /**
  * Replaces the FIDO metadata at run time (`kavach.attestation.loadMetadata(blob)` in the other

@@ -74,6 +74,11 @@ const (
 	// would carry retryAfter.
 	CodeTooManyChallenges = "TOO_MANY_CHALLENGES"
 
+	// CodeReauthRequired (403): The action needs a recent passkey check in this session
+	// (passkey.requireRecentAuth, or the host's requireRecentAuth): do a step-up (authenticate/options
+	// {stepUp: true}) and try again.
+	CodeReauthRequired = "REAUTH_REQUIRED"
+
 	// CodeNullParameter (500): C ABI and Go only: a required pointer argument was NULL (a bug in the
 	// caller).
 	CodeNullParameter = "NULL_PARAMETER"
@@ -106,6 +111,7 @@ var Codes = []string{
 	CodeInternal,
 	CodeRateLimited,
 	CodeTooManyChallenges,
+	CodeReauthRequired,
 	CodeNullParameter,
 	CodeInvalidUTF8,
 	CodePanic,

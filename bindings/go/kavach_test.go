@@ -99,7 +99,7 @@ func TestErrorCodesAreTheCoresInOrder(t *testing.T) {
 		}
 		value++
 	}
-	if len(kavach.Codes) != 21 {
+	if len(kavach.Codes) != 22 {
 		t.Fatalf("%d codes", len(kavach.Codes))
 	}
 	for value, name := range map[uint32]string{0: "OK", 201: kavach.CodeNullParameter, 202: kavach.CodeInvalidUTF8, 203: kavach.CodePanic, 999: "UNKNOWN"} {
@@ -851,5 +851,36 @@ func TestMetadataConfigReachesTheCore(t *testing.T) {
 		if !strings.Contains(err.Error(), bad.needle) {
 			t.Fatalf("want %q in %v", bad.needle, err)
 		}
+	}
+}
+
+func TestSessionsListAndRequireRecentAuth(t *testing.T) {
+	k := open(t)
+	user, session := signUp(t, k, "sessions@example.com")
+	auth := &softAuthenticator{}
+	options, err := k.RegisterOptions(session.Token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.RegisterVerify(session.Token, auth.register(options, origin)); err != nil {
+		t.Fatal(err)
+	}
+	options, _ = k.AuthenticateOptions("sessions@example.com")
+	signIn, err := k.AuthenticateVerify(auth.authenticate(options, origin))
+	if err != nil || signIn.UserID != user.ID {
+		t.Fatalf("AuthenticateVerify = %+v, %v", signIn, err)
+	}
+	wantCode(t, k.RequireRecentAuth(session.Token, 300), kavach.CodeReauthRequired, 403)
+	if err := k.RequireRecentAuth(signIn.Token, 300); err != nil {
+		t.Fatalf("RequireRecentAuth after a passkey sign-in: %v", err)
+	}
+	wantCode(t, k.RequireRecentAuth("nope", 300), kavach.CodeUnauthorized, 401)
+	current, err := k.GetSession(signIn.Token)
+	if err != nil || current == nil || current.Session.AuthenticatedAt == nil {
+		t.Fatalf("GetSession = %+v, %v", current, err)
+	}
+	rec := request(k.Handler(), "GET", "/auth/sessions", "", "Authorization", "Bearer "+signIn.Token)
+	if rec.Code != 200 || strings.Count(rec.Body.String(), `"current"`) != 2 {
+		t.Fatalf("GET /auth/sessions = %d %s", rec.Code, rec.Body.String())
 	}
 }

@@ -32,6 +32,19 @@ func (k *Kavach) GetSession(tokenOrCookie string) (*SessionData, error) {
 	return session, err
 }
 
+// RequireRecentAuth returns nil when a passkey verified the session's user within seconds (a
+// passkey sign-in or a step-up: POST /auth/passkey/authenticate/options {"stepUp": true}), an
+// Error with CodeReauthRequired (403) otherwise, CodeUnauthorized without a live session. Call it
+// before a sensitive action of your own.
+func (k *Kavach) RequireRecentAuth(tokenOrCookie string, seconds uint64) error {
+	var cs cStrings
+	defer cs.free()
+	var ok bool
+	return k.callInto(&ok, func(p *C.kavach_t, out **C.char) C.kavach_result {
+		return C.kavach_require_recent_auth(p, cs.add(tokenOrCookie), C.uint64_t(seconds), out)
+	})
+}
+
 // RevokeSession revokes a session by id (not token); it reports whether the session existed.
 func (k *Kavach) RevokeSession(sessionID string) (bool, error) {
 	var cs cStrings

@@ -55,6 +55,9 @@ type SessionInfo struct {
 	ID        string    `json:"id"`
 	UserID    string    `json:"userId"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// AuthenticatedAt is when a passkey last verified the user (a passkey sign-in); nil for a
+	// session made by CreateSession.
+	AuthenticatedAt *time.Time `json:"authenticatedAt"`
 }
 
 // NewSession is a session just created: the token is shown once, here.
@@ -70,6 +73,9 @@ type NewSession struct {
 type SessionData struct {
 	User    User        `json:"user"`
 	Session SessionInfo `json:"session"`
+	// SetCookie is set when resolving the session renewed it (sliding expiry): send it as the
+	// answer's Set-Cookie so the cookie lives as long as the session.
+	SetCookie string `json:"setCookie,omitempty"`
 }
 
 // SignIn is the outcome of a verified sign-in: a new session.

@@ -18,7 +18,8 @@ pub use crate::kavach::Clock;
 use crate::kavach::Kavach;
 pub use crate::store::{
     ChallengeUse, CreatedBy, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
-    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord,
+    RateLimitOutcome, RateLimitSpend, SessionChange, SessionRecord, SignInOutcome, SignInUpdate, Store,
+    UserInsertOutcome, UserRecord,
 };
 #[cfg(feature = "postgres")]
 pub use crate::store::{RustlsConnect, RustlsConnector, RustlsStream, postgres_tls};

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::kavach::{Authenticated, Kavach, unauthorized};
-use crate::passkey::RegisterOptionsRequest;
+use crate::passkey::{RegisterOptionsRequest, Verified};
 use crate::session;
 use crate::webauthn::options::Hint;
 
@@ -155,6 +155,9 @@ enum Route {
     Credential,
     Session,
     SignOut,
+    Sessions,
+    SessionById,
+    RevokeOtherSessions,
 }
 
 impl Route {
@@ -168,9 +171,14 @@ impl Route {
             "/passkey/credentials" => Self::Credentials,
             "/session" => Self::Session,
             "/sign-out" => Self::SignOut,
+            "/sessions" => Self::Sessions,
+            "/sessions/revoke-others" => Self::RevokeOtherSessions,
             _ => {
-                let id = path.strip_prefix("/passkey/credentials/")?;
-                return (!id.is_empty() && !id.contains('/')).then_some((Self::Credential, Some(id)));
+                let (route, id) = match path.strip_prefix("/passkey/credentials/") {
+                    Some(id) => (Self::Credential, id),
+                    None => (Self::SessionById, path.strip_prefix("/sessions/")?),
+                };
+                return (!id.is_empty() && !id.contains('/')).then_some((route, Some(id)));
             }
         };
         Some((route, None))
@@ -178,8 +186,9 @@ impl Route {
 
     fn methods(self) -> &'static [&'static str] {
         match self {
-            Self::Credentials | Self::Session => &["GET"],
+            Self::Credentials | Self::Session | Self::Sessions => &["GET"],
             Self::Credential => &["DELETE", "PATCH"],
+            Self::SessionById => &["DELETE"],
             _ => &["POST"],
         }
     }
@@ -260,6 +269,9 @@ impl Kavach {
         match route {
             Route::AuthenticateOptions => {
                 let body = json_object(&request.body)?;
+                if body.get("stepUp").is_some_and(|v| v != &Value::Bool(false)) {
+                    return self.step_up_options_route(request, &body);
+                }
                 let email = match body.get("email") {
                     None | Some(Value::Null) => None,
                     Some(Value::String(email)) => Some(email.as_str()),
@@ -272,7 +284,19 @@ impl Kavach {
                 Ok(Response::ok(&self.authenticate_options_with_hints(email, hints)?))
             }
             Route::AuthenticateVerify => {
-                let mut sign_in = self.authenticate_verify(&without_prf_outputs(json_object(&request.body)?))?;
+                let body = without_prf_outputs(json_object(&request.body)?);
+                // A step-up's challenge needs the request's session; a sign-in's ignores it.
+                let auth = self.request_session(request).ok();
+                let mut sign_in = match self.authenticate_verify_in(&body, auth.as_ref())? {
+                    Verified::SignIn(sign_in) => sign_in,
+                    Verified::StepUp(step_up) => {
+                        let response = Response::ok(&step_up);
+                        return Ok(match auth.and_then(|a| a.refreshed_cookie) {
+                            Some(cookie) => response.with_header("set-cookie", cookie),
+                            None => response,
+                        });
+                    }
+                };
                 // An app origin's token is for a native HTTP client, which sends neither header: a
                 // web view posting on an app's behalf does, and gets the HttpOnly cookie only.
                 if request.header_value("origin").is_some() || request.header_value("sec-fetch-site").is_some() {
@@ -289,7 +313,15 @@ impl Kavach {
                 {
                     limiter.check_session(self.store.as_ref(), &auth.session.id, self.now())?;
                 }
-                self.route_signed_in(route, id, request, &auth)
+                let response = self.route_signed_in(route, id, request, &auth)?;
+                // A session renewed by this request: its cookie must live as long, unless the
+                // answer sets (or clears) the cookie itself.
+                Ok(match auth.refreshed_cookie {
+                    Some(cookie) if response.header_value("set-cookie").is_none() => {
+                        response.with_header("set-cookie", cookie)
+                    }
+                    _ => response,
+                })
             }
         }
     }
@@ -310,6 +342,9 @@ impl Kavach {
                 Ok(Response::ok(&json!({ "credentials": credentials, "signal": signal })))
             }
             Route::Credential if request.method.eq_ignore_ascii_case("DELETE") => {
+                if let Some(seconds) = self.settings.recent_auth_to_delete {
+                    self.require_recent_auth(auth, seconds)?;
+                }
                 self.delete_credential(auth, id)?;
                 let signal = self.credential_signals(auth, &self.list_credentials(auth)?);
                 Ok(Response::ok(&json!({ "deleted": true, "signal": signal })))
@@ -329,6 +364,15 @@ impl Kavach {
                 Ok(Response::ok(&json!({ "signedOut": true }))
                     .with_header("set-cookie", session::clearing_cookie(self.settings.secure_cookies)))
             }
+            Route::Sessions => Ok(Response::ok(&json!({ "sessions": self.list_sessions(auth)? }))),
+            Route::SessionById => {
+                let response = Response::ok(&json!({ "revoked": true }));
+                Ok(match self.revoke_own_session(auth, id)? {
+                    true => response.with_header("set-cookie", session::clearing_cookie(self.settings.secure_cookies)),
+                    false => response,
+                })
+            }
+            Route::RevokeOtherSessions => Ok(Response::ok(&json!({ "revoked": self.revoke_other_sessions(auth)? }))),
             Route::AuthenticateOptions | Route::AuthenticateVerify => Err(Error::internal("unreachable route")),
         }
     }
@@ -344,6 +388,31 @@ impl Kavach {
             .with_header("access-control-allow-methods", route.methods().join(", "))
             .with_header("access-control-allow-headers", "content-type, authorization".to_owned())
             .with_header("access-control-max-age", "600".to_owned()))
+    }
+
+    /// `authenticate/options {stepUp: true}`: needs the request's session (and is limited by it,
+    /// as the register routes are); nothing else in the body but `hints`.
+    fn step_up_options_route(&self, request: &Request, body: &Value) -> Result<Response> {
+        if let Some(key) = body.as_object().and_then(|o| o.keys().find(|k| !["stepUp", "hints"].contains(&k.as_str())))
+        {
+            return Err(Error::invalid_request(format!("a step-up takes {{stepUp: true, hints?}}, not '{key}'")));
+        }
+        if body.get("stepUp") != Some(&Value::Bool(true)) {
+            return Err(Error::invalid_request("stepUp must be true or false"));
+        }
+        let auth = self.request_session(request)?;
+        if let Some(limiter) = &self.rate_limiter {
+            limiter.check_session(self.store.as_ref(), &auth.session.id, self.now())?;
+        }
+        let hints = match body.get("hints") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(Hint::parse_list(value, "hints").map_err(Error::invalid_request)?),
+        };
+        let response = Response::ok(&self.step_up_options(&auth, hints)?);
+        Ok(match auth.refreshed_cookie {
+            Some(cookie) => response.with_header("set-cookie", cookie),
+            None => response,
+        })
     }
 
     /// The client key of a request (DESIGN §11): its peer, or behind `trustedProxies` the

@@ -60,9 +60,11 @@ mod webauthn;
 
 pub use config::{Config, Settings};
 pub use error::{Error, ErrorCode, ErrorFamily, Result};
-pub use kavach::{Authenticated, Kavach, MetadataInfo, NewSession, SessionInfo, User};
+pub use kavach::{Authenticated, Kavach, MetadataInfo, NewSession, SessionInfo, SessionListing, User};
 pub use log::set_internal_error_sink;
-pub use passkey::{AttestationInfo, Credential, ImportedCredential, Mediation, RegisterOptionsRequest, SignIn};
+pub use passkey::{
+    AttestationInfo, Credential, ImportedCredential, Mediation, RegisterOptionsRequest, SignIn, StepUp, Verified,
+};
 pub use session::{COOKIE_NAME, SECURE_COOKIE_NAME, clearing_cookie, cookie_name, session_cookie};
 pub use time::now_ms;
 pub use webauthn::{Check, options};

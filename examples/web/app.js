@@ -155,7 +155,7 @@ async function refresh() {
     who.textContent = currentUser.name ? `${currentUser.name} <${currentUser.email}>` : currentUser.email;
     who.dataset.userId = currentUser.id;
     stopAutofill();
-    await loadPasskeys();
+    await Promise.all([loadPasskeys(), loadSessions()]);
   } else {
     startAutofill();
   }
@@ -200,6 +200,50 @@ function renderPasskey(credential) {
   remove.setAttribute('aria-label', `Delete ${credential.name}`);
   remove.addEventListener('click', () => run(() => deletePasskey(credential.id, credential.name)));
   return item;
+}
+
+/** The signed-in user's sessions (DESIGN §10), each with a way to sign it out. */
+async function loadSessions() {
+  const { sessions } = await api('GET', '/auth/sessions');
+  $('sessions').replaceChildren(
+    ...sessions.map((session) => {
+      const item = $('session-template').content.firstElementChild.cloneNode(true);
+      item.dataset.id = session.id;
+      item.dataset.current = String(session.current);
+      const how = session.authenticatedAt ? 'signed in with a passkey' : 'signed in at sign-up';
+      item.querySelector('.session-label').textContent = session.current
+        ? `This browser (${how})`
+        : `Another session (${how})`;
+      setTime(item.querySelector('.session-created'), session.createdAt);
+      setTime(item.querySelector('.session-seen'), session.lastSeenAt);
+      item
+        .querySelector('[data-testid="session-revoke-button"]')
+        .addEventListener('click', () => run(() => revokeSession(session)));
+      return item;
+    }),
+  );
+  $('revoke-others-button').hidden = sessions.length < 2;
+}
+
+async function revokeSession(session) {
+  await api('DELETE', `/auth/sessions/${encodeURIComponent(session.id)}`);
+  if (session.current) {
+    await refresh();
+    showStatus('info', 'SIGNED_OUT', 'Signed out.');
+  } else {
+    await loadSessions();
+    showStatus('success', 'SESSION_REVOKED', 'That session is signed out.');
+  }
+}
+
+async function revokeOthers() {
+  const { revoked } = await api('POST', '/auth/sessions/revoke-others');
+  await loadSessions();
+  showStatus(
+    'success',
+    'OTHERS_REVOKED',
+    `Signed out everywhere else (${revoked} session${revoked === 1 ? '' : 's'}).`,
+  );
 }
 
 function setTime(element, iso) {
@@ -421,9 +465,30 @@ function confirmDelete(name) {
   });
 }
 
+/**
+ * Runs a sensitive request; if the server wants a recent passkey check first (REAUTH_REQUIRED,
+ * `passkey.requireRecentAuth`), confirms with a passkey (a step-up: no new session) and retries.
+ */
+async function withStepUp(request) {
+  try {
+    return await request();
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'REAUTH_REQUIRED')) throw error;
+  }
+  const optionsJSON = await api('POST', '/auth/passkey/authenticate/options', { stepUp: true });
+  $('waiting-text').textContent = 'Confirm it is you: use one of your passkeys.';
+  try {
+    const response = await prompt(() => startAuthentication({ optionsJSON }));
+    await api('POST', '/auth/passkey/authenticate/verify', response);
+  } finally {
+    $('waiting-text').textContent = "Waiting for your passkey: follow your browser's prompt.";
+  }
+  return request();
+}
+
 async function deletePasskey(id, name) {
   if (!(await confirmDelete(name))) return;
-  await api('DELETE', `/auth/passkey/credentials/${encodeURIComponent(id)}`);
+  await withStepUp(() => api('DELETE', `/auth/passkey/credentials/${encodeURIComponent(id)}`));
   await loadPasskeys();
   showStatus('success', 'DELETED', `Passkey "${name}" deleted.`);
 }
@@ -486,6 +551,7 @@ onSubmit('signin-form', () => {
 $('signin-usernameless-button').addEventListener('click', () => run(() => signIn({})));
 $('sign-out-button').addEventListener('click', () => run(signOut));
 $('prf-button').addEventListener('click', () => run(deriveKey));
+$('revoke-others-button').addEventListener('click', () => run(revokeOthers));
 
 // Passkeys are bound to a domain (rpId `localhost` in the demo): on an IP address such as
 // 127.0.0.1 every ceremony fails with a SecurityError, so say where to go instead.

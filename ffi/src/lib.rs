@@ -36,6 +36,8 @@ pub use passkey::{
     kavach_register_verify, kavach_rename_credential, kavach_well_known,
 };
 pub use result::{kavach_result, kavach_result_name, kavach_result_status};
-pub use sessions::{kavach_create_session, kavach_get_session, kavach_load_metadata, kavach_revoke_session};
+pub use sessions::{
+    kavach_create_session, kavach_get_session, kavach_load_metadata, kavach_require_recent_auth, kavach_revoke_session,
+};
 pub use users::{kavach_create_user, kavach_find_user_by_email, kavach_get_user, kavach_set_user_has_other_sign_in};
 pub use verify::{kavach_verify_authentication_response, kavach_verify_registration_response};

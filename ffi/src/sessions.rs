@@ -47,6 +47,20 @@ pub unsafe extern "C" fn kavach_revoke_session(
     }
 }
 
+/// Whether a passkey verified the session's user within `seconds` (a passkey sign-in or a
+/// step-up): `*out_json` is `true`; otherwise `KAVACH_REAUTH_REQUIRED` (403), or
+/// `KAVACH_UNAUTHORIZED` without a live session. `session` is a token, `Bearer <token>` or a
+/// `Cookie` header value. Ownership as for `kavach_register_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kavach_require_recent_auth(
+    kavach: *const kavach_t,
+    session: *const c_char,
+    seconds: u64,
+    out_json: *mut *mut c_char,
+) -> kavach_result {
+    unsafe { json_call(out_json, || instance(kavach)?.require_recent_auth_json(str_arg(session, "session")?, seconds)) }
+}
+
 /// Replaces the FIDO metadata at run time (`kavach.attestation.loadMetadata(blob)` in the other
 /// bindings): verifies `blob`, an MDS3 BLOB (the JWS text from https://mds3.fidoalliance.org/),
 /// against the FIDO root and makes it the one later registrations check. `*out_json` is

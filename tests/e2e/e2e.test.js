@@ -583,3 +583,102 @@ test('KAVACH_PASSKEY_OPTIONS_JSON reaches the core: related origins and apps at 
   }
   console.log(`timing: options scenario (four server starts included): ${Date.now() - started} ms`);
 });
+
+// ---- the user's sessions (DESIGN §10)
+
+/** Signs the page's user in once more in the background (a second session, as another browser
+ * would hold): the passkey answers, the cookie of this page stays as it is. */
+async function anotherSession(page) {
+  await page.evaluate(async () => {
+    const { startAuthentication } = await import('/vendor/simplewebauthn/index.js');
+    const post = (path, body, credentials) =>
+      fetch(path, {
+        method: 'POST',
+        credentials,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const optionsJSON = await (await post('/auth/passkey/authenticate/options', {}, 'same-origin')).json();
+    const response = await startAuthentication({ optionsJSON });
+    const verified = await post('/auth/passkey/authenticate/verify', response, 'omit');
+    if (!verified.ok) throw new Error(`background sign-in: ${verified.status}`);
+  });
+  await page.reload();
+  await page.locator('body[data-ready="true"]').waitFor();
+}
+
+const listedSessions = (page) =>
+  page.$$eval('[data-testid="session"]', (items) =>
+    items.map((item) => ({ id: item.dataset.id, current: item.dataset.current })),
+  );
+
+scenario('"Your sessions": sign out another session, then everywhere else, then this one', async ({ page }) => {
+  await signUp(page, newEmail('sessions'));
+  await addPasskey(page);
+  assert.deepEqual(
+    (await listedSessions(page)).map((s) => s.current),
+    ['true'],
+  );
+  assert.equal(await page.isVisible('[data-testid="revoke-others-button"]'), false);
+
+  await anotherSession(page);
+  const two = await listedSessions(page);
+  assert.equal(two.length, 2, JSON.stringify(two));
+  assert.equal(two.filter((s) => s.current === 'true').length, 1);
+  const other = two.find((s) => s.current === 'false');
+  await expectStatus(page, 'SESSION_REVOKED', () =>
+    page.click(`[data-testid="session"][data-id="${other.id}"] [data-testid="session-revoke-button"]`),
+  );
+  assert.equal((await listedSessions(page)).length, 1);
+
+  await anotherSession(page);
+  await anotherSession(page);
+  assert.equal((await listedSessions(page)).length, 3);
+  const text = await expectStatus(page, 'OTHERS_REVOKED', () => page.click('[data-testid="revoke-others-button"]'));
+  assert.match(text, /2 sessions/);
+  assert.deepEqual(
+    (await listedSessions(page)).map((s) => s.current),
+    ['true'],
+  );
+
+  await expectStatus(page, 'SIGNED_OUT', () =>
+    page.click('[data-testid="session"][data-current="true"] [data-testid="session-revoke-button"]'),
+  );
+  await page.locator('#signed-out').waitFor();
+  assert.equal((await pageFetch(page, 'GET', '/auth/session')).status, 401);
+});
+
+test('requireRecentAuth: deleting a passkey asks for a step-up, then deletes', async () => {
+  await withServer(
+    'step-up scenario',
+    { passkeyOptions: { requireRecentAuth: { deleteCredential: 300 }, allowDeletingLastPasskey: true } },
+    async (server) => {
+      await withBrowser(server.baseUrl, {}, async ({ page }) => {
+        await signUp(page, newEmail('stepup'));
+        await addPasskey(page, 'Laptop');
+        const [laptop] = await passkeys(page);
+        // The session came from sign-up, not from a passkey: the server asks for a check first.
+        const refused = await pageFetch(page, 'DELETE', `/auth/passkey/credentials/${encodeURIComponent(laptop.id)}`);
+        assert.equal(refused.status, 403);
+        assert.equal(refused.body.code, 'REAUTH_REQUIRED');
+        const steps = [];
+        page.on('request', (request) => {
+          if (request.url().includes('/auth/')) steps.push(`${request.method()} ${new URL(request.url()).pathname}`);
+        });
+        await deletePasskey(page, laptop.id);
+        assert.deepEqual(
+          steps.filter((s) => !s.startsWith('GET')),
+          [
+            `DELETE /auth/passkey/credentials/${laptop.id}`,
+            'POST /auth/passkey/authenticate/options',
+            'POST /auth/passkey/authenticate/verify',
+            `DELETE /auth/passkey/credentials/${laptop.id}`,
+          ],
+        );
+        assert.deepEqual(await passkeys(page), []);
+        const session = await pageFetch(page, 'GET', '/auth/session');
+        assert.ok(session.body.session.authenticatedAt, JSON.stringify(session.body));
+      });
+    },
+  );
+});

@@ -66,7 +66,14 @@ where
         })
     };
     let exact = if base.is_empty() { "/".to_owned() } else { base.clone() };
-    Router::new().route(&exact, route.clone()).route(&format!("{base}/{{*rest}}"), route)
+    // The well-known documents kavach serves at the site root (relatedOrigins, apps), and only
+    // those: a site's own files there are never shadowed.
+    let well_known = kavach.settings().well_known_paths();
+    well_known
+        .into_iter()
+        .fold(Router::new(), |router, path| router.route(path, route.clone()))
+        .route(&exact, route.clone())
+        .route(&format!("{base}/{{*rest}}"), route)
 }
 
 /// One request through the core: what [`router`] does for every request under `basePath`, for a

@@ -359,3 +359,20 @@ fn a_custom_base_path_is_routed() {
         );
     });
 }
+
+#[test]
+fn the_well_known_documents_kavach_serves_are_routed_at_the_root_and_only_those() {
+    block_on(async {
+        let related = kavach(json!({"plugins": [{"id": "passkey", "rpName": "Test", "rpId": "localhost",
+            "relatedOrigins": ["https://shop.example.co.uk"]}]}));
+        let app = host_app(&related);
+        let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
+        let served = send(&app, get("/.well-known/webauthn")).await;
+        assert_eq!(served.status, StatusCode::OK);
+        assert_eq!(served.json(), json!({"origins": [ORIGIN, "https://shop.example.co.uk"]}));
+        // Not configured: not routed (the host's own router answers).
+        assert_eq!(send(&app, get("/.well-known/assetlinks.json")).await.status, StatusCode::NOT_FOUND);
+        let plain = host_app(&kavach(json!({})));
+        assert_eq!(send(&plain, get("/.well-known/webauthn")).await.status, StatusCode::NOT_FOUND);
+    });
+}

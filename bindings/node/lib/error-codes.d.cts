@@ -69,6 +69,11 @@ export type ErrorCode =
    * retryAfter.
    */
   | 'TOO_MANY_CHALLENGES'
+  /**
+   * 403: The action needs a recent passkey check in this session (passkey.requireRecentAuth, or the
+   * host's requireRecentAuth): do a step-up (authenticate/options {stepUp: true}) and try again.
+   */
+  | 'REAUTH_REQUIRED'
   /** 500: C ABI and Go only: a required pointer argument was NULL (a bug in the caller). */
   | 'NULL_PARAMETER'
   /** 400: C ABI and Go only: a string argument was not valid UTF-8. */

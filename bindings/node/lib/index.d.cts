@@ -178,6 +178,22 @@ export interface Session {
   userId: string;
   /** ISO-8601 UTC. */
   expiresAt: string;
+  /** When a passkey last verified the user (a passkey sign-in), ISO-8601 UTC; null for `sessions.create`. */
+  authenticatedAt: string | null;
+}
+
+/** `GET /sessions`: one of the signed-in user's sessions. */
+export interface SessionListing {
+  id: string;
+  /** ISO-8601 UTC. */
+  createdAt: string;
+  /** The last request seen with it (to the minute), ISO-8601 UTC. */
+  lastSeenAt: string;
+  /** ISO-8601 UTC. */
+  expiresAt: string;
+  authenticatedAt: string | null;
+  /** The session making the request. */
+  current: boolean;
 }
 
 export interface NewSession {
@@ -565,9 +581,20 @@ export interface Kavach {
     /** Signs a user in (after the host's own sign-up): token + Set-Cookie value. */
     create(userId: string): Promise<NewSession>;
     /** Resolves a token, 'Bearer <token>' or a Cookie header value; null when none is live. */
-    get(tokenOrCookieHeader: string): Promise<{ user: User; session: Session } | null>;
+    /**
+     * With `setCookie` when resolving it renewed the session (sliding expiry, `session.updateAge`):
+     * send it as the answer's Set-Cookie so the cookie lives as long as the session.
+     */
+    get(tokenOrCookieHeader: string): Promise<{ user: User; session: Session; setCookie?: string } | null>;
     /** Whether the session existed. */
     revoke(id: string): Promise<boolean>;
+    /**
+     * Resolves when a passkey verified the session's user within `seconds` (a passkey sign-in or
+     * a step-up: `POST /auth/passkey/authenticate/options {stepUp: true}`); rejects with
+     * `REAUTH_REQUIRED` (403) otherwise, `UNAUTHORIZED` without a live session. Call it before a
+     * sensitive action of your own.
+     */
+    requireRecentAuth(tokenOrCookieHeader: string, seconds: number): Promise<void>;
   };
 
   credentials: {

@@ -54,6 +54,13 @@ class Kavach {
       get: async (tokenOrCookieHeader) =>
         parse(await call(() => n.getSession(args.string(tokenOrCookieHeader, 'tokenOrCookieHeader')))),
       revoke: async (id) => parse(await call(() => n.revokeSession(args.string(id, 'id')))),
+      requireRecentAuth: async (tokenOrCookieHeader, seconds) => {
+        const ref = args.string(tokenOrCookieHeader, 'tokenOrCookieHeader');
+        if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffffffff) {
+          throw kavachError('INVALID_REQUEST', 'seconds must be a whole number of seconds');
+        }
+        await call(() => n.requireRecentAuth(ref, seconds));
+      },
     });
     this.credentials = Object.freeze({
       import: async (credential) => parse(await call(() => n.importCredential(args.json(credential, 'credential')))),

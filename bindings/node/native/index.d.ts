@@ -63,6 +63,8 @@ export declare class KavachNative {
   getSession(tokenOrCookie: string): Promise<string>
   /** Revokes a session by id. */
   revokeSession(id: string): Promise<string>
+  /** Whether a passkey verified the session's user within `seconds` (else `REAUTH_REQUIRED`). */
+  requireRecentAuth(tokenOrCookie: string, seconds: number): Promise<string>
   /** Creates a user (emails are unique, case-insensitively). */
   createUser(email: string, name?: string | undefined | null): Promise<string>
   /** A user by id, as JSON (`null` when there is none). */

@@ -29,6 +29,13 @@ json_task! {
     RevokeSession { kavach: Arc<Kavach>, id: String } => |this| to_json(&this.kavach.revoke_session(&this.id)?)
 }
 
+json_task! {
+    /// `requireRecentAuth(tokenOrCookie, seconds)`: `true`, or `REAUTH_REQUIRED`.
+    RequireRecentAuth { kavach: Arc<Kavach>, token_or_cookie: String, seconds: u32 } => |this| {
+        to_json(&this.kavach.require_recent_auth_json(&this.token_or_cookie, u64::from(this.seconds))?)
+    }
+}
+
 #[napi]
 impl KavachNative {
     /// Starts a session for a user.
@@ -47,5 +54,11 @@ impl KavachNative {
     #[napi(ts_return_type = "Promise<string>")]
     pub fn revoke_session(&self, id: String) -> AsyncTask<RevokeSession> {
         AsyncTask::new(RevokeSession { kavach: Arc::clone(&self.inner), id })
+    }
+
+    /// Whether a passkey verified the session's user within `seconds` (else `REAUTH_REQUIRED`).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn require_recent_auth(&self, token_or_cookie: String, seconds: u32) -> AsyncTask<RequireRecentAuth> {
+        AsyncTask::new(RequireRecentAuth { kavach: Arc::clone(&self.inner), token_or_cookie, seconds })
     }
 }

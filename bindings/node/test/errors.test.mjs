@@ -43,6 +43,7 @@ test('KavachError.codes is the core list, each with its status and family', () =
       ['INTERNAL', 500, 'internal'],
       ['RATE_LIMITED', 429, 'request'],
       ['TOO_MANY_CHALLENGES', 503, 'internal'],
+      ['REAUTH_REQUIRED', 403, 'request'],
       ['NULL_PARAMETER', 500, 'caller'],
       ['INVALID_UTF8', 400, 'request'],
       ['PANIC', 500, 'internal'],

@@ -262,3 +262,17 @@ test('fastify: registered under a prefix, the plugin refuses with a clear messag
   app.register(kavach.fastify(), { prefix: '/api' });
   await assert.rejects(app.ready(), /register it without a prefix.*basePath \(\/auth\)/);
 });
+
+test('fastify: the well-known documents kavach serves are answered at the root, and only those', async () => {
+  const related = await createKavach(options({}, { relatedOrigins: ['https://shop.example.co.uk'] }));
+  const withDocs = await serve(related, (app) => {
+    // The host's own file at another well-known path stays the host's.
+    app.get('/.well-known/assetlinks.json', async () => [{ relation: ['host'] }]);
+  });
+  const webauthn = await fetch(`${withDocs}/.well-known/webauthn`);
+  assert.equal(webauthn.status, 200);
+  assert.deepEqual(await webauthn.json(), { origins: [ORIGIN, 'https://shop.example.co.uk'] });
+  assert.deepEqual(await (await fetch(`${withDocs}/.well-known/assetlinks.json`)).json(), [{ relation: ['host'] }]);
+  // Without relatedOrigins the path is not kavach's: Fastify's own 404.
+  assert.equal((await fetch(`${base}/.well-known/webauthn`)).status, 404);
+});

@@ -19,6 +19,13 @@ impl KavachNative {
         run_json(py, move || kavach.session_json(&token_or_header))
     }
 
+    /// `True` when a passkey verified the session's user within `seconds`; `REAUTH_REQUIRED`
+    /// otherwise.
+    fn require_recent_auth(&self, py: Python<'_>, token_or_header: String, seconds: u64) -> PyResult<bool> {
+        let kavach = self.inner.clone();
+        run(py, move || kavach.require_recent_auth_json(&token_or_header, seconds).map(|_| true))
+    }
+
     /// Revokes a session by id: whether it existed.
     fn revoke_session(&self, py: Python<'_>, id: String) -> PyResult<bool> {
         let kavach = self.inner.clone();

@@ -75,11 +75,18 @@ pub struct SessionConfig {
     /// Seconds. Default 7 days.
     #[serde(default = "default_max_age", alias = "max_age")]
     pub max_age: u64,
+    /// Sliding renewal: a session used this many seconds after its last renewal (or its start)
+    /// gets a new expiry, `maxAge` from then, and a refreshed cookie. Default 1 day.
+    #[serde(default, alias = "update_age")]
+    pub update_age: Option<u64>,
+    /// No renewal goes past this many seconds after the session started. Default 30 days.
+    #[serde(default, alias = "absolute_max_age")]
+    pub absolute_max_age: Option<u64>,
 }
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        Self { max_age: default_max_age() }
+        Self { max_age: default_max_age(), update_age: None, absolute_max_age: None }
     }
 }
 
@@ -176,6 +183,20 @@ pub struct PasskeyConfig {
     /// true unless `userVerification` is `required`.
     #[serde(default, alias = "conditional_create")]
     pub conditional_create: Option<bool>,
+    /// Actions the router performs only after a recent passkey check in the session (a passkey
+    /// sign-in or a step-up), `REAUTH_REQUIRED` (403) otherwise: `{deleteCredential: 300}`
+    /// (seconds). Default none.
+    #[serde(default, alias = "require_recent_auth")]
+    pub require_recent_auth: Option<RequireRecentAuthConfig>,
+}
+
+/// `passkey.requireRecentAuth`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RequireRecentAuthConfig {
+    /// `DELETE /passkey/credentials/:id`: seconds since the last passkey check.
+    #[serde(default, alias = "delete_credential")]
+    pub delete_credential: Option<u64>,
 }
 
 /// A string or a list of strings.
@@ -198,6 +219,12 @@ pub struct Settings {
     pub(crate) base_path: String,
     pub(crate) secure_cookies: bool,
     pub(crate) session_max_age: u64,
+    /// `passkey.requireRecentAuth.deleteCredential`, seconds.
+    pub(crate) recent_auth_to_delete: Option<u64>,
+    /// `session.updateAge`, seconds.
+    pub(crate) session_update_age: u64,
+    /// `session.absoluteMaxAge`, seconds.
+    pub(crate) session_absolute_max_age: u64,
     pub(crate) rp_name: String,
     pub(crate) rp_id: RpId,
     /// Serialized origins (`scheme://host[:port]`) accepted in client data.
@@ -302,6 +329,18 @@ impl Settings {
         if !(60..=MAX_SESSION_SECONDS).contains(&config.session.max_age) {
             return Err(Error::config("session.maxAge must be between 60 seconds and 400 days"));
         }
+        let session_absolute_max_age =
+            config.session.absolute_max_age.unwrap_or_else(|| config.session.max_age.max(30 * 24 * 3600));
+        if !(config.session.max_age..=MAX_SESSION_SECONDS).contains(&session_absolute_max_age) {
+            return Err(Error::config(format!(
+                "session.absoluteMaxAge must be between session.maxAge ({}) and 400 days (in seconds)",
+                config.session.max_age
+            )));
+        }
+        let session_update_age = config.session.update_age.unwrap_or(24 * 3600).min(config.session.max_age);
+        if config.session.update_age == Some(0) {
+            return Err(Error::config("session.updateAge must be at least 1 second"));
+        }
 
         let mut passkeys: Vec<PasskeyConfig> = config.passkey.into_iter().collect();
         passkeys.extend(config.plugins.into_iter().map(|PluginConfig::Passkey(p)| p));
@@ -385,6 +424,12 @@ impl Settings {
                     .to_owned(),
             );
         }
+        let recent_auth_to_delete = passkey.require_recent_auth.as_ref().and_then(|r| r.delete_credential);
+        if recent_auth_to_delete.is_some_and(|seconds| !(1..=MAX_SESSION_SECONDS).contains(&seconds)) {
+            return Err(Error::config(
+                "passkey.requireRecentAuth.deleteCredential must be between 1 second and 400 days",
+            ));
+        }
         let rate_limit = rate_limit::rate_limit_settings(config.rate_limit.as_ref())?;
         let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)?;
         let algorithms = algorithm_settings(passkey.algorithms.as_deref())?;
@@ -418,6 +463,9 @@ impl Settings {
             base_path,
             secure_cookies: base_url.scheme() == "https",
             session_max_age: config.session.max_age,
+            session_update_age,
+            session_absolute_max_age,
+            recent_auth_to_delete,
             rp_name: passkey.rp_name,
             rp_id,
             origins,
@@ -513,6 +561,15 @@ impl Settings {
     pub fn handles_path(&self, path: &str) -> bool {
         let path = path.split(['?', '#']).next().unwrap_or_default();
         path == self.base_path || self.route_path(path).is_some() || self.serves_well_known(path)
+    }
+
+    /// The root-level well-known paths kavach answers with this configuration (DESIGN §9): what
+    /// an adapter that registers routes by path (Fastify, axum) adds next to `basePath`.
+    pub fn well_known_paths(&self) -> Vec<&'static str> {
+        [WEBAUTHN_PATH, ASSET_LINKS_PATH, APPLE_APP_SITE_ASSOCIATION_PATH]
+            .into_iter()
+            .filter(|path| self.serves_well_known(path))
+            .collect()
     }
 
     /// Whether kavach answers this root-level well-known path (DESIGN §9): only when the option

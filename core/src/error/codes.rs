@@ -122,6 +122,10 @@ error_codes! {
     TooManyChallenges = 118, "TOO_MANY_CHALLENGES", 503, Internal,
         "Reserved: challenges are stateless, so nothing answers it today; it would carry \
         `retryAfter`.";
+    ReauthRequired = 119, "REAUTH_REQUIRED", 403, Request,
+        "The action needs a recent passkey check in this session (`passkey.requireRecentAuth`, \
+        or the host's `requireRecentAuth`): do a step-up (`authenticate/options {stepUp: true}`) \
+        and try again.";
     NullParameter = 201, "NULL_PARAMETER", 500, Caller,
         "C ABI and Go only: a required pointer argument was NULL (a bug in the caller).";
     InvalidUtf8 = 202, "INVALID_UTF8", 400, Request,

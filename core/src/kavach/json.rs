@@ -119,6 +119,15 @@ impl Kavach {
         Ok(json!({ "deleted": true }))
     }
 
+    /// `sessions.requireRecentAuth(session, seconds)`: `true` when a passkey verified the
+    /// session's user within `seconds` (a passkey sign-in or a step-up); `REAUTH_REQUIRED` (403)
+    /// otherwise, `UNAUTHORIZED` without a live session.
+    pub fn require_recent_auth_json(&self, session: &str, seconds: u64) -> Result<Value> {
+        let auth = self.require_session(session)?;
+        self.require_recent_auth(&auth, seconds)?;
+        Ok(Value::Bool(true))
+    }
+
     /// `users.create({email, name?})`.
     pub fn create_user_json(&self, email: &str, name: Option<&str>) -> Result<Value> {
         to_value(self.create_user(email, name)?)
@@ -142,7 +151,11 @@ impl Kavach {
     /// `sessions.get(tokenOrCookieHeader)`: `{user, session}` or `null`.
     pub fn session_json(&self, token_or_header: &str) -> Result<Value> {
         Ok(match self.session(token_or_header)? {
-            Some(auth) => json!({ "user": auth.user(), "session": auth.session() }),
+            // A renewed session's refreshed cookie goes back to the host, to send with its answer.
+            Some(auth) => match auth.refreshed_cookie() {
+                Some(cookie) => json!({ "user": auth.user(), "session": auth.session(), "setCookie": cookie }),
+                None => json!({ "user": auth.user(), "session": auth.session() }),
+            },
             None => Value::Null,
         })
     }

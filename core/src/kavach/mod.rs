@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use self::metadata::MetadataInfo;
+pub use self::sessions::SessionListing;
 pub(crate) use self::sessions::unauthorized;
 pub(crate) use self::users::validate_display_name;
 use crate::config::{Database, RateLimitStorage, Settings};
@@ -59,6 +60,9 @@ pub struct User {
 pub struct Authenticated {
     pub(crate) session: SessionRecord,
     pub(crate) user: UserRecord,
+    /// A `Set-Cookie` value when resolving the session renewed it (sliding expiry): the
+    /// answer must carry it so the browser's cookie lives as long as the session.
+    pub(crate) refreshed_cookie: Option<String>,
 }
 
 /// A session as the API shows it (never the token).
@@ -71,6 +75,9 @@ pub struct SessionInfo {
     pub user_id: String,
     /// Expiry, ISO-8601 UTC.
     pub expires_at: String,
+    /// When a passkey last verified this session's user (a passkey sign-in), ISO-8601 UTC; null
+    /// for a session the host created.
+    pub authenticated_at: Option<String>,
 }
 
 /// A newly created session: the token is shown exactly once, here.
@@ -94,6 +101,11 @@ impl Authenticated {
     pub fn session(&self) -> SessionInfo {
         SessionInfo::from(&self.session)
     }
+
+    /// The `Set-Cookie` value that carries a renewal, if resolving the session renewed it.
+    pub fn refreshed_cookie(&self) -> Option<&str> {
+        self.refreshed_cookie.as_deref()
+    }
 }
 
 impl From<&UserRecord> for User {
@@ -104,7 +116,12 @@ impl From<&UserRecord> for User {
 
 impl From<&SessionRecord> for SessionInfo {
     fn from(record: &SessionRecord) -> Self {
-        Self { id: record.id.clone(), user_id: record.user_id.clone(), expires_at: time::iso8601(record.expires_at) }
+        Self {
+            id: record.id.clone(),
+            user_id: record.user_id.clone(),
+            expires_at: time::iso8601(record.expires_at),
+            authenticated_at: record.authenticated_at.map(time::iso8601),
+        }
     }
 }
 

@@ -1,11 +1,15 @@
 //! Sessions: created by a passkey sign-in or by the host after its own sign-up, resolved from a
-//! token, a `Cookie` header or `Bearer <token>`, revoked by id.
+//! token, a `Cookie` header or `Bearer <token>` (renewing them as they are used, DESIGN §10),
+//! listed and revoked by their user, revoked by id by the host.
+
+use serde::Serialize;
 
 use super::{Authenticated, Kavach, NewSession, SessionInfo};
 use crate::error::{Error, ErrorCode, Result};
 use crate::random;
 use crate::session;
 use crate::store::SessionRecord;
+use crate::time;
 
 impl Kavach {
     /// Starts a session for a user (how a host signs someone in after its own sign-up).
@@ -13,7 +17,7 @@ impl Kavach {
         if self.store.user_by_id(user_id)?.is_none() {
             return Err(Error::new(ErrorCode::UserNotFound, "no such user"));
         }
-        let (record, token) = self.new_session_record(user_id);
+        let (record, token) = self.new_session_record(user_id, false);
         self.store.insert_session(&record)?;
         Ok(self.new_session(record, token))
     }
@@ -37,7 +41,62 @@ impl Kavach {
             return Ok(None);
         };
         self.store.touch_session(&session.id, now)?;
-        Ok(Some(Authenticated { session, user }))
+        let mut auth = Authenticated { session, user, refreshed_cookie: None };
+        self.renew(&mut auth, token, now)?;
+        Ok(Some(auth))
+    }
+
+    /// Sliding expiry: a session used `updateAge` after its last renewal gets `maxAge` more,
+    /// never past `absoluteMaxAge` from its start. A revoked session is deleted, so it cannot be
+    /// found, let alone renewed; the store also refuses to renew one that expired meanwhile.
+    fn renew(&self, auth: &mut Authenticated, token: &str, now: i64) -> Result<()> {
+        let session = &auth.session;
+        let update_age_ms = seconds_ms(self.settings.session_update_age);
+        if now.saturating_sub(session.renewed_at) < update_age_ms {
+            return Ok(());
+        }
+        let cap = session.created_at.saturating_add(seconds_ms(self.settings.session_absolute_max_age));
+        let expires_at = now.saturating_add(seconds_ms(self.settings.session_max_age)).min(cap);
+        if expires_at <= session.expires_at || !self.store.renew_session(&session.id, expires_at, now)? {
+            return Ok(());
+        }
+        auth.session.expires_at = expires_at;
+        auth.session.renewed_at = now;
+        let max_age = u64::try_from((expires_at - now) / 1000).unwrap_or(0);
+        auth.refreshed_cookie = Some(session::session_cookie(token, max_age, self.settings.secure_cookies));
+        Ok(())
+    }
+
+    /// `GET /sessions`: the signed-in user's live sessions, newest first, `current` marking the
+    /// one making the request.
+    pub fn list_sessions(&self, auth: &Authenticated) -> Result<Vec<SessionListing>> {
+        Ok(self
+            .store
+            .sessions_of_user(&auth.user.id, self.now())?
+            .iter()
+            .map(|record| SessionListing {
+                id: record.id.clone(),
+                created_at: time::iso8601(record.created_at),
+                last_seen_at: time::iso8601(record.last_seen_at),
+                expires_at: time::iso8601(record.expires_at),
+                authenticated_at: record.authenticated_at.map(time::iso8601),
+                current: record.id == auth.session.id,
+            })
+            .collect())
+    }
+
+    /// `DELETE /sessions/:id`: revokes one of the signed-in user's sessions (another user's is
+    /// "not found": the answer does not say it exists). Returns whether it was the current one.
+    pub fn revoke_own_session(&self, auth: &Authenticated, id: &str) -> Result<bool> {
+        match self.store.delete_sessions_of_user(&auth.user.id, Some(id), None)? {
+            0 => Err(Error::new(ErrorCode::NotFound, "no such session")),
+            _ => Ok(id == auth.session.id),
+        }
+    }
+
+    /// `POST /sessions/revoke-others`: signs the user out everywhere else. Returns how many.
+    pub fn revoke_other_sessions(&self, auth: &Authenticated) -> Result<u64> {
+        self.store.delete_sessions_of_user(&auth.user.id, None, Some(&auth.session.id))
     }
 
     /// Like [`Kavach::session`], but no session is `UNAUTHORIZED`.
@@ -45,17 +104,20 @@ impl Kavach {
         self.session(token_or_header)?.ok_or_else(unauthorized)
     }
 
-    pub(crate) fn new_session_record(&self, user_id: &str) -> (SessionRecord, String) {
+    /// A new session for `user_id`; `by_passkey` when a passkey just verified the user (it then
+    /// counts as a recent passkey check).
+    pub(crate) fn new_session_record(&self, user_id: &str, by_passkey: bool) -> (SessionRecord, String) {
         let now = self.now();
         let (token, token_hash) = session::new_token();
-        let max_age_ms = i64::try_from(self.settings.session_max_age).unwrap_or(i64::MAX / 2) * 1000;
         let record = SessionRecord {
             id: random::new_uuid(),
             token_hash,
             user_id: user_id.to_owned(),
             created_at: now,
-            expires_at: now.saturating_add(max_age_ms),
+            expires_at: now.saturating_add(seconds_ms(self.settings.session_max_age)),
             last_seen_at: now,
+            renewed_at: now,
+            authenticated_at: by_passkey.then_some(now),
         };
         (record, token)
     }
@@ -64,6 +126,28 @@ impl Kavach {
         let set_cookie = session::session_cookie(&token, self.settings.session_max_age, self.settings.secure_cookies);
         NewSession { session: SessionInfo::from(&record), token, set_cookie }
     }
+}
+
+/// A session as its user's list shows it (`GET /sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionListing {
+    /// Session id.
+    pub id: String,
+    /// ISO-8601 UTC.
+    pub created_at: String,
+    /// Last request seen with it (to the minute), ISO-8601 UTC.
+    pub last_seen_at: String,
+    /// ISO-8601 UTC.
+    pub expires_at: String,
+    /// When a passkey last verified its user, ISO-8601 UTC; null for a session the host created.
+    pub authenticated_at: Option<String>,
+    /// The session making this request.
+    pub current: bool,
+}
+
+fn seconds_ms(seconds: u64) -> i64 {
+    i64::try_from(seconds).unwrap_or(i64::MAX / 2_000).saturating_mul(1000)
 }
 
 pub(crate) fn unauthorized() -> Error {

@@ -8,13 +8,22 @@ use super::decoy::DECOY_COSE_KEY;
 use super::unwrap_response;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
-use crate::kavach::{Kavach, NewSession};
-use crate::store::{SignInOutcome, SignInUpdate, email_key};
-use crate::verify::{AuthenticationExpectations, as_authentication_failure, verify_assertion};
+use crate::kavach::{Authenticated, Kavach, NewSession};
+use crate::store::{CredentialRecord, SessionChange, SignInOutcome, SignInUpdate, UserRecord, email_key};
+use crate::verify::{AuthenticationExpectations, VerifiedAuthentication, as_authentication_failure, verify_assertion};
 use crate::webauthn::Check;
 use crate::webauthn::options::{CredentialDescriptor, Hint, RequestExtensions, RequestOptions};
 use crate::webauthn::response::AuthenticationResponse;
 use serde_json::json;
+
+/// What a verified assertion did.
+#[derive(Debug, Clone)]
+pub enum Verified {
+    /// A sign-in: a new session.
+    SignIn(SignIn),
+    /// A step-up inside the request's session.
+    StepUp(super::StepUp),
+}
 
 /// A completed sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,15 +112,31 @@ impl Kavach {
     }
 
     /// `POST /passkey/authenticate/verify`: verifies the assertion and starts a fresh session.
+    /// A step-up's response is refused here (`CHALLENGE_INVALID`): it needs its session, through
+    /// [`Kavach::authenticate_verify_in`].
     pub fn authenticate_verify(&self, body: &serde_json::Value) -> Result<SignIn> {
-        self.authenticate_verify_inner(body).map_err(as_authentication_failure)
+        match self.authenticate_verify_in(body, None)? {
+            Verified::SignIn(sign_in) => Ok(sign_in),
+            Verified::StepUp(_) => Err(Error::internal("a step-up completed without a session")),
+        }
     }
 
-    fn authenticate_verify_inner(&self, body: &serde_json::Value) -> Result<SignIn> {
+    /// `POST /passkey/authenticate/verify` as the router runs it: the challenge decides whether
+    /// this is a sign-in (a new session) or a step-up inside `auth`, the request's session.
+    pub fn authenticate_verify_in(&self, body: &serde_json::Value, auth: Option<&Authenticated>) -> Result<Verified> {
+        self.authenticate_verify_inner(body, auth).map_err(as_authentication_failure)
+    }
+
+    fn authenticate_verify_inner(&self, body: &serde_json::Value, auth: Option<&Authenticated>) -> Result<Verified> {
         let (response_json, _) = unwrap_response(body)?;
         let response = AuthenticationResponse::from_json(response_json)?;
-        let challenge = self.open_challenge(response_json, Kind::Authentication)?;
-        self.sign_in(&response, &challenge)
+        match self.open_challenge(response_json, Kind::Authentication) {
+            Ok(challenge) => Ok(Verified::SignIn(self.sign_in(&response, &challenge)?)),
+            Err(not_sign_in) => match self.open_challenge(response_json, Kind::StepUp) {
+                Ok(challenge) => Ok(Verified::StepUp(self.step_up(&response, &challenge, auth)?)),
+                Err(_) => Err(not_sign_in),
+            },
+        }
     }
 
     /// Checks the assertion against the challenge and the stored credential; on success consumes
@@ -148,6 +173,41 @@ impl Kavach {
             return Err(self.not_offered(response, challenge));
         }
 
+        let (session, token) = self.new_session_record(&owner.id, true);
+        let (verified, outcome) = self.commit_assertion(
+            response,
+            challenge,
+            &credential,
+            &owner,
+            named_user,
+            SessionChange::Create(&session),
+        )?;
+        match outcome {
+            SignInOutcome::SignedIn => Ok(SignIn {
+                user_id: owner.id,
+                session_id: session.id.clone(),
+                token: is_app_origin(&verified.origin).then(|| token.clone()),
+                session: self.new_session(session, token),
+            }),
+            other => Err(self.assertion_outcome_error(challenge, other)),
+        }
+    }
+
+    /// What every verified assertion goes through, sign-in and step-up alike: the WebAuthn checks
+    /// with the credential's key, then (the signature holding) the user handle, backup
+    /// eligibility, the U2F `appid` and the counter policy; then, in one transaction, the
+    /// challenge's use, the counter and `session`. A failure after the signature spends the
+    /// challenge. `handle_optional`: the ceremony named the user, so the authenticator may leave
+    /// the user handle out.
+    pub(super) fn commit_assertion(
+        &self,
+        response: &AuthenticationResponse,
+        challenge: &CeremonyChallenge,
+        credential: &CredentialRecord,
+        owner: &UserRecord,
+        handle_optional: bool,
+        session: SessionChange<'_>,
+    ) -> Result<(VerifiedAuthentication, SignInOutcome)> {
         // Validated at registration: a stored key that does not parse is our fault.
         let public_key = crate::key_cache::public_key(&credential.public_key).map_err(Error::internal)?;
         let verified = verify_assertion(
@@ -170,7 +230,7 @@ impl Kavach {
                     Error::verification(Check::UserHandle, "userHandle does not match the credential's owner"),
                 ));
             }
-            None if !named_user => {
+            None if !handle_optional => {
                 return Err(self.burnt(
                     challenge,
                     Error::verification(Check::UserHandle, "userHandle is required for usernameless sign-in"),
@@ -186,7 +246,6 @@ impl Kavach {
                 Error::verification(Check::BackupFlags, "backup eligibility (BE) differs from registration"),
             ));
         }
-
         // The AppID is offered to every sign-in when configured (the options cannot know which
         // credential will answer), and honoured only for credentials imported from U2F.
         if response.appid_used && !credential.u2f {
@@ -209,8 +268,6 @@ impl Kavach {
                 verified.counter
             ));
         }
-
-        let (session, token) = self.new_session_record(&owner.id);
         let outcome = self.store.complete_sign_in(&SignInUpdate {
             challenge: challenge.usage(),
             credential_id: &credential.credential_id,
@@ -219,22 +276,25 @@ impl Kavach {
             new_counter: if verified.counter_regressed { credential.counter } else { verified.counter },
             backup_state: verified.flags.backed_up,
             now: self.now(),
-            session: &session,
+            session,
             clone_warning: verified.counter_regressed,
         })?;
+        Ok((verified, outcome))
+    }
+
+    /// The error for a committed assertion that did not complete.
+    pub(super) fn assertion_outcome_error(&self, challenge: &CeremonyChallenge, outcome: SignInOutcome) -> Error {
         match outcome {
-            SignInOutcome::SignedIn => Ok(SignIn {
-                user_id: owner.id,
-                session_id: session.id.clone(),
-                token: is_app_origin(&verified.origin).then(|| token.clone()),
-                session: self.new_session(session, token),
-            }),
-            SignInOutcome::ChallengeUsed => Err(challenge_invalid()),
+            SignInOutcome::ChallengeUsed => challenge_invalid(),
             // A concurrent sign-in with this credential moved the counter between our read and
             // our write: the same outcome as a regressed counter, and the challenge is spent.
-            SignInOutcome::CounterChanged => Err(self.burnt(challenge, counter_regression())),
-            SignInOutcome::CredentialGone => Err(self
-                .burnt(challenge, Error::new(ErrorCode::CredentialNotFound, "this passkey is no longer registered"))),
+            SignInOutcome::CounterChanged => self.burnt(challenge, counter_regression()),
+            SignInOutcome::CredentialGone => {
+                self.burnt(challenge, Error::new(ErrorCode::CredentialNotFound, "this passkey is no longer registered"))
+            }
+            // Revoked (or expired) while the step-up was being verified.
+            SignInOutcome::SessionGone => crate::kavach::unauthorized(),
+            SignInOutcome::SignedIn => Error::internal("a completed assertion reported as a failure"),
         }
     }
 }
@@ -278,7 +338,7 @@ impl Kavach {
     /// real offered credential with a forged signature, after the same work: every check runs,
     /// against a key nobody holds ([`super::decoy`]), so neither the answer nor its timing tells
     /// a real email from an unknown one.
-    fn not_offered(&self, response: &AuthenticationResponse, challenge: &CeremonyChallenge) -> Error {
+    pub(super) fn not_offered(&self, response: &AuthenticationResponse, challenge: &CeremonyChallenge) -> Error {
         let outcome = crate::key_cache::public_key(&DECOY_COSE_KEY).and_then(|decoy| {
             verify_assertion(response, &decoy, &self.assertion_expectations(challenge, &DECOY_COSE_KEY, 0))
         });

@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! 0       version (1)
-//! 1       kind (1 registration, 2 authentication)
+//! 1       kind (1 registration, 2 authentication, 3 step-up)
 //! 2       flags (bit 0: user verification required; bit 1: conditional create)
 //! 3..5    length n of the name, big-endian (registration; 0 otherwise)
 //! 5..13   expiry, Unix ms, big-endian
@@ -48,6 +48,8 @@ pub(crate) const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 pub(crate) enum Kind {
     Registration = 1,
     Authentication = 2,
+    /// A passkey check inside an existing session (DESIGN §10): bound to that session.
+    StepUp = 3,
 }
 
 /// Who a challenge is for, as the binding hashes it.
@@ -59,6 +61,8 @@ pub(crate) enum Binding<'a> {
     UnknownEmail(&'a str),
     /// Usernameless sign-in: anyone whose credential and user handle match.
     Anyone,
+    /// A step-up: the session (by id) it was issued in.
+    Session(&'a str),
 }
 
 /// What a ceremony's options said, to be carried to its verify.
@@ -215,6 +219,10 @@ fn binding_tag(keys: &SecretKeys, nonce: &[u8; 16], binding: Binding<'_>) -> [u8
             context.update(email.as_bytes());
         }
         Binding::Anyone => context.update(b"\x03anyone"),
+        Binding::Session(id) => {
+            context.update(b"\x04session\0");
+            context.update(id.as_bytes());
+        }
     }
     let tag = context.sign();
     let mut out = [0u8; 16];

@@ -16,11 +16,13 @@ mod decoy;
 mod fake_credentials;
 mod import;
 mod registration;
+mod step_up;
 
-pub use authentication::SignIn;
+pub use authentication::{SignIn, Verified};
 pub use credentials::{AttestationInfo, Credential};
 pub use import::ImportedCredential;
 pub use registration::{Mediation, RegisterOptionsRequest};
+pub use step_up::StepUp;
 
 pub(crate) use challenge::ChallengeKeys;
 pub(crate) use fake_credentials::FakeCredentials;

@@ -21,7 +21,8 @@ pub use self::postgres::postgres_tls;
 pub use self::postgres::tls::{RustlsConnect, RustlsConnector, RustlsStream};
 pub use self::records::{
     ChallengeUse, CreatedBy, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
-    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
+    RateLimitOutcome, RateLimitSpend, SessionChange, SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome,
+    UserRecord,
 };
 pub(crate) use self::sqlite::SqliteStore;
 use crate::error::Result;
@@ -48,6 +49,14 @@ pub trait Store: Send + Sync {
     fn touch_session(&self, session_id: &str, now: i64) -> Result<()>;
     /// Deletes a session. Returns whether it existed.
     fn delete_session(&self, session_id: &str) -> Result<bool>;
+    /// The user's unexpired sessions, newest first.
+    fn sessions_of_user(&self, user_id: &str, now: i64) -> Result<Vec<SessionRecord>>;
+    /// Sliding renewal: moves the session's expiry to `expires_at` (and `renewed_at` to `now`)
+    /// if it still exists, has not expired and would move forward. Returns whether it did.
+    fn renew_session(&self, session_id: &str, expires_at: i64, now: i64) -> Result<bool>;
+    /// Deletes the user's sessions: `only` that one (if it is theirs), every one but `except`,
+    /// or all. Returns how many.
+    fn delete_sessions_of_user(&self, user_id: &str, only: Option<&str>, except: Option<&str>) -> Result<u64>;
 
     /// Consumes a challenge whose ceremony failed after its signature checked out (a challenge
     /// answers one response, right or wrong), with a relaxed commit. Returns false if it was

@@ -36,6 +36,11 @@ pub struct SessionRecord {
     pub expires_at: i64,
     /// Last time it was seen on a request.
     pub last_seen_at: i64,
+    /// When its expiry was last moved (sliding renewal); `created_at` until then.
+    pub renewed_at: i64,
+    /// When a passkey last verified its user (a passkey sign-in or a step-up); `None` for a
+    /// session the host created.
+    pub authenticated_at: Option<i64>,
 }
 
 /// A registered passkey.
@@ -165,14 +170,27 @@ pub struct SignInUpdate<'a> {
     pub backup_state: bool,
     /// Time of the sign-in (becomes `last_used_at`).
     pub now: i64,
-    /// The session to create.
-    pub session: &'a SessionRecord,
+    /// The session to create, or (a step-up) the session to mark as just checked.
+    pub session: SessionChange<'a>,
     /// Set the credential's clone warning (a regressed counter accepted under
     /// `counterPolicy: 'flag'`); never cleared by a sign-in.
     pub clone_warning: bool,
 }
 
-/// Outcome of [`super::Store::complete_sign_in`]. Anything but `SignedIn` wrote nothing.
+/// What a verified assertion does to sessions.
+#[derive(Debug, Clone, Copy)]
+pub enum SessionChange<'a> {
+    /// A sign-in: this new session.
+    Create(&'a SessionRecord),
+    /// A step-up inside an existing session: its `authenticated_at` becomes the sign-in's `now`.
+    MarkAuthenticated {
+        /// The session's id.
+        session_id: &'a str,
+    },
+}
+
+/// Outcome of [`super::Store::complete_sign_in`]. Anything but `SignedIn` (and `SessionGone`,
+/// whose challenge and counter stay moved) wrote nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInOutcome {
     /// Challenge consumed, counter moved, session saved.
@@ -185,6 +203,8 @@ pub enum SignInOutcome {
     CounterChanged,
     /// The credential was deleted while the assertion was being verified.
     CredentialGone,
+    /// A step-up whose session was revoked (or expired) meanwhile: nothing marked.
+    SessionGone,
 }
 
 /// One bucket of the shared rate limit (`rateLimit.storage: 'database'`).
@@ -286,7 +306,8 @@ pub(super) const CREDENTIAL_COLUMNS: &str = "credential_id, user_id, name, publi
      attestation_root, attestation_source, aaguid_attested, discoverable, prf_enabled, clone_warning, created_by, u2f, user_handle";
 
 /// The columns of a session, in the order [`session_from`] reads them.
-pub(super) const SESSION_COLUMNS: &str = "id, token_hash, user_id, created_at, expires_at, last_seen_at";
+pub(super) const SESSION_COLUMNS: &str =
+    "id, token_hash, user_id, created_at, expires_at, last_seen_at, renewed_at, authenticated_at";
 
 /// A user from [`USER_COLUMNS`] starting at column `at`.
 pub(super) fn user_from(row: &impl Columns, at: usize) -> Result<UserRecord> {
@@ -302,13 +323,16 @@ pub(super) fn user_from(row: &impl Columns, at: usize) -> Result<UserRecord> {
 
 /// A session from [`SESSION_COLUMNS`] starting at column `at`.
 pub(super) fn session_from(row: &impl Columns, at: usize) -> Result<SessionRecord> {
+    let created_at = row.time(at + 3)?;
     Ok(SessionRecord {
         id: row.text(at)?,
         token_hash: row.bytes(at + 1)?.try_into().map_err(|_| bad_row("token_hash is not 32 bytes"))?,
         user_id: row.text(at + 2)?,
-        created_at: row.time(at + 3)?,
+        created_at,
         expires_at: row.time(at + 4)?,
         last_seen_at: row.time(at + 5)?,
+        renewed_at: row.opt_time(at + 6)?.unwrap_or(created_at),
+        authenticated_at: row.opt_time(at + 7)?,
     })
 }
 

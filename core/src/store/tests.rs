@@ -6,7 +6,7 @@ use super::*;
 use crate::error::ErrorCode;
 
 /// Schema versions every engine's migrations reach.
-const MIGRATIONS: i64 = 5;
+const MIGRATIONS: i64 = 6;
 /// `touch_session` writes at most this often (the same for every engine).
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
@@ -125,6 +125,8 @@ pub(crate) fn session(id: &str, user_id: &str, hash_byte: u8, expires_at: i64) -
         created_at: 1_000,
         expires_at,
         last_seen_at: 1_000,
+        renewed_at: 1_000,
+        authenticated_at: Some(1_000),
     }
 }
 
@@ -171,6 +173,8 @@ pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: 
          ALTER TABLE kavach_passkey_credentials DROP COLUMN created_by; \
          ALTER TABLE kavach_passkey_credentials DROP COLUMN u2f; \
          ALTER TABLE kavach_passkey_credentials DROP COLUMN user_handle; \
+         ALTER TABLE kavach_sessions DROP COLUMN renewed_at; \
+         ALTER TABLE kavach_sessions DROP COLUMN authenticated_at; \
          DROP TABLE kavach_consumed_challenges; DROP TABLE kavach_keys; DROP TABLE kavach_rate_limits; \
          DELETE FROM kavach_schema_version WHERE version > 1;",
     );
@@ -429,7 +433,7 @@ pub(crate) fn sign_in<'a>(
         new_counter: to,
         backup_state: to.is_multiple_of(2),
         now,
-        session,
+        session: SessionChange::Create(session),
         clone_warning: false,
     }
 }

@@ -8,7 +8,7 @@
 use super::Finish;
 use super::records::{
     ChallengeUse, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey, RateLimitOutcome, RateLimitSpend,
-    SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
+    SessionChange, SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
 };
 use crate::error::Result;
 use crate::limits::{self, Bucket};
@@ -31,6 +31,8 @@ pub(super) trait Statements {
     fn credential_exists(&mut self, credential_id: &[u8]) -> Result<bool>;
     /// Inserts a session row, sweeping a few expired sessions.
     fn insert_session_row(&mut self, session: &SessionRecord) -> Result<()>;
+    /// Sets a live session's `authenticated_at`; whether it exists (and has not expired).
+    fn mark_session_authenticated(&mut self, session_id: &str, now: i64) -> Result<bool>;
     /// Takes the user's row lock where the engine needs one to serialize deletes (PostgreSQL);
     /// whether the user exists.
     fn lock_user(&mut self, user_id: &str) -> Result<bool>;
@@ -104,7 +106,15 @@ pub(super) fn complete_sign_in(tx: &mut impl Statements, update: &SignInUpdate<'
         return Ok(Finish::Rollback(outcome));
     }
     tx.commit_with_next();
-    tx.insert_session_row(update.session)?;
+    match update.session {
+        SessionChange::Create(session) => tx.insert_session_row(session)?,
+        // The challenge and the counter stay moved: the authenticator did sign.
+        SessionChange::MarkAuthenticated { session_id } => {
+            if !tx.mark_session_authenticated(session_id, update.now)? {
+                return Ok(Finish::Commit(SignInOutcome::SessionGone));
+            }
+        }
+    }
     Ok(Finish::Commit(SignInOutcome::SignedIn))
 }
 

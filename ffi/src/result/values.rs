@@ -66,6 +66,10 @@ pub enum kavach_result {
     /// `TOO_MANY_CHALLENGES` (503): Reserved: challenges are stateless, so nothing answers it
     /// today; it would carry `retryAfter`.
     KAVACH_TOO_MANY_CHALLENGES = 118,
+    /// `REAUTH_REQUIRED` (403): The action needs a recent passkey check in this session
+    /// (`passkey.requireRecentAuth`, or the host's `requireRecentAuth`): do a step-up
+    /// (`authenticate/options {stepUp: true}`) and try again.
+    KAVACH_REAUTH_REQUIRED = 119,
     /// `NULL_PARAMETER` (500): C ABI and Go only: a required pointer argument was NULL (a bug in
     /// the caller).
     KAVACH_NULL_PARAMETER = 201,
@@ -77,7 +81,7 @@ pub enum kavach_result {
 }
 
 /// Every result, in value order.
-pub(crate) const ALL_RESULTS: [kavach_result; 22] = [
+pub(crate) const ALL_RESULTS: [kavach_result; 23] = [
     kavach_result::KAVACH_OK,
     kavach_result::KAVACH_UNAUTHORIZED,
     kavach_result::KAVACH_INVALID_REQUEST,
@@ -97,13 +101,14 @@ pub(crate) const ALL_RESULTS: [kavach_result; 22] = [
     kavach_result::KAVACH_INTERNAL,
     kavach_result::KAVACH_RATE_LIMITED,
     kavach_result::KAVACH_TOO_MANY_CHALLENGES,
+    kavach_result::KAVACH_REAUTH_REQUIRED,
     kavach_result::KAVACH_NULL_PARAMETER,
     kavach_result::KAVACH_INVALID_UTF8,
     kavach_result::KAVACH_PANIC,
 ];
 
 /// The names as C strings, in the order of [`ALL_RESULTS`].
-pub(crate) const NAMES_C: [&std::ffi::CStr; 22] = [
+pub(crate) const NAMES_C: [&std::ffi::CStr; 23] = [
     c"OK",
     c"UNAUTHORIZED",
     c"INVALID_REQUEST",
@@ -123,6 +128,7 @@ pub(crate) const NAMES_C: [&std::ffi::CStr; 22] = [
     c"INTERNAL",
     c"RATE_LIMITED",
     c"TOO_MANY_CHALLENGES",
+    c"REAUTH_REQUIRED",
     c"NULL_PARAMETER",
     c"INVALID_UTF8",
     c"PANIC",

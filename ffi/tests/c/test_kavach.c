@@ -87,6 +87,7 @@ static void test_result_names(void) {
         {KAVACH_INTERNAL, "INTERNAL", 500},
         {KAVACH_RATE_LIMITED, "RATE_LIMITED", 429},
         {KAVACH_TOO_MANY_CHALLENGES, "TOO_MANY_CHALLENGES", 503},
+        {KAVACH_REAUTH_REQUIRED, "REAUTH_REQUIRED", 403},
         {KAVACH_NULL_PARAMETER, "NULL_PARAMETER", 500},
         {KAVACH_INVALID_UTF8, "INVALID_UTF8", 400},
         {KAVACH_PANIC, "PANIC", 500},
@@ -106,7 +107,8 @@ static void test_result_names(void) {
     CHECK(KAVACH_RATE_LIMITED == 117 && KAVACH_TOO_MANY_CHALLENGES == 118);
     CHECK(strcmp(kavach_result_name(117), "RATE_LIMITED") == 0 && kavach_result_status(117) == 429);
     CHECK(strcmp(kavach_result_name(118), "TOO_MANY_CHALLENGES") == 0 && kavach_result_status(118) == 503);
-    CHECK(strcmp(kavach_result_name(119), "UNKNOWN") == 0);
+    CHECK(strcmp(kavach_result_name(119), "REAUTH_REQUIRED") == 0 && kavach_result_status(119) == 403);
+    CHECK(strcmp(kavach_result_name(120), "UNKNOWN") == 0);
     CHECK(strcmp(kavach_result_name(0xFFFFFFFFu), "UNKNOWN") == 0);
     CHECK(kavach_result_status(4242) == 500);
 }

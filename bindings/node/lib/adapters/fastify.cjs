@@ -21,6 +21,13 @@ function rawBody(request, payload, done) {
   );
 }
 
+/** The root-level documents of docs/http.md ("At the site root"). */
+const WELL_KNOWN_PATHS = [
+  '/.well-known/webauthn',
+  '/.well-known/assetlinks.json',
+  '/.well-known/apple-app-site-association',
+];
+
 function fastifyPlugin(native) {
   const basePath = native.basePath;
   const base = basePath.replace(/\/+$/, '');
@@ -69,6 +76,11 @@ function fastifyPlugin(native) {
     const route = { method: METHODS, handler: kavachRoute };
     instance.route({ ...route, url: base || '/' });
     instance.route({ ...route, url: `${base}/*` });
+    // The well-known documents kavach serves at the site root (relatedOrigins, apps), and only
+    // those: a site's own files there are never shadowed.
+    for (const path of WELL_KNOWN_PATHS) {
+      if (native.handlesPath(path)) instance.route({ ...route, url: path });
+    }
     done();
   }
   return kavachFastify;

@@ -132,6 +132,16 @@ class Sessions:
     async def revoke_async(self, id: str) -> bool:
         return await asyncio.to_thread(self.revoke, id)
 
+    def require_recent_auth(self, token_or_cookie_header: str, seconds: int) -> None:
+        """Returns when a passkey verified the session's user within ``seconds`` (a passkey
+        sign-in or a step-up: ``POST /auth/passkey/authenticate/options {"stepUp": true}``);
+        raises ``ForbiddenError`` with code ``REAUTH_REQUIRED`` otherwise, ``UnauthorizedError``
+        without a live session. Call it before a sensitive action of your own."""
+        self._native.require_recent_auth(token_or_cookie_header, seconds)
+
+    async def require_recent_auth_async(self, token_or_cookie_header: str, seconds: int) -> None:
+        await asyncio.to_thread(self.require_recent_auth, token_or_cookie_header, seconds)
+
 
 class Attestation:
     """``kavach.attestation``: FIDO metadata replaced at run time."""
@@ -329,7 +339,12 @@ class Kavach:
             return None
         response = self.handle("GET", self.base_path + "/session", wanted, b"", client)
         if response.status == 200:
-            return cast(CurrentSession, response.json())
+            current = cast(CurrentSession, response.json())
+            # A renewed session (sliding expiry): the caller sends this with its answer.
+            refreshed = response.header("set-cookie")
+            if refreshed:
+                current["setCookie"] = refreshed
+            return current
         answer = response.json()
         if answer.get("code") == "UNAUTHORIZED":
             return None

@@ -145,6 +145,7 @@ _FAMILIES: dict[str, type[KavachError]] = {
     "USER_NOT_FOUND": NotFoundError,
     "NOT_FOUND": NotFoundError,
     "FORBIDDEN_ORIGIN": ForbiddenError,
+    "REAUTH_REQUIRED": ForbiddenError,
     "INVALID_CONFIG": ConfigError,
     "INTERNAL": InternalError,
     "NULL_PARAMETER": InternalError,

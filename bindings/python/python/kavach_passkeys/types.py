@@ -30,6 +30,7 @@ __all__ = [
     "RateLimitOptions",
     "RegistrationOptions",
     "SessionInfo",
+    "SessionListing",
     "SessionOptions",
     "SignIn",
     "User",
@@ -59,13 +60,28 @@ class SessionInfo(TypedDict):
     id: str
     expiresAt: str
     userId: str
+    authenticatedAt: Optional[str]
+    """When a passkey last verified the user (a passkey sign-in); None for ``sessions.create``."""
 
 
 class CurrentSession(TypedDict):
-    """``sessions.get`` and ``GET /session``."""
+    """``sessions.get`` and ``GET /session``. ``setCookie`` only when resolving the session renewed
+    it (sliding expiry): send it as the answer's Set-Cookie."""
 
     user: User
     session: SessionInfo
+    setCookie: NotRequired[str]
+
+
+class SessionListing(TypedDict):
+    """``GET /sessions``: one of the signed-in user's sessions."""
+
+    id: str
+    createdAt: str
+    lastSeenAt: str
+    expiresAt: str
+    authenticatedAt: Optional[str]
+    current: bool
 
 
 class NewSession(TypedDict):

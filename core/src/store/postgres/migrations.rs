@@ -16,6 +16,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_stateless_challenges.sql"),
     include_str!("migrations/0004_rate_limits.sql"),
     include_str!("migrations/0005_credential_facts.sql"),
+    include_str!("migrations/0006_session_renewal.sql"),
 ];
 
 pub(super) fn migrate(conn: &mut PooledConn) -> std::result::Result<(), String> {

@@ -195,6 +195,12 @@ impl Statements for Tx<'_> {
         Ok(self.lift(changed)? > 0)
     }
 
+    fn mark_session_authenticated(&mut self, session_id: &str, now: i64) -> Result<bool> {
+        let sql = "UPDATE kavach_sessions SET authenticated_at = $2 WHERE id = $1 AND expires_at > $2";
+        let changed = self.execute(sql, &[&session_id, &ts(now)?]);
+        Ok(self.lift(changed)? > 0)
+    }
+
     fn credential_exists(&mut self, credential_id: &[u8]) -> Result<bool> {
         let sql = "SELECT 1 FROM kavach_passkey_credentials WHERE credential_id = $1";
         let found = self.query_opt(sql, &[&credential_id]);
@@ -206,9 +212,9 @@ impl Statements for Tx<'_> {
         let sql = sql!(
             "WITH swept AS (DELETE FROM kavach_sessions WHERE id IN \
                  (SELECT id FROM kavach_sessions WHERE expires_at <= $4 LIMIT $7 FOR UPDATE SKIP LOCKED)) \
-             INSERT INTO kavach_sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+             INSERT INTO kavach_sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $8, $9)"
         );
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] = [
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 9] = [
             &session.id,
             &&session.token_hash[..],
             &session.user_id,
@@ -216,6 +222,8 @@ impl Statements for Tx<'_> {
             &ts(session.expires_at)?,
             &ts(session.last_seen_at)?,
             &SWEEP_PER_INSERT,
+            &ts(session.renewed_at)?,
+            &session.authenticated_at.map(ts).transpose()?,
         ];
         let inserted = self.execute(sql, &params);
         self.lift(inserted).map(|_| ())
@@ -331,14 +339,14 @@ impl Store for PostgresStore {
     }
 
     fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>> {
-        let sql = "SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at, s.last_seen_at, \
-                          u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at \
+        let sql = "SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at, s.last_seen_at, s.renewed_at, \
+                          s.authenticated_at, u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at \
                    FROM kavach_sessions s JOIN kavach_users u ON u.id = s.user_id \
                    WHERE s.token_hash = $1 AND s.expires_at > $2";
         self.single(|tx| {
             let row = tx.query_opt(sql, &[&&token_hash[..], &ts(now)?])?;
             Ok(row
-                .map(|row| Ok::<_, Error>((session_from(&PgRow(&row), 0)?, user_from(&PgRow(&row), 6)?)))
+                .map(|row| Ok::<_, Error>((session_from(&PgRow(&row), 0)?, user_from(&PgRow(&row), 8)?)))
                 .transpose()?)
         })
     }
@@ -359,6 +367,42 @@ impl Store for PostgresStore {
             return Ok(false);
         }
         self.unit(|tx| Ok(tx.execute("DELETE FROM kavach_sessions WHERE id = $1", &[&session_id])? > 0))
+    }
+
+    fn sessions_of_user(&self, user_id: &str, now: i64) -> Result<Vec<SessionRecord>> {
+        if !storable(user_id) {
+            return Ok(Vec::new());
+        }
+        let sql = sql!(
+            "SELECT {SESSION_COLUMNS} FROM kavach_sessions WHERE user_id = $1 AND expires_at > $2 \
+             ORDER BY created_at DESC, id"
+        );
+        self.single(|tx| {
+            Ok(tx
+                .query(sql, &[&user_id, &ts(now)?])?
+                .iter()
+                .map(|row| session_from(&PgRow(row), 0))
+                .collect::<Result<_>>()?)
+        })
+    }
+
+    fn renew_session(&self, session_id: &str, expires_at: i64, now: i64) -> Result<bool> {
+        if !storable(session_id) {
+            return Ok(false);
+        }
+        // Never a session that is gone or expired (revoked sessions are deleted), never backwards.
+        let sql = "UPDATE kavach_sessions SET expires_at = $2, renewed_at = $3 \
+                   WHERE id = $1 AND expires_at > $3 AND expires_at < $2";
+        self.relaxed_unit(|tx| Ok(tx.execute(sql, &[&session_id, &ts(expires_at)?, &ts(now)?])? > 0))
+    }
+
+    fn delete_sessions_of_user(&self, user_id: &str, only: Option<&str>, except: Option<&str>) -> Result<u64> {
+        if !storable(user_id) || only.is_some_and(|id| !storable(id)) {
+            return Ok(0);
+        }
+        let sql = "DELETE FROM kavach_sessions WHERE user_id = $1 AND ($2::text IS NULL OR id = $2) \
+                   AND ($3::text IS NULL OR id <> $3)";
+        self.unit(|tx| tx.execute(sql, &[&user_id, &only, &except]))
     }
 
     fn use_challenge(&self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool> {

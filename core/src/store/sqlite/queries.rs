@@ -209,16 +209,23 @@ impl Statements for Transaction<'_> {
         exists(self, "SELECT 1 FROM kavach_passkey_credentials WHERE credential_id = ?1", params![credential_id])
     }
 
+    fn mark_session_authenticated(&mut self, session_id: &str, now: i64) -> Result<bool> {
+        let sql = "UPDATE kavach_sessions SET authenticated_at = ?2 WHERE id = ?1 AND expires_at > ?2";
+        Ok(self.prepare_cached(sql)?.execute(params![session_id, now])? > 0)
+    }
+
     fn insert_session_row(&mut self, session: &SessionRecord) -> Result<()> {
         sweep_sessions(self, session.created_at, SWEEP_PER_INSERT)?;
-        let sql = format!("INSERT INTO kavach_sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        let sql = format!("INSERT INTO kavach_sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         self.prepare_cached(&sql)?.execute(params![
             session.id,
             &session.token_hash[..],
             session.user_id,
             session.created_at,
             session.expires_at,
-            session.last_seen_at
+            session.last_seen_at,
+            session.renewed_at,
+            session.authenticated_at
         ])?;
         Ok(())
     }
@@ -303,11 +310,11 @@ impl Store for SqliteStore {
     }
 
     fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>> {
-        let sql = "SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at, s.last_seen_at, \
-                          u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at \
+        let sql = "SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at, s.last_seen_at, s.renewed_at, \
+                          s.authenticated_at, u.id, u.email, u.name, u.webauthn_user_id, u.has_other_sign_in, u.created_at \
                    FROM kavach_sessions s JOIN kavach_users u ON u.id = s.user_id \
                    WHERE s.token_hash = ?1 AND s.expires_at > ?2";
-        one(&self.reader(), sql, params![&token_hash[..], now], |row| Ok((session_from(row, 0)?, user_from(row, 6)?)))
+        one(&self.reader(), sql, params![&token_hash[..], now], |row| Ok((session_from(row, 0)?, user_from(row, 8)?)))
     }
 
     fn touch_session(&self, session_id: &str, now: i64) -> Result<()> {
@@ -332,6 +339,31 @@ impl Store for SqliteStore {
     fn delete_session(&self, session_id: &str) -> Result<bool> {
         self.write(Durability::Durable, |tx| {
             Ok(tx.prepare_cached("DELETE FROM kavach_sessions WHERE id = ?1")?.execute(params![session_id])? > 0)
+        })
+    }
+
+    fn sessions_of_user(&self, user_id: &str, now: i64) -> Result<Vec<SessionRecord>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM kavach_sessions WHERE user_id = ?1 AND expires_at > ?2 \
+             ORDER BY created_at DESC, id"
+        );
+        all(&self.reader(), &sql, params![user_id, now], |row| session_from(row, 0))
+    }
+
+    fn renew_session(&self, session_id: &str, expires_at: i64, now: i64) -> Result<bool> {
+        self.write(Durability::Relaxed, |tx| {
+            // Never a session that is gone or expired (revoked sessions are deleted), never backwards.
+            let sql = "UPDATE kavach_sessions SET expires_at = ?2, renewed_at = ?3 \
+                       WHERE id = ?1 AND expires_at > ?3 AND expires_at < ?2";
+            Ok(tx.prepare_cached(sql)?.execute(params![session_id, expires_at, now])? > 0)
+        })
+    }
+
+    fn delete_sessions_of_user(&self, user_id: &str, only: Option<&str>, except: Option<&str>) -> Result<u64> {
+        self.write(Durability::Durable, |tx| {
+            let sql = "DELETE FROM kavach_sessions WHERE user_id = ?1 AND (?2 IS NULL OR id = ?2) \
+                       AND (?3 IS NULL OR id <> ?3)";
+            Ok(tx.prepare_cached(sql)?.execute(params![user_id, only, except])? as u64)
         })
     }
 
