@@ -320,6 +320,7 @@ async function readCapabilities() {
  */
 async function offerUpgrade() {
   if (!capabilities.conditionalCreate) return;
+  const promptsBefore = promptsStarted;
   let optionsJSON;
   try {
     optionsJSON = await api('POST', '/auth/passkey/register/options', { mediation: 'conditional' });
@@ -328,6 +329,9 @@ async function offerUpgrade() {
     console.info('automatic passkey upgrade not offered:', error?.code ?? error);
     return;
   }
+  // A ceremony the person started while the options were on their way wins: starting this one
+  // now would cancel it (one WebAuthn request at a time). A later one cancels this one instead.
+  if (promptsStarted !== promptsBefore || busy) return;
   $('upgrade-note').hidden = false;
   $('upgrade-note').dataset.state = 'offered';
   $('upgrade-note').textContent = 'Your browser may add a passkey for you automatically.';
@@ -394,9 +398,12 @@ function base64urlBytes(value) {
 // ---- the waiting state: shown while the browser's passkey prompt is open --------------------
 
 let cancelled = false;
+/** How many prompts the person started: the automatic upgrade never starts after one of them. */
+let promptsStarted = 0;
 
 /** Runs `ceremony` (a startRegistration / startAuthentication call) with the waiting state shown. */
 async function prompt(ceremony) {
+  promptsStarted++;
   cancelled = false;
   $('waiting').hidden = false;
   $('status').hidden = true;
