@@ -51,7 +51,7 @@ run_one() {
     echo
   else
     printf '%-16s FAILED (log: fuzz/%s)\n' "$target" "$log"
-    grep -E 'panicked|ERROR|SUMMARY|Test unit written|assert' "$log" | head -20
+    grep -E 'panicked|ERROR|SUMMARY|Test unit written|assert' "$log" | sed -n 1,20p
     return 1
   fi
 }

@@ -37,7 +37,7 @@ work="$root/target/package"
 # the other's dependencies every time; here the release build for glibc 2.28 is kept apart.
 export CARGO_TARGET_DIR="$work/cargo"
 release="$CARGO_TARGET_DIR/$triple/release"
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)"
+version="$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)"
 started=$SECONDS
 step() { printf '\n== package: %s\n' "$*" >&2; step_started=$SECONDS; }
 done_step() { echo "# $1: $((SECONDS - step_started)) s" >&2; }

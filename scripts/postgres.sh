@@ -147,7 +147,7 @@ start() {
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/port"
     if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-p $port" -w -t 30 start >/dev/null 2>&1; then
       as_owner "$bin/psql" -h "$dir/socket" -p "$port" -U "$user" -d postgres -qAt \
-        -c "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1 \
+        -c "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep 1 >/dev/null \
         || as_owner "$bin/createdb" -h "$dir/socket" -p "$port" -U "$user" "$database"
       url
       return 0

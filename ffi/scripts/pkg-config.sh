@@ -6,7 +6,7 @@
 # (see ffi/scripts/install.sh), printed to stdout.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)"
+version="$(awk -F'"' '/^version = / { print $2; exit }' "$root/Cargo.toml")"
 render() { # prefix libdir includedir
   sed -e "s|@PREFIX@|$1|g" -e "s|@LIBDIR@|$2|g" -e "s|@INCLUDEDIR@|$3|g" -e "s|@VERSION@|$version|g" \
     "$root/ffi/kavach.pc.in"

@@ -13,7 +13,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 dist="$(cd "${1:-$root/dist}" && pwd)"
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)"
+version="$(awk -F'"' '/^version = / { print $2; exit }' "$root/Cargo.toml")"
 started=$SECONDS
 step() { printf '\n== install test: %s\n' "$*"; step_started=$SECONDS; }
 took() { echo "# $1: $((SECONDS - step_started)) s"; }
@@ -87,7 +87,7 @@ libdir="$(pkg-config --variable=libdir kavach)"
 # shellcheck disable=SC2046
 cc "${strict[@]}" "$root/examples/c/ceremony.c" $(pkg-config --cflags kavach) "$libdir/libkavach.a" \
   $(pkg-config --static --libs-only-l kavach | sed 's/-lkavach//') -o ceremony-static
-if ldd ceremony-static | grep -q libkavach; then echo "the static build loads libkavach.so" >&2; exit 1; fi
+if ldd ceremony-static | grep libkavach >/dev/null; then echo "the static build loads libkavach.so" >&2; exit 1; fi
 ./ceremony-static "$authenticator" "file:$work/c/static.db"
 took C
 

@@ -19,7 +19,7 @@ if ! command -v haproxy >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -qq haproxy >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }
 fi
-haproxy -v | head -n 1
+haproxy -v | sed -n 1p  # sed reads to the end: `head` can close the pipe early and, under pipefail, fail the run with SIGPIPE (141)
 
 export KAVACH_PG_DIR="${TMPDIR:-/tmp}/kavach-postgres-load-balancer"
 bash scripts/postgres.sh stop >/dev/null 2>&1 || true
