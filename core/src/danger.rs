@@ -16,10 +16,11 @@ use crate::config::Settings;
 use crate::error::Result;
 pub use crate::kavach::Clock;
 use crate::kavach::Kavach;
+pub use crate::metrics::PoolGauge;
 pub use crate::store::{
-    ChallengeUse, CreatedBy, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
-    RateLimitOutcome, RateLimitSpend, SessionChange, SessionRecord, SignInOutcome, SignInUpdate, Store,
-    UserInsertOutcome, UserRecord,
+    Audit, ChallengeUse, CreatedBy, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome,
+    RateLimitKey, RateLimitOutcome, RateLimitSpend, SessionChange, SessionRecord, SignInOutcome, SignInUpdate, Store,
+    StoredEvent, UserInsertOutcome, UserRecord, UserUpdate, UserUpdateOutcome,
 };
 #[cfg(feature = "postgres")]
 pub use crate::store::{RustlsConnect, RustlsConnector, RustlsStream, postgres_tls};
@@ -28,7 +29,7 @@ pub use crate::store::{RustlsConnect, RustlsConnector, RustlsStream, postgres_tl
 /// `database` settings are then ignored). Reads, creating on first use, the store's instance key;
 /// a store that cannot is `INTERNAL`.
 pub fn kavach_with_store(settings: Settings, store: Box<dyn Store>) -> Result<Kavach> {
-    Kavach::with_store(settings, store)
+    Kavach::with_store(settings, std::sync::Arc::from(store))
 }
 
 /// The instance with its clock (Unix milliseconds) replaced; tests move time with it.

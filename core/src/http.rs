@@ -4,12 +4,15 @@
 //! are the same in every language.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::events::{self, Event, EventType};
 use crate::kavach::{Authenticated, Kavach, unauthorized};
+use crate::metrics::method_label;
 use crate::passkey::{RegisterOptionsRequest, Verified};
 use crate::session;
 use crate::webauthn::options::Hint;
@@ -158,6 +161,7 @@ enum Route {
     Sessions,
     SessionById,
     RevokeOtherSessions,
+    Activity,
 }
 
 impl Route {
@@ -173,6 +177,7 @@ impl Route {
             "/sign-out" => Self::SignOut,
             "/sessions" => Self::Sessions,
             "/sessions/revoke-others" => Self::RevokeOtherSessions,
+            "/passkey/activity" => Self::Activity,
             _ => {
                 let (route, id) = match path.strip_prefix("/passkey/credentials/") {
                     Some(id) => (Self::Credential, id),
@@ -186,23 +191,101 @@ impl Route {
 
     fn methods(self) -> &'static [&'static str] {
         match self {
-            Self::Credentials | Self::Session | Self::Sessions => &["GET"],
+            Self::Credentials | Self::Session | Self::Sessions | Self::Activity => &["GET"],
             Self::Credential => &["DELETE", "PATCH"],
             Self::SessionById => &["DELETE"],
             _ => &["POST"],
         }
     }
+
+    /// The metrics label: the template, never the id.
+    fn template(self) -> &'static str {
+        match self {
+            Self::RegisterOptions => "/passkey/register/options",
+            Self::RegisterVerify => "/passkey/register/verify",
+            Self::AuthenticateOptions => "/passkey/authenticate/options",
+            Self::AuthenticateVerify => "/passkey/authenticate/verify",
+            Self::Credentials => "/passkey/credentials",
+            Self::Credential => "/passkey/credentials/:id",
+            Self::Session => "/session",
+            Self::SignOut => "/sign-out",
+            Self::Sessions => "/sessions",
+            Self::SessionById => "/sessions/:id",
+            Self::RevokeOtherSessions => "/sessions/revoke-others",
+            Self::Activity => "/passkey/activity",
+        }
+    }
+}
+
+/// Refusals worth a log line: someone tried something (a forged or replayed assertion, a
+/// foreign origin, a flood, a sensitive action without a recent passkey check). Ordinary
+/// mistakes (a malformed body, no session, a wrong method) are counted in metrics only.
+fn is_security_refusal(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::ChallengeInvalid
+            | ErrorCode::VerificationFailed
+            | ErrorCode::CounterRegression
+            | ErrorCode::ForbiddenOrigin
+            | ErrorCode::RateLimited
+            | ErrorCode::ReauthRequired
+    )
 }
 
 impl Kavach {
     /// Handles one request. Never panics: an unexpected panic inside becomes a 500 `INTERNAL`.
+    /// Every answer is counted in [`Kavach::metrics`]; a security refusal is also a log line,
+    /// and a rate-limit refusal a `rate.limited` event.
     pub fn handle(&self, request: &Request) -> Response {
-        let response = match catch_unwind(AssertUnwindSafe(|| self.route(request))) {
-            Ok(Ok(response)) => response,
-            Ok(Err(err)) => Response::error(&err),
-            Err(_) => Response::error(&Error::internal("panic while handling a request")),
+        let started = Instant::now();
+        let client = self.client_key(request);
+        let outcome = events::with_client(client.clone(), || catch_unwind(AssertUnwindSafe(|| self.route(request))));
+        let (response, code) = match outcome {
+            Ok(Ok(response)) => (response, None),
+            Ok(Err(err)) => {
+                self.refused(request, &err, client);
+                (Response::error(&err), Some(err.code()))
+            }
+            Err(_) => (Response::error(&Error::internal("panic while handling a request")), Some(ErrorCode::Internal)),
         };
+        if self.metrics.enabled() {
+            let route = self.route_label(&request.path);
+            let method = method_label(&request.method);
+            let code = code.map(ErrorCode::as_str);
+            self.metrics.record_answer(route, method, response.status, code, started.elapsed());
+        }
         self.with_cors(request, response)
+    }
+
+    /// A refused request: a log line if it is a security refusal, an event if rate-limited.
+    fn refused(&self, request: &Request, err: &Error, client: Option<String>) {
+        let code = err.code();
+        if !is_security_refusal(code) {
+            return;
+        }
+        let mut fields = serde_json::Map::new();
+        fields.insert("route".into(), json!(self.route_label(&request.path)));
+        fields.insert("method".into(), json!(method_label(&request.method)));
+        fields.insert("status".into(), json!(err.status()));
+        fields.insert("code".into(), json!(code.as_str()));
+        if let Some(client) = &client {
+            fields.insert("client".into(), json!(client));
+        }
+        fields.insert("message".into(), json!(err.message()));
+        crate::log::refusal(fields);
+        if code == ErrorCode::RateLimited {
+            let event = events::with_client(client, || Event::new(EventType::RateLimited, self.now()));
+            self.publish(vec![event.code(code.as_str())]);
+        }
+    }
+
+    /// The route template a path answers to (metrics and logs never carry a raw path).
+    fn route_label(&self, path: &str) -> &'static str {
+        match self.settings.route_path(path).and_then(Route::resolve) {
+            Some((route, _)) => route.template(),
+            None if path.starts_with("/.well-known/") => "/.well-known",
+            None => "unmatched",
+        }
     }
 
     /// CORS (DESIGN §3) for a page on another allowed origin (`app.example.com` calling kavach on
@@ -373,6 +456,10 @@ impl Kavach {
                 })
             }
             Route::RevokeOtherSessions => Ok(Response::ok(&json!({ "revoked": self.revoke_other_sessions(auth)? }))),
+            Route::Activity => {
+                let (before, limit) = activity_query(&request.path)?;
+                Ok(Response::ok(&self.activity(auth, before.as_deref(), limit)?))
+            }
             Route::AuthenticateOptions | Route::AuthenticateVerify => Err(Error::internal("unreachable route")),
         }
     }
@@ -476,6 +563,24 @@ pub(crate) fn without_prf_outputs(mut body: Value) -> Value {
         }
     }
     body
+}
+
+/// `?before=<cursor>&limit=<n>` of `GET /passkey/activity`.
+fn activity_query(path: &str) -> Result<(Option<String>, Option<u32>)> {
+    let query = path.split_once('?').map_or("", |(_, query)| query);
+    let query = query.split('#').next().unwrap_or_default();
+    let (mut before, mut limit) = (None, None);
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "before" if !value.is_empty() => before = Some(value.into_owned()),
+            "limit" => {
+                let n = value.parse::<u32>().map_err(|_| Error::invalid_request("limit must be between 1 and 200"))?;
+                limit = Some(n);
+            }
+            _ => {}
+        }
+    }
+    Ok((before, limit))
 }
 
 fn not_found() -> Error {

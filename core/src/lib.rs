@@ -41,6 +41,7 @@ mod base64url;
 pub mod config;
 pub mod danger;
 mod error;
+pub mod events;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod http;
@@ -48,6 +49,7 @@ mod kavach;
 mod key_cache;
 mod limits;
 mod log;
+mod metrics;
 mod passkey;
 mod proxies;
 mod random;
@@ -60,8 +62,9 @@ mod webauthn;
 
 pub use config::{Config, Settings};
 pub use error::{Error, ErrorCode, ErrorFamily, Result};
-pub use kavach::{Authenticated, Kavach, MetadataInfo, NewSession, SessionInfo, SessionListing, User};
-pub use log::set_internal_error_sink;
+pub use events::{Event, EventType};
+pub use kavach::{ActivityPage, Authenticated, Kavach, MetadataInfo, NewSession, SessionInfo, SessionListing, User};
+pub use log::{clear_log_hook, flush_log, set_internal_error_sink, set_log_hook};
 pub use passkey::{
     AttestationInfo, Credential, ImportedCredential, Mediation, RegisterOptionsRequest, SignIn, StepUp, Verified,
 };

@@ -205,7 +205,7 @@ fn instances_starting_at_once_migrate_once() {
         let ready = instance.answer();
         assert_eq!(ready["ready"], true, "{ready}");
     }
-    assert_eq!(database.count("kavach_schema_version"), 6);
+    assert_eq!(database.count("kavach_schema_version"), 7);
     // And they all work on the one schema.
     for (i, instance) in instances.iter_mut().enumerate() {
         let signup = instance.call(json!({"op": "signup", "email": format!("user{i}@example.com")}));

@@ -66,6 +66,53 @@ pub struct Config {
     /// when deriving a request's client key (DESIGN §11). Default: none (the peer is the key).
     #[serde(default, alias = "trusted_proxies")]
     pub trusted_proxies: Vec<String>,
+    /// The audit log (`kavach_events`, DESIGN §10). On by default, 90 days.
+    #[serde(default)]
+    pub audit: AuditConfig,
+    /// The counters behind `metrics()`. On by default.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+}
+
+/// `audit`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Whether security events are stored (each in the transaction of its change). Default true.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Stored events older than this many days are removed (a few at each write). Default 90.
+    #[serde(default = "default_retention_days", alias = "retention_days")]
+    pub retention_days: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self { enabled: true, retention_days: default_retention_days() }
+    }
+}
+
+/// `metrics`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Whether answers, latencies and events are counted. Default true.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_retention_days() -> u32 {
+    90
 }
 
 /// `session`.
@@ -257,6 +304,12 @@ pub struct Settings {
     pub(crate) warnings: Vec<String>,
     /// `passkey.algorithms`: offered in this order, and the only ones a registration may use.
     pub(crate) algorithms: Vec<CoseAlgorithm>,
+    /// `audit.enabled`.
+    pub(crate) audit: bool,
+    /// `audit.retentionDays`, in milliseconds.
+    pub(crate) audit_retention_ms: i64,
+    /// `metrics.enabled`.
+    pub(crate) metrics: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -338,6 +391,9 @@ impl Settings {
             )));
         }
         let session_update_age = config.session.update_age.unwrap_or(24 * 3600).min(config.session.max_age);
+        if !(1..=3650).contains(&config.audit.retention_days) {
+            return Err(Error::config("audit.retentionDays must be between 1 and 3650"));
+        }
         if config.session.update_age == Some(0) {
             return Err(Error::config("session.updateAge must be at least 1 second"));
         }
@@ -485,6 +541,9 @@ impl Settings {
             trusted_proxies,
             warnings,
             algorithms,
+            audit: config.audit.enabled,
+            audit_retention_ms: i64::from(config.audit.retention_days) * 24 * 3600 * 1000,
+            metrics: config.metrics.enabled,
         })
     }
 

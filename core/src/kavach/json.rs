@@ -143,6 +143,65 @@ impl Kavach {
         to_value(self.user_by_email(email)?)
     }
 
+    /// `users.update(id, {email?, name?})`: the updated user (`name: null` clears the name).
+    pub fn update_user_json(&self, id: &str, body: &str) -> Result<Value> {
+        let body = json_object(body.as_bytes())?;
+        if let Some(key) = body.as_object().and_then(|o| o.keys().find(|k| !["email", "name"].contains(&k.as_str()))) {
+            return Err(Error::invalid_request(format!("users.update takes {{email?, name?}}, not '{key}'")));
+        }
+        let email = match body.get("email") {
+            None => None,
+            Some(Value::String(email)) => Some(email.as_str()),
+            Some(_) => return Err(Error::invalid_request("email must be a string")),
+        };
+        let name = match body.get("name") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(name)) => Some(Some(name.as_str())),
+            Some(_) => return Err(Error::invalid_request("name must be a string or null")),
+        };
+        to_value(self.update_user(id, email, name)?)
+    }
+
+    /// `users.delete(id)`: `{deleted: true}`; the user's passkeys, sessions and events go too.
+    pub fn delete_user_json(&self, id: &str) -> Result<Value> {
+        self.delete_user(id)?;
+        Ok(json!({ "deleted": true }))
+    }
+
+    /// `users.listCredentials(id)`: the user's passkeys, newest first (admin tools).
+    pub fn user_credentials_json(&self, id: &str) -> Result<Value> {
+        to_value(self.user_credentials(id)?)
+    }
+
+    /// `users.revokeCredential(id, credentialId)`: `{revoked: true}` (admin tools; may be the
+    /// last passkey).
+    pub fn revoke_user_credential_json(&self, id: &str, credential_id: &str) -> Result<Value> {
+        self.revoke_user_credential(id, credential_id)?;
+        Ok(json!({ "revoked": true }))
+    }
+
+    /// `users.listSessions(id)`: the user's live sessions, newest first (admin tools).
+    pub fn user_sessions_json(&self, id: &str) -> Result<Value> {
+        to_value(self.user_sessions(id)?)
+    }
+
+    /// `users.revokeSessions(id)`: `{revoked: <count>}` (admin tools: signed out everywhere).
+    pub fn revoke_user_sessions_json(&self, id: &str) -> Result<Value> {
+        Ok(json!({ "revoked": self.revoke_user_sessions(id)? }))
+    }
+
+    /// `users.activity(id, {before?, limit?})`: `{events, nextCursor}` (admin tools).
+    pub fn user_activity_json(&self, id: &str, before: Option<&str>, limit: Option<u32>) -> Result<Value> {
+        to_value(self.user_activity(id, before, limit)?)
+    }
+
+    /// `activity(session, {before?, limit?})`: the session user's own `{events, nextCursor}`.
+    pub fn activity_json(&self, session: &str, before: Option<&str>, limit: Option<u32>) -> Result<Value> {
+        let auth = self.require_session(session)?;
+        to_value(self.activity(&auth, before, limit)?)
+    }
+
     /// `sessions.create(userId)`: `{token, setCookie, session}`.
     pub fn create_session_json(&self, user_id: &str) -> Result<Value> {
         Ok(new_session_json(&self.create_session(user_id)?))

@@ -67,6 +67,7 @@ impl Kavach {
         drop(current);
         if info.stale {
             crate::log::warning(&why_stale);
+            self.publish(vec![crate::events::Event::new(crate::events::EventType::MetadataStale, self.now())]);
         }
         Ok(info)
     }

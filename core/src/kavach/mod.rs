@@ -1,6 +1,7 @@
 //! [`Kavach`]: one configured instance, holding the settings, the store and the clock, and the
 //! host-application API around the ceremonies (users and sessions, DESIGN §4).
 
+mod events;
 mod json;
 mod metadata;
 mod sessions;
@@ -11,13 +12,17 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use self::events::ActivityPage;
 pub use self::metadata::MetadataInfo;
 pub use self::sessions::SessionListing;
 pub(crate) use self::sessions::unauthorized;
 pub(crate) use self::users::validate_display_name;
 use crate::config::{Database, RateLimitStorage, Settings};
 use crate::error::Result;
+use crate::events::Event;
+use crate::events::outbox::Outbox;
 use crate::limits::{BUCKET_NAMES_KEY, RateLimiter};
+use crate::metrics::Metrics;
 use crate::passkey::{ChallengeKeys, FakeCredentials};
 use crate::random;
 use crate::store::{SessionRecord, SqliteStore, Store, UserRecord};
@@ -29,8 +34,14 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 /// A configured kavach instance. Cheap to share: wrap it in an `Arc` and call it from any thread.
 pub struct Kavach {
     pub(crate) settings: Settings,
-    pub(crate) store: Box<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     clock: Clock,
+    /// Answers, latencies and events, for `metrics()`.
+    pub(crate) metrics: Metrics,
+    /// The host's event handler, behind its queue, once set.
+    event_outbox: parking_lot::Mutex<Option<Outbox<Event>>>,
+    /// Failed sign-ins on their way to the audit log, off the request path.
+    failure_outbox: Outbox<Event>,
     /// Keys that MAC challenges and bind them to a user, derived from `secret` (and
     /// `previousSecrets`, for verifying only).
     pub(crate) challenge_keys: ChallengeKeys,
@@ -130,10 +141,10 @@ impl Kavach {
     /// database that cannot be opened, reached or migrated is `INVALID_CONFIG` naming where it is
     /// (never a password).
     pub fn new(settings: Settings) -> Result<Self> {
-        let store: Box<dyn Store> = match settings.database() {
-            Database::Sqlite(url) => Box::new(SqliteStore::open(url)?),
+        let store: Arc<dyn Store> = match settings.database() {
+            Database::Sqlite(url) => Arc::new(SqliteStore::open(url)?),
             #[cfg(feature = "postgres")]
-            Database::Postgres(url) => Box::new(crate::store::PostgresStore::open(url, settings.database_pool_size())?),
+            Database::Postgres(url) => Arc::new(crate::store::PostgresStore::open(url, settings.database_pool_size())?),
             #[cfg(not(feature = "postgres"))]
             Database::Postgres(_) => {
                 return Err(crate::Error::config(
@@ -152,7 +163,7 @@ impl Kavach {
     /// An instance over a store of the host's choosing (public as
     /// [`crate::danger::kavach_with_store`]). Reads (creating on first use) the
     /// database's instance key; a store that cannot is `INTERNAL`.
-    pub(crate) fn with_store(settings: Settings, store: Box<dyn Store>) -> Result<Self> {
+    pub(crate) fn with_store(settings: Settings, store: Arc<dyn Store>) -> Result<Self> {
         let fake_key = store.instance_key(FAKE_CREDENTIALS_KEY, &random::random_bytes::<32>())?;
         let rate_limiter = match settings.rate_limit {
             Some(limit) if limit.storage == RateLimitStorage::Database => {
@@ -165,7 +176,16 @@ impl Kavach {
         for warning in settings.warnings() {
             crate::log::warning(warning);
         }
+        let failure_outbox = Outbox::start(
+            "kavach-failures",
+            1024,
+            Self::failure_writer(Arc::clone(&store), settings.audit_retention_ms),
+        )
+        .map_err(crate::Error::internal)?;
         Ok(Self {
+            metrics: Metrics::new(settings.metrics),
+            event_outbox: parking_lot::Mutex::new(None),
+            failure_outbox,
             metadata: parking_lot::RwLock::new(settings.attestation_options.metadata.clone()),
             challenge_keys: ChallengeKeys::new(&settings.secret, &settings.previous_secrets),
             fake_credentials: FakeCredentials::new(&fake_key),

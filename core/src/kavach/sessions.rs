@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{Authenticated, Kavach, NewSession, SessionInfo};
 use crate::error::{Error, ErrorCode, Result};
+use crate::events::{Event, EventType};
 use crate::random;
 use crate::session;
 use crate::store::SessionRecord;
@@ -18,7 +19,9 @@ impl Kavach {
             return Err(Error::new(ErrorCode::UserNotFound, "no such user"));
         }
         let (record, token) = self.new_session_record(user_id, false);
-        self.store.insert_session(&record)?;
+        let events = [Event::new(EventType::SessionCreated, record.created_at).user(user_id).session(&record.id)];
+        self.store.insert_session(&record, &self.audit(&events))?;
+        self.publish(events.into());
         Ok(self.new_session(record, token))
     }
 
@@ -32,7 +35,14 @@ impl Kavach {
 
     /// Revokes a session by id. Returns whether it existed.
     pub fn revoke_session(&self, session_id: &str) -> Result<bool> {
-        self.store.delete_session(session_id)
+        let events = [Event::new(EventType::SessionRevoked, self.now()).session(session_id)];
+        match self.store.delete_session(session_id, &self.audit(&events))? {
+            Some(user_id) => {
+                self.publish(events.into_iter().map(|e| e.user(&user_id)).collect());
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     pub(crate) fn session_for_token(&self, token: &str) -> Result<Option<Authenticated>> {
@@ -57,9 +67,13 @@ impl Kavach {
         }
         let cap = session.created_at.saturating_add(seconds_ms(self.settings.session_absolute_max_age));
         let expires_at = now.saturating_add(seconds_ms(self.settings.session_max_age)).min(cap);
-        if expires_at <= session.expires_at || !self.store.renew_session(&session.id, expires_at, now)? {
+        let events = [Event::new(EventType::SessionRenewed, now).user(&session.user_id).session(&session.id)];
+        if expires_at <= session.expires_at
+            || !self.store.renew_session(&session.id, expires_at, now, &self.audit(&events))?
+        {
             return Ok(());
         }
+        self.publish(events.into());
         auth.session.expires_at = expires_at;
         auth.session.renewed_at = now;
         let max_age = u64::try_from((expires_at - now) / 1000).unwrap_or(0);
@@ -74,29 +88,32 @@ impl Kavach {
             .store
             .sessions_of_user(&auth.user.id, self.now())?
             .iter()
-            .map(|record| SessionListing {
-                id: record.id.clone(),
-                created_at: time::iso8601(record.created_at),
-                last_seen_at: time::iso8601(record.last_seen_at),
-                expires_at: time::iso8601(record.expires_at),
-                authenticated_at: record.authenticated_at.map(time::iso8601),
-                current: record.id == auth.session.id,
-            })
+            .map(|record| SessionListing::of(record, Some(&auth.session.id)))
             .collect())
     }
 
     /// `DELETE /sessions/:id`: revokes one of the signed-in user's sessions (another user's is
     /// "not found": the answer does not say it exists). Returns whether it was the current one.
     pub fn revoke_own_session(&self, auth: &Authenticated, id: &str) -> Result<bool> {
-        match self.store.delete_sessions_of_user(&auth.user.id, Some(id), None)? {
+        let events = [Event::new(EventType::SessionRevoked, self.now()).user(&auth.user.id).session(id)];
+        match self.store.delete_sessions_of_user(&auth.user.id, Some(id), None, &self.audit(&events))? {
             0 => Err(Error::new(ErrorCode::NotFound, "no such session")),
-            _ => Ok(id == auth.session.id),
+            _ => {
+                self.publish(events.into());
+                Ok(id == auth.session.id)
+            }
         }
     }
 
     /// `POST /sessions/revoke-others`: signs the user out everywhere else. Returns how many.
     pub fn revoke_other_sessions(&self, auth: &Authenticated) -> Result<u64> {
-        self.store.delete_sessions_of_user(&auth.user.id, None, Some(&auth.session.id))
+        let events = [Event::new(EventType::SessionRevoked, self.now()).user(&auth.user.id)];
+        let revoked =
+            self.store.delete_sessions_of_user(&auth.user.id, None, Some(&auth.session.id), &self.audit(&events))?;
+        if revoked > 0 {
+            self.publish(events.into_iter().map(|e| e.count(revoked)).collect());
+        }
+        Ok(revoked)
     }
 
     /// Like [`Kavach::session`], but no session is `UNAUTHORIZED`.
@@ -144,6 +161,20 @@ pub struct SessionListing {
     pub authenticated_at: Option<String>,
     /// The session making this request.
     pub current: bool,
+}
+
+impl SessionListing {
+    /// A stored session as listed; `current` when its id is `current_id`.
+    pub(crate) fn of(record: &SessionRecord, current_id: Option<&str>) -> Self {
+        Self {
+            id: record.id.clone(),
+            created_at: time::iso8601(record.created_at),
+            last_seen_at: time::iso8601(record.last_seen_at),
+            expires_at: time::iso8601(record.expires_at),
+            authenticated_at: record.authenticated_at.map(time::iso8601),
+            current: current_id == Some(record.id.as_str()),
+        }
+    }
 }
 
 fn seconds_ms(seconds: u64) -> i64 {

@@ -72,6 +72,14 @@ impl RateLimiter {
         Self { limit, buckets }
     }
 
+    /// How many buckets the in-memory table holds (`None` for database buckets).
+    pub(crate) fn memory_buckets(&self) -> Option<usize> {
+        match &self.buckets {
+            Buckets::Memory(buckets) => Some(buckets.lock().len()),
+            Buckets::Database(_) => None,
+        }
+    }
+
     /// Spends one request for the client with this key, or refuses with `RATE_LIMITED` and a
     /// `Retry-After`.
     pub(crate) fn check_client(&self, store: &dyn Store, client: &str, now: i64) -> Result<()> {

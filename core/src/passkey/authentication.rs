@@ -8,6 +8,7 @@ use super::decoy::DECOY_COSE_KEY;
 use super::unwrap_response;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
+use crate::events::{Event, EventType};
 use crate::kavach::{Authenticated, Kavach, NewSession};
 use crate::store::{CredentialRecord, SessionChange, SignInOutcome, SignInUpdate, UserRecord, email_key};
 use crate::verify::{AuthenticationExpectations, VerifiedAuthentication, as_authentication_failure, verify_assertion};
@@ -123,15 +124,27 @@ impl Kavach {
 
     /// `POST /passkey/authenticate/verify` as the router runs it: the challenge decides whether
     /// this is a sign-in (a new session) or a step-up inside `auth`, the request's session.
+    /// A refusal is a `signin.failed` event (with its code), stored in the user's activity when
+    /// the assertion named their passkey.
     pub fn authenticate_verify_in(&self, body: &serde_json::Value, auth: Option<&Authenticated>) -> Result<Verified> {
-        self.authenticate_verify_inner(body, auth).map_err(as_authentication_failure)
+        let mut concerned = None;
+        let result = self.authenticate_verify_inner(body, auth, &mut concerned).map_err(as_authentication_failure);
+        if let Err(err) = &result {
+            self.sign_in_failed(concerned, err);
+        }
+        result
     }
 
-    fn authenticate_verify_inner(&self, body: &serde_json::Value, auth: Option<&Authenticated>) -> Result<Verified> {
+    fn authenticate_verify_inner(
+        &self,
+        body: &serde_json::Value,
+        auth: Option<&Authenticated>,
+        concerned: &mut Option<(String, Vec<u8>)>,
+    ) -> Result<Verified> {
         let (response_json, _) = unwrap_response(body)?;
         let response = AuthenticationResponse::from_json(response_json)?;
         match self.open_challenge(response_json, Kind::Authentication) {
-            Ok(challenge) => Ok(Verified::SignIn(self.sign_in(&response, &challenge)?)),
+            Ok(challenge) => Ok(Verified::SignIn(self.sign_in(&response, &challenge, concerned)?)),
             Err(not_sign_in) => match self.open_challenge(response_json, Kind::StepUp) {
                 Ok(challenge) => Ok(Verified::StepUp(self.step_up(&response, &challenge, auth)?)),
                 Err(_) => Err(not_sign_in),
@@ -141,7 +154,14 @@ impl Kavach {
 
     /// Checks the assertion against the challenge and the stored credential; on success consumes
     /// the challenge, moves the counter and saves a new session, all in one transaction.
-    fn sign_in(&self, response: &AuthenticationResponse, challenge: &CeremonyChallenge) -> Result<SignIn> {
+    /// `concerned`: set to the credential's owner and ID once they are known, for the failure
+    /// event.
+    fn sign_in(
+        &self,
+        response: &AuthenticationResponse,
+        challenge: &CeremonyChallenge,
+        concerned: &mut Option<(String, Vec<u8>)>,
+    ) -> Result<SignIn> {
         let usernameless = self.challenge_keys.is_bound_to(challenge, Binding::Anyone);
         let Some(credential) = self.store.credential_by_id(&response.credential_id)? else {
             // One of our own made-up IDs (from `{email}` options for an unknown email) is answered
@@ -157,6 +177,7 @@ impl Kavach {
         let Some(owner) = self.store.user_by_id(&credential.user_id)? else {
             return Err(self.not_offered(response, challenge));
         };
+        *concerned = Some((owner.id.clone(), credential.credential_id.clone()));
 
         // §7.2 steps 5-6. A challenge issued for a user (sign-in by email) listed exactly that
         // user's credentials as they were when it was issued: the credential must be the user's,
@@ -198,7 +219,7 @@ impl Kavach {
     /// eligibility, the U2F `appid` and the counter policy; then, in one transaction, the
     /// challenge's use, the counter and `session`. A failure after the signature spends the
     /// challenge. `handle_optional`: the ceremony named the user, so the authenticator may leave
-    /// the user handle out.
+    /// the user handle out. Its events are stored with it and published once it completed.
     pub(super) fn commit_assertion(
         &self,
         response: &AuthenticationResponse,
@@ -268,6 +289,20 @@ impl Kavach {
                 verified.counter
             ));
         }
+        let now = self.now();
+        let event = |kind| Event::new(kind, now).user(&owner.id).credential(&credential.credential_id);
+        let mut events = match session {
+            SessionChange::Create(new) => vec![
+                event(EventType::SigninSucceeded).session(&new.id),
+                Event::new(EventType::SessionCreated, now).user(&owner.id).session(&new.id),
+            ],
+            SessionChange::MarkAuthenticated { session_id } => {
+                vec![event(EventType::StepupSucceeded).session(session_id)]
+            }
+        };
+        if verified.counter_regressed {
+            events.push(event(EventType::CounterRegression));
+        }
         let outcome = self.store.complete_sign_in(&SignInUpdate {
             challenge: challenge.usage(),
             credential_id: &credential.credential_id,
@@ -275,10 +310,14 @@ impl Kavach {
             // A regressed counter (accepted under 'flag') leaves the highest value seen stored.
             new_counter: if verified.counter_regressed { credential.counter } else { verified.counter },
             backup_state: verified.flags.backed_up,
-            now: self.now(),
+            now,
             session,
             clone_warning: verified.counter_regressed,
+            audit: self.audit(&events),
         })?;
+        if outcome == SignInOutcome::SignedIn {
+            self.publish(events);
+        }
         Ok((verified, outcome))
     }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::aaguid;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
+use crate::events::{Event, EventType};
 use crate::kavach::{Authenticated, Kavach, validate_display_name};
 use crate::store::{CredentialRecord, DeleteOutcome};
 use crate::time;
@@ -119,11 +120,15 @@ impl Kavach {
     pub fn rename_credential(&self, auth: &Authenticated, id: &str, name: &str) -> Result<Credential> {
         let name = validate_display_name(name, "name")?;
         let credential_id = decode_id(id)?;
-        self.store
-            .rename_credential(&auth.user.id, &credential_id, &name)?
+        let events = [Event::new(EventType::PasskeyRenamed, self.now()).user(&auth.user.id).credential(&credential_id)];
+        let renamed = self
+            .store
+            .rename_credential(&auth.user.id, &credential_id, &name, &self.audit(&events))?
             .as_ref()
             .map(Credential::from)
-            .ok_or_else(not_found)
+            .ok_or_else(not_found)?;
+        self.publish(events.into());
+        Ok(renamed)
     }
 
     /// `DELETE /passkey/credentials/:id`. Another user's credential is "not found": the answer
@@ -131,8 +136,12 @@ impl Kavach {
     pub fn delete_credential(&self, auth: &Authenticated, id: &str) -> Result<()> {
         let credential_id = decode_id(id)?;
         let allow_last = self.settings.allow_deleting_last_passkey || auth.user.has_other_sign_in;
-        match self.store.delete_credential(&auth.user.id, &credential_id, allow_last)? {
-            DeleteOutcome::Deleted => Ok(()),
+        let events = [Event::new(EventType::PasskeyDeleted, self.now()).user(&auth.user.id).credential(&credential_id)];
+        match self.store.delete_credential(&auth.user.id, &credential_id, allow_last, &self.audit(&events))? {
+            DeleteOutcome::Deleted => {
+                self.publish(events.into());
+                Ok(())
+            }
             DeleteOutcome::NotFound => Err(not_found()),
             DeleteOutcome::LastCredential => Err(Error::new(
                 ErrorCode::LastCredential,

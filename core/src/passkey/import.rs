@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::Credential;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
+use crate::events::{Event, EventType};
 use crate::kavach::{Kavach, validate_display_name};
 use crate::store::{CreatedBy, CredentialRecord, InsertOutcome};
 use crate::webauthn::response::KNOWN_TRANSPORTS;
@@ -123,8 +124,13 @@ impl Kavach {
             u2f,
             user_handle,
         };
-        match self.store.insert_credential(&record, None, now)? {
-            InsertOutcome::Inserted => Ok(Credential::from(&record)),
+        let events =
+            [Event::new(EventType::CredentialImported, now).user(&record.user_id).credential(&record.credential_id)];
+        match self.store.insert_credential(&record, None, now, &self.audit(&events))? {
+            InsertOutcome::Inserted => {
+                self.publish(events.into());
+                Ok(Credential::from(&record))
+            }
             InsertOutcome::CredentialExists => {
                 Err(Error::new(ErrorCode::CredentialExists, "this passkey is already registered"))
             }

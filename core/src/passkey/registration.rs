@@ -8,6 +8,7 @@ use super::{Credential, unwrap_response};
 use crate::aaguid;
 use crate::base64url;
 use crate::error::{Error, ErrorCode, Result};
+use crate::events::{Event, EventType};
 use crate::kavach::{Authenticated, Kavach, validate_display_name};
 use crate::store::{CreatedBy, CredentialRecord, InsertOutcome};
 use crate::verify::{RegistrationExpectations, verify_registration_response_with};
@@ -178,8 +179,13 @@ impl Kavach {
             u2f: false,
             user_handle: None,
         };
-        match self.store.insert_credential(&record, Some(&challenge.usage()), now)? {
-            InsertOutcome::Inserted => Ok(Credential::from(&record)),
+        let events =
+            [Event::new(EventType::PasskeyRegistered, now).user(&record.user_id).credential(&record.credential_id)];
+        match self.store.insert_credential(&record, Some(&challenge.usage()), now, &self.audit(&events))? {
+            InsertOutcome::Inserted => {
+                self.publish(events.into());
+                Ok(Credential::from(&record))
+            }
             InsertOutcome::ChallengeUsed => Err(challenge_invalid()),
             InsertOutcome::CredentialExists => {
                 Err(self

@@ -3,6 +3,7 @@
 //! (each engine only says how to read a column of its own row type).
 
 use crate::error::{Error, Result};
+use crate::events::{Event, EventType};
 
 /// A user account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +176,8 @@ pub struct SignInUpdate<'a> {
     /// Set the credential's clone warning (a regressed counter accepted under
     /// `counterPolicy: 'flag'`); never cleared by a sign-in.
     pub clone_warning: bool,
+    /// The events it records, stored only if it completes.
+    pub audit: Audit<'a>,
 }
 
 /// What a verified assertion does to sessions.
@@ -271,6 +274,52 @@ pub enum DeleteOutcome {
     LastCredential,
 }
 
+/// Security events to store in the transaction of the change they record (DESIGN §10), so that
+/// the audit log holds exactly what happened. Each write also removes a few events older than
+/// `expire_before` (retention). An event without a user is stored under the user the change
+/// concerned (a session revoked by id).
+#[derive(Debug, Clone, Copy)]
+pub struct Audit<'a> {
+    /// The events.
+    pub events: &'a [Event],
+    /// Unix milliseconds: stored events older than this may be removed.
+    pub expire_before: i64,
+}
+
+impl Audit<'static> {
+    /// Nothing to store.
+    pub const NONE: Audit<'static> = Audit { events: &[], expire_before: i64::MIN };
+}
+
+/// A stored event and its id, newest ids last (the activity list's cursor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Row id, increasing.
+    pub id: i64,
+    /// The event.
+    pub event: Event,
+}
+
+/// A change to a user (`users.update`): each `Some` is applied.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserUpdate<'a> {
+    /// The new email and its case-insensitive key.
+    pub email: Option<(&'a str, &'a str)>,
+    /// The new display name (`Some(None)` clears it).
+    pub name: Option<Option<&'a str>>,
+}
+
+/// Outcome of [`super::Store::update_user`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserUpdateOutcome {
+    /// Changed; the user as stored now.
+    Updated(UserRecord),
+    /// No such user.
+    NotFound,
+    /// Another user has the email.
+    EmailTaken,
+}
+
 /// One result row, as each engine reads its columns: the records are built from it by the
 /// functions below, the same for every engine.
 pub(super) trait Columns {
@@ -308,6 +357,46 @@ pub(super) const CREDENTIAL_COLUMNS: &str = "credential_id, user_id, name, publi
 /// The columns of a session, in the order [`session_from`] reads them.
 pub(super) const SESSION_COLUMNS: &str =
     "id, token_hash, user_id, created_at, expires_at, last_seen_at, renewed_at, authenticated_at";
+
+/// The columns of a stored event, in the order [`event_from`] reads them.
+pub(super) const EVENT_COLUMNS: &str = "id, type, at, user_id, credential_id, session_id, client, code, count";
+
+/// A stored event from [`EVENT_COLUMNS`].
+pub(super) fn event_from(row: &impl Columns) -> Result<StoredEvent> {
+    let kind = row.text(1)?;
+    let count = row.int(8)?;
+    Ok(StoredEvent {
+        id: row.int(0)?,
+        event: Event {
+            kind: EventType::parse(&kind).ok_or_else(|| bad_row(format_args!("unknown event type {kind:?}")))?,
+            at: row.time(2)?,
+            user_id: Some(row.text(3)?),
+            credential_id: row.opt_text(4)?,
+            session_id: row.opt_text(5)?,
+            client: row.opt_text(6)?,
+            code: row.opt_text(7)?,
+            count: u64::try_from(count).map_err(|_| bad_row(format_args!("event count {count}")))?,
+        },
+    })
+}
+
+/// `events` as stored: those without a user get `user`, and with `count` each gets that count.
+pub(super) fn events_for(events: &[Event], user: Option<&str>, count: Option<u64>) -> Vec<Event> {
+    events
+        .iter()
+        .map(|event| {
+            let mut event = event.clone();
+            if event.user_id.is_none() {
+                event.user_id = user.map(str::to_owned);
+            }
+            if let Some(count) = count {
+                event.count = count;
+            }
+            event
+        })
+        .filter(|event| event.user_id.is_some())
+        .collect()
+}
 
 /// A user from [`USER_COLUMNS`] starting at column `at`.
 pub(super) fn user_from(row: &impl Columns, at: usize) -> Result<UserRecord> {

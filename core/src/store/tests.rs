@@ -6,7 +6,7 @@ use super::*;
 use crate::error::ErrorCode;
 
 /// Schema versions every engine's migrations reach.
-const MIGRATIONS: i64 = 6;
+const MIGRATIONS: i64 = 7;
 /// `touch_session` writes at most this often (the same for every engine).
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
@@ -149,7 +149,7 @@ pub(crate) fn nonce(n: u32) -> [u8; 16] {
 }
 
 pub(crate) fn migrations_are_idempotent_on_reopen(db: &dyn Fixture) {
-    db.store().insert_user(&user("u1", "a@example.com")).unwrap();
+    db.store().insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
     for _ in 0..3 {
         let store = db.another();
         assert_eq!(db.count("kavach_schema_version"), MIGRATIONS);
@@ -161,8 +161,8 @@ pub(crate) fn migrations_are_idempotent_on_reopen(db: &dyn Fixture) {
 /// survives, with no root, source, attested model or Level 3 facts recorded.
 pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred-1", "u1", 1_000), None, 0).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"cred-1", "u1", 1_000), None, 0, &Audit::NONE).unwrap();
     db.execute(
         "ALTER TABLE kavach_passkey_credentials DROP COLUMN attestation_root; \
          ALTER TABLE kavach_passkey_credentials DROP COLUMN attestation_source; \
@@ -176,6 +176,7 @@ pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: 
          ALTER TABLE kavach_sessions DROP COLUMN renewed_at; \
          ALTER TABLE kavach_sessions DROP COLUMN authenticated_at; \
          DROP TABLE kavach_consumed_challenges; DROP TABLE kavach_keys; DROP TABLE kavach_rate_limits; \
+         DROP TABLE kavach_events; \
          DELETE FROM kavach_schema_version WHERE version > 1;",
     );
     assert_eq!(db.count("kavach_schema_version"), 1);
@@ -198,7 +199,7 @@ pub(crate) fn version_1_database_gains_attestation_root_keeping_credentials(db: 
 pub(crate) fn users_round_trip_and_lookup_by_email_is_case_insensitive(db: &dyn Fixture) {
     let store = db.store();
     let u = user("u1", "Alice@Example.com");
-    store.insert_user(&u).unwrap();
+    store.insert_user(&u, &Audit::NONE).unwrap();
     assert_eq!(store.user_by_id("u1").unwrap(), Some(u.clone()));
     assert_eq!(store.user_by_email("alice@example.COM").unwrap(), Some(u.clone()));
     assert_eq!(store.user_by_email("bob@example.com").unwrap(), None);
@@ -211,33 +212,39 @@ pub(crate) fn users_round_trip_and_lookup_by_email_is_case_insensitive(db: &dyn 
 
 pub(crate) fn duplicate_email_is_email_taken_case_insensitive(db: &dyn Fixture) {
     let store = db.store();
-    assert_eq!(store.insert_user(&user("u1", "alice@example.com")).unwrap(), UserInsertOutcome::Inserted);
-    assert_eq!(store.insert_user(&user("u2", "ALICE@example.com")).unwrap(), UserInsertOutcome::EmailTaken);
+    assert_eq!(store.insert_user(&user("u1", "alice@example.com"), &Audit::NONE).unwrap(), UserInsertOutcome::Inserted);
+    assert_eq!(
+        store.insert_user(&user("u2", "ALICE@example.com"), &Audit::NONE).unwrap(),
+        UserInsertOutcome::EmailTaken
+    );
     // Non-ASCII case folding too (SQLite's lower() would miss this one).
-    store.insert_user(&user("u3", "élodie@example.com")).unwrap();
-    assert_eq!(store.insert_user(&user("u4", "ÉLODIE@example.com")).unwrap(), UserInsertOutcome::EmailTaken);
+    store.insert_user(&user("u3", "élodie@example.com"), &Audit::NONE).unwrap();
+    assert_eq!(
+        store.insert_user(&user("u4", "ÉLODIE@example.com"), &Audit::NONE).unwrap(),
+        UserInsertOutcome::EmailTaken
+    );
     assert_eq!(db.count("kavach_users"), 2);
 }
 
 pub(crate) fn duplicate_user_id_or_handle_is_internal_not_user_exists(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    let err = store.insert_user(&user("u1", "b@example.com")).unwrap_err();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    let err = store.insert_user(&user("u1", "b@example.com"), &Audit::NONE).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Internal);
     assert_eq!(err.message(), "internal error", "no database text reaches the client");
 }
 
 pub(crate) fn credentials_round_trip_newest_first(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_user(&user("u2", "b@example.com")).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_user(&user("u2", "b@example.com"), &Audit::NONE).unwrap();
     let old = credential(b"old", "u1", 1_000);
     let new = credential(b"new", "u1", 2_000);
     let same_time_later = credential(b"same", "u1", 2_000);
-    store.insert_credential(&old, None, 0).unwrap();
-    store.insert_credential(&new, None, 0).unwrap();
-    store.insert_credential(&same_time_later, None, 0).unwrap();
-    store.insert_credential(&credential(b"other", "u2", 3_000), None, 0).unwrap();
+    store.insert_credential(&old, None, 0, &Audit::NONE).unwrap();
+    store.insert_credential(&new, None, 0, &Audit::NONE).unwrap();
+    store.insert_credential(&same_time_later, None, 0, &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"other", "u2", 3_000), None, 0, &Audit::NONE).unwrap();
 
     assert_eq!(store.credential_by_id(b"old").unwrap(), Some(old.clone()));
     assert_eq!(store.credential_by_id(b"missing").unwrap(), None);
@@ -247,8 +254,8 @@ pub(crate) fn credentials_round_trip_newest_first(db: &dyn Fixture) {
 
 pub(crate) fn user_and_descriptors_by_email_in_one_read(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "Ada@Example.com")).unwrap();
-    store.insert_user(&user("u2", "bob@example.com")).unwrap();
+    store.insert_user(&user("u1", "Ada@Example.com"), &Audit::NONE).unwrap();
+    store.insert_user(&user("u2", "bob@example.com"), &Audit::NONE).unwrap();
     assert_eq!(store.user_and_descriptors_by_email("nobody@example.com").unwrap(), None);
     assert_eq!(store.user_and_descriptors_by_email("nobody\0").unwrap(), None);
     let (found, none) = store.user_and_descriptors_by_email("ada@example.com").unwrap().unwrap();
@@ -258,9 +265,9 @@ pub(crate) fn user_and_descriptors_by_email_in_one_read(db: &dyn Fixture) {
     older.transports = vec!["usb".into()];
     let mut newer = credential(b"new", "u1", 2);
     newer.transports = vec!["hybrid".into(), "internal".into()];
-    store.insert_credential(&older, None, 0).unwrap();
-    store.insert_credential(&newer, None, 0).unwrap();
-    store.insert_credential(&credential(b"bobs", "u2", 3), None, 0).unwrap();
+    store.insert_credential(&older, None, 0, &Audit::NONE).unwrap();
+    store.insert_credential(&newer, None, 0, &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"bobs", "u2", 3), None, 0, &Audit::NONE).unwrap();
     let (found, descriptors) = store.user_and_descriptors_by_email(" ADA@example.COM ").unwrap().unwrap();
     assert_eq!(found, store.user_by_id("u1").unwrap().unwrap());
     assert_eq!(
@@ -275,21 +282,21 @@ pub(crate) fn user_and_descriptors_by_email_in_one_read(db: &dyn Fixture) {
 
 pub(crate) fn counter_above_i32_round_trips(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
     let mut c = credential(b"c", "u1", 1);
     c.counter = u32::MAX;
     c.transports = vec![];
-    store.insert_credential(&c, None, 0).unwrap();
+    store.insert_credential(&c, None, 0, &Audit::NONE).unwrap();
     assert_eq!(store.credential_by_id(b"c").unwrap(), Some(c));
 }
 
 pub(crate) fn duplicate_credential_id_across_users_is_credential_exists(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_user(&user("u2", "b@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_user(&user("u2", "b@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0, &Audit::NONE).unwrap();
     for owner in ["u1", "u2"] {
-        let outcome = store.insert_credential(&credential(b"cred", owner, 2), None, 0).unwrap();
+        let outcome = store.insert_credential(&credential(b"cred", owner, 2), None, 0, &Audit::NONE).unwrap();
         assert_eq!(outcome, InsertOutcome::CredentialExists);
     }
     assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().user_id, "u1");
@@ -297,20 +304,20 @@ pub(crate) fn duplicate_credential_id_across_users_is_credential_exists(db: &dyn
 
 pub(crate) fn credential_for_unknown_user_is_internal(db: &dyn Fixture) {
     let store = db.store();
-    let err = store.insert_credential(&credential(b"cred", "ghost", 1), None, 0).unwrap_err();
+    let err = store.insert_credential(&credential(b"cred", "ghost", 1), None, 0, &Audit::NONE).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Internal);
 }
 
 pub(crate) fn rename_credential_only_for_its_owner(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_user(&user("u2", "b@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
-    assert_eq!(store.rename_credential("u2", b"cred", "mine now").unwrap(), None);
-    let renamed = store.rename_credential("u1", b"cred", "Work key").unwrap().unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_user(&user("u2", "b@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0, &Audit::NONE).unwrap();
+    assert_eq!(store.rename_credential("u2", b"cred", "mine now", &Audit::NONE).unwrap(), None);
+    let renamed = store.rename_credential("u1", b"cred", "Work key", &Audit::NONE).unwrap().unwrap();
     assert_eq!(renamed.name, "Work key");
     assert_eq!(store.credential_by_id(b"cred").unwrap(), Some(renamed));
-    assert_eq!(store.rename_credential("u1", b"missing", "x").unwrap(), None);
+    assert_eq!(store.rename_credential("u1", b"missing", "x", &Audit::NONE).unwrap(), None);
 }
 
 pub(crate) fn a_challenge_is_used_once(db: &dyn Fixture) {
@@ -362,22 +369,29 @@ pub(crate) fn consumed_challenges_are_swept_boundedly(db: &dyn Fixture) {
 
 pub(crate) fn inserting_sessions_sweeps_expired_ones(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
     for i in 0..40u8 {
         // Created at 0: each insert sweeps by its own creation time, which these do not pass.
-        store.insert_session(&SessionRecord { created_at: 0, ..session(&format!("old-{i}"), "u1", i, 500) }).unwrap();
+        store
+            .insert_session(
+                &SessionRecord { created_at: 0, ..session(&format!("old-{i}"), "u1", i, 500) },
+                &Audit::NONE,
+            )
+            .unwrap();
     }
     let mut fresh = session("new", "u1", 200, 99_000);
     fresh.created_at = 1_000;
-    store.insert_session(&fresh).unwrap();
+    store.insert_session(&fresh, &Audit::NONE).unwrap();
     assert_eq!(db.count("kavach_sessions"), 40 - 16 + 1);
 }
 
 pub(crate) fn sweep_expired_respects_limit(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
     for i in 0..3u8 {
-        store.insert_session(&SessionRecord { created_at: 0, ..session(&format!("s{i}"), "u1", i, 500) }).unwrap();
+        store
+            .insert_session(&SessionRecord { created_at: 0, ..session(&format!("s{i}"), "u1", i, 500) }, &Audit::NONE)
+            .unwrap();
     }
     for i in 0..10 {
         store.use_challenge(&usage(&nonce(i), 50), wall_clock()).unwrap();
@@ -393,21 +407,21 @@ pub(crate) fn sweep_expired_respects_limit(db: &dyn Fixture) {
 pub(crate) fn sessions_expire(db: &dyn Fixture) {
     let store = db.store();
     let u = user("u1", "a@example.com");
-    store.insert_user(&u).unwrap();
+    store.insert_user(&u, &Audit::NONE).unwrap();
     let s = session("s1", "u1", 9, 5_000);
-    store.insert_session(&s).unwrap();
+    store.insert_session(&s, &Audit::NONE).unwrap();
     assert_eq!(store.session_by_token_hash(&[9; 32], 4_999).unwrap(), Some((s.clone(), u)));
     assert_eq!(store.session_by_token_hash(&[9; 32], 5_000).unwrap(), None);
     assert_eq!(store.session_by_token_hash(&[8; 32], 1_000).unwrap(), None);
-    assert!(store.delete_session("s1").unwrap());
-    assert!(!store.delete_session("s1").unwrap());
+    assert_eq!(store.delete_session("s1", &Audit::NONE).unwrap().as_deref(), Some("u1"));
+    assert_eq!(store.delete_session("s1", &Audit::NONE).unwrap(), None);
     assert_eq!(store.session_by_token_hash(&[9; 32], 1_000).unwrap(), None);
 }
 
 pub(crate) fn touch_session_writes_at_most_once_a_minute(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_session(&session("s1", "u1", 1, 1_000_000)).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_session(&session("s1", "u1", 1, 1_000_000), &Audit::NONE).unwrap();
     let seen = |store: &dyn Store| store.session_by_token_hash(&[1; 32], 0).unwrap().unwrap().0.last_seen_at;
     store.touch_session("s1", 1_000 + TOUCH_INTERVAL_MS).unwrap();
     assert_eq!(seen(store), 1_000, "exactly 60 s: not yet");
@@ -427,6 +441,7 @@ pub(crate) fn sign_in<'a>(
     session: &'a SessionRecord,
 ) -> SignInUpdate<'a> {
     SignInUpdate {
+        audit: Audit::NONE,
         challenge: usage(n, 60_000),
         credential_id: b"cred",
         expected_counter: from,
@@ -440,25 +455,28 @@ pub(crate) fn sign_in<'a>(
 
 pub(crate) fn insert_credential_consumes_its_challenge_or_nothing(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
     let (first, second) = (nonce(1), nonce(2));
     let now = wall_clock();
-    let outcome = store.insert_credential(&credential(b"cred", "u1", 1), Some(&usage(&first, 60_000)), now);
+    let outcome =
+        store.insert_credential(&credential(b"cred", "u1", 1), Some(&usage(&first, 60_000)), now, &Audit::NONE);
     assert_eq!(outcome.unwrap(), InsertOutcome::Inserted);
     // The challenge is spent: a second registration with it stores nothing.
-    let outcome = store.insert_credential(&credential(b"cred-2", "u1", 2), Some(&usage(&first, 60_000)), now);
+    let outcome =
+        store.insert_credential(&credential(b"cred-2", "u1", 2), Some(&usage(&first, 60_000)), now, &Audit::NONE);
     assert_eq!(outcome.unwrap(), InsertOutcome::ChallengeUsed);
     assert!(store.credential_by_id(b"cred-2").unwrap().is_none());
     // A credential that exists already: refused, and the challenge's use rolled back with it.
-    let outcome = store.insert_credential(&credential(b"cred", "u1", 3), Some(&usage(&second, 60_000)), now);
+    let outcome =
+        store.insert_credential(&credential(b"cred", "u1", 3), Some(&usage(&second, 60_000)), now, &Audit::NONE);
     assert_eq!(outcome.unwrap(), InsertOutcome::CredentialExists);
     assert!(store.use_challenge(&usage(&second, 60_000), now).unwrap(), "not consumed by the refused insert");
 }
 
 pub(crate) fn complete_sign_in_is_compare_and_set(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0, &Audit::NONE).unwrap();
     let (c1, c2, c3) = (nonce(1), nonce(2), nonce(3));
     let first = session("s1", "u1", 1, 99_000);
     assert_eq!(store.complete_sign_in(&sign_in(&c1, 5, 6, 7_000, &first)).unwrap(), SignInOutcome::SignedIn);
@@ -476,21 +494,22 @@ pub(crate) fn complete_sign_in_is_compare_and_set(db: &dyn Fixture) {
     assert!(store.use_challenge(&usage(&c2, 60_000), wall_clock()).unwrap(), "not consumed");
 
     // A credential deleted meanwhile is not a counter problem.
-    store.delete_credential("u1", b"cred", true).unwrap();
+    store.delete_credential("u1", b"cred", true, &Audit::NONE).unwrap();
     assert_eq!(store.complete_sign_in(&sign_in(&c3, 6, 7, 9_000, &second)).unwrap(), SignInOutcome::CredentialGone);
     assert_eq!(store.session_by_token_hash(&[2; 32], 9_000).unwrap(), None);
 }
 
 pub(crate) fn complete_sign_in_needs_an_unused_challenge(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0, &Audit::NONE).unwrap();
     let s = session("s1", "u1", 1, 99_000);
     let used = nonce(1);
     store.use_challenge(&usage(&used, 60_000), wall_clock()).unwrap();
     let expired = nonce(2);
     let now = wall_clock();
-    let past_keep_until = SignInUpdate { challenge: usage(&expired, -1), ..sign_in(&expired, 5, 6, now, &s) };
+    let past_keep_until =
+        SignInUpdate { audit: Audit::NONE, challenge: usage(&expired, -1), ..sign_in(&expired, 5, 6, now, &s) };
     for update in [sign_in(&used, 5, 6, now, &s), past_keep_until] {
         assert_eq!(store.complete_sign_in(&update).unwrap(), SignInOutcome::ChallengeUsed);
         assert_eq!(store.credential_by_id(b"cred").unwrap().unwrap().counter, 5, "nothing written");
@@ -507,8 +526,8 @@ pub(crate) fn concurrent_sign_ins_with_one_challenge_complete_once(db: &dyn Fixt
     // Different stores on one database behave like different processes: exactly one completes,
     // the others find the challenge used (or the counter moved, whichever they reach first).
     let stores: Vec<_> = (0..6).map(|_| db.another()).collect();
-    stores[0].insert_user(&user("u1", "a@example.com")).unwrap();
-    stores[0].insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
+    stores[0].insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    stores[0].insert_credential(&credential(b"cred", "u1", 1), None, 0, &Audit::NONE).unwrap();
     for round in 0..5u8 {
         let n = nonce(u32::from(round));
         let counter = stores[0].credential_by_id(b"cred").unwrap().unwrap().counter;
@@ -539,9 +558,9 @@ pub(crate) fn concurrent_sign_ins_with_one_challenge_complete_once(db: &dyn Fixt
 
 pub(crate) fn complete_sign_in_rolls_back_counter_if_session_insert_fails(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"cred", "u1", 1), None, 0).unwrap();
-    store.insert_session(&session("dup", "u1", 1, 99_000)).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"cred", "u1", 1), None, 0, &Audit::NONE).unwrap();
+    store.insert_session(&session("dup", "u1", 1, 99_000), &Audit::NONE).unwrap();
     let c1 = nonce(1);
     let err = store.complete_sign_in(&sign_in(&c1, 5, 6, 7_000, &session("dup", "u1", 2, 99_000))).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Internal);
@@ -561,31 +580,31 @@ pub(crate) fn instance_keys_are_created_once_and_shared(db: &dyn Fixture) {
 
 pub(crate) fn last_credential_is_refused_unless_allowed(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_user(&user("u2", "b@example.com")).unwrap();
-    store.insert_credential(&credential(b"a", "u1", 1), None, 0).unwrap();
-    store.insert_credential(&credential(b"b", "u1", 2), None, 0).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_user(&user("u2", "b@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"a", "u1", 1), None, 0, &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"b", "u1", 2), None, 0, &Audit::NONE).unwrap();
 
-    assert_eq!(store.delete_credential("u2", b"a", true).unwrap(), DeleteOutcome::NotFound);
-    assert_eq!(store.delete_credential("u1", b"zzz", true).unwrap(), DeleteOutcome::NotFound);
-    assert_eq!(store.delete_credential("u1", b"a", false).unwrap(), DeleteOutcome::Deleted);
-    assert_eq!(store.delete_credential("u1", b"b", false).unwrap(), DeleteOutcome::LastCredential);
+    assert_eq!(store.delete_credential("u2", b"a", true, &Audit::NONE).unwrap(), DeleteOutcome::NotFound);
+    assert_eq!(store.delete_credential("u1", b"zzz", true, &Audit::NONE).unwrap(), DeleteOutcome::NotFound);
+    assert_eq!(store.delete_credential("u1", b"a", false, &Audit::NONE).unwrap(), DeleteOutcome::Deleted);
+    assert_eq!(store.delete_credential("u1", b"b", false, &Audit::NONE).unwrap(), DeleteOutcome::LastCredential);
     assert!(store.credential_by_id(b"b").unwrap().is_some());
-    assert_eq!(store.delete_credential("u1", b"b", true).unwrap(), DeleteOutcome::Deleted);
+    assert_eq!(store.delete_credential("u1", b"b", true, &Audit::NONE).unwrap(), DeleteOutcome::Deleted);
     assert!(store.credentials_of_user("u1").unwrap().is_empty());
 }
 
 pub(crate) fn concurrent_deletes_never_remove_the_last(db: &dyn Fixture) {
     // Two stores on one database (like two processes), one thread each.
     let stores = [db.another(), db.another()];
-    stores[0].insert_user(&user("u1", "a@example.com")).unwrap();
+    stores[0].insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
     for round in 0..20u8 {
         let (a, b) = ([b'a', round], [b'b', round]);
-        stores[0].insert_credential(&credential(&a, "u1", 1), None, 0).unwrap();
-        stores[0].insert_credential(&credential(&b, "u1", 2), None, 0).unwrap();
+        stores[0].insert_credential(&credential(&a, "u1", 1), None, 0, &Audit::NONE).unwrap();
+        stores[0].insert_credential(&credential(&b, "u1", 2), None, 0, &Audit::NONE).unwrap();
         let outcomes = std::thread::scope(|s| {
-            let ta = s.spawn(|| stores[0].delete_credential("u1", &a, false).unwrap());
-            let tb = s.spawn(|| stores[1].delete_credential("u1", &b, false).unwrap());
+            let ta = s.spawn(|| stores[0].delete_credential("u1", &a, false, &Audit::NONE).unwrap());
+            let tb = s.spawn(|| stores[1].delete_credential("u1", &b, false, &Audit::NONE).unwrap());
             [ta.join().unwrap(), tb.join().unwrap()]
         });
         let deleted = outcomes.iter().filter(|o| **o == DeleteOutcome::Deleted).count();
@@ -593,18 +612,18 @@ pub(crate) fn concurrent_deletes_never_remove_the_last(db: &dyn Fixture) {
         assert_eq!((deleted, refused), (1, 1), "round {round}: {outcomes:?}");
         let left = stores[1].credentials_of_user("u1").unwrap();
         assert_eq!(left.len(), 1);
-        stores[0].delete_credential("u1", &left[0].credential_id, true).unwrap();
+        stores[0].delete_credential("u1", &left[0].credential_id, true, &Audit::NONE).unwrap();
     }
 }
 
 pub(crate) fn deleting_user_cascades(db: &dyn Fixture) {
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_user(&user("u2", "b@example.com")).unwrap();
-    store.insert_credential(&credential(b"a", "u1", 1), None, 0).unwrap();
-    store.insert_credential(&credential(b"b", "u2", 1), None, 0).unwrap();
-    store.insert_session(&session("s1", "u1", 1, 99_000)).unwrap();
-    store.insert_session(&session("s2", "u2", 2, 99_000)).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_user(&user("u2", "b@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"a", "u1", 1), None, 0, &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"b", "u2", 1), None, 0, &Audit::NONE).unwrap();
+    store.insert_session(&session("s1", "u1", 1, 99_000), &Audit::NONE).unwrap();
+    store.insert_session(&session("s2", "u2", 2, 99_000), &Audit::NONE).unwrap();
     db.execute("DELETE FROM kavach_users WHERE id = 'u1'");
     assert_eq!(store.credential_by_id(b"a").unwrap(), None);
     assert_eq!(store.session_by_token_hash(&[1; 32], 0).unwrap(), None);
@@ -619,9 +638,9 @@ pub(crate) fn many_threads_share_one_store(db: &dyn Fixture) {
             let store = &store;
             s.spawn(move || {
                 let id = format!("u{t}");
-                store.insert_user(&user(&id, &format!("{id}@example.com"))).unwrap();
+                store.insert_user(&user(&id, &format!("{id}@example.com")), &Audit::NONE).unwrap();
                 for i in 0..20u8 {
-                    store.insert_credential(&credential(&[t, i], &id, i64::from(i)), None, 0).unwrap();
+                    store.insert_credential(&credential(&[t, i], &id, i64::from(i)), None, 0, &Audit::NONE).unwrap();
                     assert_eq!(store.user_by_id(&id).unwrap().unwrap().id, id);
                 }
                 assert_eq!(store.credentials_of_user(&id).unwrap().len(), 20);
@@ -635,16 +654,16 @@ pub(crate) fn lookups_by_keys_with_nul_find_nothing(db: &dyn Fixture) {
     // Hostile input reaches these lookups (an email, a challenge from clientDataJSON, a session id
     // in a body); PostgreSQL text cannot hold U+0000, SQLite can: both must just find nothing.
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"c", "u1", 1), None, 0).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"c", "u1", 1), None, 0, &Audit::NONE).unwrap();
     assert_eq!(store.user_by_email("a@example.com\0").unwrap(), None);
     assert_eq!(store.user_by_id("u1\0").unwrap(), None);
     assert!(!store.set_has_other_sign_in("\0", true).unwrap());
-    assert!(!store.delete_session("\0").unwrap());
+    assert_eq!(store.delete_session("\0", &Audit::NONE).unwrap(), None);
     store.touch_session("\0", 2_000).unwrap();
     assert!(store.credentials_of_user("u1\0").unwrap().is_empty());
-    assert_eq!(store.rename_credential("u1\0", b"c", "x").unwrap(), None);
-    assert_eq!(store.delete_credential("u1\0", b"c", true).unwrap(), DeleteOutcome::NotFound);
+    assert_eq!(store.rename_credential("u1\0", b"c", "x", &Audit::NONE).unwrap(), None);
+    assert_eq!(store.delete_credential("u1\0", b"c", true, &Audit::NONE).unwrap(), DeleteOutcome::NotFound);
 }
 
 pub(crate) fn bucket(name: u8, max: i64) -> RateLimitKey {

@@ -7,10 +7,12 @@
 
 use super::Finish;
 use super::records::{
-    ChallengeUse, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey, RateLimitOutcome, RateLimitSpend,
-    SessionChange, SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
+    Audit, ChallengeUse, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey, RateLimitOutcome,
+    RateLimitSpend, SessionChange, SessionRecord, SignInOutcome, SignInUpdate, UserInsertOutcome, UserRecord,
+    UserUpdate, UserUpdateOutcome, events_for,
 };
 use crate::error::Result;
+use crate::events::Event;
 use crate::limits::{self, Bucket};
 
 /// The statements the units run, each inside the transaction the engine opened.
@@ -53,6 +55,27 @@ pub(super) trait Statements {
     ) -> Result<Vec<(i64, i64)>>;
     /// Stores the buckets' new states `(tokens, updated_at)`.
     fn save_buckets(&mut self, keys: &[RateLimitKey], states: &[(i64, i64)]) -> Result<()>;
+    /// Inserts event rows (one round trip however many), removing a few stored before
+    /// `expire_before`. Called with at least one event.
+    fn insert_event_rows(&mut self, events: &[Event], expire_before: i64) -> Result<()>;
+    /// Deletes a session row; its user's id if it existed.
+    fn delete_session_row(&mut self, session_id: &str) -> Result<Option<String>>;
+    /// Deletes the user's session rows (`only` that one, all but `except`, or all); how many.
+    fn delete_session_rows(&mut self, user_id: &str, only: Option<&str>, except: Option<&str>) -> Result<u64>;
+    /// Moves a live session's expiry forward (never backwards); whether it did.
+    fn renew_session_row(&mut self, session_id: &str, expires_at: i64, now: i64) -> Result<bool>;
+    /// Renames the user's credential; the credential as stored now, if the user has it.
+    fn rename_credential_row(
+        &mut self,
+        user_id: &str,
+        credential_id: &[u8],
+        name: &str,
+    ) -> Result<Option<CredentialRecord>>;
+    /// Whether a user other than `user_id` has this email key.
+    fn email_taken_by_other(&mut self, email_key: &str, user_id: &str) -> Result<bool>;
+    /// Applies `update` to the user row: `Updated` with the user as stored now, `NotFound`, or
+    /// `EmailTaken` when the unique index refuses the email (taken concurrently).
+    fn update_user_row(&mut self, user_id: &str, update: &UserUpdate<'_>) -> Result<UserUpdateOutcome>;
     /// The next statement is the unit's last on its way to commit: an engine may send its
     /// COMMIT in the same round trip (PostgreSQL does; should that statement fail, the server
     /// rolls back instead). Called only where success means commit.
@@ -65,11 +88,101 @@ pub(super) fn insert_user(
     tx: &mut impl Statements,
     user: &UserRecord,
     email_key: &str,
+    audit: &Audit<'_>,
 ) -> Result<Finish<UserInsertOutcome>> {
     if tx.email_taken(email_key)? || !tx.insert_user_row(user, email_key)? {
         return Ok(Finish::Rollback(UserInsertOutcome::EmailTaken));
     }
+    write_audit(tx, audit, None, None)?;
     Ok(Finish::Commit(UserInsertOutcome::Inserted))
+}
+
+/// A user's new email (unless another user has it) and/or name.
+pub(super) fn update_user(
+    tx: &mut impl Statements,
+    user_id: &str,
+    update: &UserUpdate<'_>,
+) -> Result<Finish<UserUpdateOutcome>> {
+    if let Some((_, key)) = update.email
+        && tx.email_taken_by_other(key, user_id)?
+    {
+        return Ok(Finish::Rollback(UserUpdateOutcome::EmailTaken));
+    }
+    Ok(match tx.update_user_row(user_id, update)? {
+        updated @ UserUpdateOutcome::Updated(_) => Finish::Commit(updated),
+        other => Finish::Rollback(other),
+    })
+}
+
+/// Stores `audit`'s events: those without a user under `user`, each with `count` if given.
+pub(super) fn write_audit(
+    tx: &mut impl Statements,
+    audit: &Audit<'_>,
+    user: Option<&str>,
+    count: Option<u64>,
+) -> Result<()> {
+    if audit.events.is_empty() {
+        return Ok(());
+    }
+    let events = events_for(audit.events, user, count);
+    if events.is_empty() {
+        return Ok(());
+    }
+    tx.insert_event_rows(&events, audit.expire_before)
+}
+
+/// A session revoked by id, and its events under its user.
+pub(super) fn delete_session(tx: &mut impl Statements, session_id: &str, audit: &Audit<'_>) -> Result<Option<String>> {
+    let user = tx.delete_session_row(session_id)?;
+    if let Some(user) = &user {
+        write_audit(tx, audit, Some(user), None)?;
+    }
+    Ok(user)
+}
+
+/// Some of a user's sessions revoked, and (if any was) the events, with the count.
+pub(super) fn delete_sessions_of_user(
+    tx: &mut impl Statements,
+    user_id: &str,
+    only: Option<&str>,
+    except: Option<&str>,
+    audit: &Audit<'_>,
+) -> Result<u64> {
+    let deleted = tx.delete_session_rows(user_id, only, except)?;
+    if deleted > 0 {
+        write_audit(tx, audit, Some(user_id), Some(deleted))?;
+    }
+    Ok(deleted)
+}
+
+/// A renewal, and its events if it happened.
+pub(super) fn renew_session(
+    tx: &mut impl Statements,
+    session_id: &str,
+    expires_at: i64,
+    now: i64,
+    audit: &Audit<'_>,
+) -> Result<bool> {
+    let renewed = tx.renew_session_row(session_id, expires_at, now)?;
+    if renewed {
+        write_audit(tx, audit, None, None)?;
+    }
+    Ok(renewed)
+}
+
+/// A rename, and its events if the user has the credential.
+pub(super) fn rename_credential(
+    tx: &mut impl Statements,
+    user_id: &str,
+    credential_id: &[u8],
+    name: &str,
+    audit: &Audit<'_>,
+) -> Result<Option<CredentialRecord>> {
+    let renamed = tx.rename_credential_row(user_id, credential_id, name)?;
+    if renamed.is_some() {
+        write_audit(tx, audit, Some(user_id), None)?;
+    }
+    Ok(renamed)
 }
 
 /// A credential and, for a registration, the use of its challenge: both or neither.
@@ -78,12 +191,15 @@ pub(super) fn insert_credential(
     credential: &CredentialRecord,
     challenge: Option<&ChallengeUse<'_>>,
     now: i64,
+    audit: &Audit<'_>,
 ) -> Result<Finish<InsertOutcome>> {
     if let Some(challenge) = challenge
         && !tx.consume_challenge(challenge, now)?
     {
         return Ok(Finish::Rollback(InsertOutcome::ChallengeUsed));
     }
+    // Before the last statement: a refused insert rolls the events back with everything else.
+    write_audit(tx, audit, None, None)?;
     tx.commit_with_next();
     if !tx.insert_credential_row(credential)? {
         return Ok(Finish::Rollback(InsertOutcome::CredentialExists));
@@ -105,14 +221,19 @@ pub(super) fn complete_sign_in(tx: &mut impl Statements, update: &SignInUpdate<'
         };
         return Ok(Finish::Rollback(outcome));
     }
-    tx.commit_with_next();
     match update.session {
-        SessionChange::Create(session) => tx.insert_session_row(session)?,
-        // The challenge and the counter stay moved: the authenticator did sign.
+        SessionChange::Create(session) => {
+            write_audit(tx, &update.audit, None, None)?;
+            tx.commit_with_next();
+            tx.insert_session_row(session)?;
+        }
         SessionChange::MarkAuthenticated { session_id } => {
+            // The challenge and the counter stay moved: the authenticator did sign.
             if !tx.mark_session_authenticated(session_id, update.now)? {
                 return Ok(Finish::Commit(SignInOutcome::SessionGone));
             }
+            tx.commit_with_next();
+            write_audit(tx, &update.audit, None, None)?;
         }
     }
     Ok(Finish::Commit(SignInOutcome::SignedIn))
@@ -126,6 +247,7 @@ pub(super) fn delete_credential(
     user_id: &str,
     credential_id: &[u8],
     allow_last: bool,
+    audit: &Audit<'_>,
 ) -> Result<DeleteOutcome> {
     if !tx.lock_user(user_id)? || !tx.owns_credential(user_id, credential_id)? {
         return Ok(DeleteOutcome::NotFound);
@@ -134,6 +256,7 @@ pub(super) fn delete_credential(
         return Ok(DeleteOutcome::LastCredential);
     }
     tx.delete_credential_row(user_id, credential_id)?;
+    write_audit(tx, audit, Some(user_id), None)?;
     Ok(DeleteOutcome::Deleted)
 }
 

@@ -11,14 +11,16 @@ use tokio_postgres::types::FromSql;
 use super::pool::{Fail, Tx, describe};
 use super::{BEGIN, BEGIN_RELAXED, PostgresStore};
 use crate::error::{Error, Result};
+use crate::events::Event;
 use crate::store::records::{
-    CREDENTIAL_COLUMNS, Columns, SESSION_COLUMNS, USER_COLUMNS, bad_row, credential_from, session_from, user_from,
+    CREDENTIAL_COLUMNS, Columns, EVENT_COLUMNS, SESSION_COLUMNS, USER_COLUMNS, bad_row, credential_from, event_from,
+    session_from, user_from,
 };
 use crate::store::units::{self, Statements};
 use crate::store::{
-    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
-    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord,
-    email_key,
+    Audit, ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
+    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, Store, StoredEvent,
+    UserInsertOutcome, UserRecord, UserUpdate, UserUpdateOutcome, email_key,
 };
 
 /// At most this many expired rows (consumed challenges; sessions) are removed per insert of one.
@@ -101,6 +103,98 @@ fn sweep_sessions(tx: &mut Tx<'_>, now: i64, limit: i64) -> Result<u64, Fail> {
 impl Statements for Tx<'_> {
     fn commit_with_next(&mut self) {
         self.pipeline_commit();
+    }
+
+    /// Every event and a bounded retention sweep, in one round trip (arrays, unnested).
+    fn insert_event_rows(&mut self, events: &[Event], expire_before: i64) -> Result<()> {
+        let sql = "WITH swept AS (DELETE FROM kavach_events WHERE id IN \
+                       (SELECT id FROM kavach_events WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)) \
+                   INSERT INTO kavach_events (user_id, type, at, credential_id, session_id, client, code, count) \
+                   SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], \
+                                        $8::text[], $9::text[], $10::bigint[])";
+        let users: Vec<Option<&str>> = events.iter().map(|e| e.user_id.as_deref()).collect();
+        let types: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        let times = events.iter().map(|e| ts(e.at)).collect::<Result<Vec<_>>>()?;
+        let credentials: Vec<Option<&str>> = events.iter().map(|e| e.credential_id.as_deref()).collect();
+        let sessions: Vec<Option<&str>> = events.iter().map(|e| e.session_id.as_deref()).collect();
+        let clients: Vec<Option<&str>> = events.iter().map(|e| e.client.as_deref().filter(|c| storable(c))).collect();
+        let codes: Vec<Option<&str>> = events.iter().map(|e| e.code.as_deref()).collect();
+        let counts: Vec<i64> = events.iter().map(|e| i64::try_from(e.count).unwrap_or(i64::MAX)).collect();
+        let inserted = self.execute(
+            sql,
+            &[
+                &ts(expire_before.max(0))?,
+                &SWEEP_PER_INSERT,
+                &users,
+                &types,
+                &times,
+                &credentials,
+                &sessions,
+                &clients,
+                &codes,
+                &counts,
+            ],
+        );
+        self.lift(inserted).map(|_| ())
+    }
+
+    fn delete_session_row(&mut self, session_id: &str) -> Result<Option<String>> {
+        let row = self.query_opt("DELETE FROM kavach_sessions WHERE id = $1 RETURNING user_id", &[&session_id]);
+        self.lift(row)?.map(|row| PgRow(&row).text(0)).transpose()
+    }
+
+    fn delete_session_rows(&mut self, user_id: &str, only: Option<&str>, except: Option<&str>) -> Result<u64> {
+        let sql = "DELETE FROM kavach_sessions WHERE user_id = $1 AND ($2::text IS NULL OR id = $2) \
+                   AND ($3::text IS NULL OR id <> $3)";
+        let deleted = self.execute(sql, &[&user_id, &only, &except]);
+        self.lift(deleted)
+    }
+
+    fn renew_session_row(&mut self, session_id: &str, expires_at: i64, now: i64) -> Result<bool> {
+        // Never a session that is gone or expired (revoked sessions are deleted), never backwards.
+        let sql = "UPDATE kavach_sessions SET expires_at = $2, renewed_at = $3 \
+                   WHERE id = $1 AND expires_at > $3 AND expires_at < $2";
+        let renewed = self.execute(sql, &[&session_id, &ts(expires_at)?, &ts(now)?]);
+        Ok(self.lift(renewed)? > 0)
+    }
+
+    fn rename_credential_row(
+        &mut self,
+        user_id: &str,
+        credential_id: &[u8],
+        name: &str,
+    ) -> Result<Option<CredentialRecord>> {
+        let sql = sql!(
+            "UPDATE kavach_passkey_credentials SET name = $3 WHERE user_id = $1 AND credential_id = $2 \
+             RETURNING {CREDENTIAL_COLUMNS}"
+        );
+        let row = self.query_opt(sql, &[&user_id, &credential_id, &name]);
+        self.lift(row)?.map(|row| credential_from(&PgRow(&row))).transpose()
+    }
+
+    fn email_taken_by_other(&mut self, email_key: &str, user_id: &str) -> Result<bool> {
+        let sql = "SELECT 1 FROM kavach_users WHERE email_key = $1 AND id <> $2";
+        let found = self.query_opt(sql, &[&email_key, &user_id]);
+        Ok(self.lift(found)?.is_some())
+    }
+
+    /// Two transactions can both find the email free (READ COMMITTED): the unique index
+    /// refuses the second.
+    fn update_user_row(&mut self, user_id: &str, update: &UserUpdate<'_>) -> Result<UserUpdateOutcome> {
+        let sql = sql!(
+            "UPDATE kavach_users SET email = coalesce($2, email), email_key = coalesce($3, email_key), \
+             name = CASE WHEN $4 THEN $5 ELSE name END WHERE id = $1 RETURNING {USER_COLUMNS}"
+        );
+        let (email, key) = update.email.unzip();
+        let name = update.name.flatten();
+        match self.query_opt(sql, &[&user_id, &email, &key, &update.name.is_some(), &name]) {
+            Ok(Some(row)) => Ok(UserUpdateOutcome::Updated(user_from(&PgRow(&row), 0)?)),
+            Ok(None) => Ok(UserUpdateOutcome::NotFound),
+            Err(e) if e.unique_violation() == Some("kavach_users_email_key_unique") => {
+                Ok(UserUpdateOutcome::EmailTaken)
+            }
+            Err(e) => self.lift(Err(e)),
+        }
     }
 
     /// One round trip with a bounded sweep; `keep_until` is compared with the database's clock
@@ -304,9 +398,25 @@ impl Statements for Tx<'_> {
 }
 
 impl Store for PostgresStore {
-    fn insert_user(&self, user: &UserRecord) -> Result<UserInsertOutcome> {
+    fn insert_user(&self, user: &UserRecord, audit: &Audit<'_>) -> Result<UserInsertOutcome> {
         let key = email_key(&user.email);
-        self.transaction_or_rollback(BEGIN, |tx| Ok(units::insert_user(tx, user, &key)?))
+        self.transaction_or_rollback(BEGIN, |tx| Ok(units::insert_user(tx, user, &key, audit)?))
+    }
+
+    fn update_user(&self, user_id: &str, update: &UserUpdate<'_>) -> Result<UserUpdateOutcome> {
+        let email_ok = update.email.is_none_or(|(email, key)| storable(email) && storable(key));
+        if !storable(user_id) || !update.name.flatten().is_none_or(storable) || !email_ok {
+            return Ok(UserUpdateOutcome::NotFound);
+        }
+        self.transaction_or_rollback(BEGIN, |tx| Ok(units::update_user(tx, user_id, update)?))
+    }
+
+    fn delete_user(&self, user_id: &str) -> Result<bool> {
+        if !storable(user_id) {
+            return Ok(false);
+        }
+        // Passkeys, sessions and events go with it (ON DELETE CASCADE).
+        self.unit(|tx| Ok(tx.execute("DELETE FROM kavach_users WHERE id = $1", &[&user_id])? > 0))
     }
 
     fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
@@ -334,8 +444,11 @@ impl Store for PostgresStore {
         self.single(|tx| Ok(tx.execute(sql, &[&user_id, &value])? > 0))
     }
 
-    fn insert_session(&self, session: &SessionRecord) -> Result<()> {
-        self.unit(|tx| Ok(tx.insert_session_row(session)?))
+    fn insert_session(&self, session: &SessionRecord, audit: &Audit<'_>) -> Result<()> {
+        self.unit(|tx| {
+            tx.insert_session_row(session)?;
+            Ok(units::write_audit(tx, audit, None, None)?)
+        })
     }
 
     fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>> {
@@ -362,11 +475,11 @@ impl Store for PostgresStore {
         self.single(|tx| tx.execute(sql, &[&session_id, &ts(now)?, &ts(threshold)?]).map(|_| ()))
     }
 
-    fn delete_session(&self, session_id: &str) -> Result<bool> {
+    fn delete_session(&self, session_id: &str, audit: &Audit<'_>) -> Result<Option<String>> {
         if !storable(session_id) {
-            return Ok(false);
+            return Ok(None);
         }
-        self.unit(|tx| Ok(tx.execute("DELETE FROM kavach_sessions WHERE id = $1", &[&session_id])? > 0))
+        self.unit(|tx| Ok(units::delete_session(tx, session_id, audit)?))
     }
 
     fn sessions_of_user(&self, user_id: &str, now: i64) -> Result<Vec<SessionRecord>> {
@@ -386,23 +499,24 @@ impl Store for PostgresStore {
         })
     }
 
-    fn renew_session(&self, session_id: &str, expires_at: i64, now: i64) -> Result<bool> {
+    fn renew_session(&self, session_id: &str, expires_at: i64, now: i64, audit: &Audit<'_>) -> Result<bool> {
         if !storable(session_id) {
             return Ok(false);
         }
-        // Never a session that is gone or expired (revoked sessions are deleted), never backwards.
-        let sql = "UPDATE kavach_sessions SET expires_at = $2, renewed_at = $3 \
-                   WHERE id = $1 AND expires_at > $3 AND expires_at < $2";
-        self.relaxed_unit(|tx| Ok(tx.execute(sql, &[&session_id, &ts(expires_at)?, &ts(now)?])? > 0))
+        self.relaxed_unit(|tx| Ok(units::renew_session(tx, session_id, expires_at, now, audit)?))
     }
 
-    fn delete_sessions_of_user(&self, user_id: &str, only: Option<&str>, except: Option<&str>) -> Result<u64> {
-        if !storable(user_id) || only.is_some_and(|id| !storable(id)) {
+    fn delete_sessions_of_user(
+        &self,
+        user_id: &str,
+        only: Option<&str>,
+        except: Option<&str>,
+        audit: &Audit<'_>,
+    ) -> Result<u64> {
+        if !storable(user_id) || only.is_some_and(|id| !storable(id)) || except.is_some_and(|id| !storable(id)) {
             return Ok(0);
         }
-        let sql = "DELETE FROM kavach_sessions WHERE user_id = $1 AND ($2::text IS NULL OR id = $2) \
-                   AND ($3::text IS NULL OR id <> $3)";
-        self.unit(|tx| tx.execute(sql, &[&user_id, &only, &except]))
+        self.unit(|tx| Ok(units::delete_sessions_of_user(tx, user_id, only, except, audit)?))
     }
 
     fn use_challenge(&self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool> {
@@ -414,8 +528,9 @@ impl Store for PostgresStore {
         credential: &CredentialRecord,
         challenge: Option<&ChallengeUse<'_>>,
         now: i64,
+        audit: &Audit<'_>,
     ) -> Result<InsertOutcome> {
-        self.transaction_or_rollback(BEGIN, |tx| Ok(units::insert_credential(tx, credential, challenge, now)?))
+        self.transaction_or_rollback(BEGIN, |tx| Ok(units::insert_credential(tx, credential, challenge, now, audit)?))
     }
 
     fn credential_by_id(&self, credential_id: &[u8]) -> Result<Option<CredentialRecord>> {
@@ -467,25 +582,89 @@ impl Store for PostgresStore {
         self.transaction_or_rollback(BEGIN, |tx| Ok(units::complete_sign_in(tx, update)?))
     }
 
-    fn rename_credential(&self, user_id: &str, credential_id: &[u8], name: &str) -> Result<Option<CredentialRecord>> {
-        if !storable(user_id) {
+    fn rename_credential(
+        &self,
+        user_id: &str,
+        credential_id: &[u8],
+        name: &str,
+        audit: &Audit<'_>,
+    ) -> Result<Option<CredentialRecord>> {
+        if !storable(user_id) || !storable(name) {
             return Ok(None);
         }
-        let sql = sql!(
-            "UPDATE kavach_passkey_credentials SET name = $3 WHERE user_id = $1 AND credential_id = $2 \
-             RETURNING {CREDENTIAL_COLUMNS}"
-        );
-        self.unit(|tx| {
-            let row = tx.query_opt(sql, &[&user_id, &credential_id, &name])?;
-            Ok(row.map(|row| credential_from(&PgRow(&row))).transpose()?)
-        })
+        self.unit(|tx| Ok(units::rename_credential(tx, user_id, credential_id, name, audit)?))
     }
 
-    fn delete_credential(&self, user_id: &str, credential_id: &[u8], allow_last: bool) -> Result<DeleteOutcome> {
+    fn delete_credential(
+        &self,
+        user_id: &str,
+        credential_id: &[u8],
+        allow_last: bool,
+        audit: &Audit<'_>,
+    ) -> Result<DeleteOutcome> {
         if !storable(user_id) {
             return Ok(DeleteOutcome::NotFound);
         }
-        self.unit(|tx| Ok(units::delete_credential(tx, user_id, credential_id, allow_last)?))
+        self.unit(|tx| Ok(units::delete_credential(tx, user_id, credential_id, allow_last, audit)?))
+    }
+
+    fn record_events(&self, audit: &Audit<'_>) -> Result<()> {
+        self.unit(|tx| Ok(units::write_audit(tx, audit, None, None)?))
+    }
+
+    fn record_failure(&self, event: &Event, window_start: i64, expire_before: i64) -> Result<()> {
+        let Some(user_id) = event.user_id.as_deref().filter(|id| storable(id)) else {
+            return Ok(());
+        };
+        // One round trip: the sweep, and the upsert (a no-op if the user is gone).
+        let sql = "WITH swept AS (DELETE FROM kavach_events WHERE id IN \
+                       (SELECT id FROM kavach_events WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)) \
+                   INSERT INTO kavach_events (user_id, type, at, credential_id, client, code, count, window_start) \
+                   SELECT $3, $4, $5, $6, $7, $8, 1, $9 WHERE EXISTS (SELECT 1 FROM kavach_users WHERE id = $3) \
+                   ON CONFLICT (user_id, type, code, window_start) DO UPDATE SET count = kavach_events.count + 1, \
+                   at = excluded.at, credential_id = excluded.credential_id, client = excluded.client";
+        let client = event.client.as_deref().filter(|c| storable(c));
+        // Relaxed: a notification of an attempt, not a change anyone depends on.
+        self.relaxed_unit(|tx| {
+            tx.execute(
+                sql,
+                &[
+                    &ts(expire_before.max(0))?,
+                    &SWEEP_PER_INSERT,
+                    &user_id,
+                    &event.kind.as_str(),
+                    &ts(event.at)?,
+                    &event.credential_id,
+                    &client,
+                    &event.code,
+                    &ts(window_start)?,
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn events_of_user(&self, user_id: &str, before: Option<i64>, limit: u32) -> Result<Vec<StoredEvent>> {
+        if !storable(user_id) {
+            return Ok(Vec::new());
+        }
+        let sql = sql!(
+            "SELECT {EVENT_COLUMNS} FROM kavach_events WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2) \
+             ORDER BY id DESC LIMIT $3"
+        );
+        let limit = i64::from(limit);
+        self.single(|tx| {
+            Ok(tx
+                .query(sql, &[&user_id, &before, &limit])?
+                .iter()
+                .map(|row| event_from(&PgRow(row)))
+                .collect::<Result<_>>()?)
+        })
+    }
+
+    fn pool_gauge(&self) -> Option<crate::metrics::PoolGauge> {
+        let state = self.pool.state.lock();
+        Some(crate::metrics::PoolGauge { open: state.open, idle: state.idle.len(), max: self.pool.max })
     }
 
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {

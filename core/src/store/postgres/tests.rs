@@ -8,7 +8,7 @@ use super::pool::PooledConn;
 use super::*;
 use crate::error::ErrorCode;
 use crate::store::tests::{Fixture, credential, store_behaviour_tests, user};
-use crate::store::{DeleteOutcome, Store};
+use crate::store::{Audit, DeleteOutcome, Store};
 
 /// The server the PostgreSQL tests use (`scripts/postgres.sh start` prints one); unset, they
 /// are skipped.
@@ -188,13 +188,13 @@ fn times_round_trip_to_the_millisecond() {
     for (i, at) in [0, 1, -1_001, 1_800_000_000_123, 253_402_300_799_999].into_iter().enumerate() {
         let mut u = user(&format!("u{i}"), &format!("{i}@example.com"));
         u.created_at = at;
-        store.insert_user(&u).unwrap();
+        store.insert_user(&u, &Audit::NONE).unwrap();
         assert_eq!(store.user_by_id(&u.id).unwrap().unwrap().created_at, at);
     }
     // Beyond what the clock type holds: a clean INTERNAL, not a panic.
     let mut u = user("far", "far@example.com");
     u.created_at = i64::MAX;
-    assert_eq!(store.insert_user(&u).unwrap_err().code(), ErrorCode::Internal);
+    assert_eq!(store.insert_user(&u, &Audit::NONE).unwrap_err().code(), ErrorCode::Internal);
 }
 
 #[test]
@@ -229,8 +229,8 @@ fn newer_schema_is_refused() {
 fn corrupt_rows_are_internal() {
     let Some(db) = PgFixture::new() else { return eprintln!("skipped: no KAVACH_TEST_POSTGRES_URL") };
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"c", "u1", 1), None, 0).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"c", "u1", 1), None, 0, &Audit::NONE).unwrap();
     db.execute(
         "ALTER TABLE kavach_passkey_credentials DROP CONSTRAINT kavach_passkey_credentials_aaguid_check; \
              UPDATE kavach_passkey_credentials SET aaguid = '\\x0102'",
@@ -278,7 +278,7 @@ fn pool_is_bounded_and_waits_for_a_free_connection() {
 fn connections_killed_while_idle_are_replaced_transparently() {
     let Some(db) = PgFixture::new() else { return eprintln!("skipped: no KAVACH_TEST_POSTGRES_URL") };
     let store = db.store();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
     // Several idle connections in the pool.
     std::thread::scope(|s| {
         for _ in 0..4 {
@@ -295,7 +295,7 @@ fn connections_killed_while_idle_are_replaced_transparently() {
     // Callers see nothing: BEGIN fails on the dead connection, which had run nothing, and the
     // unit is retried on a fresh one.
     assert!(store.user_by_id("u1").unwrap().is_some());
-    store.insert_user(&user("u2", "b@example.com")).unwrap();
+    store.insert_user(&user("u2", "b@example.com"), &Audit::NONE).unwrap();
     assert!(store.user_by_email("B@example.com").unwrap().is_some());
 }
 
@@ -306,7 +306,7 @@ fn works_when_called_from_inside_an_async_runtime() {
     host_runtime.block_on(async {
         // Opening (a new connection) and using it, from an async context.
         let store = PostgresStore::open(&db.url, 2).unwrap();
-        store.insert_user(&user("u1", "a@example.com")).unwrap();
+        store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
         assert!(store.user_by_id("u1").unwrap().is_some());
     });
 }
@@ -316,20 +316,20 @@ fn statement_timeout_is_enforced_by_the_server() {
     let Some(db) = PgFixture::new() else { return eprintln!("skipped: no KAVACH_TEST_POSTGRES_URL") };
     let separator = if db.url.contains('?') { '&' } else { '?' };
     let store = PostgresStore::open(&format!("{}{separator}options=-c%20lock_timeout%3D200", db.url), 2).unwrap();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"a", "u1", 1), None, 0).unwrap();
-    store.insert_credential(&credential(b"b", "u1", 2), None, 0).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"a", "u1", 1), None, 0, &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"b", "u1", 2), None, 0, &Audit::NONE).unwrap();
     // Another session holds the user's row lock: delete_credential waits at most lock_timeout.
     let raw = db.raw.as_ref().unwrap().lock();
     raw.batch("BEGIN; SELECT 1 FROM kavach_users WHERE id = 'u1' FOR UPDATE");
     let started = Instant::now();
-    let err = store.delete_credential("u1", b"a", false).unwrap_err();
+    let err = store.delete_credential("u1", b"a", false, &Audit::NONE).unwrap_err();
     let took = started.elapsed();
     raw.batch("ROLLBACK");
     assert_eq!(err.code(), ErrorCode::Internal);
     assert!(took < Duration::from_secs(2), "{took:?}");
     // The connection survived the cancelled statement.
-    assert_eq!(store.delete_credential("u1", b"a", false).unwrap(), DeleteOutcome::Deleted);
+    assert_eq!(store.delete_credential("u1", b"a", false, &Audit::NONE).unwrap(), DeleteOutcome::Deleted);
 }
 
 #[test]
@@ -346,7 +346,7 @@ fn a_sign_in_and_a_shared_rate_limit_spend_take_the_fewest_round_trips() {
         trips() - before
     };
     let now = wall_clock();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
     let (n1, n2, n3, n4, n5) = (nonce(1), nonce(2), nonce(3), nonce(4), nonce(5));
     let later = now + 60_000;
     let (s0, s1, s2, s3) = (
@@ -356,12 +356,13 @@ fn a_sign_in_and_a_shared_rate_limit_spend_take_the_fewest_round_trips() {
         session("s3", "u1", 3, later),
     );
     // Warm: each statement is prepared once per connection.
-    store.insert_credential(&credential(b"warm", "u1", 1), Some(&usage(&n1, 60_000)), now).unwrap();
+    store.insert_credential(&credential(b"warm", "u1", 1), Some(&usage(&n1, 60_000)), now, &Audit::NONE).unwrap();
     assert_eq!(spend(&store, &[bucket(1, 10)], now), RateLimitOutcome::Spent);
 
     // Registration: BEGIN + challenge, then the credential + COMMIT (was 4).
     let registered = counted(&|| {
-        let outcome = store.insert_credential(&credential(b"cred", "u1", 2), Some(&usage(&n2, 60_000)), now);
+        let outcome =
+            store.insert_credential(&credential(b"cred", "u1", 2), Some(&usage(&n2, 60_000)), now, &Audit::NONE);
         assert_eq!(outcome.unwrap(), InsertOutcome::Inserted);
     });
     assert_eq!(registered, 2);

@@ -13,6 +13,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_rate_limits.sql"),
     include_str!("migrations/0005_credential_facts.sql"),
     include_str!("migrations/0006_session_renewal.sql"),
+    include_str!("migrations/0007_events.sql"),
 ];
 
 /// Applies pending migrations, each in its own `BEGIN IMMEDIATE` transaction that re-reads the

@@ -6,14 +6,16 @@ use rusqlite::{Connection, Params, Row, Transaction, ffi, params};
 use super::migrations::unix_millis;
 use super::{Durability, SWEEP_PER_INSERT, SqliteStore, TOUCH_INTERVAL_MS};
 use crate::error::{Error, Result};
+use crate::events::Event;
 use crate::store::records::{
-    CREDENTIAL_COLUMNS, Columns, SESSION_COLUMNS, USER_COLUMNS, bad_row, credential_from, session_from, user_from,
+    CREDENTIAL_COLUMNS, Columns, EVENT_COLUMNS, SESSION_COLUMNS, USER_COLUMNS, bad_row, credential_from, event_from,
+    session_from, user_from,
 };
 use crate::store::units::{self, Statements};
 use crate::store::{
-    ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
-    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, Store, UserInsertOutcome, UserRecord,
-    email_key,
+    Audit, ChallengeUse, CredentialDescriptorRecord, CredentialRecord, DeleteOutcome, InsertOutcome, RateLimitKey,
+    RateLimitOutcome, RateLimitSpend, SessionRecord, SignInOutcome, SignInUpdate, Store, StoredEvent,
+    UserInsertOutcome, UserRecord, UserUpdate, UserUpdateOutcome, email_key,
 };
 
 /// A result row; integers are what SQLite stores for booleans and times.
@@ -117,6 +119,75 @@ fn sweep_sessions(conn: &Connection, now: i64, limit: u32) -> Result<u64> {
 }
 
 impl Statements for Transaction<'_> {
+    fn insert_event_rows(&mut self, events: &[Event], expire_before: i64) -> Result<()> {
+        let sweep = "DELETE FROM kavach_events WHERE id IN (SELECT id FROM kavach_events WHERE at < ?1 LIMIT ?2)";
+        self.prepare_cached(sweep)?.execute(params![expire_before, SWEEP_PER_INSERT])?;
+        let sql = "INSERT INTO kavach_events (user_id, type, at, credential_id, session_id, client, code, count) \
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        let mut insert = self.prepare_cached(sql)?;
+        for event in events {
+            insert.execute(params![
+                event.user_id,
+                event.kind.as_str(),
+                event.at,
+                event.credential_id,
+                event.session_id,
+                event.client,
+                event.code,
+                i64::try_from(event.count).unwrap_or(i64::MAX),
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn delete_session_row(&mut self, session_id: &str) -> Result<Option<String>> {
+        one(self, "DELETE FROM kavach_sessions WHERE id = ?1 RETURNING user_id", params![session_id], |row| row.text(0))
+    }
+
+    fn delete_session_rows(&mut self, user_id: &str, only: Option<&str>, except: Option<&str>) -> Result<u64> {
+        let sql = "DELETE FROM kavach_sessions WHERE user_id = ?1 AND (?2 IS NULL OR id = ?2) \
+                   AND (?3 IS NULL OR id <> ?3)";
+        Ok(self.prepare_cached(sql)?.execute(params![user_id, only, except])? as u64)
+    }
+
+    fn renew_session_row(&mut self, session_id: &str, expires_at: i64, now: i64) -> Result<bool> {
+        // Never a session that is gone or expired (revoked sessions are deleted), never backwards.
+        let sql = "UPDATE kavach_sessions SET expires_at = ?2, renewed_at = ?3 \
+                   WHERE id = ?1 AND expires_at > ?3 AND expires_at < ?2";
+        Ok(self.prepare_cached(sql)?.execute(params![session_id, expires_at, now])? > 0)
+    }
+
+    fn rename_credential_row(
+        &mut self,
+        user_id: &str,
+        credential_id: &[u8],
+        name: &str,
+    ) -> Result<Option<CredentialRecord>> {
+        let sql = format!(
+            "UPDATE kavach_passkey_credentials SET name = ?3 WHERE user_id = ?1 AND credential_id = ?2 \
+             RETURNING {CREDENTIAL_COLUMNS}"
+        );
+        one(self, &sql, params![user_id, credential_id, name], |row| credential_from(row))
+    }
+
+    fn email_taken_by_other(&mut self, email_key: &str, user_id: &str) -> Result<bool> {
+        exists(self, "SELECT 1 FROM kavach_users WHERE email_key = ?1 AND id <> ?2", params![email_key, user_id])
+    }
+
+    /// Writes are serialized (`BEGIN IMMEDIATE`): the check before it saw every committed email.
+    fn update_user_row(&mut self, user_id: &str, update: &UserUpdate<'_>) -> Result<UserUpdateOutcome> {
+        let sql = format!(
+            "UPDATE kavach_users SET email = coalesce(?2, email), email_key = coalesce(?3, email_key), \
+             name = CASE WHEN ?4 THEN ?5 ELSE name END WHERE id = ?1 RETURNING {USER_COLUMNS}"
+        );
+        let (email, key) = update.email.unzip();
+        let updated =
+            one(self, &sql, params![user_id, email, key, update.name.is_some(), update.name.flatten()], |row| {
+                user_from(row, 0)
+            })?;
+        Ok(updated.map_or(UserUpdateOutcome::NotFound, UserUpdateOutcome::Updated))
+    }
+
     fn consume_challenge(&mut self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool> {
         sweep_challenges(self, now, SWEEP_PER_INSERT)?;
         if challenge.keep_until <= now {
@@ -283,9 +354,20 @@ impl Statements for Transaction<'_> {
 }
 
 impl Store for SqliteStore {
-    fn insert_user(&self, user: &UserRecord) -> Result<UserInsertOutcome> {
+    fn insert_user(&self, user: &UserRecord, audit: &Audit<'_>) -> Result<UserInsertOutcome> {
         let key = email_key(&user.email);
-        self.write_or_rollback(Durability::Durable, |tx| units::insert_user(tx, user, &key))
+        self.write_or_rollback(Durability::Durable, |tx| units::insert_user(tx, user, &key, audit))
+    }
+
+    fn update_user(&self, user_id: &str, update: &UserUpdate<'_>) -> Result<UserUpdateOutcome> {
+        self.write_or_rollback(Durability::Durable, |tx| units::update_user(tx, user_id, update))
+    }
+
+    fn delete_user(&self, user_id: &str) -> Result<bool> {
+        // Passkeys, sessions and events go with it (ON DELETE CASCADE).
+        self.write(Durability::Durable, |tx| {
+            Ok(tx.prepare_cached("DELETE FROM kavach_users WHERE id = ?1")?.execute(params![user_id])? > 0)
+        })
     }
 
     fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
@@ -305,8 +387,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn insert_session(&self, session: &SessionRecord) -> Result<()> {
-        self.write(Durability::Durable, |tx| tx.insert_session_row(session))
+    fn insert_session(&self, session: &SessionRecord, audit: &Audit<'_>) -> Result<()> {
+        self.write(Durability::Durable, |tx| {
+            tx.insert_session_row(session)?;
+            units::write_audit(tx, audit, None, None)
+        })
     }
 
     fn session_by_token_hash(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<(SessionRecord, UserRecord)>> {
@@ -336,10 +421,8 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn delete_session(&self, session_id: &str) -> Result<bool> {
-        self.write(Durability::Durable, |tx| {
-            Ok(tx.prepare_cached("DELETE FROM kavach_sessions WHERE id = ?1")?.execute(params![session_id])? > 0)
-        })
+    fn delete_session(&self, session_id: &str, audit: &Audit<'_>) -> Result<Option<String>> {
+        self.write(Durability::Durable, |tx| units::delete_session(tx, session_id, audit))
     }
 
     fn sessions_of_user(&self, user_id: &str, now: i64) -> Result<Vec<SessionRecord>> {
@@ -350,21 +433,18 @@ impl Store for SqliteStore {
         all(&self.reader(), &sql, params![user_id, now], |row| session_from(row, 0))
     }
 
-    fn renew_session(&self, session_id: &str, expires_at: i64, now: i64) -> Result<bool> {
-        self.write(Durability::Relaxed, |tx| {
-            // Never a session that is gone or expired (revoked sessions are deleted), never backwards.
-            let sql = "UPDATE kavach_sessions SET expires_at = ?2, renewed_at = ?3 \
-                       WHERE id = ?1 AND expires_at > ?3 AND expires_at < ?2";
-            Ok(tx.prepare_cached(sql)?.execute(params![session_id, expires_at, now])? > 0)
-        })
+    fn renew_session(&self, session_id: &str, expires_at: i64, now: i64, audit: &Audit<'_>) -> Result<bool> {
+        self.write(Durability::Relaxed, |tx| units::renew_session(tx, session_id, expires_at, now, audit))
     }
 
-    fn delete_sessions_of_user(&self, user_id: &str, only: Option<&str>, except: Option<&str>) -> Result<u64> {
-        self.write(Durability::Durable, |tx| {
-            let sql = "DELETE FROM kavach_sessions WHERE user_id = ?1 AND (?2 IS NULL OR id = ?2) \
-                       AND (?3 IS NULL OR id <> ?3)";
-            Ok(tx.prepare_cached(sql)?.execute(params![user_id, only, except])? as u64)
-        })
+    fn delete_sessions_of_user(
+        &self,
+        user_id: &str,
+        only: Option<&str>,
+        except: Option<&str>,
+        audit: &Audit<'_>,
+    ) -> Result<u64> {
+        self.write(Durability::Durable, |tx| units::delete_sessions_of_user(tx, user_id, only, except, audit))
     }
 
     fn use_challenge(&self, challenge: &ChallengeUse<'_>, now: i64) -> Result<bool> {
@@ -376,8 +456,11 @@ impl Store for SqliteStore {
         credential: &CredentialRecord,
         challenge: Option<&ChallengeUse<'_>>,
         now: i64,
+        audit: &Audit<'_>,
     ) -> Result<InsertOutcome> {
-        self.write_or_rollback(Durability::Durable, |tx| units::insert_credential(tx, credential, challenge, now))
+        self.write_or_rollback(Durability::Durable, |tx| {
+            units::insert_credential(tx, credential, challenge, now, audit)
+        })
     }
 
     fn credential_by_id(&self, credential_id: &[u8]) -> Result<Option<CredentialRecord>> {
@@ -417,20 +500,60 @@ impl Store for SqliteStore {
         self.write_or_rollback(Durability::Durable, |tx| units::complete_sign_in(tx, update))
     }
 
-    fn rename_credential(&self, user_id: &str, credential_id: &[u8], name: &str) -> Result<Option<CredentialRecord>> {
-        let sql = format!(
-            "UPDATE kavach_passkey_credentials SET name = ?3 WHERE user_id = ?1 AND credential_id = ?2 \
-             RETURNING {CREDENTIAL_COLUMNS}"
-        );
-        self.write(Durability::Durable, |tx| {
-            one(tx, &sql, params![user_id, credential_id, name], |row| credential_from(row))
+    fn rename_credential(
+        &self,
+        user_id: &str,
+        credential_id: &[u8],
+        name: &str,
+        audit: &Audit<'_>,
+    ) -> Result<Option<CredentialRecord>> {
+        self.write(Durability::Durable, |tx| units::rename_credential(tx, user_id, credential_id, name, audit))
+    }
+
+    fn delete_credential(
+        &self,
+        user_id: &str,
+        credential_id: &[u8],
+        allow_last: bool,
+        audit: &Audit<'_>,
+    ) -> Result<DeleteOutcome> {
+        // One IMMEDIATE transaction: the count cannot change between the check and the delete,
+        // in this process or any other.
+        self.write(Durability::Durable, |tx| units::delete_credential(tx, user_id, credential_id, allow_last, audit))
+    }
+
+    fn record_events(&self, audit: &Audit<'_>) -> Result<()> {
+        self.write(Durability::Durable, |tx| units::write_audit(tx, audit, None, None))
+    }
+
+    fn record_failure(&self, event: &Event, window_start: i64, expire_before: i64) -> Result<()> {
+        // Relaxed: a notification of an attempt, not a change anyone depends on.
+        self.write(Durability::Relaxed, |tx| {
+            let sweep = "DELETE FROM kavach_events WHERE id IN (SELECT id FROM kavach_events WHERE at < ?1 LIMIT ?2)";
+            tx.prepare_cached(sweep)?.execute(params![expire_before, SWEEP_PER_INSERT])?;
+            let sql = "INSERT INTO kavach_events (user_id, type, at, credential_id, client, code, count, window_start) \
+                       SELECT ?1, ?2, ?3, ?4, ?5, ?6, 1, ?7 WHERE EXISTS (SELECT 1 FROM kavach_users WHERE id = ?1) \
+                       ON CONFLICT (user_id, type, code, window_start) DO UPDATE SET count = count + 1, \
+                       at = excluded.at, credential_id = excluded.credential_id, client = excluded.client";
+            tx.prepare_cached(sql)?.execute(params![
+                event.user_id,
+                event.kind.as_str(),
+                event.at,
+                event.credential_id,
+                event.client,
+                event.code,
+                window_start
+            ])?;
+            Ok(())
         })
     }
 
-    fn delete_credential(&self, user_id: &str, credential_id: &[u8], allow_last: bool) -> Result<DeleteOutcome> {
-        // One IMMEDIATE transaction: the count cannot change between the check and the delete,
-        // in this process or any other.
-        self.write(Durability::Durable, |tx| units::delete_credential(tx, user_id, credential_id, allow_last))
+    fn events_of_user(&self, user_id: &str, before: Option<i64>, limit: u32) -> Result<Vec<StoredEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM kavach_events WHERE user_id = ?1 AND (?2 IS NULL OR id < ?2) \
+             ORDER BY id DESC LIMIT ?3"
+        );
+        all(&self.reader(), &sql, params![user_id, before, limit], |row| event_from(row))
     }
 
     fn sweep_expired(&self, now: i64, limit: u32) -> Result<u64> {

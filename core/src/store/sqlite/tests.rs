@@ -6,7 +6,7 @@ use super::migrations::MIGRATIONS;
 use super::*;
 use crate::error::ErrorCode;
 use crate::store::tests::{Fixture, credential, store_behaviour_tests, user};
-use crate::store::{ChallengeUse, Store};
+use crate::store::{Audit, ChallengeUse, Store};
 
 /// A unique directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
@@ -84,7 +84,7 @@ fn url_forms_are_accepted() {
     for url in [format!("file:{path}"), format!("sqlite:{path}"), format!("sqlite://{path}"), path.clone()] {
         let store = SqliteStore::open(&url).unwrap();
         let id = format!("u{}", url.len());
-        store.insert_user(&user(&id, &format!("{}@example.com", url.len()))).unwrap();
+        store.insert_user(&user(&id, &format!("{}@example.com", url.len())), &Audit::NONE).unwrap();
     }
     // All forms named the same file.
     assert_eq!(count(&SqliteStore::open(&path).unwrap(), "kavach_users"), 4);
@@ -138,11 +138,11 @@ fn each_write_commits_with_its_durability() {
     let burn = ChallengeUse { nonce: &[1; 16], keep_until: 10_000 };
     store.use_challenge(&burn, 0).unwrap();
     assert_eq!(synchronous(), 1, "burning a failed ceremony's challenge commits without fsync (NORMAL)");
-    store.insert_user(&super::super::tests::user("u1", "a@example.com")).unwrap();
+    store.insert_user(&super::super::tests::user("u1", "a@example.com"), &Audit::NONE).unwrap();
     assert_eq!(synchronous(), 2, "a user commits with fsync (FULL)");
     store.sweep_expired(1_000, 10).unwrap();
     assert_eq!(synchronous(), 1);
-    store.delete_session("s").unwrap();
+    store.delete_session("s", &Audit::NONE).unwrap();
     assert_eq!(synchronous(), 2, "revoking a session is durable");
 }
 
@@ -190,8 +190,8 @@ fn newer_schema_is_refused() {
 #[test]
 fn corrupt_aaguid_is_internal() {
     let store = memory();
-    store.insert_user(&user("u1", "a@example.com")).unwrap();
-    store.insert_credential(&credential(b"c", "u1", 1), None, 0).unwrap();
+    store.insert_user(&user("u1", "a@example.com"), &Audit::NONE).unwrap();
+    store.insert_credential(&credential(b"c", "u1", 1), None, 0, &Audit::NONE).unwrap();
     {
         let guard = store.writer.lock();
         let conn = &guard.conn;
