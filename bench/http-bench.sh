@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP sign-in pairs, loopback only: each server pinned to core 0 (`taskset -c 0`), the load
 # generator (load.mjs, 16 clients) to core 1. Servers, in order:
-#   kavach Express demo (examples/express/server.js)  vs  peers/express-swa.mjs
+#   kavach Express demo (examples/express/server.js)  vs  peers/express-swa.mjs, and the same demo
+#     with the audit log and metrics off (kavach-express-ops-off: what operating costs)
 #   peers/express-bare.mjs: Express 5 alone on the same routes (no WebAuthn, no database), the
 #     floor under both Express rows on this machine
 #   kavach FastAPI example (examples/fastapi/app.py)  vs  peers/fastapi_pywebauthn.py
@@ -60,6 +61,10 @@ run() {
 
 export KAVACH_SECRET="bench-secret-bench-secret-bench-secret!!"
 PORT=3101 DATABASE_URL="file:$db/kavach-express.db" run kavach-express 3101 "$root/examples/express" node server.js
+# Issue 19's cost: the same demo with the audit log and metrics off (its event handler stays).
+PORT=3110 DATABASE_URL="file:$db/kavach-express-off.db" \
+  KAVACH_OPTIONS_JSON='{"audit":{"enabled":false},"metrics":{"enabled":false}}' \
+  run kavach-express-ops-off 3110 "$root/examples/express" node server.js
 PORT=3102 DATABASE="$db/peer-express.db" run express-simplewebauthn 3102 "$here/peers" node express-swa.mjs
 PORT=3105 run express-bare 3105 "$here/peers" node express-bare.mjs
 PORT=3103 DATABASE_URL="file:$db/kavach-fastapi.db" run kavach-fastapi 3103 "$root/examples/fastapi" \

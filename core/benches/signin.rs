@@ -74,9 +74,14 @@ fn kavach() -> Fixture {
 }
 
 fn kavach_in(parent: PathBuf) -> Fixture {
+    kavach_with(parent, json!({}))
+}
+
+/// [`kavach_in`] with top-level options `top` merged in (`audit`, `metrics`).
+fn kavach_with(parent: PathBuf, top: Value) -> Fixture {
     let dir = tempfile::Builder::new().prefix("kavach-bench-").tempdir_in(parent).expect("temp dir");
     let url = format!("file:{}", dir.path().join("kavach.db").display());
-    let config = json!({
+    let mut config = json!({
         "secret": "bench-secret-bench-secret-bench-secret!!",
         "baseUrl": ORIGIN,
         "database": { "provider": "sqlite", "url": url },
@@ -85,6 +90,7 @@ fn kavach_in(parent: PathBuf) -> Fixture {
         "plugins": [{ "id": "passkey", "rpName": "bench", "rpId": RP_ID, "origin": [ORIGIN],
                       "maxOutstandingChallenges": 100_000_000u64 }],
     });
+    config.as_object_mut().expect("object").extend(top.as_object().expect("object").clone());
     Fixture { kavach: Kavach::from_json(&config.to_string()).expect("kavach"), dir }
 }
 
@@ -229,9 +235,40 @@ fn pair(c: &mut Criterion) {
     // signing probe signs EdDSA too: until issue 21 it signed ES256, which costs more than the
     // users' EdDSA and so took a few microseconds too many off. `router-ml-dsa-44`: every user
     // holds an ML-DSA-44 credential, and the probe signs with ML-DSA-44.
-    pair_with(&mut group, "router", None, Algorithm::EdDsa);
-    pair_with(&mut group, "router-ml-dsa-44", Some(Algorithm::MlDsa44), Algorithm::MlDsa44);
+    pair_with(&mut group, "router", kavach(), None, Algorithm::EdDsa);
+    pair_with(&mut group, "router-ml-dsa-44", kavach(), Some(Algorithm::MlDsa44), Algorithm::MlDsa44);
     group.finish();
+}
+
+/// The cost of operating (issue 19): the sign-in pair with security events to a handler, the
+/// audit log (two event rows in the sign-in's transaction) and metrics, next to the same pair
+/// with all three off.
+fn operations(c: &mut Criterion) {
+    let mut group = c.benchmark_group("operations");
+    group.throughput(Throughput::Elements(1));
+    let on = kavach_with(db_dir(), json!({}));
+    let delivered = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = std::sync::Arc::clone(&delivered);
+    on.kavach
+        .set_event_handler(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .expect("handler");
+    pair_with(&mut group, "on", on, None, Algorithm::EdDsa);
+    let audit = kavach_with(db_dir(), json!({ "metrics": { "enabled": false } }));
+    pair_with(&mut group, "audit-only", audit, None, Algorithm::EdDsa);
+    let metrics = kavach_with(db_dir(), json!({ "audit": { "enabled": false } }));
+    pair_with(&mut group, "metrics-only", metrics, None, Algorithm::EdDsa);
+    let handler = kavach_with(db_dir(), json!({ "audit": { "enabled": false }, "metrics": { "enabled": false } }));
+    handler.kavach.set_event_handler(|_| {}).expect("handler");
+    pair_with(&mut group, "handler-only", handler, None, Algorithm::EdDsa);
+    let off = kavach_with(db_dir(), json!({ "audit": { "enabled": false }, "metrics": { "enabled": false } }));
+    pair_with(&mut group, "off", off, None, Algorithm::EdDsa);
+    group.finish();
+    eprintln!(
+        "operations/on: {} events delivered to the handler",
+        delivered.load(std::sync::atomic::Ordering::Relaxed)
+    );
 }
 
 /// Sign-in pairs through the router by `USERS` users whose credentials use `alg`; the CPU the
@@ -239,10 +276,10 @@ fn pair(c: &mut Criterion) {
 fn pair_with(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
+    fx: Fixture,
     alg: Option<Algorithm>,
     probe_alg: Algorithm,
 ) {
-    let fx = kavach();
     let kavach = &fx.kavach;
     let mut users = registered_users_as(kavach, alg);
     // The signing is the browser's work: its CPU per assertion, measured alone, is taken off.
@@ -394,5 +431,5 @@ fn config() -> Criterion {
     }
 }
 
-criterion_group! { name = benches; config = config(); targets = verify, options, pair, registration, durability }
+criterion_group! { name = benches; config = config(); targets = verify, options, pair, operations, registration, durability }
 criterion_main!(benches);

@@ -93,7 +93,9 @@ fn line(level: &str, kind: &str, fields: Map<String, Value>) {
     object.extend(fields);
     let text = Value::Object(object).to_string();
     match HOOK.read().as_ref() {
-        Some(hook) => hook.push(text),
+        Some(hook) => {
+            hook.push(text);
+        }
         None => eprintln!("{text}"),
     }
 }

@@ -155,7 +155,7 @@ async function refresh() {
     who.textContent = currentUser.name ? `${currentUser.name} <${currentUser.email}>` : currentUser.email;
     who.dataset.userId = currentUser.id;
     stopAutofill();
-    await Promise.all([loadPasskeys(), loadSessions()]);
+    await Promise.all([loadPasskeys(), loadSessions(), loadActivity()]);
   } else {
     startAutofill();
   }
@@ -231,18 +231,51 @@ async function revokeSession(session) {
     await refresh();
     showStatus('info', 'SIGNED_OUT', 'Signed out.');
   } else {
-    await loadSessions();
+    await Promise.all([loadSessions(), loadActivity()]);
     showStatus('success', 'SESSION_REVOKED', 'That session is signed out.');
   }
 }
 
 async function revokeOthers() {
   const { revoked } = await api('POST', '/auth/sessions/revoke-others');
-  await loadSessions();
+  await Promise.all([loadSessions(), loadActivity()]);
   showStatus(
     'success',
     'OTHERS_REVOKED',
     `Signed out everywhere else (${revoked} session${revoked === 1 ? '' : 's'}).`,
+  );
+}
+
+/** How the activity list words each event (DESIGN §10); `session.created` and `session.renewed`
+ * are left out: every sign-in has its session, and renewals are routine. */
+const ACTIVITY = {
+  'user.created': () => 'Account created',
+  'passkey.registered': () => 'Passkey added',
+  'credential.imported': () => 'Passkey imported',
+  'passkey.renamed': () => 'Passkey renamed',
+  'passkey.deleted': () => 'Passkey deleted',
+  'signin.succeeded': () => 'Signed in with a passkey',
+  'signin.failed': (n) =>
+    n > 1 ? `${n} failed sign-in attempts with your passkey` : 'A failed sign-in attempt with your passkey',
+  'session.revoked': (n) => (n > 1 ? `${n} sessions signed out` : 'A session signed out'),
+  'stepup.succeeded': () => 'Confirmed with your passkey',
+  'counter.regression': () => 'Warning: a passkey may have been copied',
+};
+
+/** The signed-in user's security activity, newest first (`GET /auth/passkey/activity`). */
+async function loadActivity() {
+  const { events } = await api('GET', '/auth/passkey/activity?limit=30');
+  $('activity').replaceChildren(
+    ...events
+      .filter((event) => ACTIVITY[event.type])
+      .slice(0, 15)
+      .map((event) => {
+        const item = $('activity-template').content.firstElementChild.cloneNode(true);
+        item.dataset.type = event.type;
+        item.querySelector('.activity-what').textContent = ACTIVITY[event.type](event.count ?? 1);
+        setTime(item.querySelector('.activity-at'), event.at);
+        return item;
+      }),
   );
 }
 
@@ -338,7 +371,7 @@ async function offerUpgrade() {
   try {
     const response = await startRegistration({ optionsJSON, useAutoRegister: true });
     await api('POST', '/auth/passkey/register/verify', response);
-    await loadPasskeys();
+    await Promise.all([loadPasskeys(), loadActivity()]);
     $('upgrade-note').dataset.state = 'created';
     $('upgrade-note').textContent = 'Your browser added a passkey for you automatically.';
   } catch (error) {
@@ -427,7 +460,7 @@ async function addPasskey() {
   const response = await prompt(() => startRegistration({ optionsJSON }));
   const { credential } = await api('POST', '/auth/passkey/register/verify', name ? { response, name } : { response });
   $('passkey-name').value = '';
-  await loadPasskeys();
+  await Promise.all([loadPasskeys(), loadActivity()]);
   showStatus('success', 'PASSKEY_ADDED', `Passkey "${credential.name}" added. You can sign in with it now.`);
 }
 
@@ -456,7 +489,7 @@ async function signOut() {
 
 async function renamePasskey(id, name) {
   const { credential } = await api('PATCH', `/auth/passkey/credentials/${encodeURIComponent(id)}`, { name });
-  await loadPasskeys();
+  await Promise.all([loadPasskeys(), loadActivity()]);
   showStatus('success', 'RENAMED', `Passkey renamed to "${credential.name}".`);
 }
 
@@ -496,7 +529,7 @@ async function withStepUp(request) {
 async function deletePasskey(id, name) {
   if (!(await confirmDelete(name))) return;
   await withStepUp(() => api('DELETE', `/auth/passkey/credentials/${encodeURIComponent(id)}`));
-  await loadPasskeys();
+  await Promise.all([loadPasskeys(), loadActivity()]);
   showStatus('success', 'DELETED', `Passkey "${name}" deleted.`);
 }
 

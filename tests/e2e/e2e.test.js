@@ -648,6 +648,37 @@ scenario('"Your sessions": sign out another session, then everywhere else, then 
   assert.equal((await pageFetch(page, 'GET', '/auth/session')).status, 401);
 });
 
+/** The activity list as the page shows it: event types, newest first. */
+async function activity(page) {
+  return page.$$eval('[data-testid="activity-item"]', (items) => items.map((item) => item.dataset.type));
+}
+
+scenario('"Recent activity": a new passkey, a rename, a sign-out and a sign-in, newest first', async ({ page }) => {
+  const email = newEmail('activity');
+  await signUp(page, email);
+  const [laptop] = await addPasskey(page, 'Laptop');
+  const item = page.locator(`[data-testid="passkey"][data-id="${laptop.id}"]`);
+  await item.locator('[data-testid="rename-input"]').fill('Work laptop');
+  await expectStatus(page, 'RENAMED', () => item.locator('[data-testid="rename-button"]').click());
+  await signOut(page);
+  await signInWithEmail(page, email);
+  const expected = ['signin.succeeded', 'session.revoked', 'passkey.renamed', 'passkey.registered', 'user.created'];
+  await page.waitForFunction(
+    (first) => document.querySelector('[data-testid="activity-item"]')?.dataset.type === first,
+    expected[0],
+  );
+  assert.deepEqual(await activity(page), expected);
+  const times = await page.$$eval('[data-testid="activity-item"] time', (items) => items.map((t) => t.dateTime));
+  assert.deepEqual([...times].sort().reverse(), times, 'newest first');
+  // The route itself: paged by cursor, the user's own only.
+  const first = await pageFetch(page, 'GET', '/auth/passkey/activity?limit=2');
+  assert.equal(first.status, 200);
+  assert.equal(first.body.events.length, 2);
+  const rest = await pageFetch(page, 'GET', `/auth/passkey/activity?limit=200&before=${first.body.nextCursor}`);
+  assert.equal(rest.body.nextCursor, null);
+  assert.ok(rest.body.events.every((event) => event.userId === first.body.events[0].userId));
+});
+
 test('requireRecentAuth: deleting a passkey asks for a step-up, then deletes', async () => {
   await withServer(
     'step-up scenario',
@@ -681,4 +712,26 @@ test('requireRecentAuth: deleting a passkey asks for a step-up, then deletes', a
       });
     },
   );
+});
+
+test('GET /metrics: Prometheus text with route templates, counting the sign-ins above', async () => {
+  const response = await fetch(`${server.baseUrl}/metrics`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /^text\/plain/);
+  const text = await response.text();
+  const samples = new Map();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const match = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    assert.ok(match, `not a sample line: ${line}`);
+    samples.set(match[1], Number(match[2]));
+  }
+  const verified = samples.get(
+    'kavach_http_requests_total{route="/passkey/authenticate/verify",method="POST",status="200"}',
+  );
+  assert.ok(verified >= 3, `sign-ins counted: ${verified}`);
+  assert.ok(samples.get('kavach_events_total{type="signin.succeeded",code=""}') >= 3);
+  assert.ok(samples.get('kavach_events_total{type="passkey.registered",code=""}') >= 3);
+  assert.ok([...samples.keys()].some((name) => name.includes('route="/passkey/credentials/:id"')));
+  assert.ok(![...samples.keys()].some((name) => /credentials\/[A-Za-z0-9_-]{16}/.test(name)), 'no raw id in a label');
 });

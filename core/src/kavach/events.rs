@@ -1,6 +1,9 @@
 //! Operations (DESIGN §10) on the instance: the host's event handler, the audit log's writes and
 //! the user's activity list, metrics, and an orderly close.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -21,8 +24,19 @@ const FAILURE_WINDOW_MS: i64 = 3_600_000;
 /// `GET /passkey/activity`: default and largest page.
 const DEFAULT_ACTIVITY_LIMIT: u32 = 50;
 const MAX_ACTIVITY_LIMIT: u32 = 200;
+/// The retention sweep runs with an audited write at most this often per instance.
+const EVENT_SWEEP_INTERVAL_MS: i64 = 60_000;
 /// How long `close` waits for the handler to take what is pending.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// The host's event handler behind its queue, with event counts for the metrics (the queue's
+/// items are changes, each with its events).
+pub(crate) struct EventQueue {
+    outbox: Outbox<Vec<Event>>,
+    published: AtomicU64,
+    dropped: AtomicU64,
+    delivered: Arc<AtomicU64>,
+}
 
 /// A page of a user's security activity, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,19 +54,30 @@ impl Kavach {
     /// `kavach_events_dropped_total`), so a slow or failing handler never slows or breaks a
     /// ceremony. One handler per instance: a second call is `INVALID_CONFIG`.
     pub fn set_event_handler(&self, handler: impl Fn(&Event) + Send + Sync + 'static) -> Result<()> {
-        let handler: Handler<Event> = Box::new(handler);
-        let mut slot = self.event_outbox.lock();
-        if slot.is_some() {
-            return Err(Error::config("an event handler is set already"));
-        }
-        *slot = Some(Outbox::start("kavach-events", EVENT_QUEUE, handler).map_err(Error::internal)?);
-        Ok(())
+        let delivered = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&delivered);
+        // One queue item per change (its events together): one wake-up of the thread per change.
+        let deliver: Handler<Vec<Event>> = Box::new(move |batch: &Vec<Event>| {
+            for event in batch {
+                if catch_unwind(AssertUnwindSafe(|| handler(event))).is_err() {
+                    crate::log::internal_error("an event handler panicked; the event was not delivered");
+                }
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let queue = EventQueue {
+            outbox: Outbox::start("kavach-events", EVENT_QUEUE, deliver).map_err(Error::internal)?,
+            published: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            delivered,
+        };
+        self.event_queue.set(queue).map_err(|_| Error::config("an event handler is set already"))
     }
 
     /// Waits (at most `timeout`) until the handler has received every event published so far.
     pub fn flush_events(&self, timeout: Duration) -> bool {
         let flushed_failures = self.failure_outbox.flush(timeout);
-        flushed_failures && self.event_outbox.lock().as_ref().is_none_or(|outbox| outbox.flush(timeout))
+        flushed_failures && self.event_queue.get().is_none_or(|queue| queue.outbox.flush(timeout))
     }
 
     /// Delivers pending events to the handler and stores pending failed sign-ins (waiting at
@@ -60,7 +85,7 @@ impl Kavach {
     /// afterwards, but its events reach no handler.
     pub fn close(&self) -> bool {
         let failures = self.failure_outbox.close(CLOSE_WAIT);
-        let events = self.event_outbox.lock().as_ref().is_none_or(|outbox| outbox.close(CLOSE_WAIT));
+        let events = self.event_queue.get().is_none_or(|queue| queue.outbox.close(CLOSE_WAIT));
         let log = crate::log::flush_log(CLOSE_WAIT);
         failures && events && log
     }
@@ -71,9 +96,10 @@ impl Kavach {
     /// (a histogram), the PostgreSQL pool, the rate-limit table, the event queue. Serve it to
     /// your scraper only: it tells how your sign-in is used.
     pub fn metrics(&self) -> String {
-        let event_queue = self.event_outbox.lock().as_ref().map(|outbox| {
-            let stats = outbox.stats();
-            (stats.queued, stats.delivered, stats.dropped)
+        let event_queue = self.event_queue.get().map(|queue| {
+            let (published, dropped) = (queue.published.load(Ordering::Relaxed), queue.dropped.load(Ordering::Relaxed));
+            let delivered = queue.delivered.load(Ordering::Relaxed);
+            (published.saturating_sub(delivered + dropped), delivered, dropped)
         });
         let gauges = Gauges {
             pool: self.store.pool_gauge(),
@@ -109,20 +135,30 @@ impl Kavach {
         Ok(ActivityPage { events: rows.iter().map(|row| row.event.to_json()).collect(), next_cursor })
     }
 
-    /// What a change stores with itself: `events` unless the audit log is off.
+    /// What a change stores with itself: `events` unless the audit log is off, and (at most once
+    /// a minute per instance, so that a sign-in does not pay for it) the retention sweep.
     pub(crate) fn audit<'a>(&self, events: &'a [Event]) -> Audit<'a> {
-        match self.settings.audit {
-            true => Audit { events, expire_before: self.now().saturating_sub(self.settings.audit_retention_ms) },
-            false => Audit::NONE,
+        if !self.settings.audit {
+            return Audit::NONE;
         }
+        let now = self.now();
+        let last = self.last_event_sweep.load(Ordering::Relaxed);
+        let sweep = now.saturating_sub(last) >= EVENT_SWEEP_INTERVAL_MS
+            && self.last_event_sweep.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok();
+        let expire_before = if sweep { now.saturating_sub(self.settings.audit_retention_ms) } else { i64::MIN };
+        Audit { events, expire_before }
     }
 
     /// After the change committed: counted, and queued for the handler.
     pub(crate) fn publish(&self, events: Vec<Event>) {
         self.metrics.record_events(&events);
-        if let Some(outbox) = self.event_outbox.lock().as_ref() {
-            for event in events {
-                outbox.push(event);
+        if let Some(queue) = self.event_queue.get()
+            && !events.is_empty()
+        {
+            let n = events.len() as u64;
+            queue.published.fetch_add(n, Ordering::Relaxed);
+            if !queue.outbox.push(events) {
+                queue.dropped.fetch_add(n, Ordering::Relaxed);
             }
         }
     }
@@ -149,10 +185,10 @@ impl Kavach {
     }
 
     /// The failure queue's worker: one aggregated upsert per failed sign-in.
-    pub(crate) fn failure_writer(store: std::sync::Arc<dyn crate::store::Store>, retention_ms: i64) -> Handler<Event> {
+    pub(crate) fn failure_writer(store: std::sync::Arc<dyn crate::store::Store>) -> Handler<Event> {
         Box::new(move |event: &Event| {
             let window_start = event.at - event.at.rem_euclid(FAILURE_WINDOW_MS);
-            if let Err(err) = store.record_failure(event, window_start, event.at.saturating_sub(retention_ms)) {
+            if let Err(err) = store.record_failure(event, window_start) {
                 crate::log::internal_error(&format!("storing a failed sign-in: {}", err.message()));
             }
         })

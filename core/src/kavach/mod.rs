@@ -13,6 +13,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use self::events::ActivityPage;
+use self::events::EventQueue;
 pub use self::metadata::MetadataInfo;
 pub use self::sessions::SessionListing;
 pub(crate) use self::sessions::unauthorized;
@@ -39,9 +40,11 @@ pub struct Kavach {
     /// Answers, latencies and events, for `metrics()`.
     pub(crate) metrics: Metrics,
     /// The host's event handler, behind its queue, once set.
-    event_outbox: parking_lot::Mutex<Option<Outbox<Event>>>,
+    event_queue: std::sync::OnceLock<EventQueue>,
     /// Failed sign-ins on their way to the audit log, off the request path.
     failure_outbox: Outbox<Event>,
+    /// When this instance last swept expired events (Unix ms).
+    last_event_sweep: std::sync::atomic::AtomicI64,
     /// Keys that MAC challenges and bind them to a user, derived from `secret` (and
     /// `previousSecrets`, for verifying only).
     pub(crate) challenge_keys: ChallengeKeys,
@@ -176,16 +179,13 @@ impl Kavach {
         for warning in settings.warnings() {
             crate::log::warning(warning);
         }
-        let failure_outbox = Outbox::start(
-            "kavach-failures",
-            1024,
-            Self::failure_writer(Arc::clone(&store), settings.audit_retention_ms),
-        )
-        .map_err(crate::Error::internal)?;
+        let failure_outbox = Outbox::start("kavach-failures", 1024, Self::failure_writer(Arc::clone(&store)))
+            .map_err(crate::Error::internal)?;
         Ok(Self {
             metrics: Metrics::new(settings.metrics),
-            event_outbox: parking_lot::Mutex::new(None),
+            event_queue: std::sync::OnceLock::new(),
             failure_outbox,
+            last_event_sweep: std::sync::atomic::AtomicI64::new(0),
             metadata: parking_lot::RwLock::new(settings.attestation_options.metadata.clone()),
             challenge_keys: ChallengeKeys::new(&settings.secret, &settings.previous_secrets),
             fake_credentials: FakeCredentials::new(&fake_key),

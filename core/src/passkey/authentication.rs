@@ -292,16 +292,19 @@ impl Kavach {
         let now = self.now();
         let event = |kind| Event::new(kind, now).user(&owner.id).credential(&credential.credential_id);
         let mut events = match session {
-            SessionChange::Create(new) => vec![
-                event(EventType::SigninSucceeded).session(&new.id),
-                Event::new(EventType::SessionCreated, now).user(&owner.id).session(&new.id),
-            ],
+            SessionChange::Create(new) => vec![event(EventType::SigninSucceeded).session(&new.id)],
             SessionChange::MarkAuthenticated { session_id } => {
                 vec![event(EventType::StepupSucceeded).session(session_id)]
             }
         };
         if verified.counter_regressed {
             events.push(event(EventType::CounterRegression));
+        }
+        // Stored: all but a sign-in's `session.created`, which its `signin.succeeded` row already
+        // names (one row less in the sign-in's transaction); the handler gets it.
+        let stored = events.len();
+        if let SessionChange::Create(new) = session {
+            events.push(Event::new(EventType::SessionCreated, now).user(&owner.id).session(&new.id));
         }
         let outcome = self.store.complete_sign_in(&SignInUpdate {
             challenge: challenge.usage(),
@@ -313,7 +316,7 @@ impl Kavach {
             now,
             session,
             clone_warning: verified.counter_regressed,
-            audit: self.audit(&events),
+            audit: self.audit(&events[..stored]),
         })?;
         if outcome == SignInOutcome::SignedIn {
             self.publish(events);

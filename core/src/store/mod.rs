@@ -121,7 +121,7 @@ pub trait Store: Send + Sync {
     /// A failed sign-in with someone's passkey, aggregated: one row per user, code and window
     /// (starting at `window_start`), its count incremented, its time, credential and client the
     /// latest. So that a stranger can add at most a few rows an hour to anyone's history.
-    fn record_failure(&self, event: &crate::events::Event, window_start: i64, expire_before: i64) -> Result<()>;
+    fn record_failure(&self, event: &crate::events::Event, window_start: i64) -> Result<()>;
     /// The user's stored events, newest first: `limit` of them with ids below `before`.
     fn events_of_user(&self, user_id: &str, before: Option<i64>, limit: u32) -> Result<Vec<StoredEvent>>;
     /// The database pool's state (PostgreSQL), for metrics.
@@ -144,6 +144,10 @@ pub trait Store: Send + Sync {
     /// outlives secret rotation). Used for the anti-enumeration fake credentials.
     fn instance_key(&self, purpose: &str, candidate: &[u8; 32]) -> Result<Vec<u8>>;
 }
+
+/// At most this many expired events are removed by one retention sweep (which runs with an
+/// audited write at most once a minute per instance: `Audit::expire_before`).
+pub(crate) const EVENT_SWEEP: i64 = 1000;
 
 /// How a unit of work that may find a reason not to happen ends: `Rollback(value)` undoes
 /// whatever it wrote before it found the reason, and returns `value`.

@@ -275,9 +275,9 @@ pub enum DeleteOutcome {
 }
 
 /// Security events to store in the transaction of the change they record (DESIGN §10), so that
-/// the audit log holds exactly what happened. Each write also removes a few events older than
-/// `expire_before` (retention). An event without a user is stored under the user the change
-/// concerned (a session revoked by id).
+/// the audit log holds exactly what happened. Unless `expire_before` is `i64::MIN`, the write
+/// also removes events older than it (retention; a bounded number). An event without a user is
+/// stored under the user the change concerned (a session revoked by id).
 #[derive(Debug, Clone, Copy)]
 pub struct Audit<'a> {
     /// The events.

@@ -83,6 +83,10 @@ fn run() -> Result<std::convert::Infallible, String> {
         "plugins": [passkey],
     });
     let kavach = Arc::new(Kavach::from_json(&config.to_string()).map_err(|err| err.to_string())?);
+    // What happens, on stdout as JSON lines: security events and kavach's log lines (refusals,
+    // internal errors). A real host sends them to its log pipeline or SIEM.
+    kavach.set_event_handler(|event| println!("{}", json!({ "event": event.to_json() }))).map_err(|e| e.to_string())?;
+    kavach_core::set_log_hook(|line| println!("{line}")).map_err(|e| e.to_string())?;
 
     let web_dir = std::env::var_os("KAVACH_WEB_DIR").map_or_else(|| here.join("../web"), PathBuf::from);
     if !web_dir.join("node_modules/@simplewebauthn/browser/esm/index.js").is_file() {
@@ -93,6 +97,9 @@ fn run() -> Result<std::convert::Infallible, String> {
     let routes = Router::new()
         .route("/demo/signup", post(signup))
         .route("/demo/me", get(|session: KavachSession| async move { json_body(&json!({ "user": session.user })) }))
+        // Prometheus metrics. Open here for the demo; in production serve it on an internal port
+        // or behind a check of your own (docs/operations.md).
+        .route("/metrics", get(metrics))
         .fallback(static_file)
         .with_state(app)
         // Every route under /auth: kavach answers, with its own status codes, errors and cookies.
@@ -162,6 +169,10 @@ fn listen_loopback(port: u16) -> Result<Vec<std::net::TcpListener>, String> {
         }
     }
     Ok(listeners)
+}
+
+async fn metrics(State(app): State<App>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], app.kavach.metrics()).into_response()
 }
 
 /// A JSON body (axum's `json` feature is not needed for two routes).

@@ -71,6 +71,10 @@ fn run() -> Result<std::convert::Infallible, String> {
     let mut config = config;
     merge_passkey_options(&mut config["plugins"][0], std::env::var("KAVACH_PASSKEY_OPTIONS_JSON").ok())?;
     let kavach = Kavach::from_json(&config.to_string()).map_err(|err| err.to_string())?;
+    // What happens, on stdout as JSON lines: security events and kavach's log lines (refusals,
+    // internal errors). A real host sends them to its log pipeline or SIEM.
+    kavach.set_event_handler(|event| println!("{}", json!({ "event": event.to_json() }))).map_err(|e| e.to_string())?;
+    kavach_core::set_log_hook(|line| println!("{line}")).map_err(|e| e.to_string())?;
 
     let web_dir = std::env::var_os("KAVACH_WEB_DIR")
         .map(PathBuf::from)
@@ -124,6 +128,14 @@ impl App {
             self.kavach.handle(&request)
         } else if path == "/demo/signup" {
             self.signup(&request)
+        } else if path == "/metrics" && request.method == "GET" {
+            // Prometheus metrics. Open here for the demo; in production serve them on an internal
+            // port or behind a check of your own (docs/operations.md).
+            Response {
+                status: 200,
+                headers: vec![("content-type".into(), "text/plain; version=0.0.4; charset=utf-8".into())],
+                body: self.kavach.metrics().into_bytes(),
+            }
         } else {
             self.static_file(&request.method, path)
         }

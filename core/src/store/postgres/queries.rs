@@ -12,6 +12,7 @@ use super::pool::{Fail, Tx, describe};
 use super::{BEGIN, BEGIN_RELAXED, PostgresStore};
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::store::EVENT_SWEEP;
 use crate::store::records::{
     CREDENTIAL_COLUMNS, Columns, EVENT_COLUMNS, SESSION_COLUMNS, USER_COLUMNS, bad_row, credential_from, event_from,
     session_from, user_from,
@@ -106,12 +107,19 @@ impl Statements for Tx<'_> {
     }
 
     /// Every event and a bounded retention sweep, in one round trip (arrays, unnested).
+    /// Every event in one statement (arrays, unnested); with the retention sweep, in the same
+    /// round trip.
     fn insert_event_rows(&mut self, events: &[Event], expire_before: i64) -> Result<()> {
-        let sql = "WITH swept AS (DELETE FROM kavach_events WHERE id IN \
-                       (SELECT id FROM kavach_events WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)) \
-                   INSERT INTO kavach_events (user_id, type, at, credential_id, session_id, client, code, count) \
-                   SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], \
-                                        $8::text[], $9::text[], $10::bigint[])";
+        const INSERT: &str = "INSERT INTO kavach_events (user_id, type, at, credential_id, session_id, client, code, count) \
+                              SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], \
+                                                   $6::text[], $7::text[], $8::bigint[])";
+        // The oldest ids are the oldest events (ids grow with time; an aggregated row only moves
+        // `at` forward), so the sweep needs no index on `at`.
+        const SWEEP_AND_INSERT: &str = "WITH swept AS (DELETE FROM kavach_events WHERE id IN \
+                (SELECT id FROM kavach_events ORDER BY id LIMIT $10 FOR UPDATE SKIP LOCKED) AND at < $9) \
+            INSERT INTO kavach_events (user_id, type, at, credential_id, session_id, client, code, count) \
+            SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], \
+                                 $6::text[], $7::text[], $8::bigint[])";
         let users: Vec<Option<&str>> = events.iter().map(|e| e.user_id.as_deref()).collect();
         let types: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         let times = events.iter().map(|e| ts(e.at)).collect::<Result<Vec<_>>>()?;
@@ -120,21 +128,16 @@ impl Statements for Tx<'_> {
         let clients: Vec<Option<&str>> = events.iter().map(|e| e.client.as_deref().filter(|c| storable(c))).collect();
         let codes: Vec<Option<&str>> = events.iter().map(|e| e.code.as_deref()).collect();
         let counts: Vec<i64> = events.iter().map(|e| i64::try_from(e.count).unwrap_or(i64::MAX)).collect();
-        let inserted = self.execute(
-            sql,
-            &[
-                &ts(expire_before.max(0))?,
-                &SWEEP_PER_INSERT,
-                &users,
-                &types,
-                &times,
-                &credentials,
-                &sessions,
-                &clients,
-                &codes,
-                &counts,
-            ],
-        );
+        let boundary = ts(expire_before.max(0))?;
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            vec![&users, &types, &times, &credentials, &sessions, &clients, &codes, &counts];
+        let sql = if expire_before > i64::MIN {
+            params.extend([&boundary as &(dyn tokio_postgres::types::ToSql + Sync), &EVENT_SWEEP]);
+            SWEEP_AND_INSERT
+        } else {
+            INSERT
+        };
+        let inserted = self.execute(sql, &params);
         self.lift(inserted).map(|_| ())
     }
 
@@ -415,8 +418,15 @@ impl Store for PostgresStore {
         if !storable(user_id) {
             return Ok(false);
         }
-        // Passkeys, sessions and events go with it (ON DELETE CASCADE).
-        self.unit(|tx| Ok(tx.execute("DELETE FROM kavach_users WHERE id = $1", &[&user_id])? > 0))
+        // Passkeys and sessions go with it (ON DELETE CASCADE); events have no foreign key. The
+        // user's row lock first: a failed sign-in's upsert checks the user exists under it.
+        self.unit(|tx| {
+            if tx.query_opt("SELECT 1 FROM kavach_users WHERE id = $1 FOR UPDATE", &[&user_id])?.is_none() {
+                return Ok(false);
+            }
+            tx.execute("DELETE FROM kavach_events WHERE user_id = $1", &[&user_id])?;
+            Ok(tx.execute("DELETE FROM kavach_users WHERE id = $1", &[&user_id])? > 0)
+        })
     }
 
     fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
@@ -612,16 +622,14 @@ impl Store for PostgresStore {
         self.unit(|tx| Ok(units::write_audit(tx, audit, None, None)?))
     }
 
-    fn record_failure(&self, event: &Event, window_start: i64, expire_before: i64) -> Result<()> {
+    fn record_failure(&self, event: &Event, window_start: i64) -> Result<()> {
         let Some(user_id) = event.user_id.as_deref().filter(|id| storable(id)) else {
             return Ok(());
         };
-        // One round trip: the sweep, and the upsert (a no-op if the user is gone).
-        let sql = "WITH swept AS (DELETE FROM kavach_events WHERE id IN \
-                       (SELECT id FROM kavach_events WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)) \
-                   INSERT INTO kavach_events (user_id, type, at, credential_id, client, code, count, window_start) \
-                   SELECT $3, $4, $5, $6, $7, $8, 1, $9 WHERE EXISTS (SELECT 1 FROM kavach_users WHERE id = $3) \
-                   ON CONFLICT (user_id, type, code, window_start) DO UPDATE SET count = kavach_events.count + 1, \
+        // The upsert is a no-op if the user is gone.
+        let sql = "INSERT INTO kavach_events (user_id, type, at, credential_id, client, code, count, window_start) \
+                   SELECT $1, $2, $3, $4, $5, $6, 1, $7 WHERE EXISTS (SELECT 1 FROM kavach_users WHERE id = $1 FOR KEY SHARE) \
+                   ON CONFLICT (user_id, type, code, window_start) WHERE window_start IS NOT NULL DO UPDATE SET count = kavach_events.count + 1, \
                    at = excluded.at, credential_id = excluded.credential_id, client = excluded.client";
         let client = event.client.as_deref().filter(|c| storable(c));
         // Relaxed: a notification of an attempt, not a change anyone depends on.
@@ -629,8 +637,6 @@ impl Store for PostgresStore {
             tx.execute(
                 sql,
                 &[
-                    &ts(expire_before.max(0))?,
-                    &SWEEP_PER_INSERT,
                     &user_id,
                     &event.kind.as_str(),
                     &ts(event.at)?,

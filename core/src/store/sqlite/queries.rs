@@ -7,6 +7,7 @@ use super::migrations::unix_millis;
 use super::{Durability, SWEEP_PER_INSERT, SqliteStore, TOUCH_INTERVAL_MS};
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::store::EVENT_SWEEP;
 use crate::store::records::{
     CREDENTIAL_COLUMNS, Columns, EVENT_COLUMNS, SESSION_COLUMNS, USER_COLUMNS, bad_row, credential_from, event_from,
     session_from, user_from,
@@ -120,8 +121,13 @@ fn sweep_sessions(conn: &Connection, now: i64, limit: u32) -> Result<u64> {
 
 impl Statements for Transaction<'_> {
     fn insert_event_rows(&mut self, events: &[Event], expire_before: i64) -> Result<()> {
-        let sweep = "DELETE FROM kavach_events WHERE id IN (SELECT id FROM kavach_events WHERE at < ?1 LIMIT ?2)";
-        self.prepare_cached(sweep)?.execute(params![expire_before, SWEEP_PER_INSERT])?;
+        if expire_before > i64::MIN {
+            // The oldest ids are the oldest events (an aggregated row keeps its first id and only
+            // moves `at` forward, so it is never swept early).
+            let sweep = "DELETE FROM kavach_events WHERE id IN (SELECT id FROM kavach_events ORDER BY id LIMIT ?2) \
+                         AND at < ?1";
+            self.prepare_cached(sweep)?.execute(params![expire_before, EVENT_SWEEP])?;
+        }
         let sql = "INSERT INTO kavach_events (user_id, type, at, credential_id, session_id, client, code, count) \
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
         let mut insert = self.prepare_cached(sql)?;
@@ -364,8 +370,9 @@ impl Store for SqliteStore {
     }
 
     fn delete_user(&self, user_id: &str) -> Result<bool> {
-        // Passkeys, sessions and events go with it (ON DELETE CASCADE).
+        // Passkeys and sessions go with it (ON DELETE CASCADE); events have no foreign key.
         self.write(Durability::Durable, |tx| {
+            tx.prepare_cached("DELETE FROM kavach_events WHERE user_id = ?1")?.execute(params![user_id])?;
             Ok(tx.prepare_cached("DELETE FROM kavach_users WHERE id = ?1")?.execute(params![user_id])? > 0)
         })
     }
@@ -526,14 +533,12 @@ impl Store for SqliteStore {
         self.write(Durability::Durable, |tx| units::write_audit(tx, audit, None, None))
     }
 
-    fn record_failure(&self, event: &Event, window_start: i64, expire_before: i64) -> Result<()> {
+    fn record_failure(&self, event: &Event, window_start: i64) -> Result<()> {
         // Relaxed: a notification of an attempt, not a change anyone depends on.
         self.write(Durability::Relaxed, |tx| {
-            let sweep = "DELETE FROM kavach_events WHERE id IN (SELECT id FROM kavach_events WHERE at < ?1 LIMIT ?2)";
-            tx.prepare_cached(sweep)?.execute(params![expire_before, SWEEP_PER_INSERT])?;
             let sql = "INSERT INTO kavach_events (user_id, type, at, credential_id, client, code, count, window_start) \
                        SELECT ?1, ?2, ?3, ?4, ?5, ?6, 1, ?7 WHERE EXISTS (SELECT 1 FROM kavach_users WHERE id = ?1) \
-                       ON CONFLICT (user_id, type, code, window_start) DO UPDATE SET count = count + 1, \
+                       ON CONFLICT (user_id, type, code, window_start) WHERE window_start IS NOT NULL DO UPDATE SET count = count + 1, \
                        at = excluded.at, credential_id = excluded.credential_id, client = excluded.client";
             tx.prepare_cached(sql)?.execute(params![
                 event.user_id,
