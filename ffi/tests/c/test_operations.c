@@ -2,7 +2,8 @@
  * Operating kavach through the C ABI (DESIGN §10): the event callback (events in order, after a
  * real register + sign-in with the software authenticator's real signatures), metrics counting
  * the requests made, the log callback receiving a refusal, users.* for admin tools and delete,
- * activity paging. Run by ffi/scripts/test.sh under AddressSanitizer + UBSan:
+ * activity paging, a slow callback that neither slows requests nor loses events at kavach_free.
+ * Run by ffi/scripts/test.sh under AddressSanitizer + UBSan:
  *
  *   test_operations <soft-authenticator> <database directory>
  */
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,6 +198,51 @@ static double metric(const char *text, const char *series) {
         if (strncmp(line, series, len) == 0 && line[len] == ' ') return strtod(line + len + 1, NULL);
     }
     return -1;
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int slow_calls = 0;
+static pthread_mutex_t slow_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A callback slower than the requests: it must never slow them. */
+static void slow_event(void *user_data, const char *json, size_t len) {
+    struct timespec pause = {0, 400 * 1000 * 1000};
+    (void)user_data, (void)json, (void)len;
+    nanosleep(&pause, NULL);
+    pthread_mutex_lock(&slow_lock);
+    slow_calls++;
+    pthread_mutex_unlock(&slow_lock);
+}
+
+/* Three sign-ups behind a callback that takes 400 ms an event: they do not wait for it, and
+ * kavach_free still delivers every event before it returns. */
+static void test_slow_callback(const char *dir) {
+    char config[1024], *error = NULL, *out = NULL;
+    kavach_t *slow = NULL;
+    double started, elapsed;
+    snprintf(config, sizeof config,
+             "{\"database\":{\"url\":\"file:%s/slow.db\"},\"secret\":\"kavach-test-secret-not-for-production-use!!\","
+             "\"base_url\":\"" ORIGIN "\",\"plugins\":[{\"id\":\"passkey\",\"rp_name\":\"Test\",\"rp_id\":\"localhost\"}]}",
+             dir);
+    if (kavach_new(config, &slow, &error) != KAVACH_OK) fail("kavach_new", error);
+    CHECK(kavach_set_event_callback(slow, slow_event, NULL) == KAVACH_OK);
+    started = now_seconds();
+    CHECK(kavach_create_user(slow, "one@example.com", NULL, &out) == KAVACH_OK);
+    kavach_string_free(out);
+    CHECK(kavach_create_user(slow, "two@example.com", NULL, &out) == KAVACH_OK);
+    kavach_string_free(out);
+    CHECK(kavach_create_user(slow, "three@example.com", NULL, &out) == KAVACH_OK);
+    kavach_string_free(out);
+    elapsed = now_seconds() - started;
+    CHECK(elapsed < 0.35);
+    if (elapsed >= 0.35) fprintf(stderr, "three sign-ups took %.3f s behind a slow callback\n", elapsed);
+    kavach_free(slow); /* delivers the three pending events first */
+    CHECK(slow_calls == 3);
 }
 
 int main(int argc, char **argv) {
@@ -385,6 +432,7 @@ int main(int argc, char **argv) {
     }
 
     CHECK(kavach_set_log_callback(NULL, NULL) == KAVACH_OK); /* back to stderr */
+    test_slow_callback(argv[2]);
     free(user_id), free(cookie), free(signed_in), free(credential_id);
     fclose(to_authenticator);
     fclose(from_authenticator);
