@@ -165,6 +165,14 @@ typedef uint32_t kavach_result;
  */
 typedef struct kavach_t kavach_t;
 
+/**
+ * Receives one event or one log line: `user_data` as given when the callback was set, `json`
+ * a NUL-terminated JSON object of `len` bytes (without the NUL). `json` is valid only during the
+ * call: copy what you keep. The callback runs on a thread of kavach's own, never on the thread
+ * of a request.
+ */
+typedef void (*kavach_json_callback)(void *user_data, const char *json, size_t len);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -231,8 +239,9 @@ kavach_result kavach_new(const char *config_json,
                          char **error_json);
 
 /**
- * Frees an instance (closing its database). NULL is a no-op. No other thread may be using it,
- * and it must not be used afterwards.
+ * Frees an instance: first delivers its pending events to the event callback (as
+ * `kavach_close`, waiting at most 5 s), then closes its database. NULL is a no-op. No other
+ * thread may be using it, and it must not be used afterwards.
  */
 void kavach_free(kavach_t *kavach);
 
@@ -265,6 +274,143 @@ const char *kavach_version(void);
  * and pass it on: kavach itself then answers 413 `PAYLOAD_TOO_LARGE`.
  */
 size_t kavach_max_body_bytes(void);
+
+/**
+ * Calls `callback(user_data, event_json, len)` for every security event of this instance
+ * (`{"type", "at", "userId"?, "credentialId"?, "sessionId"?, "client"?, "code"?, "count"?}`,
+ * types in docs/host-api.md), after the change it records has committed.
+ *
+ * Threads: the callback runs on a thread of kavach's own, one event at a time and in order,
+ * never on the thread that made the request; `user_data` must be usable from that thread.
+ * `event_json` is valid only during the call. Events reach it through a bounded queue (4096):
+ * when the callback is slower than the events, later ones are dropped and counted in
+ * `kavach_events_dropped_total` (`kavach_metrics`), so a slow callback never slows a ceremony;
+ * a callback that never returns stops delivery (and `kavach_close` then waits 5 s). Do not call
+ * `kavach_close` or `kavach_free` on this instance from the callback.
+ *
+ * One callback per instance: a second call answers `KAVACH_INVALID_CONFIG`; NULL `callback` is
+ * `KAVACH_NULL_PARAMETER`. Pending events are delivered by `kavach_close` and `kavach_free`.
+ */
+kavach_result kavach_set_event_callback(const kavach_t *kavach,
+                                        kavach_json_callback callback,
+                                        void *user_data);
+
+/**
+ * Sends kavach's log lines (one JSON object each, e.g. `{"at", "level", "kind": "refusal",
+ * "route", "method", "status", "code", "client"?, "message"}`, no newline) to
+ * `callback(user_data, line, len)` instead of stderr; NULL `callback` sends them to stderr
+ * again. Process-wide (log lines also come from outside any instance): a later call replaces
+ * the callback, after delivering what the earlier one had pending.
+ *
+ * Threads: as for `kavach_set_event_callback`: the callback runs on a thread of kavach's own,
+ * one line at a time, `line` is valid only during the call, and a full queue drops lines
+ * (counted in `kavach_log_lines_dropped_total`). `KAVACH_INTERNAL` if the thread cannot start.
+ */
+kavach_result kavach_set_log_callback(kavach_json_callback callback, void *user_data);
+
+/**
+ * Delivers the pending events to the event callback (waiting at most 5 s) and the pending log
+ * lines to the log callback, then stops the event thread: call it at shutdown, before
+ * `kavach_free` (which does the same when it was not called). Returns whether everything
+ * pending was delivered in time. The instance still answers afterwards, but its events reach
+ * no callback. NULL is a no-op (`true`).
+ */
+bool kavach_close(const kavach_t *kavach);
+
+/**
+ * Waits at most `timeout_ms` until the event callback has received every event published so
+ * far (tests use it). Returns whether it did. NULL is a no-op (`true`).
+ */
+bool kavach_flush_events(const kavach_t *kavach, uint64_t timeout_ms);
+
+/**
+ * Waits at most `timeout_ms` until the log callback has received every line logged so far.
+ * Returns whether it did.
+ */
+bool kavach_flush_log(uint64_t timeout_ms);
+
+/**
+ * The metrics of this instance in the Prometheus text format 0.0.4 (serve it with
+ * `Content-Type: text/plain; version=0.0.4`): `*out_text` is the text on `KAVACH_OK` (the error
+ * JSON otherwise), to free with `kavach_string_free`. Counters by event type and code, requests
+ * and errors by route template (never a raw id), latency histograms, pool, rate-limit and queue
+ * gauges. Serve it to your scraper only (docs/host-api.md says how).
+ */
+kavach_result kavach_metrics(const kavach_t *kavach, char **out_text);
+
+/**
+ * The signed-in user's own security activity, newest first: `*out_json` is `{"events": [event,
+ * ...], "nextCursor": string|null}`. `session` is a token, `Bearer <token>` or a `Cookie`
+ * header value; `before` NULL for the first page, else the `nextCursor` of the page before;
+ * `limit` 0 for the default (50), at most 200. `KAVACH_UNAUTHORIZED` without a live session,
+ * `KAVACH_INVALID_REQUEST` for a malformed cursor or a limit over 200. Ownership of `*out_json`
+ * as for `kavach_register_options`.
+ */
+kavach_result kavach_activity(const kavach_t *kavach,
+                              const char *session,
+                              const char *before,
+                              uint32_t limit_or_0,
+                              char **out_json);
+
+/**
+ * `users.update`: changes a user's email and/or name. `body_json` is an object `{"email"?:
+ * string, "name"?: string|null}` (`"name": null` clears the name; a key left out is kept).
+ * `*out_json` is the updated User. `KAVACH_USER_NOT_FOUND` for an unknown id,
+ * `KAVACH_USER_EXISTS` when the email is taken, `KAVACH_INVALID_REQUEST` for any other key or a
+ * bad email. Ownership as for `kavach_register_options`.
+ */
+kavach_result kavach_update_user(const kavach_t *kavach,
+                                 const char *id,
+                                 const char *body_json,
+                                 char **out_json);
+
+/**
+ * `users.delete`: deletes a user with their passkeys, sessions and audit rows. `*out_json` is
+ * `{"deleted": true}`; `KAVACH_USER_NOT_FOUND` for an unknown id. Ownership as for
+ * `kavach_register_options`.
+ */
+kavach_result kavach_delete_user(const kavach_t *kavach, const char *id, char **out_json);
+
+/**
+ * `users.listCredentials` (admin tools): `*out_json` is the user's passkeys, newest first (the
+ * shape of `kavach_list_credentials`). `KAVACH_USER_NOT_FOUND` for an unknown id. Ownership as
+ * for `kavach_register_options`.
+ */
+kavach_result kavach_user_credentials(const kavach_t *kavach, const char *id, char **out_json);
+
+/**
+ * `users.revokeCredential` (admin tools): deletes one of the user's passkeys, even the last.
+ * `*out_json` is `{"revoked": true}`; `KAVACH_CREDENTIAL_NOT_FOUND` when the user has no such
+ * passkey. Ownership as for `kavach_register_options`.
+ */
+kavach_result kavach_revoke_user_credential(const kavach_t *kavach,
+                                            const char *id,
+                                            const char *credential_id,
+                                            char **out_json);
+
+/**
+ * `users.listSessions` (admin tools): `*out_json` is the user's live sessions, newest first
+ * (`[{"id", "createdAt", "lastSeenAt", "expiresAt", ...}]`). Ownership as for
+ * `kavach_register_options`.
+ */
+kavach_result kavach_user_sessions(const kavach_t *kavach, const char *id, char **out_json);
+
+/**
+ * `users.revokeSessions` (admin tools): signs the user out everywhere. `*out_json` is
+ * `{"revoked": <count>}`. Ownership as for `kavach_register_options`.
+ */
+kavach_result kavach_revoke_user_sessions(const kavach_t *kavach, const char *id, char **out_json);
+
+/**
+ * `users.activity` (admin tools): a user's security activity by user id, as `kavach_activity`
+ * (`before` NULL for the first page, `limit_or_0` 0 for 50). Ownership as for
+ * `kavach_register_options`.
+ */
+kavach_result kavach_user_activity(const kavach_t *kavach,
+                                   const char *id,
+                                   const char *before,
+                                   uint32_t limit_or_0,
+                                   char **out_json);
 
 /**
  * Creation options for the session's user: `*out_json` is the

@@ -28,6 +28,29 @@ type Config struct {
 	// whose X-Forwarded-For is believed: when the peer is one of them, the client key is the
 	// rightmost X-Forwarded-For entry that is not; otherwise the peer. Default: none.
 	TrustedProxies []string `json:"trustedProxies,omitempty"`
+	// Audit is the audit log (the events stored in the database, what Activity lists). On by
+	// default, kept 90 days.
+	Audit *AuditConfig `json:"audit,omitempty"`
+	// Metrics turns the counters behind Metrics off ({Enabled: false}); on by default.
+	Metrics *MetricsConfig `json:"metrics,omitempty"`
+	// OnEvent receives every security event after the change it records has committed, on a
+	// thread of kavach's own, in order, through a bounded queue (see SetEventHandler: it must
+	// return, and it must not call Close). Not part of the JSON configuration.
+	OnEvent func(Event) `json:"-"`
+}
+
+// AuditConfig is the audit log's setting.
+type AuditConfig struct {
+	// Enabled: default true.
+	Enabled *bool `json:"enabled,omitempty"`
+	// RetentionDays: events older than this are deleted. Default 90.
+	RetentionDays int `json:"retentionDays,omitempty"`
+}
+
+// MetricsConfig is the metrics' setting.
+type MetricsConfig struct {
+	// Enabled: default true.
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
 // RateLimitConfig allows at most Max requests per Window seconds from one client key

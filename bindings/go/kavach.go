@@ -31,6 +31,7 @@ import "C"
 import (
 	"encoding/json"
 	"errors"
+	"runtime/cgo"
 	"sync"
 	"unsafe"
 )
@@ -53,6 +54,8 @@ type Kavach struct {
 	// and no call ever sees a freed handle.
 	mu  sync.RWMutex
 	ptr *C.kavach_t
+	// eventHandle is the handle of the event handler (0: none), deleted by Close.
+	eventHandle cgo.Handle
 }
 
 // New validates cfg (an *Error with Code INVALID_CONFIG says which setting is wrong) and opens
@@ -62,7 +65,15 @@ func New(cfg Config) (*Kavach, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewFromJSON(string(text))
+	k, err := NewFromJSON(string(text))
+	if err != nil || cfg.OnEvent == nil {
+		return k, err
+	}
+	if err := k.setEventHandler(cfg.OnEvent); err != nil {
+		_ = k.Close()
+		return nil, err
+	}
+	return k, nil
 }
 
 // NewFromJSON is New with the configuration as JSON text (docs/configuration.md names, camelCase or
@@ -79,13 +90,24 @@ func NewFromJSON(config string) (*Kavach, error) {
 	return &Kavach{ptr: ptr}, nil
 }
 
-// Close frees the instance and closes its database, after the calls in progress return. It is
-// safe to call more than once; every later call returns ErrClosed.
+// Close delivers the pending events to the event handler (waiting at most 5 s), then frees the
+// instance and closes its database, after the calls in progress return. It is safe to call more
+// than once; every later call returns ErrClosed. Do not call it from an event handler.
 func (k *Kavach) Close() error {
+	// First the events, sharing the lock: a handler that calls this instance still can.
+	k.mu.RLock()
+	if k.ptr != nil {
+		C.kavach_close(k.ptr)
+	}
+	k.mu.RUnlock()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	C.kavach_free(k.ptr)
 	k.ptr = nil
+	if k.eventHandle != 0 {
+		k.eventHandle.Delete()
+		k.eventHandle = 0
+	}
 	return nil
 }
 

@@ -7,7 +7,10 @@
  *
  * Environment (tests/e2e/README.md): PORT (3000), DATABASE_URL (default file:kavach.db in the
  * working directory), KAVACH_SECRET (a fixed demo secret otherwise, with a warning),
- * KAVACH_USER_VERIFICATION (preferred), KAVACH_ATTESTATION (none), KAVACH_WEB_DIR (../web from the working directory).
+ * KAVACH_USER_VERIFICATION (preferred), KAVACH_ATTESTATION (none), KAVACH_WEB_DIR (../web from the working directory),
+ * KAVACH_METRICS_TOKEN (when set, GET /metrics wants "Authorization: Bearer <token>").
+ * Security events (kavach_set_event_callback) and kavach's log lines (kavach_set_log_callback) go
+ * to stdout, one JSON object a line: an event has "type", a log line "kind".
  * Just enough HTTP for a local demo: put a real server in front of it for anything else.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -174,6 +177,7 @@ static void add_header(struct response *r, const char *name, const char *value) 
 
 static void release_kavach(struct response *r) { kavach_bytes_free(r->owned, r->owned_len); }
 static void release_malloc(struct response *r) { free(r->owned); }
+static void release_kavach_string(struct response *r) { kavach_string_free(r->owned); }
 
 /* The core's error shape {"error", "code"} for this program's own errors. */
 static void error_response(struct response *r, int status, const char *code, const char *message) {
@@ -245,6 +249,33 @@ static void auth_route(const struct request *req, struct response *r) {
     kavach_string_free(headers);
     r->body = (const char *)body, r->body_len = body_len;
     r->owned = body, r->owned_len = body_len, r->release = release_kavach;
+}
+
+/* GET /metrics: kavach_metrics for a Prometheus scraper. It tells how sign-in is used, so in
+ * production keep it off the public internet: serve it on an internal port or a path your proxy
+ * does not forward, or require a token as here (KAVACH_METRICS_TOKEN; this demo only listens on
+ * loopback). */
+static void metrics_route(const struct request *req, struct response *r) {
+    const char *token = getenv("KAVACH_METRICS_TOKEN"), *given = header(req, "authorization");
+    char *text = NULL;
+    if (strcmp(req->method, "GET") != 0) { error_response(r, 405, "METHOD_NOT_ALLOWED", "use GET"); return; }
+    if (token && *token) {
+        /* Compare in time independent of where the first difference is. */
+        size_t want = strlen(token), i;
+        unsigned diff = given == NULL || strncmp(given, "Bearer ", 7) != 0 || strlen(given + 7) != want;
+        for (i = 0; !diff && i < want; i++) diff |= (unsigned)(given[7 + i] ^ token[i]);
+        if (diff) { error_response(r, 401, "UNAUTHORIZED", "metrics want the bearer token"); return; }
+    }
+    if (kavach_metrics(kavach, &text) != KAVACH_OK) {
+        kavach_error_response(r, text);
+        kavach_string_free(text);
+        return;
+    }
+    r->status = 200;
+    add_header(r, "content-type", "text/plain; version=0.0.4; charset=utf-8");
+    add_header(r, "cache-control", "no-store");
+    /* kavach's string goes out as the body and is freed with kavach_string_free afterwards. */
+    r->body = text, r->body_len = strlen(text), r->owned = text, r->release = release_kavach_string;
 }
 
 /* Demo only: create the user and sign them in, as a host's own sign-up would. */
@@ -353,6 +384,7 @@ static void route(const struct request *req, struct response *r) {
     if (strcmp(path, "/auth") == 0 || strncmp(path, "/auth/", 6) == 0 || strncmp(path, "/.well-known/", 13) == 0)
         auth_route(req, r);
     else if (strcmp(path, "/demo/signup") == 0) signup_route(req, r);
+    else if (strcmp(path, "/metrics") == 0) metrics_route(req, r);
     else static_route(req, path, r);
 }
 
@@ -635,6 +667,17 @@ static int listen_loopback(int port, int listeners[2]) {
     return count;
 }
 
+/* Events and log lines reach these on kavach's own threads: one line each to stdout, under
+ * stdout's lock (stdio locks each call). The JSON is valid only during the call. */
+static void print_json_line(void *user_data, const char *json, size_t len) {
+    (void)user_data;
+    flockfile(stdout);
+    fwrite(json, 1, len, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+    funlockfile(stdout);
+}
+
 int main(void) {
     const char *port_text = env("PORT", "3000");
     char *end = NULL;
@@ -661,6 +704,7 @@ int main(void) {
         fprintf(stderr, "kavach demo: KAVACH_PASSKEY_OPTIONS_JSON must be a JSON object of passkey options\n");
         return 1;
     }
+    kavach_set_log_callback(print_json_line, NULL); /* process-wide, before the instance */
     config_json(&config, env("DATABASE_URL", "file:kavach.db"), secret, env("KAVACH_USER_VERIFICATION", "preferred"),
                 env("KAVACH_ATTESTATION", "none"), extra);
     if (kavach_new(config.data, &kavach, &error) != KAVACH_OK) {
@@ -669,6 +713,11 @@ int main(void) {
         return 1;
     }
     free(config.data);
+    if (kavach_set_event_callback(kavach, print_json_line, NULL) != KAVACH_OK) {
+        fprintf(stderr, "kavach-c-server: cannot set the event callback\n");
+        kavach_free(kavach);
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
 
     /* rpId localhost needs the page at http://localhost:PORT (browsers refuse IP addresses). */

@@ -2,10 +2,13 @@
 // /auth through k.Handler(), and the demo-only POST /demo/signup. Environment (see run.sh and
 // tests/e2e/README.md): PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
 // KAVACH_WEB_DIR, KAVACH_PASSKEY_OPTIONS_JSON and KAVACH_OPTIONS_JSON (JSON objects merged over the
-// passkey options and the top-level options, e.g. trustedProxies, rateLimit).
+// passkey options and the top-level options, e.g. trustedProxies, rateLimit), and
+// KAVACH_METRICS_TOKEN (when set, GET /metrics wants "Authorization: Bearer <token>").
+// Security events and kavach's log lines go to stdout, one JSON object a line.
 package main
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,8 +55,20 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Events and log lines as JSON lines on stdout: an event has "type", a log line "kind".
+	lines := log.New(os.Stdout, "", 0)
+	if err := kavach.SetLogHook(func(line string) { lines.Print(line) }); err != nil {
+		log.Fatal(err)
+	}
 	k, err := kavach.NewFromJSON(config)
 	if err != nil {
+		log.Fatal(err)
+	}
+	if err := k.SetEventHandler(func(event kavach.Event) {
+		if text, err := json.Marshal(event); err == nil {
+			lines.Print(string(text))
+		}
+	}); err != nil {
 		log.Fatal(err)
 	}
 
@@ -66,6 +81,7 @@ func main() {
 	// The well-known documents (relatedOrigins, apps) are answered at the site root.
 	mux.Handle("/.well-known/", k.Handler())
 	mux.HandleFunc("/demo/signup", signup(k, origin))
+	mux.HandleFunc("/metrics", metrics(k, os.Getenv("KAVACH_METRICS_TOKEN")))
 	vendor := filepath.Join(webDir, "node_modules", "@simplewebauthn", "browser", "esm")
 	mux.Handle("/vendor/simplewebauthn/", http.StripPrefix("/vendor/simplewebauthn/", staticFiles(vendor)))
 	mux.HandleFunc("/", page(webDir))
@@ -164,6 +180,31 @@ func database(url, here string) *kavach.DatabaseConfig {
 		return &kavach.DatabaseConfig{Provider: "postgres", URL: url}
 	default:
 		return &kavach.DatabaseConfig{Provider: "sqlite", URL: url}
+	}
+}
+
+// metrics serves k.Metrics() to a Prometheus scraper. It tells how sign-in is used, so in
+// production keep it off the public internet: serve it on an internal port or path your proxy
+// does not forward, or require a token as here (KAVACH_METRICS_TOKEN; the demo itself only
+// listens on loopback).
+func metrics(k *kavach.Kavach, token string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeMethodNotAllowed, Status: 405, Message: "use GET"})
+			return
+		}
+		if token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+token)) != 1 {
+			kavach.WriteError(w, &kavach.Error{Code: kavach.CodeUnauthorized, Status: 401, Message: "metrics want the bearer token"})
+			return
+		}
+		text, err := k.Metrics()
+		if err != nil {
+			kavach.WriteError(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = io.WriteString(w, text)
 	}
 }
 

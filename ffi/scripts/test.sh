@@ -38,6 +38,11 @@ db="$(mktemp -d)"
 trap 'rm -rf "$db"' EXIT
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/test_kavach" "$db" "$root/tests/fixtures/stateless-algorithms.json"
 
+step "C test of operations under AddressSanitizer + UBSan (events, metrics, log callback, users.*, activity)"
+"$cc" "${strict[@]}" -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+  "$root/ffi/tests/c/test_operations.c" -L"$release" -lkavach -Wl,-rpath,"$release" -lpthread -o "$out/test_operations"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/test_operations" "$release/examples/soft-authenticator" "$db"
+
 step "C example: register + sign-in through kavach_handle (real signatures)"
 "$cc" "${strict[@]}" "$root/examples/c/ceremony.c" -L"$release" -lkavach -Wl,-rpath,"$release" -o "$out/ceremony"
 "$out/ceremony" "$release/examples/soft-authenticator" "file:$db/ceremony.db"

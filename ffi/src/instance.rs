@@ -57,14 +57,17 @@ pub unsafe extern "C" fn kavach_new(
     })
 }
 
-/// Frees an instance (closing its database). NULL is a no-op. No other thread may be using it,
-/// and it must not be used afterwards.
+/// Frees an instance: first delivers its pending events to the event callback (as
+/// `kavach_close`, waiting at most 5 s), then closes its database. NULL is a no-op. No other
+/// thread may be using it, and it must not be used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kavach_free(kavach: *mut kavach_t) {
     panic_boundary((), || {
         if !kavach.is_null() {
             // SAFETY: a pointer from `kavach_new`, freed once, as the header documents.
-            drop(unsafe { Box::from_raw(kavach) });
+            let kavach = unsafe { Box::from_raw(kavach) };
+            kavach.inner.close();
+            drop(kavach);
         }
     });
 }

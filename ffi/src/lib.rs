@@ -19,6 +19,7 @@
 mod boundary;
 mod http;
 mod instance;
+mod operations;
 mod passkey;
 mod result;
 mod sessions;
@@ -29,6 +30,11 @@ pub use http::kavach_handle;
 pub use instance::{
     kavach_base_path, kavach_bytes_free, kavach_free, kavach_max_body_bytes, kavach_new, kavach_string_free, kavach_t,
     kavach_version,
+};
+pub use operations::{
+    kavach_activity, kavach_close, kavach_delete_user, kavach_flush_events, kavach_flush_log, kavach_json_callback,
+    kavach_metrics, kavach_revoke_user_credential, kavach_revoke_user_sessions, kavach_set_event_callback,
+    kavach_set_log_callback, kavach_update_user, kavach_user_activity, kavach_user_credentials, kavach_user_sessions,
 };
 pub use passkey::{
     kavach_authenticate_options, kavach_authenticate_options_request, kavach_authenticate_verify,
