@@ -2,6 +2,7 @@
 // user's activity and the host's user management, with real signatures (SoftAuthenticator).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import parsePrometheus from 'parse-prometheus-text-format';
@@ -138,6 +139,31 @@ test('onEvent: a throwing or rejecting handler never breaks a sign-in, and is re
   assert.ok(reported.some(([, err]) => err?.message === 'async handler bug'));
 });
 
+test('onEvent and setLogHook never keep the process alive', () => {
+  const script = `
+    import { createKavach, setLogHook } from 'kavachos';
+    import { passkey } from 'kavachos/plugins/passkey';
+    setLogHook(() => {});
+    const kavach = await createKavach({
+      database: { provider: 'sqlite', url: ':memory:' },
+      secret: 'x'.repeat(40),
+      baseUrl: 'http://localhost:3000',
+      plugins: [passkey({ rpName: 'T', rpId: 'localhost' })],
+      onEvent: () => {},
+    });
+    await kavach.users.create({ email: 'alive@example.com' });
+    await kavach.handle({ method: 'POST', path: '/auth/passkey/authenticate/options', headers: { origin: 'https://evil.example' } });
+  `;
+  const started = Date.now();
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: import.meta.dirname,
+    timeout: 10_000,
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stderr);
+  assert.ok(Date.now() - started < 10_000);
+});
+
 test('createKavach refuses an onEvent that is not a function', async () => {
   await assert.rejects(createKavach({ ...options(), onEvent: 'log' }), code('INVALID_CONFIG'));
 });
@@ -217,7 +243,7 @@ test('setLogHook: a refused request (foreign Origin) arrives as one JSON line; c
   }
 });
 
-test('activity: the user own events, newest first, paged by cursor; users.activity sees the same', async () => {
+test("activity: the user's own events, newest first, paged by cursor; users.activity sees the same", async () => {
   const kavach = await createKavach(options());
   const email = 'activity@example.com';
   const { user, authenticator } = await signedUp(kavach, email);
