@@ -1,14 +1,16 @@
 // The kavach demo on Express 5: the page from examples/web at /, every passkey endpoint under /auth
 // through kavach.express(), and the demo-only POST /demo/signup. Environment (see run.sh):
 // PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
-// KAVACH_PASSKEY_OPTIONS_JSON (merged over the passkey({...}) options) and KAVACH_OPTIONS_JSON
-// (merged over the top-level createKavach({...}) options, e.g. trustedProxies, rateLimit).
+// KAVACH_PASSKEY_OPTIONS_JSON (merged over the passkey({...}) options), KAVACH_OPTIONS_JSON
+// (merged over the top-level createKavach({...}) options, e.g. trustedProxies, rateLimit) and
+// METRICS_TOKEN (when set, GET /metrics wants `Authorization: Bearer <it>`).
+import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import express from 'express';
-import { createKavach, KavachError } from 'kavachos';
+import { createKavach, KavachError, setLogHook } from 'kavachos';
 import { passkey } from 'kavachos/plugins/passkey';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,7 +53,12 @@ function database(url) {
   return { provider: 'sqlite', url };
 }
 
+// Operations (docs/operations.md): kavach's log lines (refusals, internal errors, warnings) and its
+// security events, one JSON object per line on stdout, for your log collector.
+setLogHook((line) => console.log(line));
+
 const kavach = await createKavach({
+  onEvent: (event) => console.log(JSON.stringify({ event })),
   database: database(process.env.DATABASE_URL),
   secret: process.env.KAVACH_SECRET ?? DEMO_SECRET,
   baseUrl: origin,
@@ -68,6 +75,13 @@ const kavach = await createKavach({
   ...topOverrides,
 });
 
+/** `Authorization: Bearer <token>`, compared in constant time. */
+function bearerMatches(header, token) {
+  const given = Buffer.from(String(header ?? ''));
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+}
+
 const app = express();
 app.disable('x-powered-by');
 
@@ -78,6 +92,22 @@ app.disable('x-powered-by');
 
 // Every route under /auth: kavach answers, with its own status codes, errors and cookies.
 app.use(kavach.express());
+
+// Prometheus metrics. They tell how your sign-in is used: in production serve them on an internal
+// port or behind a check like this one (the demo itself listens on loopback only).
+app.get('/metrics', (req, res) => {
+  const token = process.env.METRICS_TOKEN;
+  if (token && !bearerMatches(req.headers.authorization, token)) {
+    return res
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer')
+      .json({ error: 'metrics need a token', code: 'UNAUTHORIZED' });
+  }
+  res
+    .set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+    .set('Cache-Control', 'no-store')
+    .send(Buffer.from(kavach.metrics())); // a Buffer: Express leaves the content type as it is
+});
 
 // Demo only: a real app creates users through its own sign-up, then starts a session like this.
 app.post('/demo/signup', express.json({ limit: '64kb' }), async (req, res) => {
@@ -118,6 +148,15 @@ function listen(host) {
     const server = http.createServer(app);
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
+  });
+}
+
+// Delivers the events still queued for onEvent before the process goes.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    for (const server of servers) server.close();
+    await kavach.close();
+    process.exit(0);
   });
 }
 

@@ -1,14 +1,16 @@
 // The kavach demo on Fastify 5: the page from examples/web at /, every passkey endpoint under /auth
 // through kavach.fastify(), and the demo-only POST /demo/signup. Environment (see run.sh):
 // PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
-// KAVACH_PASSKEY_OPTIONS_JSON.
+// KAVACH_PASSKEY_OPTIONS_JSON, METRICS_TOKEN (when set, GET /metrics wants
+// `Authorization: Bearer <it>`).
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import Fastify from 'fastify';
-import { createKavach, KavachError } from 'kavachos';
+import { createKavach, KavachError, setLogHook } from 'kavachos';
 import { passkey } from 'kavachos/plugins/passkey';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -49,9 +51,14 @@ function passkeyOverrides(text) {
   return value;
 }
 
+// Operations (docs/operations.md): kavach's log lines (refusals, internal errors, warnings) and its
+// security events, one JSON object per line on stdout, for your log collector.
+setLogHook((line) => console.log(line));
+
 let kavach;
 try {
   kavach = await createKavach({
+    onEvent: (event) => console.log(JSON.stringify({ event })),
     database: database(process.env.DATABASE_URL),
     secret: process.env.KAVACH_SECRET ?? DEMO_SECRET,
     baseUrl: origin,
@@ -78,6 +85,30 @@ const app = Fastify();
 // client key of the optional per-client rate limit comes from the socket's peer; behind your own
 // reverse proxy, list it in createKavach's `trustedProxies` (Fastify's trustProxy is not used).
 app.register(kavach.fastify());
+
+/** `Authorization: Bearer <token>`, compared in constant time. */
+function bearerMatches(header, token) {
+  const given = Buffer.from(String(header ?? ''));
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+}
+
+// Prometheus metrics. They tell how your sign-in is used: in production serve them on an internal
+// port or behind a check like this one (the demo itself listens on loopback only).
+app.get('/metrics', (request, reply) => {
+  const token = process.env.METRICS_TOKEN;
+  if (token && !bearerMatches(request.headers.authorization, token)) {
+    return reply.code(401).header('www-authenticate', 'Bearer').send({
+      error: 'metrics need a token',
+      code: 'UNAUTHORIZED',
+      status: 401,
+    });
+  }
+  return reply
+    .header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(kavach.metrics());
+});
 
 // Demo only: a real app creates users through its own sign-up, then starts a session like this.
 app.post('/demo/signup', { bodyLimit: 64 * 1024 }, async (request, reply) => {
@@ -168,6 +199,15 @@ function listen(host) {
     const server = http.createServer(app.routing);
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
+  });
+}
+
+// Delivers the events still queued for onEvent before the process goes.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    for (const server of servers) server.close();
+    await kavach.close();
+    process.exit(0);
   });
 }
 

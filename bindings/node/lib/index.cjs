@@ -1,7 +1,7 @@
 'use strict';
 // Public entry point of `kavachos` (CommonJS; index.mjs re-exports the same objects for ESM).
 
-const { createKavach, Kavach } = require('./kavach.cjs');
+const { createKavach, Kavach, setLogHook, clearLogHook } = require('./kavach.cjs');
 const { KavachError } = require('./errors.cjs');
 const {
   verifyRegistrationResponse,
@@ -21,5 +21,7 @@ module.exports = {
   verifyRegistrationResponseSync,
   verifyAuthenticationResponseSync,
   passkey,
+  setLogHook,
+  clearLogHook,
   version,
 };

@@ -163,6 +163,64 @@ export interface KavachOptions {
    */
   trustedProxies?: string[];
   plugins: PasskeyPlugin[];
+  /** The audit log (`kavach_events`): on by default, rows kept `retentionDays` (default 90). */
+  audit?: { enabled?: boolean; retentionDays?: number };
+  /** `kavach.metrics()`: on by default. */
+  metrics?: { enabled?: boolean };
+  /**
+   * Receives every security event after its change commits, on the main thread, off the request
+   * path (a bounded queue inside kavach; events it had to drop are counted in
+   * `kavach_events_dropped_total`). A throw or a rejected promise is reported on stderr and
+   * otherwise ignored: it never affects a ceremony. Pending events never keep the process alive;
+   * `kavach.close()` delivers them. Not part of the JSON configuration.
+   */
+  onEvent?: (event: KavachEvent) => void | Promise<void>;
+}
+
+/** The type of a security event (docs/operations.md). */
+export type KavachEventType =
+  | 'user.created'
+  | 'passkey.registered'
+  | 'passkey.renamed'
+  | 'passkey.deleted'
+  | 'signin.succeeded'
+  | 'signin.failed'
+  | 'session.created'
+  | 'session.revoked'
+  | 'session.renewed'
+  | 'stepup.succeeded'
+  | 'counter.regression'
+  | 'rate.limited'
+  | 'metadata.stale'
+  | 'credential.imported';
+
+/** A security event: never a token, challenge, key or PRF value. */
+export interface KavachEvent {
+  type: KavachEventType;
+  /** ISO-8601 UTC. */
+  at: string;
+  userId?: string;
+  credentialId?: string;
+  sessionId?: string;
+  /** The client key of the request (its IP as the core derived it). */
+  client?: string;
+  /** The error code of a refusal (`signin.failed`). */
+  code?: string;
+  /** How many it stands for, when above 1 (aggregated failed sign-ins, revoked sessions). */
+  count?: number;
+}
+
+/** A page of security activity, newest first. */
+export interface ActivityPage {
+  events: KavachEvent[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Which page of activity: `before` a cursor (exclusive), `limit` events (default 50, at most 200). */
+export interface ActivityOptions {
+  before?: string | null;
+  limit?: number | null;
 }
 
 // ---------------------------------------------------------------- data shapes (docs/http.md)
@@ -575,6 +633,20 @@ export interface Kavach {
     findByEmail(email: string): Promise<User | null>;
     /** Whether the user can sign in another way (then their last passkey may be deleted). */
     setHasOtherSignIn(id: string, value: boolean): Promise<void>;
+    /** Changes the email and/or name (`name: null` clears it); `USER_NOT_FOUND`, `USER_EXISTS`. */
+    update(id: string, changes: { email?: string; name?: string | null }): Promise<User>;
+    /** Deletes the user and erases their passkeys, sessions and audit rows. */
+    delete(id: string): Promise<void>;
+    /** The user's passkeys, newest first (admin tools). */
+    listCredentials(id: string): Promise<Credential[]>;
+    /** Revokes one of the user's passkeys (admin tools: may be the last one). */
+    revokeCredential(id: string, credentialId: string): Promise<void>;
+    /** The user's live sessions, newest first (admin tools; `current` is always false). */
+    listSessions(id: string): Promise<SessionListing[]>;
+    /** Signs the user out everywhere. */
+    revokeSessions(id: string): Promise<{ revoked: number }>;
+    /** The user's security activity, newest first (admin tools). */
+    activity(id: string, options?: ActivityOptions): Promise<ActivityPage>;
   };
 
   sessions: {
@@ -650,6 +722,23 @@ export interface Kavach {
   renameCredential(session: SessionRef, id: string, name: string): Promise<Credential>;
   deleteCredential(session: SessionRef, id: string): Promise<void>;
 
+  /**
+   * The session user's own security activity, newest first (what `GET /auth/passkey/activity`
+   * answers); pass `nextCursor` as `before` for the next page.
+   */
+  activity(session: SessionRef, options?: ActivityOptions): Promise<ActivityPage>;
+  /**
+   * Prometheus text exposition (format 0.0.4): serve it with
+   * `Content-Type: text/plain; version=0.0.4`, to your scraper only. Synchronous: it reads
+   * in-memory counters.
+   */
+  metrics(): string;
+  /**
+   * At shutdown: delivers pending events (resolving after `onEvent` ran for them), stores
+   * pending failed sign-ins and flushes the log hook; false when that took longer than 5 s.
+   */
+  close(): Promise<boolean>;
+
   verifyRegistrationResponse(options: VerifyRegistrationOptions): Promise<VerifiedRegistration>;
   verifyAuthenticationResponse(options: VerifyAuthenticationOptions): Promise<VerifiedAuthentication>;
 }
@@ -661,6 +750,16 @@ export interface Kavach {
 export function createKavach(options: KavachOptions): Promise<Kavach>;
 
 export { passkey } from './plugins/passkey.cjs';
+
+/**
+ * Sends every kavach log line (a JSON object as a string: `{at, level, kind, ...}`, one per
+ * internal error, security-relevant refusal or operator warning) to `hook` on the main thread,
+ * instead of stderr. Process-wide; replaces an earlier hook. A throwing hook is reported on
+ * stderr and ignored.
+ */
+export function setLogHook(hook: (line: string) => void): void;
+/** Removes the log hook: lines go to stderr again. */
+export function clearLogHook(): void;
 
 /** The version of this package (and of the kavach core inside it), e.g. '0.1.0'. */
 export const version: string;

@@ -10,5 +10,7 @@ export const {
   verifyRegistrationResponseSync,
   verifyAuthenticationResponseSync,
   passkey,
+  setLogHook,
+  clearLogHook,
   version,
 } = cjs;

@@ -17,9 +17,85 @@ const parse = (text) => JSON.parse(text);
  * Rejects with KavachError INVALID_CONFIG and the core's message when the configuration is wrong.
  */
 async function createKavach(options) {
-  const config = args.json(options, 'options', 'INVALID_CONFIG');
-  const inner = await call(() => native.open(config));
+  let onEvent;
+  let config = options;
+  if (options !== null && typeof options === 'object' && !Array.isArray(options) && 'onEvent' in options) {
+    ({ onEvent, ...config } = options);
+    if (onEvent !== undefined && onEvent !== null && typeof onEvent !== 'function') {
+      throw kavachError('INVALID_CONFIG', 'onEvent must be a function');
+    }
+  }
+  const inner = await call(() => native.open(args.json(config, 'options', 'INVALID_CONFIG')));
+  if (typeof onEvent === 'function') {
+    try {
+      inner.setEventHandler(deliverTo(onEvent, 'onEvent'));
+    } catch (err) {
+      throw fromNative(err);
+    }
+  }
   return new Kavach(inner);
+}
+
+/**
+ * What the native threadsafe function calls on the main thread: the JSON text of an event or log
+ * line (or null, the marker `close()` waits for). The host's function must never throw into
+ * napi (that would be an uncaught exception, taking the process down) nor affect a ceremony
+ * (which finished long before): a throw or a rejected promise is reported on stderr and
+ * otherwise ignored.
+ */
+function deliverTo(fn, name, parse = JSON.parse) {
+  const report = (err) => {
+    try {
+      console.error(`kavach: the ${name} handler failed (ignored):`, err);
+    } catch {
+      // stderr itself failed: nothing left to tell.
+    }
+  };
+  return (text) => {
+    if (typeof text !== 'string') return;
+    try {
+      const result = fn(parse(text));
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+        result.then(undefined, report);
+      }
+    } catch (err) {
+      report(err);
+    }
+  };
+}
+
+/**
+ * Sends every log line (one JSON object per line, as a string) to `hook` on the main thread
+ * instead of stderr. Process-wide: lines also come from places that belong to no instance.
+ * Replaces an earlier hook.
+ */
+function setLogHook(hook) {
+  if (typeof hook !== 'function') {
+    throw kavachError('INVALID_REQUEST', 'setLogHook takes a function (line: string) => void');
+  }
+  native.setLogHook(deliverTo(hook, 'log hook', (line) => line));
+}
+
+/** Removes the log hook: lines go to stderr again. */
+function clearLogHook() {
+  native.clearLogHook();
+}
+
+/** `{before?, limit?}` of an activity page, as the native call takes them. */
+function page(options) {
+  if (options === undefined || options === null) return [null, null];
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw kavachError('INVALID_REQUEST', 'activity takes {before?, limit?}');
+  }
+  const before = args.optionalString(options.before, 'before');
+  let limit = null;
+  if (options.limit !== undefined && options.limit !== null) {
+    if (!Number.isInteger(options.limit) || options.limit < 0 || options.limit > 0xffffffff) {
+      throw kavachError('INVALID_REQUEST', 'limit must be between 1 and 200');
+    }
+    limit = options.limit;
+  }
+  return [before, limit];
 }
 
 class Kavach {
@@ -47,6 +123,30 @@ class Kavach {
         const userId = args.string(id, 'id');
         const flag = args.boolean(value, 'value');
         await call(() => n.setUserHasOtherSignIn(userId, flag));
+      },
+      update: async (id, changes) => {
+        const userId = args.string(id, 'id');
+        if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) {
+          throw kavachError('INVALID_REQUEST', 'users.update takes (id, {email?, name?})');
+        }
+        return parse(await call(() => n.updateUser(userId, args.json(changes, 'changes'))));
+      },
+      delete: async (id) => {
+        const userId = args.string(id, 'id');
+        await call(() => n.deleteUser(userId));
+      },
+      listCredentials: async (id) => parse(await call(() => n.userCredentials(args.string(id, 'id')))),
+      revokeCredential: async (id, credentialId) => {
+        const userId = args.string(id, 'id');
+        const credential = args.string(credentialId, 'credentialId');
+        await call(() => n.revokeUserCredential(userId, credential));
+      },
+      listSessions: async (id) => parse(await call(() => n.userSessions(args.string(id, 'id')))),
+      revokeSessions: async (id) => parse(await call(() => n.revokeUserSessions(args.string(id, 'id')))),
+      activity: async (id, options) => {
+        const userId = args.string(id, 'id');
+        const [before, limit] = page(options);
+        return parse(await call(() => n.userActivity(userId, before, limit)));
       },
     });
     this.sessions = Object.freeze({
@@ -191,6 +291,39 @@ class Kavach {
     await call(() => this.#native.deleteCredential(token, credentialId));
   }
 
+  /**
+   * The signed-in user's own security activity, newest first: `{events, nextCursor}`; pass
+   * `nextCursor` as `before` for the next (older) page. `limit` defaults to 50, at most 200.
+   */
+  async activity(session, options) {
+    const token = args.string(session, 'session');
+    const [before, limit] = page(options);
+    return parse(await call(() => this.#native.activity(token, before, limit)));
+  }
+
+  /**
+   * The Prometheus text exposition (format 0.0.4) of this instance's counters, histograms and
+   * gauges. Synchronous: rendering reads in-memory counters only (no I/O). Serve it to your
+   * scraper only.
+   */
+  metrics() {
+    try {
+      return this.#native.metrics();
+    } catch (err) {
+      throw fromNative(err);
+    }
+  }
+
+  /**
+   * Call at shutdown: delivers pending events to `onEvent` (the promise resolves after their
+   * handlers ran), stores pending failed sign-ins and flushes the log hook. Resolves to false
+   * when that took longer than 5 s. The instance still answers afterwards, but its events reach
+   * no handler.
+   */
+  async close() {
+    return call(() => this.#native.close());
+  }
+
   verifyRegistrationResponse(options) {
     return verify.verifyRegistrationResponse(options);
   }
@@ -200,4 +333,4 @@ class Kavach {
   }
 }
 
-module.exports = { createKavach, Kavach, KavachError };
+module.exports = { createKavach, Kavach, KavachError, setLogHook, clearLogHook };

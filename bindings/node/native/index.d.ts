@@ -33,6 +33,23 @@ export declare class KavachNative {
    * `next()` for every other path.
    */
   handlesPath(path: string): boolean
+  /**
+   * Hands every event (its JSON) to `callback` on the main thread, after its change commits.
+   * One handler per instance (`INVALID_CONFIG` otherwise).
+   */
+  setEventHandler(callback: (json: string | null) => void): void
+  /**
+   * Delivers pending events (and runs their handlers), stores pending failed sign-ins and
+   * flushes the log hook; `false` when that took longer than 5 s.
+   */
+  close(): Promise<boolean>
+  /**
+   * The Prometheus text exposition (format 0.0.4). Rendering reads counters only (no I/O),
+   * so it runs on the calling thread.
+   */
+  metrics(): string
+  /** The session user's own security activity, newest first, as JSON `{events, nextCursor}`. */
+  activity(session: string, before?: string | undefined | null, limit?: number | undefined | null): Promise<string>
   /** Creation options for the session's user; `bodyJson` is `{}` or `{name?, authenticatorAttachment?}`. */
   registerOptions(session: string, bodyJson: string): Promise<string>
   /** Verifies a registration response (bare or `{response, name?}`) and stores the passkey. */
@@ -73,7 +90,24 @@ export declare class KavachNative {
   findUserByEmail(email: string): Promise<string>
   /** Whether the user can sign in some other way (then they may delete their last passkey). */
   setUserHasOtherSignIn(id: string, value: boolean): Promise<string>
+  /** Changes a user's email and/or name (`bodyJson`: `{email?, name?}`, `name: null` clears it). */
+  updateUser(id: string, bodyJson: string): Promise<string>
+  /** Deletes a user with their passkeys, sessions and audit rows. */
+  deleteUser(id: string): Promise<string>
+  /** A user's passkeys by user id, as a JSON array (admin tools). */
+  userCredentials(id: string): Promise<string>
+  /** Revokes one of a user's passkeys (admin tools; may be the last one). */
+  revokeUserCredential(id: string, credentialId: string): Promise<string>
+  /** A user's live sessions by user id, as a JSON array (admin tools). */
+  userSessions(id: string): Promise<string>
+  /** Revokes every session of a user (admin tools). */
+  revokeUserSessions(id: string): Promise<string>
+  /** A user's security activity by user id, newest first (admin tools). */
+  userActivity(id: string, before?: string | undefined | null, limit?: number | undefined | null): Promise<string>
 }
+
+/** Removes the log hook: lines go to stderr again. */
+export declare function clearLogHook(): void
 
 /** One stable error code, the HTTP status it is answered with and its family. */
 export interface ErrorCodeInfo {
@@ -112,6 +146,12 @@ export interface NativeResponse {
  * Rejects with `INVALID_CONFIG` and the core's message when it is wrong.
  */
 export declare function open(configJson: string): Promise<KavachNative>
+
+/**
+ * Sends every log line (JSON text) to `callback` on the main thread instead of stderr.
+ * Process-wide; replaces an earlier hook.
+ */
+export declare function setLogHook(callback: (json: string | null) => void): void
 
 /**
  * The same plus `credential: {publicKey, counter, id?}`; resolves to

@@ -836,9 +836,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.KavachNative = nativeBinding.KavachNative
+module.exports.clearLogHook = nativeBinding.clearLogHook
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.maxBodyBytes = nativeBinding.maxBodyBytes
 module.exports.open = nativeBinding.open
+module.exports.setLogHook = nativeBinding.setLogHook
 module.exports.verifyAuthenticationResponse = nativeBinding.verifyAuthenticationResponse
 module.exports.verifyAuthenticationResponseSync = nativeBinding.verifyAuthenticationResponseSync
 module.exports.verifyRegistrationResponse = nativeBinding.verifyRegistrationResponse

@@ -15,6 +15,7 @@ mod error;
 mod http;
 mod instance;
 mod open;
+mod operations;
 mod passkey;
 mod sessions;
 mod task;
@@ -25,6 +26,7 @@ pub use error::{ErrorCodeInfo, error_codes, max_body_bytes};
 pub use http::NativeResponse;
 pub use instance::KavachNative;
 pub use open::{Open, open};
+pub use operations::{Activity, Close, clear_log_hook, set_log_hook};
 pub use verify::{
     VerifyAuthentication, VerifyRegistration, verify_authentication_response, verify_registration_response,
 };

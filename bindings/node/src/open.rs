@@ -26,7 +26,7 @@ impl Task for Open {
     }
 
     fn resolve(&mut self, _env: Env, kavach: Kavach) -> napi::Result<KavachNative> {
-        Ok(KavachNative { inner: Arc::new(kavach) })
+        Ok(KavachNative { inner: Arc::new(kavach), events: Default::default() })
     }
 }
 
