@@ -84,6 +84,7 @@ def session_dependency(kavach: Kavach) -> Callable[[Request], Awaitable[CurrentS
     runner = Runner(kavach)
 
     async def current_session(request: Request) -> CurrentSession:
+        kavach._bind_loop()
         headers = [
             (name, value) for name, value in request.scope["headers"] if name in (b"authorization", b"cookie")
         ]
