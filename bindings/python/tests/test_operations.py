@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -122,6 +123,28 @@ async def test_an_async_handler_runs_on_the_loop_it_was_created_on(tmp_path: Pat
     await kavach.sessions.create_async(user["id"])
     assert await kavach.aclose(), "close delivers what is pending and awaits the coroutines"
     assert seen == [("user.created", True), ("session.created", True)]
+
+
+def test_an_async_handler_runs_on_the_loop_of_the_asgi_app(tmp_path: Path) -> None:
+    seen: list[tuple[str, bool]] = []
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def on_event(event: Event) -> None:
+        seen.append((event["type"], asyncio.get_running_loop() is loops[0]))
+
+    kavach = create_kavach(config(database=database(tmp_path)), on_event=on_event)  # no loop yet
+
+    async def serve() -> None:
+        loops.append(asyncio.get_running_loop())
+        app = kavach.asgi()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as http:
+            assert (await http.get("/auth/session")).status_code == 401  # binds this loop
+            await kavach.users.create_async("asgi@example.com")
+            assert await kavach.aclose()
+
+    asyncio.run(serve())
+    assert seen == [("user.created", True)]
 
 
 def test_an_async_handler_without_a_loop_still_runs(tmp_path: Path) -> None:
