@@ -176,6 +176,15 @@ def test_close_delivers_the_pending_events_to_a_slow_handler(tmp_path: Path) -> 
     assert seen == ["user.created"] * 10
 
 
+def test_on_event_may_sit_in_the_options_mapping(tmp_path: Path) -> None:
+    seen: list[str] = []
+    kavach = create_kavach(
+        {**config(database=database(tmp_path)), "on_event": lambda e: seen.append(e["type"])}
+    )
+    kavach.users.create("mapping@example.com")
+    assert kavach.close() and seen == ["user.created"]
+
+
 def test_one_event_handler_per_instance(tmp_path: Path) -> None:
     kavach = create_kavach(config(database=database(tmp_path)), on_event=print)
     with pytest.raises(ConfigError):

@@ -558,7 +558,7 @@ class Kavach:
         """This instance's metrics in the Prometheus text format 0.0.4 (serve them as
         ``text/plain; version=0.0.4``): events by type and code, requests and latency per route
         template, the database pool, the rate-limit table, the event queue. Serve them to your
-        scraper only (docs/operations.md)."""
+        scraper only (bindings/python/README.md, "Operations")."""
         return self._native.metrics()
 
     def flush_events(self, timeout: float = 5.0) -> bool:
