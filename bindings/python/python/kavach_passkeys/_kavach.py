@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from starlette.applications import Starlette
     from starlette.requests import Request
+    from starlette.responses import Response
 
     from ._asgi import ASGIApp
     from ._wsgi import WSGIApp
@@ -343,7 +344,7 @@ class Kavach:
             raise TypeError("use create_kavach(options) to create a Kavach instance")
         self._native = native
         self._events = events
-        self._current_session: Optional[Callable[[Request], Awaitable[CurrentSession]]] = None
+        self._current_session: Optional[Callable[[Request, Response], Awaitable[CurrentSession]]] = None
         self.users = Users(native)
         self.sessions = Sessions(native)
         self.attestation = Attestation(native)
@@ -462,13 +463,16 @@ class Kavach:
         add_exception_handlers(app)
 
     @property
-    def current_session(self) -> Callable[[Request], Awaitable[CurrentSession]]:
+    def current_session(self) -> Callable[[Request, Response], Awaitable[CurrentSession]]:
         """A FastAPI dependency: ``session: CurrentSession = Depends(kavach.current_session)``.
         Reads the ``Authorization: Bearer`` or ``Cookie`` header and returns ``{user, session}``,
         or raises :class:`~kavach_passkeys._fastapi.KavachHTTPException` with the core's status
         (401 ``UNAUTHORIZED`` without a live session). Call :meth:`add_exception_handlers` once so
         that the app answers it as the router does, ``{"error": ..., "code": "UNAUTHORIZED", "status": 401}``;
-        without them FastAPI's own handler wraps the same body in ``{"detail": ...}``."""
+        without them FastAPI's own handler wraps the same body in ``{"detail": ...}``. When the
+        lookup renews the session (sliding expiry), the refreshed ``Set-Cookie`` is added to the
+        route's answer (FastAPI merges a dependency's response headers when the route returns data;
+        a route that returns a ``Response`` of its own gets no refreshed cookie)."""
         if self._current_session is None:
             from ._fastapi import session_dependency
 
