@@ -1,6 +1,7 @@
 """Serves the Django demo (demo/) on waitress, listening on 127.0.0.1 and ::1 (run.sh: ``python
 serve.py``). WAITRESS_THREADS (8) sets the worker threads."""
 
+import atexit
 import errno
 import os
 import socket
@@ -49,6 +50,7 @@ def main() -> None:
     from kavach_passkeys.django import get_kavach
 
     base_path = get_kavach().base_path
+    atexit.register(get_kavach().close)  # delivers the pending events before the process ends
     sockets = listen_loopback(settings.PORT)
     web = settings.WEB_DIR / "node_modules" / "@simplewebauthn" / "browser" / "esm" / "index.js"
     if not web.is_file():

@@ -7,15 +7,22 @@ Environment (the contract of tests/e2e/README.md; run.sh starts it): PORT (3000)
 KAVACH_SECRET (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred),
 KAVACH_ATTESTATION (none),
 KAVACH_WEB_DIR (default examples/web), KAVACH_PASSKEY_OPTIONS_JSON and KAVACH_OPTIONS_JSON (JSON
-objects merged over the passkey options and the top-level options; camelCase keys become snake_case).
+objects merged over the passkey options and the top-level options; camelCase keys become snake_case),
+KAVACH_METRICS_TOKEN (when set, ``GET /metrics`` wants ``Authorization: Bearer <it>``).
+
+Operations (bindings/python/README.md, "Operations"): security events and kavach's log lines go to
+stdout as JSON lines, and ``GET /metrics`` serves the Prometheus metrics.
 """
 
 import errno
+import hmac
 import json
 import os
 import re
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -23,7 +30,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kavach_passkeys import create_kavach
+from kavach_passkeys import Event, create_kavach, set_log_hook
 from kavach_passkeys.errors import kavach_error
 from kavach_passkeys.plugins import passkey
 from kavach_passkeys.types import DatabaseOptions
@@ -78,6 +85,15 @@ def database(url: str | None) -> DatabaseOptions:
     return {"provider": "sqlite", "url": url}
 
 
+def print_event(event: Event) -> None:
+    """Every security event (after its change commits, on kavach's event thread), as a JSON line.
+    A real app sends them to its logs, a SIEM or a notification ("a new passkey was added")."""
+    print(json.dumps({"event": event}), flush=True)
+
+
+# kavach's own log lines (security refusals, internal errors) to stdout instead of stderr.
+set_log_hook(lambda line: print(line, flush=True))
+
 kavach = create_kavach(
     {
         "database": database(os.environ.get("DATABASE_URL")),
@@ -101,9 +117,17 @@ kavach = create_kavach(
             **PASSKEY_OVERRIDES,
         }
     ],
+    on_event=print_event,
 )
 
-app = FastAPI(title="kavach demo", docs_url=None, redoc_url=None, openapi_url=None)
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await kavach.aclose()  # delivers the pending events before the process ends
+
+
+app = FastAPI(title="kavach demo", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
 
 # Every route under /auth: kavach answers, with its own status codes, errors and cookies. As
 # middleware, /auth requests go straight to kavach without FastAPI's routing and dependency
@@ -153,6 +177,21 @@ async def signup(request: Request) -> JSONResponse:
     session = await kavach.sessions.create_async(user["id"])
     headers = {"set-cookie": session["setCookie"], "cache-control": "no-store"}
     return JSONResponse({"user": user}, headers=headers)
+
+
+METRICS_TOKEN = os.environ.get("KAVACH_METRICS_TOKEN", "")
+
+
+@app.get("/metrics")
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics. They tell how your sign-in is used: in production, serve them only to
+    your scraper (here: a bearer token when KAVACH_METRICS_TOKEN is set; the demo listens on
+    loopback only)."""
+    if METRICS_TOKEN:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {METRICS_TOKEN}".encode()):
+            raise kavach_error("UNAUTHORIZED", "metrics need the bearer token")
+    return Response(kavach.metrics(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 # ---- the page and the vendored @simplewebauthn/browser ES module build

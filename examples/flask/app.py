@@ -6,10 +6,16 @@ Environment (the contract of tests/e2e/README.md; run.sh starts it): PORT (3000)
 (default: SQLite kavach.db beside this file; a postgres:// URL selects PostgreSQL), KAVACH_SECRET
 (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred), KAVACH_ATTESTATION (none),
 KAVACH_PASSKEY_OPTIONS_JSON (a JSON object merged over the passkey options, camelCase names),
-KAVACH_WEB_DIR (default examples/web), WAITRESS_THREADS (8).
+KAVACH_WEB_DIR (default examples/web), WAITRESS_THREADS (8), KAVACH_METRICS_TOKEN (when set,
+``GET /metrics`` wants ``Authorization: Bearer <it>``).
+
+Operations (bindings/python/README.md, "Operations"): security events and kavach's log lines go to
+stdout as JSON lines, and ``GET /metrics`` serves the Prometheus metrics.
 """
 
+import atexit
 import errno
+import hmac
 import json
 import os
 import re
@@ -21,7 +27,7 @@ from typing import Any, Literal, cast
 from flask import Flask, Response, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
-from kavach_passkeys import KavachError, create_kavach
+from kavach_passkeys import Event, KavachError, create_kavach, set_log_hook
 from kavach_passkeys.errors import kavach_error
 from kavach_passkeys.flask import Kavach
 from kavach_passkeys.plugins import passkey
@@ -88,7 +94,17 @@ def passkey_overrides() -> dict[str, Any]:
     return overrides
 
 
+def print_event(event: Event) -> None:
+    """Every security event (after its change commits, on kavach's event thread), as a JSON line.
+    A real app sends them to its logs, a SIEM or a notification ("a new passkey was added")."""
+    print(json.dumps({"event": event}), flush=True)
+
+
+# kavach's own log lines (security refusals, internal errors) to stdout instead of stderr.
+set_log_hook(lambda line: print(line, flush=True))
+
 kavach = create_kavach(
+    on_event=print_event,
     database=database(os.environ.get("DATABASE_URL")),
     secret=os.environ.get("KAVACH_SECRET") or DEMO_SECRET,
     base_url=ORIGIN,
@@ -108,6 +124,8 @@ kavach = create_kavach(
         }
     ],
 )
+
+atexit.register(kavach.close)  # delivers the pending events before the process ends
 
 app = Flask(__name__, static_folder=None)
 app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -154,6 +172,21 @@ def signup() -> Response:
     response.headers["set-cookie"] = session["setCookie"]
     response.headers["cache-control"] = "no-store"
     return response
+
+
+METRICS_TOKEN = os.environ.get("KAVACH_METRICS_TOKEN", "")
+
+
+@app.get("/metrics")
+def metrics() -> Response:
+    """Prometheus metrics. They tell how your sign-in is used: in production, serve them only to
+    your scraper (here: a bearer token when KAVACH_METRICS_TOKEN is set; the demo listens on
+    loopback only)."""
+    if METRICS_TOKEN:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {METRICS_TOKEN}".encode()):
+            raise kavach_error("UNAUTHORIZED", "metrics need the bearer token")
+    return Response(kavach.metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 # ---- the page and the vendored @simplewebauthn/browser ES module build

@@ -23,6 +23,7 @@ mod http;
 mod instance;
 mod offload;
 mod open;
+mod operations;
 mod passkey;
 mod sessions;
 mod users;
@@ -38,6 +39,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(open::open, m)?)?;
     m.add_function(wrap_pyfunction!(verify::verify_registration_response, m)?)?;
     m.add_function(wrap_pyfunction!(verify::verify_authentication_response, m)?)?;
+    m.add_function(wrap_pyfunction!(operations::set_log_hook, m)?)?;
+    m.add_function(wrap_pyfunction!(operations::clear_log_hook, m)?)?;
+    m.add_function(wrap_pyfunction!(operations::flush_log, m)?)?;
     m.add_function(wrap_pyfunction!(error::error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(error::panic_for_tests, m)?)?;
     m.add("MAX_BODY_BYTES", kavach_core::http::MAX_BODY_BYTES)?;

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -277,3 +278,20 @@ def test_wrapping_the_wsgi_application_serves_the_same_routes() -> None:
     assert call("POST", "/auth/passkey/authenticate/options")[0] == "200 OK"
     assert json.loads(call("GET", "/whoami", f"kavach_session={token}")[1]) == {"email": "ada@example.com"}
     assert call("POST", "/host-form")[0].startswith("403")
+
+
+def test_a_renewed_session_s_cookie_reaches_the_response(tmp_path: Path) -> None:
+    options = config(
+        database={"provider": "sqlite", "url": f"file:{tmp_path / 'kavach.db'}"},
+        session={"max_age": 3600, "update_age": 1},
+    )
+    with override_settings(KAVACH=options):
+        client = Client()
+        sign_up(client)
+        assert "kavach_session" not in client.get("/whoami").cookies, "before updateAge nothing moves"
+        time.sleep(1.1)
+        response = client.get("/whoami")
+        assert response.json() == {"email": "ada@example.com"}
+        refreshed = response.cookies["kavach_session"]
+        assert refreshed.value and refreshed["max-age"] == "3600"
+        assert "Max-Age=3600" in response.cookies.output()

@@ -3,17 +3,19 @@ answer back (status, headers, cookies, body); ``current_session`` asks the core.
 runs twice: kavach mounted with ``include_router(kavach.fastapi_router())`` and as ASGI
 middleware with ``add_middleware(kavach.asgi)``."""
 
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from kavach_passkeys import CurrentSession, Kavach
+from kavach_passkeys import CurrentSession, Kavach, create_kavach
 
 from authenticator import SoftAuthenticator
-from conftest import ORIGIN
+from conftest import ORIGIN, config
 
 
 @pytest.fixture(params=["router", "middleware"])
@@ -150,3 +152,29 @@ def test_without_the_handlers_the_dependency_still_answers_401(kavach: Kavach) -
     assert response.status_code == 401
     unauthorized = {"error": "sign in first: no valid session", "code": "UNAUTHORIZED", "status": 401}
     assert response.json() == {"detail": unauthorized}
+
+
+def test_a_renewed_session_s_cookie_reaches_the_response(tmp_path: Path) -> None:
+    kavach = create_kavach(
+        config(
+            database={"provider": "sqlite", "url": f"file:{tmp_path / 'kavach.db'}"},
+            session={"max_age": 3600, "update_age": 1},
+        )
+    )
+    app = FastAPI()
+    kavach.add_exception_handlers(app)
+
+    @app.get("/me")
+    def me(session: Annotated[CurrentSession, Depends(kavach.current_session)]) -> dict[str, str]:
+        return {"email": session["user"]["email"]}
+
+    with TestClient(app) as client:
+        user = kavach.users.create("ada@example.com")
+        token = kavach.sessions.create(user["id"])["token"]
+        client.cookies.set("kavach_session", token)
+        assert "set-cookie" not in client.get("/me").headers, "before updateAge nothing moves"
+        time.sleep(1.1)
+        response = client.get("/me")
+        assert response.json() == {"email": "ada@example.com"}
+        refreshed = response.headers["set-cookie"]
+        assert refreshed.startswith(f"kavach_session={token};") and "Max-Age=3600" in refreshed

@@ -5,6 +5,7 @@ router's shape."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,22 @@ def test_client_key_comes_from_remote_addr_through_trusted_proxies() -> None:
     assert [send("10.0.0.2", "203.0.113.1"), send("10.0.0.2", "203.0.113.2")] == [200, 200]
     assert send("10.0.0.9", "203.0.113.1") == 429
     assert [send("192.0.2.7", "198.51.100.1"), send("192.0.2.7", "198.51.100.2")] == [200, 429]
+
+
+def test_a_renewed_session_s_cookie_reaches_the_response(tmp_path: Path) -> None:
+    options = config(
+        database={"provider": "sqlite", "url": f"file:{tmp_path / 'kavach.db'}"},
+        session={"max_age": 3600, "update_age": 1},
+    )
+    client = make_app(options).test_client()
+    response = client.post("/signup", json={"email": "ada@example.com"})
+    first = response.headers["set-cookie"]
+    assert "set-cookie" not in client.get("/whoami").headers, "before updateAge nothing moves"
+    time.sleep(1.1)
+    response = client.get("/whoami")
+    assert response.json == {"email": "ada@example.com"}
+    refreshed = response.headers.getlist("set-cookie")
+    assert (
+        len(refreshed) == 1 and refreshed[0].startswith("kavach_session=") and "Max-Age=3600" in refreshed[0]
+    )
+    assert refreshed[0].split(";")[0] == first.split(";")[0], "the same token, a later expiry"

@@ -5,7 +5,12 @@ Environment (the contract of tests/e2e/README.md; run.sh starts it): PORT (3000)
 (default: SQLite kavach.db beside serve.py; a postgres:// URL selects PostgreSQL), KAVACH_SECRET (a
 fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred), KAVACH_ATTESTATION (none),
 KAVACH_PASSKEY_OPTIONS_JSON (a JSON object merged over the passkey options, camelCase names),
-KAVACH_WEB_DIR (default examples/web).
+KAVACH_WEB_DIR (default examples/web), KAVACH_METRICS_TOKEN (when set, ``GET /metrics`` wants
+``Authorization: Bearer <it>``).
+
+Operations (bindings/python/README.md, "Operations"): security events and kavach's log lines go to
+stdout as JSON lines (``on_event`` in ``KAVACH``, the log hook below), and ``GET /metrics``
+(urls.py) serves the Prometheus metrics.
 """
 
 import json
@@ -15,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from kavach_passkeys import Event, set_log_hook
 from kavach_passkeys.plugins import passkey
 from kavach_passkeys.types import DatabaseOptions
 
@@ -77,7 +83,17 @@ def passkey_overrides() -> dict[str, Any]:
     return overrides
 
 
+def print_event(event: Event) -> None:
+    """Every security event (after its change commits, on kavach's event thread), as a JSON line.
+    A real app sends them to its logs, a SIEM or a notification ("a new passkey was added")."""
+    print(json.dumps({"event": event}), flush=True)
+
+
+# kavach's own log lines (security refusals, internal errors) to stdout instead of stderr.
+set_log_hook(lambda line: print(line, flush=True))
+
 KAVACH = {
+    "on_event": print_event,
     "database": database(os.environ.get("DATABASE_URL")),
     "secret": os.environ.get("KAVACH_SECRET") or DEMO_SECRET,
     "base_url": ORIGIN,
@@ -105,6 +121,7 @@ ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 INSTALLED_APPS: list[str] = []
 DATABASES: dict[str, Any] = {}
 ROOT_URLCONF = "demo.urls"
+METRICS_TOKEN = os.environ.get("KAVACH_METRICS_TOKEN", "")
 WSGI_APPLICATION = "demo.wsgi.application"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 MIDDLEWARE = [

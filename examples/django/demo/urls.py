@@ -1,6 +1,7 @@
 """The demo's own routes: the page, its assets, and the demo-only ``POST /demo/signup``. kavach's
 routes (/auth/...) never get here: ``KavachMiddleware`` answers them (settings.py)."""
 
+import hmac
 import json
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,18 @@ def vendor(request: HttpRequest, name: str) -> HttpResponseBase:
     return static_file(VENDOR_DIR, name)
 
 
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics. They tell how your sign-in is used: in production, serve them only to
+    your scraper (here: a bearer token when KAVACH_METRICS_TOKEN is set; the demo listens on
+    loopback only)."""
+    token: str = settings.METRICS_TOKEN
+    if token:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return error_response(kavach_error("UNAUTHORIZED", "metrics need the bearer token"))
+    return HttpResponse(get_kavach().metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
+
+
 def not_found(request: HttpRequest | None = None, exception: Exception | None = None) -> HttpResponseBase:
     return error_response(kavach_error("NOT_FOUND", "not found"))
 
@@ -108,5 +121,6 @@ urlpatterns = [
     re_path(r"^(?P<name>index\.html|app\.js|style\.css)$", page_asset),
     path("vendor/simplewebauthn/<path:name>", vendor),
     path("demo/signup", signup),
+    path("metrics", metrics),
 ]
 handler404 = not_found

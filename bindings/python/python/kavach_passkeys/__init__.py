@@ -22,6 +22,7 @@ from __future__ import annotations
 from ._http import HttpResponse
 from ._kavach import Credentials, Kavach, Sessions, Users, WellKnown, create_kavach, create_kavach_async
 from ._native import __version__
+from ._operations import EventHandler, LogHook, clear_log_hook, flush_log, set_log_hook
 from ._verify import (
     verify_authentication_response,
     verify_authentication_response_async,
@@ -41,14 +42,17 @@ from .errors import (
     VerificationError,
 )
 from .types import (
+    ActivityPage,
     AlgorithmName,
     Credential,
     CurrentSession,
+    Event,
     Hint,
     KavachOptions,
     MetadataInfo,
     NewSession,
     SessionInfo,
+    SessionListing,
     SignIn,
     User,
     VerifiedAuthentication,
@@ -56,12 +60,15 @@ from .types import (
 )
 
 __all__ = [
+    "ActivityPage",
     "AlgorithmName",
     "ConfigError",
     "ConflictError",
     "Credential",
     "Credentials",
     "CurrentSession",
+    "Event",
+    "EventHandler",
     "ForbiddenError",
     "Hint",
     "HttpResponse",
@@ -70,11 +77,13 @@ __all__ = [
     "Kavach",
     "KavachError",
     "KavachOptions",
+    "LogHook",
     "MetadataInfo",
     "NewSession",
     "NotFoundError",
     "RetryLaterError",
     "SessionInfo",
+    "SessionListing",
     "Sessions",
     "SignIn",
     "UnauthorizedError",
@@ -85,8 +94,11 @@ __all__ = [
     "VerifiedRegistration",
     "WellKnown",
     "__version__",
+    "clear_log_hook",
     "create_kavach",
     "create_kavach_async",
+    "flush_log",
+    "set_log_hook",
     "verify_authentication_response",
     "verify_authentication_response_async",
     "verify_registration_response",

@@ -97,6 +97,7 @@ class KavachASGI:
         if self.app is not None and not self._handles_path(path):
             await self.app(scope, receive, send)
             return
+        self.kavach._bind_loop()
         body = await read_limited(receive)
         if body is None:
             return

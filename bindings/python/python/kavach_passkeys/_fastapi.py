@@ -78,12 +78,13 @@ def router(kavach: Kavach) -> APIRouter:
     return api
 
 
-def session_dependency(kavach: Kavach) -> Callable[[Request], Awaitable[CurrentSession]]:
+def session_dependency(kavach: Kavach) -> Callable[[Request, Response], Awaitable[CurrentSession]]:
     """``kavach.current_session``."""
     session_path = kavach.base_path + "/session"
     runner = Runner(kavach)
 
-    async def current_session(request: Request) -> CurrentSession:
+    async def current_session(request: Request, response: Response) -> CurrentSession:
+        kavach._bind_loop()
         headers = [
             (name, value) for name, value in request.scope["headers"] if name in (b"authorization", b"cookie")
         ]
@@ -102,6 +103,11 @@ def session_dependency(kavach: Kavach) -> Callable[[Request], Awaitable[CurrentS
                 if name.lower() not in (b"content-type", b"content-length")
             }
             raise KavachHTTPException(error, passed_on)
+        # A renewed session (sliding expiry): FastAPI adds the dependency's response headers to
+        # the route's answer (when the route returns data rather than a Response of its own).
+        for name, value in out_headers:
+            if name.lower() == b"set-cookie":
+                response.headers.append("set-cookie", value.decode("latin-1"))
         return cast(CurrentSession, json.loads(body))
 
     return current_session

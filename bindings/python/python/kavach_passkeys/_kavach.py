@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union, cast
 from . import _native
 from ._args import Body, json_text
 from ._http import HttpResponse
+from ._operations import EventDispatch, EventHandler
 from ._verify import (
     verify_authentication_response,
     verify_authentication_response_async,
@@ -22,6 +23,7 @@ from ._verify import (
 )
 from .errors import from_native
 from .types import (
+    ActivityPage,
     AuthenticationOptions,
     Credential,
     CurrentSession,
@@ -31,6 +33,7 @@ from .types import (
     NewSession,
     PrfInputs,
     RegistrationOptions,
+    SessionListing,
     SignIn,
     User,
 )
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from starlette.applications import Starlette
     from starlette.requests import Request
+    from starlette.responses import Response
 
     from ._asgi import ASGIApp
     from ._wsgi import WSGIApp
@@ -48,17 +52,45 @@ __all__ = ["Credentials", "Kavach", "Sessions", "Users", "WellKnown", "create_ka
 Options = Union[KavachOptions, Mapping[str, Any]]
 
 
-def create_kavach(options: Optional[Options] = None, /, **kwargs: Any) -> Kavach:
+def create_kavach(
+    options: Optional[Options] = None, /, *, on_event: Optional[EventHandler] = None, **kwargs: Any
+) -> Kavach:
     """Validates the configuration (docs/configuration.md; snake_case or camelCase names) and opens the
     database, running its migrations. Options can be a mapping, keyword arguments, or both.
-    Raises ``ConfigError`` (``INVALID_CONFIG``) with the core's message when it is wrong."""
+    Raises ``ConfigError`` (``INVALID_CONFIG``) with the core's message when it is wrong.
+
+    ``on_event``: a function, or an ``async def`` function, that receives every security event
+    (:class:`~kavach_passkeys.types.Event`) after its change commits, on a thread of kavach's own
+    through a bounded queue, so it never slows or breaks a ceremony (an exception it raises is
+    reported to the log hook and dropped). Where an ``async def`` handler runs: see
+    ``kavach_passkeys._operations``. It may also be given inside ``options`` (``"on_event"``), as
+    Django's ``settings.KAVACH`` and Flask's ``app.config["KAVACH"]`` do. Call
+    :meth:`Kavach.close` at shutdown to deliver what is pending."""
     merged = {**(options or {}), **kwargs}
-    return Kavach(_native.open(json_text(merged, "options", "INVALID_CONFIG")))
+    on_event = merged.pop("on_event", None) if on_event is None else on_event
+    dispatch = EventDispatch(on_event) if on_event is not None else None
+    native = _native.open(json_text(merged, "options", "INVALID_CONFIG"))
+    if dispatch is not None:
+        native.set_event_handler(dispatch)
+    return Kavach(native, dispatch)
 
 
-async def create_kavach_async(options: Optional[Options] = None, /, **kwargs: Any) -> Kavach:
-    """:func:`create_kavach` on a worker thread."""
-    return await asyncio.to_thread(lambda: create_kavach(options, **kwargs))
+async def create_kavach_async(
+    options: Optional[Options] = None, /, *, on_event: Optional[EventHandler] = None, **kwargs: Any
+) -> Kavach:
+    """:func:`create_kavach` on a worker thread; an ``async def`` ``on_event`` runs on the calling
+    event loop."""
+    merged = {**(options or {}), **kwargs}
+    on_event = merged.pop("on_event", None) if on_event is None else on_event
+    if on_event is None:
+        return await asyncio.to_thread(lambda: create_kavach(merged))
+    dispatch = EventDispatch(on_event)  # here, on the running loop: it is the handler's
+    native = await asyncio.to_thread(_native.open, json_text(merged, "options", "INVALID_CONFIG"))
+    native.set_event_handler(dispatch)
+    return Kavach(native, dispatch)
+
+
+_NOT_GIVEN: Any = object()
 
 
 class Users:
@@ -87,8 +119,73 @@ class Users:
         passkey). ``USER_NOT_FOUND`` for an unknown id."""
         self._native.set_user_has_other_sign_in(id, value)
 
+    def update(self, id: str, *, email: Optional[str] = None, name: Optional[str] = _NOT_GIVEN) -> User:
+        """Changes a user's email and/or name; what is not given stays. ``name=None`` clears the
+        name (leaving ``name`` out keeps it); ``email=None`` is the same as leaving it out (every
+        user has one). The updated user. ``USER_NOT_FOUND``, ``USER_EXISTS`` for an email taken,
+        ``INVALID_REQUEST`` for a malformed one."""
+        body: dict[str, Any] = {}
+        if email is not None:
+            body["email"] = email
+        if name is not _NOT_GIVEN:
+            body["name"] = name
+        return cast(User, self._native.update_user(id, json_text(body, "body")))
+
+    def delete(self, id: str) -> None:
+        """Deletes a user and everything kavach keeps about them: passkeys, sessions and audit
+        rows. ``USER_NOT_FOUND`` for an unknown id."""
+        self._native.delete_user(id)
+
+    def list_credentials(self, id: str) -> list[Credential]:
+        """A user's passkeys by user id, newest first (admin tools). ``USER_NOT_FOUND``."""
+        return cast(list[Credential], self._native.user_credentials(id))
+
+    def revoke_credential(self, id: str, credential_id: str) -> None:
+        """Deletes one of a user's passkeys (admin tools: it may be the last one).
+        ``USER_NOT_FOUND``, ``CREDENTIAL_NOT_FOUND``."""
+        self._native.revoke_user_credential(id, credential_id)
+
+    def list_sessions(self, id: str) -> list[SessionListing]:
+        """A user's live sessions by user id, newest first (``current`` is always false here)."""
+        return cast(list[SessionListing], self._native.user_sessions(id))
+
+    def revoke_sessions(self, id: str) -> int:
+        """Signs a user out everywhere: how many sessions were revoked."""
+        revoked: int = self._native.revoke_user_sessions(id)["revoked"]
+        return revoked
+
+    def activity(self, id: str, before: Optional[str] = None, limit: Optional[int] = None) -> ActivityPage:
+        """A user's security activity (admin tools): ``{"events", "nextCursor"}``, newest first,
+        ``limit`` (default 50, at most 200) events older than the ``before`` cursor."""
+        return cast(ActivityPage, self._native.user_activity(id, before, limit))
+
     async def create_async(self, email: str, name: Optional[str] = None) -> User:
         return await asyncio.to_thread(self.create, email, name)
+
+    async def update_async(
+        self, id: str, *, email: Optional[str] = None, name: Optional[str] = _NOT_GIVEN
+    ) -> User:
+        return await asyncio.to_thread(lambda: self.update(id, email=email, name=name))
+
+    async def delete_async(self, id: str) -> None:
+        await asyncio.to_thread(self.delete, id)
+
+    async def list_credentials_async(self, id: str) -> list[Credential]:
+        return await asyncio.to_thread(self.list_credentials, id)
+
+    async def revoke_credential_async(self, id: str, credential_id: str) -> None:
+        await asyncio.to_thread(self.revoke_credential, id, credential_id)
+
+    async def list_sessions_async(self, id: str) -> list[SessionListing]:
+        return await asyncio.to_thread(self.list_sessions, id)
+
+    async def revoke_sessions_async(self, id: str) -> int:
+        return await asyncio.to_thread(self.revoke_sessions, id)
+
+    async def activity_async(
+        self, id: str, before: Optional[str] = None, limit: Optional[int] = None
+    ) -> ActivityPage:
+        return await asyncio.to_thread(self.activity, id, before, limit)
 
     async def get_async(self, id: str) -> Optional[User]:
         return await asyncio.to_thread(self.get, id)
@@ -227,6 +324,7 @@ class Kavach:
 
     __slots__ = (
         "_current_session",
+        "_events",
         "_native",
         "attestation",
         "credentials",
@@ -241,11 +339,12 @@ class Kavach:
     credentials: Credentials
     well_known: WellKnown
 
-    def __init__(self, native: _native.KavachNative) -> None:
+    def __init__(self, native: _native.KavachNative, events: Optional[EventDispatch] = None) -> None:
         if not isinstance(native, _native.KavachNative):
             raise TypeError("use create_kavach(options) to create a Kavach instance")
         self._native = native
-        self._current_session: Optional[Callable[[Request], Awaitable[CurrentSession]]] = None
+        self._events = events
+        self._current_session: Optional[Callable[[Request, Response], Awaitable[CurrentSession]]] = None
         self.users = Users(native)
         self.sessions = Sessions(native)
         self.attestation = Attestation(native)
@@ -364,13 +463,16 @@ class Kavach:
         add_exception_handlers(app)
 
     @property
-    def current_session(self) -> Callable[[Request], Awaitable[CurrentSession]]:
+    def current_session(self) -> Callable[[Request, Response], Awaitable[CurrentSession]]:
         """A FastAPI dependency: ``session: CurrentSession = Depends(kavach.current_session)``.
         Reads the ``Authorization: Bearer`` or ``Cookie`` header and returns ``{user, session}``,
         or raises :class:`~kavach_passkeys._fastapi.KavachHTTPException` with the core's status
         (401 ``UNAUTHORIZED`` without a live session). Call :meth:`add_exception_handlers` once so
         that the app answers it as the router does, ``{"error": ..., "code": "UNAUTHORIZED", "status": 401}``;
-        without them FastAPI's own handler wraps the same body in ``{"detail": ...}``."""
+        without them FastAPI's own handler wraps the same body in ``{"detail": ...}``. When the
+        lookup renews the session (sliding expiry), the refreshed ``Set-Cookie`` is added to the
+        route's answer (FastAPI merges a dependency's response headers when the route returns data;
+        a route that returns a ``Response`` of its own gets no refreshed cookie)."""
         if self._current_session is None:
             from ._fastapi import session_dependency
 
@@ -440,6 +542,64 @@ class Kavach:
 
     async def delete_credential_async(self, session: str, id: str) -> None:
         await asyncio.to_thread(self.delete_credential, session, id)
+
+    # ---- operations (DESIGN §10)
+
+    def activity(
+        self, session: str, before: Optional[str] = None, limit: Optional[int] = None
+    ) -> ActivityPage:
+        """The session user's own security activity (``GET /passkey/activity``):
+        ``{"events", "nextCursor"}``, newest first, ``limit`` (default 50, at most 200) events
+        older than the ``before`` cursor (pass the previous page's ``nextCursor``)."""
+        return cast(ActivityPage, self._native.activity(session, before, limit))
+
+    async def activity_async(
+        self, session: str, before: Optional[str] = None, limit: Optional[int] = None
+    ) -> ActivityPage:
+        return await asyncio.to_thread(self.activity, session, before, limit)
+
+    def metrics(self) -> str:
+        """This instance's metrics in the Prometheus text format 0.0.4 (serve them as
+        ``text/plain; version=0.0.4``): events by type and code, requests and latency per route
+        template, the database pool, the rate-limit table, the event queue. Serve them to your
+        scraper only (bindings/python/README.md, "Operations")."""
+        return self._native.metrics()
+
+    def flush_events(self, timeout: float = 5.0) -> bool:
+        """Waits at most ``timeout`` seconds until ``on_event`` has received every event so far
+        (an ``async def`` handler: been scheduled). Whether it has."""
+        return self._native.flush_events(timeout)
+
+    async def flush_events_async(self, timeout: float = 5.0) -> bool:
+        return await asyncio.to_thread(self.flush_events, timeout)
+
+    def close(self) -> bool:
+        """Call at shutdown: delivers the pending events to ``on_event`` and the pending log lines
+        to the log hook (waiting at most 5 s each), then stops the event thread. Scheduled
+        ``async def`` handler calls are waited for too, unless ``close`` runs on their event loop
+        (it would block the loop that must run them: use :meth:`close_async` there). The instance
+        still answers afterwards, but its events reach no handler. Whether everything was
+        delivered in time."""
+        delivered = self._native.close()
+        if self._events is not None:
+            self._events.wait_sync(5.0)
+        return delivered
+
+    async def close_async(self) -> bool:
+        """:meth:`close` on a worker thread, then awaits the scheduled ``async def`` handler calls
+        (at most 5 s). Also named ``aclose`` (for ``contextlib.aclosing``)."""
+        delivered = await asyncio.to_thread(self._native.close)
+        if self._events is not None:
+            await self._events.wait_async(5.0)
+        return delivered
+
+    aclose = close_async
+
+    def _bind_loop(self) -> None:
+        """On an event loop (kavach's ASGI app): the loop ``async def`` handlers run on, when the
+        instance was created without one."""
+        if self._events is not None and self._events.loop is None:
+            self._events.bind_loop()
 
     # ---- stateless verifiers (no database), also module-level functions
 

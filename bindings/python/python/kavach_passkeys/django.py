@@ -43,7 +43,9 @@ first use and shared by the process (:func:`get_kavach`).
 ``request.kavach_session``: ``{"user", "session"}`` as ``GET /auth/session`` answers it, or ``None``
 when the request carries no live session (its ``Authorization: Bearer`` or ``Cookie`` header).
 It is read on first access (one indexed lookup) and cached on the request. Annotate views with
-:class:`KavachRequest` for type checkers, or call :func:`get_session`.
+:class:`KavachRequest` for type checkers, or call :func:`get_session`. When that read renews the
+session (sliding expiry), ``KavachMiddleware`` adds the refreshed ``Set-Cookie`` to the view's
+response (:func:`forward_renewal`), so an active user stays signed in.
 
 The GIL is released while the core works (the WSGI adapter's rules for headers, ``Cookie`` fields,
 the body and the peer address apply: see ``kavach_passkeys._wsgi``).
@@ -67,7 +69,15 @@ from ._kavach import Kavach, create_kavach
 from ._wsgi import BODY_LIMIT, environ_headers, read_body
 from .types import CurrentSession
 
-__all__ = ["KavachMiddleware", "KavachRequest", "get_kavach", "get_session", "kavach_view", "urlpatterns"]
+__all__ = [
+    "KavachMiddleware",
+    "KavachRequest",
+    "forward_renewal",
+    "get_kavach",
+    "get_session",
+    "kavach_view",
+    "urlpatterns",
+]
 
 if TYPE_CHECKING:
 
@@ -153,7 +163,23 @@ class KavachMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self.kavach.handles_path(request.path):
             return _answer(self.kavach, request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        forward_renewal(request, response)
+        return response
+
+
+def forward_renewal(request: HttpRequest, response: HttpResponse) -> None:
+    """When reading ``request.kavach_session`` renewed the session (sliding expiry, DESIGN §10),
+    adds the refreshed cookie (``setCookie``) to ``response``, unless the view set that cookie
+    itself (a sign-out's clearing cookie wins). ``KavachMiddleware`` calls it for every response;
+    a project using the URL include instead calls it in a middleware of its own."""
+    current = request.__dict__.get("_kavach_session")
+    refreshed = current.get("setCookie") if isinstance(current, dict) else None
+    if not refreshed:
+        return
+    morsel = _raw_morsel(refreshed)
+    if morsel.key not in response.cookies:
+        response.cookies[morsel.key] = morsel
 
 
 @csrf_exempt

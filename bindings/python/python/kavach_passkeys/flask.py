@@ -72,6 +72,7 @@ class Kavach:
             instance = create_kavach(options)
         app.extensions[EXTENSION] = instance
         app.wsgi_app = KavachWSGI(instance, app.wsgi_app)  # type: ignore[method-assign]
+        app.after_request(_forward_renewal)
 
     @property
     def kavach(self) -> CoreKavach:
@@ -92,7 +93,8 @@ def current_session() -> Optional[CurrentSession]:
     answers it; from its ``Authorization: Bearer`` or ``Cookie`` header), or ``None`` when it
     carries no live one. Looked up once per request (one indexed read), then cached in
     ``flask.g``. Raises :class:`~kavach_passkeys.KavachError` only when kavach cannot answer
-    (``INTERNAL``: the database is down)."""
+    (``INTERNAL``: the database is down). When the lookup renews the session (sliding expiry), the
+    extension adds the refreshed ``Set-Cookie`` to the response."""
     cached = g.get("_kavach_session", _UNREAD)
     if cached is _UNREAD:
         environ = request.environ
@@ -102,6 +104,21 @@ def current_session() -> Optional[CurrentSession]:
         )
         g._kavach_session = cached
     return cast(Optional[CurrentSession], cached)
+
+
+def _forward_renewal(response: Response) -> Response:
+    """When :func:`current_session` renewed the session (sliding expiry, DESIGN §10), the response
+    carries the refreshed cookie (``setCookie``), unless the view set that cookie itself."""
+    current = g.get("_kavach_session")
+    refreshed = current.get("setCookie") if isinstance(current, dict) else None
+    if refreshed:
+        name = refreshed.split("=", 1)[0].strip()
+        already = any(
+            value.split("=", 1)[0].strip() == name for value in response.headers.getlist("set-cookie")
+        )
+        if not already:
+            response.headers.add("Set-Cookie", refreshed)
+    return response
 
 
 def session_required(view: View) -> View:

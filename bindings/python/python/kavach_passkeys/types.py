@@ -13,12 +13,14 @@ else:  # pragma: no cover
     from typing_extensions import NotRequired, TypedDict
 
 __all__ = [
+    "ActivityPage",
     "AndroidApp",
     "Apps",
     "AuthenticationOptions",
     "Credential",
     "CurrentSession",
     "DatabaseOptions",
+    "Event",
     "Flags",
     "ImportedCredential",
     "IosApp",
@@ -82,6 +84,34 @@ class SessionListing(TypedDict):
     expiresAt: str
     authenticatedAt: Optional[str]
     current: bool
+
+
+class Event(TypedDict):
+    """A security event (DESIGN §10), as the ``on_event`` handler receives it and the activity list
+    shows it. Never a token, challenge, key or PRF value. ``type``: ``user.created``,
+    ``passkey.registered``, ``passkey.renamed``, ``passkey.deleted``, ``signin.succeeded``,
+    ``signin.failed``, ``session.created``, ``session.revoked``, ``session.renewed``,
+    ``stepup.succeeded``, ``counter.regression``, ``rate.limited``, ``metadata.stale``,
+    ``credential.imported``."""
+
+    type: str
+    at: str
+    userId: NotRequired[str]
+    credentialId: NotRequired[str]
+    sessionId: NotRequired[str]
+    client: NotRequired[str]
+    code: NotRequired[str]
+    """Why a sign-in failed (an error code)."""
+    count: NotRequired[int]
+    """Only above 1: failures aggregated into one stored row, sessions revoked at once."""
+
+
+class ActivityPage(TypedDict):
+    """``GET /passkey/activity``, ``kavach.activity`` and ``users.activity``: newest first."""
+
+    events: list[Event]
+    nextCursor: Optional[str]
+    """Pass as ``before`` for the next (older) page; None on the last."""
 
 
 class NewSession(TypedDict):
