@@ -3,7 +3,7 @@
 // PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
 // KAVACH_PASSKEY_OPTIONS_JSON (merged over the passkey({...}) options), KAVACH_OPTIONS_JSON
 // (merged over the top-level createKavach({...}) options, e.g. trustedProxies, rateLimit) and
-// METRICS_TOKEN (when set, GET /metrics wants `Authorization: Bearer <it>`).
+// KAVACH_METRICS_TOKEN (when set, GET /metrics wants `Authorization: Bearer <it>`).
 import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
@@ -96,7 +96,7 @@ app.use(kavach.express());
 // Prometheus metrics. They tell how your sign-in is used: in production serve them on an internal
 // port or behind a check like this one (the demo itself listens on loopback only).
 app.get('/metrics', (req, res) => {
-  const token = process.env.METRICS_TOKEN;
+  const token = process.env.KAVACH_METRICS_TOKEN;
   if (token && !bearerMatches(req.headers.authorization, token)) {
     return res
       .status(401)

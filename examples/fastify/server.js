@@ -1,7 +1,7 @@
 // The kavach demo on Fastify 5: the page from examples/web at /, every passkey endpoint under /auth
 // through kavach.fastify(), and the demo-only POST /demo/signup. Environment (see run.sh):
 // PORT, DATABASE_URL, KAVACH_SECRET, KAVACH_USER_VERIFICATION, KAVACH_ATTESTATION,
-// KAVACH_PASSKEY_OPTIONS_JSON, METRICS_TOKEN (when set, GET /metrics wants
+// KAVACH_PASSKEY_OPTIONS_JSON, KAVACH_METRICS_TOKEN (when set, GET /metrics wants
 // `Authorization: Bearer <it>`).
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -96,7 +96,7 @@ function bearerMatches(header, token) {
 // Prometheus metrics. They tell how your sign-in is used: in production serve them on an internal
 // port or behind a check like this one (the demo itself listens on loopback only).
 app.get('/metrics', (request, reply) => {
-  const token = process.env.METRICS_TOKEN;
+  const token = process.env.KAVACH_METRICS_TOKEN;
   if (token && !bearerMatches(request.headers.authorization, token)) {
     return reply.code(401).header('www-authenticate', 'Bearer').send({
       error: 'metrics need a token',

@@ -47,6 +47,11 @@ def whoami(request: KavachRequest) -> JsonResponse:
     return JsonResponse({"email": None if session is None else session["user"]["email"]})
 
 
+def session_keys(request: KavachRequest) -> JsonResponse:
+    session = request.kavach_session
+    return JsonResponse({"keys": None if session is None else sorted(session)})
+
+
 def typed_whoami(request: HttpRequest) -> JsonResponse:
     session = get_session(request)
     return JsonResponse({"email": None if session is None else session["user"]["email"]})
@@ -58,6 +63,7 @@ def host_form(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("whoami", whoami),
+    path("session-keys", session_keys),
     path("typed-whoami", typed_whoami),
     path("host-form", host_form),
 ]
@@ -295,3 +301,8 @@ def test_a_renewed_session_s_cookie_reaches_the_response(tmp_path: Path) -> None
         refreshed = response.cookies["kavach_session"]
         assert refreshed.value and refreshed["max-age"] == "3600"
         assert "Max-Age=3600" in response.cookies.output()
+        # What a view reads never holds the refreshed cookie (its token), only the response does.
+        time.sleep(1.1)
+        response = client.get("/session-keys")
+        assert response.json() == {"keys": ["session", "user"]}
+        assert response.cookies["kavach_session"].value

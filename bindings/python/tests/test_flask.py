@@ -41,6 +41,11 @@ def make_app(options: dict[str, Any], *, factory: bool = False) -> Flask:
         session = current_session()
         return {"email": None if session is None else session["user"]["email"]}
 
+    @app.get("/session-keys")
+    def session_keys() -> Any:
+        session = current_session()
+        return {"keys": None if session is None else sorted(session)}
+
     @app.get("/account")
     @session_required
     def account() -> Any:
@@ -192,3 +197,8 @@ def test_a_renewed_session_s_cookie_reaches_the_response(tmp_path: Path) -> None
         len(refreshed) == 1 and refreshed[0].startswith("kavach_session=") and "Max-Age=3600" in refreshed[0]
     )
     assert refreshed[0].split(";")[0] == first.split(";")[0], "the same token, a later expiry"
+    # What a view reads never holds the refreshed cookie (its token), only the response does.
+    time.sleep(1.1)
+    response = client.get("/session-keys")
+    assert response.json == {"keys": ["session", "user"]}
+    assert len(response.headers.getlist("set-cookie")) == 1

@@ -309,7 +309,7 @@ def test_activity_pages_by_cursor(kavach: Kavach, signed_up: SignedUp) -> None:
     everything = kavach.activity(signed_up.token, limit=200)
     types = [e["type"] for e in everything["events"]]
     assert everything["nextCursor"] is None
-    assert types[0] == "session.created" and types[-1] == "user.created"
+    assert types[0] == "signin.succeeded" and types[-1] == "user.created"
 
     paged: list[str] = []
     before = None

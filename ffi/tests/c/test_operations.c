@@ -359,7 +359,7 @@ int main(int argc, char **argv) {
             before = string_field(out, "nextCursor");
             if (pages == 0) {
                 CHECK(occurrences(out, "\"type\":") == 2);
-                CHECK(strstr(out, "\"type\":\"session.created\"") != NULL); /* the newest */
+                CHECK(strstr(out, "\"type\":\"signin.succeeded\"") != NULL); /* the newest */
             }
             kavach_string_free(out);
             pages++;

@@ -137,6 +137,10 @@ def get_session(request: HttpRequest) -> Optional[CurrentSession]:
     cached = request.__dict__.get("_kavach_session", _UNREAD)
     if cached is _UNREAD:
         cached = get_kavach().session_from_headers(environ_headers(request.META), _peer(request))
+        # The refreshed cookie holds the token: kept for the response, never in what a view
+        # reads (a view returning the session as JSON must not put the token in a body).
+        renewal = cached.pop("setCookie", None) if isinstance(cached, dict) else None
+        request.__dict__["_kavach_renewal"] = renewal
         request.__dict__["_kavach_session"] = cached
     session: Optional[CurrentSession] = cached
     return session
@@ -173,9 +177,8 @@ def forward_renewal(request: HttpRequest, response: HttpResponse) -> None:
     adds the refreshed cookie (``setCookie``) to ``response``, unless the view set that cookie
     itself (a sign-out's clearing cookie wins). ``KavachMiddleware`` calls it for every response;
     a project using the URL include instead calls it in a middleware of its own."""
-    current = request.__dict__.get("_kavach_session")
-    refreshed = current.get("setCookie") if isinstance(current, dict) else None
-    if not refreshed:
+    refreshed = request.__dict__.get("_kavach_renewal")
+    if not isinstance(refreshed, str) or not refreshed:
         return
     morsel = _raw_morsel(refreshed)
     if morsel.key not in response.cookies:

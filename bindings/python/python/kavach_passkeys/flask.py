@@ -102,6 +102,9 @@ def current_session() -> Optional[CurrentSession]:
         cached = current_kavach().session_from_headers(
             environ_headers(environ), peer if isinstance(peer, str) and peer else None
         )
+        # The refreshed cookie holds the token: kept for the response, never in what a view
+        # reads (a view returning the session as JSON must not put the token in a body).
+        g._kavach_renewal = cached.pop("setCookie", None) if isinstance(cached, dict) else None
         g._kavach_session = cached
     return cast(Optional[CurrentSession], cached)
 
@@ -109,9 +112,8 @@ def current_session() -> Optional[CurrentSession]:
 def _forward_renewal(response: Response) -> Response:
     """When :func:`current_session` renewed the session (sliding expiry, DESIGN §10), the response
     carries the refreshed cookie (``setCookie``), unless the view set that cookie itself."""
-    current = g.get("_kavach_session")
-    refreshed = current.get("setCookie") if isinstance(current, dict) else None
-    if refreshed:
+    refreshed = g.get("_kavach_renewal")
+    if isinstance(refreshed, str) and refreshed:
         name = refreshed.split("=", 1)[0].strip()
         already = any(
             value.split("=", 1)[0].strip() == name for value in response.headers.getlist("set-cookie")
