@@ -241,7 +241,7 @@ fn pair(c: &mut Criterion) {
 }
 
 /// The cost of operating (issue 19): the sign-in pair with security events to a handler, the
-/// audit log (two event rows in the sign-in's transaction) and metrics, next to the same pair
+/// audit log (the sign-in's event row, in the sign-in's transaction) and metrics, next to the same pair
 /// with all three off.
 fn operations(c: &mut Criterion) {
     let mut group = c.benchmark_group("operations");

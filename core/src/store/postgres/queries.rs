@@ -106,7 +106,6 @@ impl Statements for Tx<'_> {
         self.pipeline_commit();
     }
 
-    /// Every event and a bounded retention sweep, in one round trip (arrays, unnested).
     /// Every event in one statement (arrays, unnested); with the retention sweep, in the same
     /// round trip.
     fn insert_event_rows(&mut self, events: &[Event], expire_before: i64) -> Result<()> {
