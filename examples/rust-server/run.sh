@@ -3,7 +3,9 @@
 # endpoints under /auth, and the demo-only POST /demo/signup.
 #
 # Environment: PORT (3000), DATABASE_URL (default: SQLite kavach.db in this directory),
-# KAVACH_SECRET (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred).
+# KAVACH_SECRET (a fixed demo secret otherwise), KAVACH_USER_VERIFICATION (preferred),
+# KAVACH_ATTESTATION (none), KAVACH_PASSKEY_OPTIONS_JSON (a JSON object merged over the passkey
+# options), KAVACH_METRICS_TOKEN (when set, GET /metrics wants Authorization: Bearer <token>).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

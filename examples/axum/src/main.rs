@@ -6,7 +6,8 @@
 //! `DATABASE_URL` (`kavach.db` beside this file; a `postgres://` URL selects PostgreSQL),
 //! `KAVACH_SECRET` (a fixed demo value otherwise, with a warning), `KAVACH_USER_VERIFICATION`
 //! (`preferred`), `KAVACH_ATTESTATION` (`none`), `KAVACH_PASSKEY_OPTIONS_JSON` (a JSON object
-//! merged over the passkey options) and `KAVACH_WEB_DIR` (default `examples/web`).
+//! merged over the passkey options), `KAVACH_METRICS_TOKEN` (when set, `GET /metrics` wants
+//! `Authorization: Bearer <it>`) and `KAVACH_WEB_DIR` (default `examples/web`).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
@@ -97,8 +98,7 @@ fn run() -> Result<std::convert::Infallible, String> {
     let routes = Router::new()
         .route("/demo/signup", post(signup))
         .route("/demo/me", get(|session: KavachSession| async move { json_body(&json!({ "user": session.user })) }))
-        // Prometheus metrics. Open here for the demo; in production serve it on an internal port
-        // or behind a check of your own (docs/operations.md).
+        // Prometheus metrics: a bearer token when KAVACH_METRICS_TOKEN is set (docs/operations.md).
         .route("/metrics", get(metrics))
         .fallback(static_file)
         .with_state(app)
@@ -171,8 +171,28 @@ fn listen_loopback(port: u16) -> Result<Vec<std::net::TcpListener>, String> {
     Ok(listeners)
 }
 
-async fn metrics(State(app): State<App>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], app.kavach.metrics()).into_response()
+/// Metrics tell how your sign-in is used: in production serve them on an internal port or behind
+/// a check like this one (the demo itself listens on loopback only).
+async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
+    let token = std::env::var("KAVACH_METRICS_TOKEN").unwrap_or_default();
+    let given = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
+    if !token.is_empty() && !bearer_matches(given, &token) {
+        let mut refused = CoreResponse::error(&Error::new(ErrorCode::Unauthorized, "metrics need a token"));
+        refused.headers.push(("www-authenticate".into(), "Bearer".into()));
+        return into_response(refused);
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+        app.kavach.metrics(),
+    )
+        .into_response()
+}
+
+/// `Authorization: Bearer <token>`, compared in constant time (a scraper's token is a secret).
+fn bearer_matches(given: Option<&str>, token: &str) -> bool {
+    let expected = format!("Bearer {token}");
+    let given = given.unwrap_or_default().as_bytes();
+    given.len() == expected.len() && given.iter().zip(expected.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 /// A JSON body (axum's `json` feature is not needed for two routes).

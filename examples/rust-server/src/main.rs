@@ -8,8 +8,10 @@
 //! `PORT` (3000), `DATABASE_URL` (`file:kavach.db` in the working directory; a `postgres://` URL
 //! selects PostgreSQL), `KAVACH_SECRET` (a fixed demo value otherwise, with a warning),
 //! `KAVACH_USER_VERIFICATION` (`preferred`, or `required` / `discouraged`), `KAVACH_ATTESTATION`
-//! (`none`, or `indirect` / `direct`), and `KAVACH_WEB_DIR`
-//! (where the page lives; default `examples/web` of this repository).
+//! (`none`, or `indirect` / `direct`), `KAVACH_PASSKEY_OPTIONS_JSON` (a JSON object merged over
+//! the passkey options), `KAVACH_METRICS_TOKEN` (when set, `GET /metrics` wants
+//! `Authorization: Bearer <it>`) and `KAVACH_WEB_DIR` (where the page lives; default
+//! `examples/web` of this repository).
 
 mod http1;
 
@@ -129,11 +131,21 @@ impl App {
         } else if path == "/demo/signup" {
             self.signup(&request)
         } else if path == "/metrics" && request.method == "GET" {
-            // Prometheus metrics. Open here for the demo; in production serve them on an internal
-            // port or behind a check of your own (docs/operations.md).
+            // Prometheus metrics tell how your sign-in is used: in production serve them on an
+            // internal port or behind a check like this one (docs/operations.md; the demo itself
+            // listens on loopback only).
+            let token = std::env::var("KAVACH_METRICS_TOKEN").unwrap_or_default();
+            if !token.is_empty() && !bearer_matches(request.header_value("authorization"), &token) {
+                let mut refused = Response::error(&Error::new(ErrorCode::Unauthorized, "metrics need a token"));
+                refused.headers.push(("www-authenticate".into(), "Bearer".into()));
+                return refused;
+            }
             Response {
                 status: 200,
-                headers: vec![("content-type".into(), "text/plain; version=0.0.4; charset=utf-8".into())],
+                headers: vec![
+                    ("content-type".into(), "text/plain; version=0.0.4; charset=utf-8".into()),
+                    ("cache-control".into(), "no-store".into()),
+                ],
                 body: self.kavach.metrics().into_bytes(),
             }
         } else {
@@ -234,4 +246,11 @@ fn merge_passkey_options(passkey: &mut serde_json::Value, text: Option<String>) 
         object.extend(extra);
     }
     Ok(())
+}
+
+/// `Authorization: Bearer <token>`, compared in constant time (a scraper's token is a secret).
+fn bearer_matches(given: Option<&str>, token: &str) -> bool {
+    let expected = format!("Bearer {token}");
+    let given = given.unwrap_or_default().as_bytes();
+    given.len() == expected.len() && given.iter().zip(expected.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
