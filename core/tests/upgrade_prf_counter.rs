@@ -247,6 +247,14 @@ fn appid_assertion(authenticator: &mut Authenticator, options: &Value) -> Value 
 fn an_imported_u2f_credential_signs_in_through_the_appid_extension() {
     let h = Harness::with_passkey_options(json!({"appid": APP_ID}));
     let (mut authenticator, user_id) = imported_u2f(&h);
+    // Signed over the AppID's hash while the client does not say it used appid (absent, or
+    // false): the RP ID hash is compared with the rpId's, and does not match.
+    for claimed in [json!({}), json!({"appid": false})] {
+        let options = h.authenticate_options(Some("legacy@example.com"));
+        let mut unclaimed = appid_assertion(&mut authenticator, &options);
+        unclaimed["clientExtensionResults"] = claimed;
+        assert_error(&h.post("/auth/passkey/authenticate/verify", &unclaimed, None), 401, "VERIFICATION_FAILED");
+    }
     let options = h.authenticate_options(Some("legacy@example.com"));
     assert_eq!(options["extensions"], json!({"appid": APP_ID}));
     let signed_in = h.post("/auth/passkey/authenticate/verify", &appid_assertion(&mut authenticator, &options), None);

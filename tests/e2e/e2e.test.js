@@ -2,10 +2,12 @@
 // E2E_SERVER_CMD (default: examples/rust-server/run.sh). See README.md for the server contract.
 
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 
 import {
+  PLATFORM,
   PRF_PLATFORM,
   SILENT_PLATFORM,
   U2F_KEY,
@@ -88,6 +90,9 @@ scenario('sign-up, then a registered passkey appears in the list', async ({ page
   assert.equal(credentials.length, 1);
   assert.equal(Buffer.from(credentials[0].credentialId, 'base64').toString('base64url'), list[0].id);
   assert.ok(credentials[0].isResidentCredential);
+  // credProps: the browser said the passkey is discoverable, and kavach kept it.
+  const listed = await pageFetch(page, 'GET', '/auth/passkey/credentials');
+  assert.equal(listed.body.credentials[0].discoverable, true, JSON.stringify(listed.body));
 });
 
 scenario('sign out, then sign in by email', async ({ page }) => {
@@ -582,6 +587,272 @@ test('KAVACH_PASSKEY_OPTIONS_JSON reaches the core: related origins and apps at 
     assert.match(output, /KAVACH_PASSKEY_OPTIONS_JSON|passkey\.relatedOrigins/, output);
   }
   console.log(`timing: options scenario (four server starts included): ${Date.now() - started} ms`);
+});
+
+// ---- Level 3 features a browser can exercise (issue 17)
+
+/** The authenticator's credential ids, as the page and the server write them (base64url). */
+async function heldCredentials(cdp, authenticatorId) {
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  return credentials.map((c) => Buffer.from(c.credentialId, 'base64').toString('base64url'));
+}
+
+/** Waits until the authenticator holds exactly `expected` (the Signal API works in the background). */
+async function expectHeld(cdp, authenticatorId, expected, why) {
+  const deadline = Date.now() + 5000;
+  let held;
+  while (Date.now() < deadline) {
+    held = (await heldCredentials(cdp, authenticatorId)).sort();
+    if (JSON.stringify(held) === JSON.stringify([...expected].sort())) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(held, [...expected].sort(), why);
+}
+
+scenario(
+  'Signal API: a deleted passkey leaves the authenticator, after the delete and after a sign-in with it',
+  async ({ page, cdp, authenticatorId, addAuthenticator }) => {
+    assert.equal(
+      await page.evaluate(() => typeof PublicKeyCredential.signalAllAcceptedCredentials),
+      'function',
+      'this Chromium has the Signal API',
+    );
+    const b64 = (id) => Buffer.from(id, 'base64url').toString('base64');
+    await signUp(page, newEmail('signal'));
+    const [{ id: kept }] = await addPasskey(page, 'Kept');
+    const { credential: keptKey } = await cdp.send('WebAuthn.getCredential', {
+      authenticatorId,
+      credentialId: b64(kept),
+    });
+    // A second passkey needs another authenticator (excludeCredentials, and one passkey per
+    // account in each): the first one unplugged, then plugged in again beside the second.
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    const second = await addAuthenticator();
+    const deleted = (await addPasskey(page, 'Deleted')).find((p) => p.name === 'Deleted').id;
+    const first = await addAuthenticator({ ...PLATFORM, transport: 'usb' }); // one internal per browser
+    await cdp.send('WebAuthn.addCredential', { authenticatorId: first, credential: keptKey });
+    // Its private key, to play a device that still holds the passkey after it was deleted.
+    const { credential: deletedKey } = await cdp.send('WebAuthn.getCredential', {
+      authenticatorId: second,
+      credentialId: b64(deleted),
+    });
+
+    // The delete answer lists the passkeys the account still accepts: the browser drops the other.
+    await deletePasskey(page, deleted);
+    await expectHeld(cdp, second, [], 'signalAllAcceptedCredentials after the delete');
+    await expectHeld(cdp, first, [kept], 'the passkey the account accepts stays');
+
+    // A usernameless sign-in with the deleted passkey: kavach says it does not know it, and the
+    // browser drops it too.
+    await signOut(page);
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: first });
+    await cdp.send('WebAuthn.addCredential', { authenticatorId: second, credential: deletedKey });
+    await expectStatus(page, 'CREDENTIAL_NOT_FOUND', () => page.click('#signin-usernameless-button'));
+    await expectHeld(cdp, second, [], 'signalUnknownCredential after the refused sign-in');
+    assert.ok(await page.isVisible('#signed-out'), 'still signed out');
+  },
+);
+
+/** Sets the authenticator's signature counter for `id` (a second copy of the key, out of step). */
+async function setSignCount(cdp, authenticatorId, id, signCount) {
+  const credentialId = Buffer.from(id, 'base64url').toString('base64');
+  const { credential } = await cdp.send('WebAuthn.getCredential', { authenticatorId, credentialId });
+  await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId });
+  await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...credential, signCount } });
+  return credential.signCount;
+}
+
+/** Signs up, registers a passkey, and signs in by email until its counter is at least 2. */
+async function passkeyWithACounter(page, cdp, authenticatorId, label) {
+  const email = newEmail(label);
+  await signUp(page, email);
+  const [{ id }] = await addPasskey(page);
+  await signOut(page);
+  await signInWithEmail(page, email);
+  const { credential } = await cdp.send('WebAuthn.getCredential', {
+    authenticatorId,
+    credentialId: Buffer.from(id, 'base64url').toString('base64'),
+  });
+  if (credential.signCount < 2) {
+    await signOut(page);
+    await signInWithEmail(page, email);
+  }
+  await signOut(page);
+  return { email, id };
+}
+
+scenario(
+  'a signature counter that went backwards is refused (COUNTER_REGRESSION)',
+  async ({ page, cdp, authenticatorId }) => {
+    const { email, id } = await passkeyWithACounter(page, cdp, authenticatorId, 'counter-strict');
+    const count = await setSignCount(cdp, authenticatorId, id, 0);
+    assert.ok(count >= 2, `the counter had moved: ${count}`);
+    const text = await signInWithEmail(page, email, 'COUNTER_REGRESSION');
+    assert.match(text, /counter/);
+    assert.ok(await page.isVisible('#signed-out'), 'still signed out');
+  },
+);
+
+test("counterPolicy 'flag': a counter that went backwards signs in and marks the passkey", async () => {
+  await withServer('counterPolicy flag scenario', { passkeyOptions: { counterPolicy: 'flag' } }, async (server) => {
+    await withBrowser(server.baseUrl, {}, async ({ page, cdp, authenticatorId }) => {
+      const { email, id } = await passkeyWithACounter(page, cdp, authenticatorId, 'counter-flag');
+      await setSignCount(cdp, authenticatorId, id, 0);
+      await signInWithEmail(page, email);
+      const { body } = await pageFetch(page, 'GET', '/auth/passkey/credentials');
+      assert.equal(body.credentials[0].cloneWarning, true, JSON.stringify(body));
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="passkey"] .passkey-badges')?.textContent.includes('possibly copied'),
+      );
+      // Signing in again (the counter moves on from the highest seen) keeps the mark.
+      await signOut(page);
+      await signInWithEmail(page, email);
+      assert.equal((await pageFetch(page, 'GET', '/auth/passkey/credentials')).body.credentials[0].cloneWarning, true);
+    });
+  });
+});
+
+/**
+ * Signs in by email from a page that is not kavach's (another origin): calls kavach at `base`
+ * through CORS with credentials, and runs the ceremony with navigator.credentials alone. Returns
+ * where it stopped: `{step: 'fetch', error}` when the browser refused the call, else the verify
+ * answer, the clientData the browser signed and the session kavach then reports.
+ */
+async function signInFromAnotherOrigin(frame, base, email) {
+  return frame.evaluate(
+    async ({ base, email }) => {
+      const bytes = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+      const text = (buffer) =>
+        btoa(String.fromCharCode(...new Uint8Array(buffer)))
+          .replace(/\+/g, '-')
+          .replace(/\//g, '_')
+          .replace(/=+$/, '');
+      const post = async (path, body) => {
+        const response = await fetch(base + path, {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: await response.json() };
+      };
+      let options;
+      try {
+        options = await post('/auth/passkey/authenticate/options', { email });
+      } catch (error) {
+        return { step: 'fetch', error: String(error) };
+      }
+      const o = options.body;
+      const credential = await navigator.credentials.get({
+        publicKey: {
+          challenge: bytes(o.challenge),
+          rpId: o.rpId,
+          timeout: o.timeout,
+          userVerification: o.userVerification,
+          allowCredentials: (o.allowCredentials ?? []).map((c) => ({ type: c.type, id: bytes(c.id) })),
+        },
+      });
+      const r = credential.response;
+      const verify = await post('/auth/passkey/authenticate/verify', {
+        id: credential.id,
+        rawId: text(credential.rawId),
+        type: credential.type,
+        clientExtensionResults: credential.getClientExtensionResults(),
+        response: {
+          clientDataJSON: text(r.clientDataJSON),
+          authenticatorData: text(r.authenticatorData),
+          signature: text(r.signature),
+          ...(r.userHandle ? { userHandle: text(r.userHandle) } : {}),
+        },
+      });
+      const session = await fetch(`${base}/auth/session`, { credentials: 'include' }).then((x) => x.json());
+      const clientData = JSON.parse(new TextDecoder().decode(r.clientDataJSON));
+      return { step: 'verify', ...verify, clientData, session };
+    },
+    { base, email },
+  );
+}
+
+/**
+ * Pages that are not kavach's, on `ports` of localhost (127.0.0.1 and ::1): `/?embed=URL` embeds
+ * URL in an iframe allowed to use passkeys, any other path is a plain page.
+ */
+async function servePages(ports) {
+  const answer = (request, response) => {
+    const embed = new URL(request.url, 'http://localhost').searchParams.get('embed');
+    const body = embed
+      ? `<!doctype html><title>embedding page</title><iframe src="${embed}" allow="publickey-credentials-get *"></iframe>`
+      : '<!doctype html><title>another site</title><p>a page that is not kavach</p>';
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    response.end(body);
+  };
+  const listeners = [];
+  for (const port of ports) {
+    for (const host of ['127.0.0.1', '::1']) {
+      const listener = http.createServer(answer);
+      await new Promise((resolve, reject) => listener.once('error', reject).listen(port, host, resolve));
+      listeners.push(listener);
+    }
+  }
+  return { close: () => Promise.all(listeners.map((l) => new Promise((resolve) => l.close(resolve)))) };
+}
+
+test('a page on another allowed origin signs in through CORS; an embedding page needs topOrigins', async () => {
+  // Pages on three more origins of this machine: `app` is an allowed origin, `shop` a listed top
+  // origin (a page that may embed a ceremony), `stranger` neither.
+  const ports = new Set();
+  while (ports.size < 4) ports.add(await freePort());
+  const [port, app, shop, stranger] = ports;
+  const base = `http://localhost:${port}`;
+  const origin = (p) => `http://localhost:${p}`;
+  const passkeyOptions = { origin: [base, origin(app)], topOrigins: [origin(shop)] };
+  const pages = await servePages([app, shop, stranger]);
+  try {
+    await withServer('cross-origin scenario', { port, passkeyOptions }, async (server) => {
+      await withBrowser(server.baseUrl, {}, async ({ page }) => {
+        const email = newEmail('cors');
+        await signUp(page, email);
+        await addPasskey(page);
+        await signOut(page);
+        // A page on an origin kavach does not list cannot even ask (the preflight is refused).
+        await page.goto(`${origin(stranger)}/`);
+        const refused = await signInFromAnotherOrigin(page, base, email);
+        assert.equal(refused.step, 'fetch', JSON.stringify(refused));
+
+        // A listed origin: the whole sign-in through CORS, and the session cookie kavach sets.
+        await page.goto(`${origin(app)}/`);
+        const signedIn = await signInFromAnotherOrigin(page, base, email);
+        assert.equal(signedIn.status, 200, JSON.stringify(signedIn));
+        assert.equal(signedIn.clientData.origin, origin(app));
+        assert.equal(signedIn.session.user?.email, email, JSON.stringify(signedIn.session));
+        assert.equal(signedIn.body.token, undefined, 'a browser page gets the cookie, never the token');
+        await page.goto(`${base}/?autofill=off`);
+        await expectSignedInAs(page, email);
+        await signOut(page);
+
+        // Embedded in a cross-origin iframe: allowed under a listed top origin only.
+        for (const [top, expected] of [
+          [shop, 200],
+          [stranger, 401],
+        ]) {
+          await page.goto(`${origin(top)}/?embed=${encodeURIComponent(`${origin(app)}/embedded`)}`);
+          const frame = page.frames().find((f) => f.url().startsWith(`${origin(app)}/embedded`));
+          assert.ok(frame, 'the iframe loaded');
+          await frame.click('p'); // focus and a user gesture inside the iframe, as a person's click
+          const result = await signInFromAnotherOrigin(frame, base, email);
+          assert.equal(result.clientData?.crossOrigin, true, JSON.stringify(result));
+          assert.equal(result.clientData.topOrigin, origin(top));
+          assert.equal(result.status, expected, JSON.stringify(result.body));
+          if (expected === 401) {
+            assert.equal(result.body.code, 'VERIFICATION_FAILED');
+            assert.match(result.body.error, /top-level origin/);
+          }
+        }
+      });
+    });
+  } finally {
+    await pages.close();
+  }
 });
 
 // ---- the user's sessions (DESIGN §10)

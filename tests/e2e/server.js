@@ -31,10 +31,6 @@ export async function freePort() {
   });
 }
 
-/**
- * Starts `E2E_SERVER_CMD` on a free port with a fresh database and waits until it answers.
- * Returns `{ baseUrl, port, stop(), log() }`.
- */
 /** The server contract's environment: PORT, a fresh SQLite file in `dataDir`, the test secret. */
 function serverEnv(port, dataDir, { userVerification = 'preferred', attestation, passkeyOptions } = {}) {
   return {
@@ -56,8 +52,12 @@ function serverEnv(port, dataDir, { userVerification = 'preferred', attestation,
   };
 }
 
-export async function startServer({ userVerification = 'preferred', attestation, passkeyOptions } = {}) {
-  const port = await freePort();
+/**
+ * Starts `E2E_SERVER_CMD` on `port` (default: a free one) with a fresh database and waits until it
+ * answers. Returns `{ baseUrl, port, stop(), log() }`.
+ */
+export async function startServer({ userVerification = 'preferred', attestation, passkeyOptions, port } = {}) {
+  port ??= await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
   const env = serverEnv(port, dataDir, { userVerification, attestation, passkeyOptions });
   const started = Date.now();
