@@ -638,7 +638,10 @@ scenario(
     });
 
     // The delete answer lists the passkeys the account still accepts: the browser drops the other.
+    const deleteAnswer = page.waitForResponse((r) => r.request().method() === 'DELETE');
     await deletePasskey(page, deleted);
+    const { signal } = await (await deleteAnswer).json();
+    assert.deepEqual(signal?.allAcceptedCredentials?.allAcceptedCredentialIds, [kept], JSON.stringify(signal));
     await expectHeld(cdp, second, [], 'signalAllAcceptedCredentials after the delete');
     await expectHeld(cdp, first, [kept], 'the passkey the account accepts stays');
 
@@ -704,7 +707,8 @@ test("counterPolicy 'flag': a counter that went backwards signs in and marks the
       await page.waitForFunction(() =>
         document.querySelector('[data-testid="passkey"] .passkey-badges')?.textContent.includes('possibly copied'),
       );
-      // Signing in again (the counter moves on from the highest seen) keeps the mark.
+      // A later sign-in whose counter moves on past the highest seen keeps the mark.
+      await setSignCount(cdp, authenticatorId, id, 1000);
       await signOut(page);
       await signInWithEmail(page, email);
       assert.equal((await pageFetch(page, 'GET', '/auth/passkey/credentials')).body.credentials[0].cloneWarning, true);
@@ -787,14 +791,26 @@ async function servePages(ports) {
     response.end(body);
   };
   const listeners = [];
-  for (const port of ports) {
-    for (const host of ['127.0.0.1', '::1']) {
-      const listener = http.createServer(answer);
-      await new Promise((resolve, reject) => listener.once('error', reject).listen(port, host, resolve));
-      listeners.push(listener);
+  const close = () => Promise.all(listeners.map((l) => new Promise((resolve) => l.close(resolve))));
+  try {
+    for (const port of ports) {
+      for (const host of ['127.0.0.1', '::1']) {
+        const listener = http.createServer(answer);
+        try {
+          await new Promise((resolve, reject) => listener.once('error', reject).listen(port, host, resolve));
+        } catch (error) {
+          // A machine without IPv6 loopback: Chromium then finds the page on 127.0.0.1.
+          if (host === '::1' && ['EADDRNOTAVAIL', 'EAFNOSUPPORT'].includes(error.code)) continue;
+          throw error;
+        }
+        listeners.push(listener);
+      }
     }
+  } catch (error) {
+    await close();
+    throw error;
   }
-  return { close: () => Promise.all(listeners.map((l) => new Promise((resolve) => l.close(resolve)))) };
+  return { close };
 }
 
 test('a page on another allowed origin signs in through CORS; an embedding page needs topOrigins', async () => {
@@ -814,6 +830,25 @@ test('a page on another allowed origin signs in through CORS; an embedding page 
         await signUp(page, email);
         await addPasskey(page);
         await signOut(page);
+        // The preflights a browser sends first, as kavach answers them behind this example.
+        const preflight = (from) =>
+          fetch(`${base}/auth/passkey/authenticate/options`, {
+            method: 'OPTIONS',
+            headers: {
+              origin: from,
+              'access-control-request-method': 'POST',
+              'access-control-request-headers': 'content-type',
+            },
+          });
+        const allowed = await preflight(origin(app));
+        assert.equal(allowed.status, 204);
+        assert.equal(allowed.headers.get('access-control-allow-origin'), origin(app));
+        assert.equal(allowed.headers.get('access-control-allow-credentials'), 'true');
+        const foreign = await preflight(origin(stranger));
+        assert.equal(foreign.status, 403);
+        assert.equal((await foreign.json()).code, 'FORBIDDEN_ORIGIN');
+        assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+
         // A page on an origin kavach does not list cannot even ask (the preflight is refused).
         await page.goto(`${origin(stranger)}/`);
         const refused = await signInFromAnotherOrigin(page, base, email);
@@ -825,7 +860,6 @@ test('a page on another allowed origin signs in through CORS; an embedding page 
         assert.equal(signedIn.status, 200, JSON.stringify(signedIn));
         assert.equal(signedIn.clientData.origin, origin(app));
         assert.equal(signedIn.session.user?.email, email, JSON.stringify(signedIn.session));
-        assert.equal(signedIn.body.token, undefined, 'a browser page gets the cookie, never the token');
         await page.goto(`${base}/?autofill=off`);
         await expectSignedInAs(page, email);
         await signOut(page);
@@ -1005,4 +1039,19 @@ test('GET /metrics: Prometheus text with route templates, counting the sign-ins 
   assert.ok(samples.get('kavach_events_total{type="passkey.registered",code=""}') >= 3);
   assert.ok([...samples.keys()].some((name) => name.includes('route="/passkey/credentials/:id"')));
   assert.ok(![...samples.keys()].some((name) => /credentials\/[A-Za-z0-9_-]{16}/.test(name)), 'no raw id in a label');
+});
+
+test('GET /metrics wants the bearer token when KAVACH_METRICS_TOKEN is set', async () => {
+  const token = 'metrics-token-for-the-e2e-suite';
+  await withServer('metrics token scenario', { metricsToken: token }, async (guarded) => {
+    const scrape = (authorization) =>
+      fetch(`${guarded.baseUrl}/metrics`, authorization ? { headers: { authorization } } : {});
+    for (const refused of [await scrape(), await scrape(`Bearer ${'x'.repeat(token.length)}`)]) {
+      assert.equal(refused.status, 401);
+      assert.doesNotMatch(await refused.text(), /kavach_/, 'no metric without the token');
+    }
+    const answered = await scrape(`Bearer ${token}`);
+    assert.equal(answered.status, 200);
+    assert.match(await answered.text(), /^# (HELP|TYPE) kavach_/m);
+  });
 });

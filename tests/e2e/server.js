@@ -31,17 +31,29 @@ export async function freePort() {
   });
 }
 
-/** The server contract's environment: PORT, a fresh SQLite file in `dataDir`, the test secret. */
-function serverEnv(port, dataDir, { userVerification = 'preferred', attestation, passkeyOptions } = {}) {
+/**
+ * The server contract's environment: PORT, a fresh SQLite file in `dataDir`, the test secret, and
+ * the optional variables only when a test asks (never inherited from the shell that runs the suite).
+ */
+function serverEnv(port, dataDir, { userVerification = 'preferred', attestation, passkeyOptions, metricsToken } = {}) {
+  const inherited = { ...process.env };
+  for (const name of [
+    'KAVACH_ATTESTATION',
+    'KAVACH_PASSKEY_OPTIONS_JSON',
+    'KAVACH_OPTIONS_JSON',
+    'KAVACH_METRICS_TOKEN',
+  ]) {
+    delete inherited[name];
+  }
   return {
-    ...process.env,
+    ...inherited,
     PORT: String(port),
     DATABASE_URL: `file:${path.join(dataDir, 'kavach.db')}`,
     KAVACH_SECRET: 'e2e-test-secret-that-is-long-enough-0123456789',
     KAVACH_USER_VERIFICATION: userVerification,
     // Optional (servers that do not know it ignore it): the passkey plugin's `attestation`.
     ...(attestation ? { KAVACH_ATTESTATION: attestation } : {}),
-    // DESIGN §8: a JSON object merged over the example's passkey options (a string is passed as is,
+    // A JSON object merged over the example's passkey options (a string is passed as is,
     // for the tests of a malformed value).
     ...(passkeyOptions === undefined
       ? {}
@@ -49,6 +61,8 @@ function serverEnv(port, dataDir, { userVerification = 'preferred', attestation,
           KAVACH_PASSKEY_OPTIONS_JSON:
             typeof passkeyOptions === 'string' ? passkeyOptions : JSON.stringify(passkeyOptions),
         }),
+    // When set, GET /metrics wants `Authorization: Bearer <it>`.
+    ...(metricsToken ? { KAVACH_METRICS_TOKEN: metricsToken } : {}),
   };
 }
 
@@ -56,10 +70,16 @@ function serverEnv(port, dataDir, { userVerification = 'preferred', attestation,
  * Starts `E2E_SERVER_CMD` on `port` (default: a free one) with a fresh database and waits until it
  * answers. Returns `{ baseUrl, port, stop(), log() }`.
  */
-export async function startServer({ userVerification = 'preferred', attestation, passkeyOptions, port } = {}) {
+export async function startServer({
+  userVerification = 'preferred',
+  attestation,
+  passkeyOptions,
+  metricsToken,
+  port,
+} = {}) {
   port ??= await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kavach-e2e-db-'));
-  const env = serverEnv(port, dataDir, { userVerification, attestation, passkeyOptions });
+  const env = serverEnv(port, dataDir, { userVerification, attestation, passkeyOptions, metricsToken });
   const started = Date.now();
   // detached: the server (and anything run.sh starts) gets its own process group, killed as one.
   const child = spawn('bash', ['-c', SERVER_CMD], {
