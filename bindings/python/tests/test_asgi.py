@@ -49,6 +49,21 @@ async def test_serves_the_routes_and_sets_cookies(kavach: Kavach) -> None:
         assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
 
 
+async def test_the_query_string_reaches_the_core(kavach: Kavach) -> None:
+    user = kavach.users.create("ada@example.com")
+    token = kavach.sessions.create(user["id"])["token"]
+    async with client(kavach.asgi()) as http:
+        http.headers["authorization"] = f"Bearer {token}"
+        everything = (await http.get("/auth/passkey/activity")).json()["events"]
+        assert [e["type"] for e in everything] == ["session.created", "user.created"]
+        first = (await http.get("/auth/passkey/activity", params={"limit": 1})).json()
+        assert len(first["events"]) == 1 and first["nextCursor"]
+        rest = await http.get("/auth/passkey/activity", params={"limit": 1, "before": first["nextCursor"]})
+        assert first["events"] + rest.json()["events"] == everything
+        response = await http.get("/auth/passkey/activity", params={"limit": 0})
+        assert (response.status_code, response.json()["code"]) == (400, "INVALID_REQUEST")
+
+
 async def test_reads_at_most_64_kib_plus_one_so_the_core_answers_413(kavach: Kavach) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(100):

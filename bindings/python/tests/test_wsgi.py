@@ -248,8 +248,21 @@ def test_client_key_is_the_core_s_trusted_proxies_rule_on_remote_addr() -> None:
 
 
 def test_query_string_reaches_the_core(kavach: Kavach) -> None:
-    answer = call(kavach.wsgi(), environ(path="/auth/session", QUERY_STRING="a=1"))
-    assert answer.json()["code"] == "UNAUTHORIZED"
+    user = kavach.users.create("ada@example.com")
+    token = kavach.sessions.create(user["id"])["token"]
+
+    def activity(query: str) -> Answer:
+        signed_in = {"authorization": f"Bearer {token}"}
+        return call(
+            kavach.wsgi(), environ(path="/auth/passkey/activity", headers=signed_in, QUERY_STRING=query)
+        )
+
+    everything = activity("").json()["events"]
+    assert [e["type"] for e in everything] == ["session.created", "user.created"]
+    first = activity("limit=1").json()
+    assert len(first["events"]) == 1 and first["nextCursor"]
+    assert first["events"] + activity(f"limit=1&before={first['nextCursor']}").json()["events"] == everything
+    assert activity("limit=0").json()["code"] == "INVALID_REQUEST"
 
 
 def test_script_name_is_part_of_the_path(kavach: Kavach) -> None:

@@ -101,8 +101,12 @@ class KavachASGI:
         body = await read_limited(receive)
         if body is None:
             return
+        # ASGI keeps the query apart from the path; the core reads both from one target
+        # (`GET /passkey/activity?before=...&limit=...`).
+        query: bytes = scope.get("query_string", b"")
+        target = f"{path}?{query.decode('latin-1')}" if query else path
         status, headers, answer = await self._runner.handle_asgi(
-            scope["method"], path, scope["headers"], body, client_key(scope)
+            scope["method"], target, scope["headers"], body, client_key(scope)
         )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": answer})
